@@ -1,0 +1,86 @@
+import type { StrategyConfig } from "../../functions/domain/config/index.ts";
+import {
+  isPresetName,
+  Presets,
+  presetNames,
+  StrategyObjectSchema,
+} from "../../functions/domain/config/index.ts";
+import { plan } from "../../functions/domain/planner.ts";
+import { formatDuration, table } from "../format.ts";
+import { loadConfig } from "../load-config.ts";
+import { UsageError } from "../usage-error.ts";
+
+export interface PlanOptions {
+  readonly preset?: string;
+  readonly config?: string;
+  readonly service?: string;
+  readonly env?: string;
+  readonly json?: boolean;
+}
+
+/** Prints the phases a deployment walks through; with `--json` the last line is the plan as JSON. */
+export async function planCommand(options: PlanOptions, print: (line: string) => void): Promise<void> {
+  const { title, strategy, fleetSize } = await resolveStrategy(options);
+  const result = plan(strategy, { fleetSize });
+  if (options.json) {
+    print(JSON.stringify(result));
+    return;
+  }
+  let elapsed = 0;
+  const rows = result.phases.map((phase, index) => {
+    elapsed += phase.bakeSeconds;
+    return [
+      String(index + 1),
+      `${phase.weight}%`,
+      formatDuration(phase.bakeSeconds),
+      phase.gates.join(", ") || "-",
+      formatDuration(elapsed),
+    ];
+  });
+  print(`${title} (${result.strategy})`);
+  print(table(["phase", "new version", "bake", "gates", "elapsed"], rows));
+  const retire =
+    result.retireAfterSeconds > 0
+      ? `; old version retired ${formatDuration(result.retireAfterSeconds)} later`
+      : "";
+  print(
+    `total: ${formatDuration(result.totalSeconds)} of bakes and analyses (approvals not counted)${retire}`,
+  );
+}
+
+async function resolveStrategy(
+  options: PlanOptions,
+): Promise<{ title: string; strategy: StrategyConfig; fleetSize?: number }> {
+  if (options.preset !== undefined) {
+    if (options.config !== undefined) throw new UsageError("give either --preset or --config, not both");
+    if (!isPresetName(options.preset)) {
+      throw new UsageError(
+        `unknown preset '${options.preset}'. Known presets:\n  ${presetNames.join("\n  ")}`,
+      );
+    }
+    return { title: options.preset, strategy: StrategyObjectSchema.parse(Presets[options.preset]) };
+  }
+  if (options.config === undefined)
+    throw new UsageError("give --preset NAME, or --config FILE --service S --env E");
+  if (options.service === undefined || options.env === undefined) {
+    throw new UsageError("--config needs --service and --env to choose which strategy to plan");
+  }
+  const config = await loadConfig(options.config);
+  const service = config.services.find((candidate) => candidate.name === options.service);
+  if (service === undefined) {
+    throw new UsageError(
+      `no service '${options.service}' in ${options.config}; it has: ${config.services.map((s) => s.name).join(", ")}`,
+    );
+  }
+  const environment = service.environments.find((candidate) => candidate.name === options.env);
+  if (environment === undefined) {
+    throw new UsageError(
+      `service '${service.name}' has no environment '${options.env}'; it has: ${service.environments.map((e) => e.name).join(", ")}`,
+    );
+  }
+  return {
+    title: `${service.name} → ${environment.name}`,
+    strategy: environment.strategy,
+    ...(service.target.desiredCount === undefined ? {} : { fleetSize: service.target.desiredCount }),
+  };
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { ConfigInvalidError } from "../functions/domain/config/index.ts";
+import { PlanInvalidError } from "../functions/domain/planner.ts";
+import { demoCommand } from "./commands/demo.ts";
+import { planCommand } from "./commands/plan.ts";
+import { validateCommand } from "./commands/validate.ts";
+import { UsageError } from "./usage-error.ts";
+
+const EXIT_BAD_INPUT = 2;
+const print = (line: string) => console.log(line);
+
+const program = new Command("glidepath")
+  .description(
+    "Progressive delivery on AWS: Step Functions strategies, ALB weight shifts, CloudWatch guard rails.",
+  )
+  .showHelpAfterError("(run `glidepath --help` for usage)")
+  .exitOverride();
+
+program
+  .command("plan")
+  .description("show the phases, weights and bakes of a strategy")
+  .option("--preset <name>", "a named preset, e.g. ECSCanary10Percent5Minutes")
+  .option("--config <file>", "a config file (.json, .ts, .js)")
+  .option("--service <name>", "the service whose environment to plan (with --config)")
+  .option("--env <name>", "the environment to plan (with --config)")
+  .option("--json", "print the plan as JSON on the last line")
+  .action((options) => planCommand(options, print));
+
+program
+  .command("validate")
+  .description("check a config file; exits 2 listing every problem")
+  .requiredOption("--config <file>", "a config file (.json, .ts, .js)")
+  .action((options) => validateCommand(options, print));
+
+program
+  .command("demo")
+  .description("the local deployment that `npm start` runs")
+  .option("--config <file>", "the config file", "examples/glidepath.config.ts")
+  .option("--service <name>", "the service to deploy", "sample")
+  .action((options) => demoCommand(options, print));
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.exitCode = exitCodeFor(error);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+  if (
+    error instanceof ConfigInvalidError ||
+    error instanceof UsageError ||
+    error instanceof PlanInvalidError
+  ) {
+    console.error(`error: ${error.message}`);
+    return EXIT_BAD_INPUT;
+  }
+  console.error(error);
+  return 1;
+}

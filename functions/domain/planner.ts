@@ -1,0 +1,127 @@
+import type { CanaryStep, StrategyConfig } from "./config/index.ts";
+import { ErrorNames, GlidepathError } from "./errors.ts";
+
+export type GateKind = "analysis" | "approval" | "smoke-test";
+
+/** One stop on the way to 100%: the new version's weight, how long it bakes there, what must pass to move on. */
+export interface Phase {
+  /** Percentage of traffic (or of the fleet, for rolling) on the new version. */
+  readonly weight: number;
+  readonly bakeSeconds: number;
+  readonly gates: readonly GateKind[];
+}
+
+export interface Plan {
+  readonly strategy: StrategyConfig["type"];
+  readonly phases: readonly Phase[];
+  /** Seconds from the first shift to success, bakes and analyses only: approvals wait as long as humans take. */
+  readonly totalSeconds: number;
+  /** Seconds the old version keeps running after success (blue-green), for instant rollback. */
+  readonly retireAfterSeconds: number;
+}
+
+export interface PlanOptions {
+  /** Tasks in the fleet; required by rolling strategies that count batches in tasks. */
+  readonly fleetSize?: number;
+}
+
+export class PlanInvalidError extends GlidepathError {
+  override readonly name = ErrorNames.PlanInvalid;
+}
+
+/** Turns a strategy into the ordered phases a state machine walks. Pure and deterministic. */
+export function plan(strategy: StrategyConfig, options: PlanOptions = {}): Plan {
+  const phases = phasesOf(strategy, options);
+  return {
+    strategy: strategy.type,
+    phases,
+    totalSeconds: phases.reduce((sum, phase) => sum + phase.bakeSeconds, 0),
+    retireAfterSeconds: strategy.type === "blue-green" ? strategy.retireDelaySeconds : 0,
+  };
+}
+
+function phasesOf(strategy: StrategyConfig, options: PlanOptions): Phase[] {
+  switch (strategy.type) {
+    case "all-at-once":
+      return [{ weight: 100, bakeSeconds: strategy.bakeSeconds, gates: [] }];
+    case "blue-green":
+      return [
+        ...(strategy.smokeTest === undefined
+          ? []
+          : [{ weight: 0, bakeSeconds: 0, gates: ["smoke-test" as const] }]),
+        { weight: 100, bakeSeconds: strategy.bakeSeconds, gates: [] },
+      ];
+    case "linear":
+      return steppedWeights(strategy.stepPercent).map((weight) => ({
+        weight,
+        bakeSeconds: weight === 100 ? 0 : strategy.intervalSeconds,
+        gates: [],
+      }));
+    case "rolling":
+      return rollingWeights(strategy.batch, options.fleetSize).map((weight) => ({
+        weight,
+        bakeSeconds: strategy.bakeSeconds,
+        gates: [],
+      }));
+    case "canary":
+      return canaryPhases(strategy.steps);
+  }
+}
+
+function steppedWeights(step: number): number[] {
+  const weights: number[] = [];
+  for (let weight = step; weight < 100; weight += step) weights.push(weight);
+  weights.push(100);
+  return weights;
+}
+
+function rollingWeights(
+  batch: { percent: number } | { count: number },
+  fleetSize: number | undefined,
+): number[] {
+  if ("percent" in batch) return steppedWeights(batch.percent);
+  if (fleetSize === undefined || fleetSize < 1) {
+    throw new PlanInvalidError(
+      `a rolling batch of ${batch.count} task(s) needs the fleet size: set target.desiredCount, or use batch.percent`,
+    );
+  }
+  const weights: number[] = [];
+  for (let replaced = batch.count; replaced < fleetSize; replaced += batch.count) {
+    weights.push(Math.round((replaced / fleetSize) * 100));
+  }
+  weights.push(100);
+  return weights;
+}
+
+interface MutablePhase {
+  weight: number;
+  bakeSeconds: number;
+  gates: GateKind[];
+}
+
+function canaryPhases(steps: readonly CanaryStep[]): Phase[] {
+  const phases: MutablePhase[] = [];
+  const current = (): MutablePhase => {
+    const last = phases.at(-1);
+    if (last !== undefined) return last;
+    const first: MutablePhase = { weight: 0, bakeSeconds: 0, gates: [] };
+    phases.push(first);
+    return first;
+  };
+  for (const step of steps) {
+    if (step.setWeight !== undefined) {
+      if (phases.at(-1)?.weight !== step.setWeight)
+        phases.push({ weight: step.setWeight, bakeSeconds: 0, gates: [] });
+    } else if (step.bake !== undefined) {
+      current().bakeSeconds += step.bake.seconds;
+    } else if (step.analysis !== undefined) {
+      const phase = current();
+      phase.bakeSeconds += step.analysis.seconds;
+      phase.gates.push("analysis");
+    } else if (step.approval !== undefined) {
+      current().gates.push("approval");
+    }
+  }
+  if (phases.at(-1)?.weight !== 100) phases.push({ weight: 100, bakeSeconds: 0, gates: [] });
+  return phases;
+}
