@@ -1,0 +1,548 @@
+/**
+ * The StateStore on one DynamoDB table (key names from TableSchema).
+ *
+ * | item       | pk                   | sk                 | gsi1pk / gsi1sk                            | expiresAt                     |
+ * |------------|----------------------|--------------------|--------------------------------------------|-------------------------------|
+ * | deployment | DEPLOYMENT#<id>      | DEPLOYMENT         | HISTORY#<service>#<env> / <createdAt>#<id> | on reaching a terminal status |
+ * | lock       | LOCK#<service>#<env> | LOCK               | —                                          | never                         |
+ * | gate       | DEPLOYMENT#<id>      | GATE#<gateId>      | —                                          | reserved: the gates adapter   |
+ * | decision   | DEPLOYMENT#<id>      | DECISION#<at>#<id> | —                                          | `at` + retention              |
+ *
+ * Every item carries `itemType` (deployment, lock, gate, decision). Only deployments are in gsi1, so the
+ * index is exactly the per service+environment history. Names used in keys may not contain `#`.
+ *
+ * - deployment: the Deployment record's fields as top-level attributes. Created with a conditional put
+ *   (idempotent by its deterministic id); each transition is one UpdateItem conditioned on the current
+ *   status being a legal predecessor, so concurrent writers cannot skip or repeat a step.
+ * - lock: `holder` (deployment id, absent when free), `acquiredAt`, `liveVersion` (version serving the
+ *   environment), `releasedBy` (last releaser, so a redelivered release is a no-op), `queued` (reserved for
+ *   the queue), `updatedAt`.
+ * - decision: the Decision's fields; `values` is stored in its JSON form.
+ *
+ * No transactions: dynalite, the local DynamoDB, has none, and every operation here is one conditional write.
+ * expiresAt is epoch seconds, the table's TTL attribute; live deployments and locks never expire.
+ */
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  canTransition,
+  type Decision,
+  type Deployment,
+  DeploymentStatus,
+  deploymentId,
+  isTerminal,
+  nextStatuses,
+  predecessorsOf,
+} from "../../domain/deployment.ts";
+import {
+  DeploymentNotFoundError,
+  IllegalTransitionError,
+  InvalidCursorError,
+  LockNotHeldError,
+} from "../../domain/errors.ts";
+import type {
+  AcquireLockResult,
+  CreateDeploymentInput,
+  CreateDeploymentResult,
+  HistoryPage,
+  HistoryQuery,
+  LockRelease,
+  LockRequest,
+  LockState,
+  StateStore,
+  TransitionPatch,
+} from "../../domain/ports/state-store.ts";
+import {
+  DecisionSortKeyPrefix,
+  decisionKey,
+  deploymentKey,
+  historyKey,
+  historyPartition,
+  ItemType,
+  lockKey,
+  type TableKey,
+} from "./dynamodb-keys.ts";
+import { TableSchema } from "./table-schema.ts";
+
+export interface DynamoDbStateStoreProps {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /**
+   * Days a finished deployment (and each decision) is kept before DynamoDB's TTL deletes it.
+   * @default 400
+   */
+  readonly retentionDays?: number;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+}
+
+export const DefaultRetentionDays = 400;
+
+/** @default 5 attempts: the SDK's standard retry strategy backs off on throttling between them. */
+export const DefaultMaxAttempts = 5;
+
+/**
+ * A document client for the store. `maxAttempts` bounds the standard retry strategy, which retries
+ * throttling and transient errors with backoff; conditional check failures are never retried.
+ */
+export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ maxAttempts: DefaultMaxAttempts, retryMode: "standard", ...config }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+}
+
+type Item = Record<string, unknown>;
+
+const secondsPerDay = 86_400;
+
+/**
+ * A conditional write that failed is followed by a read to explain it; when the item changed in between (a
+ * lock freed, a status moved on), the write is tried again this many times in all.
+ */
+const maxConditionalAttempts = 3;
+
+const { partitionKey, sortKey, timeToLiveAttribute } = TableSchema;
+const historyIndex = TableSchema.historyIndex;
+
+export class DynamoDbStateStore implements StateStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly retentionSeconds: number;
+  private readonly clock: () => Date;
+
+  constructor(props: DynamoDbStateStoreProps) {
+    const retentionDays = props.retentionDays ?? DefaultRetentionDays;
+    if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
+      throw new RangeError(`retentionDays must be a positive number of days, got ${retentionDays}.`);
+    }
+    this.client = props.client;
+    this.tableName = props.tableName;
+    this.retentionSeconds = Math.round(retentionDays * secondsPerDay);
+    this.clock = props.clock ?? (() => new Date());
+  }
+
+  async createDeployment(input: CreateDeploymentInput): Promise<CreateDeploymentResult> {
+    const attempt = input.attempt ?? 1;
+    const id = deploymentId({
+      service: input.service,
+      environment: input.environment,
+      digest: input.artifact.digest,
+      attempt,
+    });
+    const now = this.clock().toISOString();
+    const deployment: Deployment = {
+      id,
+      service: input.service,
+      environment: input.environment,
+      artifact: { uri: input.artifact.uri, digest: input.artifact.digest, version: input.artifact.version },
+      strategy: input.strategy,
+      status: DeploymentStatus.Queued,
+      weights: input.weights ?? { old: 100, new: 0 },
+      createdAt: now,
+      updatedAt: now,
+      approvals: [],
+      attempt,
+    };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...deploymentKey(id),
+            ...historyKey(deployment.service, deployment.environment, deployment.createdAt, id),
+            itemType: ItemType.Deployment,
+            ...deployment,
+          },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": partitionKey },
+        }),
+      );
+      return { deployment, created: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = await this.getDeployment(id);
+      if (existing === undefined) throw error;
+      return { deployment: existing, created: false };
+    }
+  }
+
+  async getDeployment(id: string): Promise<Deployment | undefined> {
+    const item = await this.getItem(deploymentKey(id));
+    return item === undefined ? undefined : toDeployment(item);
+  }
+
+  async transition(id: string, to: DeploymentStatus, patch: TransitionPatch = {}): Promise<Deployment> {
+    const predecessors = predecessorsOf(to);
+    for (let attempt = 1; attempt <= maxConditionalAttempts; attempt++) {
+      if (predecessors.length > 0) {
+        try {
+          const output = await this.client.send(this.transitionCommand(id, to, predecessors, patch));
+          return toDeployment(output.Attributes ?? {});
+        } catch (error) {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+      }
+      const current = await this.getDeployment(id);
+      if (current === undefined) throw new DeploymentNotFoundError(id);
+      // Step Functions delivers at least once: the same transition arriving again changes nothing.
+      if (current.status === to && predecessors.length > 0) return current;
+      if (!canTransition(current.status, to)) {
+        throw new IllegalTransitionError(id, current.status, to, nextStatuses(current.status));
+      }
+    }
+    throw new Error(`Deployment ${id} kept changing status while moving to ${to}; retry the transition.`);
+  }
+
+  async acquireLock(request: LockRequest): Promise<AcquireLockResult> {
+    const key = lockKey(request.service, request.environment);
+    for (let attempt = 1; attempt <= maxConditionalAttempts; attempt++) {
+      const now = this.clock().toISOString();
+      const update = new UpdateBuilder()
+        .set("itemType", ItemType.Lock)
+        .set("service", request.service)
+        .set("environment", request.environment)
+        .set("holder", request.deploymentId)
+        .setIfNotExists("acquiredAt", now)
+        .set("updatedAt", now);
+      // Re-entrant, so that a retried acquire by the holder succeeds.
+      const holderIsFreeOrMe = `attribute_not_exists(#holder) OR #holder = ${update.value("holder")}`;
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            ...update.build(),
+            ConditionExpression: holderIsFreeOrMe,
+          }),
+        );
+        return { acquired: true };
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+      const holder = stringOrUndefined((await this.getItem(key))?.holder);
+      if (holder !== undefined && holder !== request.deploymentId) return { acquired: false, holder };
+    }
+    throw new Error(
+      `The lock of ${request.service}/${request.environment} kept changing hands while ${request.deploymentId} tried to acquire it; retry.`,
+    );
+  }
+
+  async releaseLock(release: LockRelease): Promise<void> {
+    const key = lockKey(release.service, release.environment);
+    const update = new UpdateBuilder()
+      .set("releasedBy", release.deploymentId)
+      .set("updatedAt", this.clock().toISOString())
+      .remove("holder")
+      .remove("acquiredAt");
+    if (release.liveVersion !== undefined) update.set("liveVersion", release.liveVersion);
+    const holderIsMe = `#holder = ${update.value("releasedBy")}`;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          ...update.build(),
+          ConditionExpression: holderIsMe,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const item = await this.getItem(key);
+      // A redelivered release of a lock this deployment already gave up.
+      if (item?.releasedBy === release.deploymentId) return;
+      throw new LockNotHeldError(
+        release.service,
+        release.environment,
+        release.deploymentId,
+        stringOrUndefined(item?.holder),
+      );
+    }
+  }
+
+  async getLock(service: string, environment: string): Promise<LockState> {
+    const item = await this.getItem(lockKey(service, environment));
+    return compact({
+      holder: stringOrUndefined(item?.holder),
+      acquiredAt: stringOrUndefined(item?.acquiredAt),
+      liveVersion: stringOrUndefined(item?.liveVersion),
+      queued: stringOrUndefined(item?.queued),
+    });
+  }
+
+  async appendDecision(decision: Decision): Promise<{ readonly appended: boolean }> {
+    const at = new Date(decision.at);
+    if (Number.isNaN(at.getTime())) {
+      throw new RangeError(`Decision ${decision.id}: at must be an ISO-8601 timestamp, got ${decision.at}.`);
+    }
+    // Normalised so that every entry sorts by time within the key, whatever offset the caller wrote.
+    const atIso = at.toISOString();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...decisionKey(decision.deploymentId, atIso, decision.id),
+            itemType: ItemType.Decision,
+            deploymentId: decision.deploymentId,
+            id: decision.id,
+            at: atIso,
+            action: decision.action,
+            actor: decision.actor,
+            reason: decision.reason,
+            values: JSON.parse(JSON.stringify(decision.values)) as unknown,
+            [timeToLiveAttribute]: this.expiresAt(at),
+          },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": partitionKey },
+        }),
+      );
+      return { appended: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return { appended: false };
+    }
+  }
+
+  async listDecisions(id: string): Promise<readonly Decision[]> {
+    const decisions: Decision[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const output: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+          ExpressionAttributeNames: { "#pk": partitionKey, "#sk": sortKey },
+          ExpressionAttributeValues: {
+            ":pk": deploymentKey(id)[partitionKey],
+            ":prefix": DecisionSortKeyPrefix,
+          },
+          ScanIndexForward: true,
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of output.Items ?? []) decisions.push(toDecision(item));
+      exclusiveStartKey = output.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return decisions;
+  }
+
+  async listHistory(query: HistoryQuery): Promise<HistoryPage> {
+    if (!Number.isInteger(query.limit) || query.limit < 1) {
+      throw new RangeError(`limit must be a positive integer, got ${query.limit}.`);
+    }
+    const partition = historyPartition(query.service, query.environment);
+    const output = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: historyIndex.name,
+        KeyConditionExpression: "#gpk = :gpk",
+        ExpressionAttributeNames: { "#gpk": historyIndex.partitionKey },
+        ExpressionAttributeValues: { ":gpk": partition },
+        ScanIndexForward: false,
+        // One more than asked tells whether another page exists, so the last page never comes back empty.
+        Limit: query.limit + 1,
+        ExclusiveStartKey: query.cursor === undefined ? undefined : decodeCursor(query.cursor, partition),
+      }),
+    );
+    const items = output.Items ?? [];
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    const nextKey =
+      items.length > query.limit && last !== undefined ? historyPageKey(last) : output.LastEvaluatedKey;
+    return compact({
+      items: page.map(toDeployment),
+      nextCursor: nextKey === undefined ? undefined : encodeCursor(nextKey),
+    });
+  }
+
+  private transitionCommand(
+    id: string,
+    to: DeploymentStatus,
+    predecessors: readonly DeploymentStatus[],
+    patch: TransitionPatch,
+  ): UpdateCommand {
+    const now = this.clock();
+    const update = new UpdateBuilder().set("status", to).set("updatedAt", now.toISOString());
+    if (patch.currentStep !== undefined) update.set("currentStep", patch.currentStep);
+    if (patch.weights !== undefined)
+      update.set("weights", { old: patch.weights.old, new: patch.weights.new });
+    if (patch.executionArn !== undefined) update.set("executionArn", patch.executionArn);
+    if (patch.statusReason !== undefined) update.set("statusReason", patch.statusReason);
+    else update.remove("statusReason");
+    if (isTerminal(to)) update.set(timeToLiveAttribute, this.expiresAt(now));
+    const fromValues = predecessors.map((status, index) => update.bindValue(`from${index}`, status));
+    const statusIsPredecessor = `#status IN (${fromValues.join(", ")})`;
+    return new UpdateCommand({
+      TableName: this.tableName,
+      Key: deploymentKey(id),
+      ...update.build(),
+      ConditionExpression: statusIsPredecessor,
+      ReturnValues: "ALL_NEW",
+    });
+  }
+
+  private async getItem(key: TableKey): Promise<Item | undefined> {
+    const output = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    return output.Item;
+  }
+
+  private expiresAt(from: Date): number {
+    return Math.floor(from.getTime() / 1000) + this.retentionSeconds;
+  }
+}
+
+/**
+ * Builds an update expression with every attribute name aliased (`status`, `values`, `at` are DynamoDB
+ * reserved words) and every value bound.
+ */
+class UpdateBuilder {
+  private readonly names: Record<string, string> = {};
+  private readonly values: Record<string, unknown> = {};
+  private readonly sets: string[] = [];
+  private readonly removes: string[] = [];
+
+  /** Aliases are `#<attribute>`, so conditions can name an attribute the update names too. */
+  private name(attribute: string): string {
+    const alias = `#${attribute}`;
+    this.names[alias] = attribute;
+    return alias;
+  }
+
+  /** The placeholder of the value set for `attribute`, for use in a condition. */
+  value(attribute: string): string {
+    return `:${attribute}`;
+  }
+
+  bindValue(placeholder: string, value: unknown): string {
+    this.values[`:${placeholder}`] = value;
+    return `:${placeholder}`;
+  }
+
+  set(attribute: string, value: unknown): this {
+    this.sets.push(`${this.name(attribute)} = ${this.bindValue(attribute, value)}`);
+    return this;
+  }
+
+  setIfNotExists(attribute: string, value: unknown): this {
+    const alias = this.name(attribute);
+    this.sets.push(`${alias} = if_not_exists(${alias}, ${this.bindValue(attribute, value)})`);
+    return this;
+  }
+
+  remove(attribute: string): this {
+    this.removes.push(this.name(attribute));
+    return this;
+  }
+
+  build(): {
+    UpdateExpression: string;
+    ExpressionAttributeNames: Record<string, string>;
+    ExpressionAttributeValues: Record<string, unknown>;
+  } {
+    const clauses = [
+      this.sets.length > 0 ? `SET ${this.sets.join(", ")}` : "",
+      this.removes.length > 0 ? `REMOVE ${this.removes.join(", ")}` : "",
+    ].filter((clause) => clause !== "");
+    return {
+      UpdateExpression: clauses.join(" "),
+      ExpressionAttributeNames: this.names,
+      ExpressionAttributeValues: this.values,
+    };
+  }
+}
+
+function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Leaves optional fields absent rather than present with `undefined`. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
+function toDeployment(item: Item): Deployment {
+  const record = item as unknown as Deployment;
+  return compact<Deployment>({
+    id: record.id,
+    service: record.service,
+    environment: record.environment,
+    artifact: record.artifact,
+    strategy: record.strategy,
+    status: record.status,
+    currentStep: record.currentStep,
+    weights: record.weights,
+    executionArn: record.executionArn,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    statusReason: record.statusReason,
+    approvals: record.approvals ?? [],
+    attempt: record.attempt,
+  });
+}
+
+function toDecision(item: Item): Decision {
+  const record = item as unknown as Decision;
+  return {
+    deploymentId: record.deploymentId,
+    id: record.id,
+    at: record.at,
+    action: record.action,
+    actor: record.actor,
+    reason: record.reason,
+    values: record.values ?? {},
+  };
+}
+
+const historyKeyAttributes = [
+  partitionKey,
+  sortKey,
+  historyIndex.partitionKey,
+  historyIndex.sortKey,
+] as const;
+
+/** The key DynamoDB would return as LastEvaluatedKey for a query on the history index ending at `item`. */
+function historyPageKey(item: Item): Item {
+  return Object.fromEntries(historyKeyAttributes.map((attribute) => [attribute, item[attribute]]));
+}
+
+function encodeCursor(key: Item): string {
+  return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string, partition: string): Item {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new InvalidCursorError(cursor, "it is not a cursor returned by listHistory");
+  }
+  if (typeof key !== "object" || key === null || Array.isArray(key)) {
+    throw new InvalidCursorError(cursor, "it is not a cursor returned by listHistory");
+  }
+  const fields = key as Item;
+  const names = Object.keys(fields).sort();
+  const expected = [...historyKeyAttributes].sort();
+  const wellFormed =
+    names.length === expected.length &&
+    names.every((name, index) => name === expected[index] && typeof fields[name] === "string");
+  if (!wellFormed) throw new InvalidCursorError(cursor, "it is not a cursor returned by listHistory");
+  if (fields[historyIndex.partitionKey] !== partition) {
+    throw new InvalidCursorError(cursor, "it belongs to the history of another service or environment");
+  }
+  return fields;
+}

@@ -1,0 +1,109 @@
+import type { Artifact, Decision, Deployment, DeploymentStatus, Weights } from "../deployment.ts";
+
+export interface CreateDeploymentInput {
+  readonly service: string;
+  readonly environment: string;
+  readonly artifact: Artifact;
+  readonly strategy: string;
+  /** @default 1 */
+  readonly attempt?: number;
+  /** @default { old: 100, new: 0 } */
+  readonly weights?: Weights;
+}
+
+export interface CreateDeploymentResult {
+  readonly deployment: Deployment;
+  /** false when the deployment already existed: a redelivered trigger, not a new deployment. */
+  readonly created: boolean;
+}
+
+/**
+ * Fields a transition may change together with the status. Omitted fields keep their value, except
+ * `statusReason`, which explains the status it was given with and is cleared by a transition without one.
+ */
+export interface TransitionPatch {
+  readonly currentStep?: string;
+  readonly weights?: Weights;
+  readonly executionArn?: string;
+  readonly statusReason?: string;
+}
+
+export interface LockRequest {
+  readonly service: string;
+  readonly environment: string;
+  readonly deploymentId: string;
+}
+
+export interface LockRelease extends LockRequest {
+  /** The version now serving the environment, recorded when the deployment finished. */
+  readonly liveVersion?: string;
+}
+
+export type AcquireLockResult =
+  | { readonly acquired: true }
+  | { readonly acquired: false; readonly holder: string };
+
+export interface LockState {
+  readonly holder?: string;
+  /** ISO-8601 timestamp of the holder's acquire. */
+  readonly acquiredAt?: string;
+  readonly liveVersion?: string;
+  /** Reserved for the queue: the deployment waiting for the lock. */
+  readonly queued?: string;
+}
+
+export interface HistoryQuery {
+  readonly service: string;
+  readonly environment: string;
+  readonly limit: number;
+  /** The `nextCursor` of the previous page, unchanged. */
+  readonly cursor?: string;
+}
+
+export interface HistoryPage {
+  /** Newest first. */
+  readonly items: readonly Deployment[];
+  /** Absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+/**
+ * Durable state of deployments, per service+environment locks and the decision log. Every write is safe to
+ * repeat: Step Functions, EventBridge and Lambda all deliver at least once.
+ */
+export interface StateStore {
+  /** Idempotent: the id is derived from service, environment, digest and attempt. */
+  createDeployment(input: CreateDeploymentInput): Promise<CreateDeploymentResult>;
+
+  getDeployment(id: string): Promise<Deployment | undefined>;
+
+  /**
+   * Moves a deployment to `to` atomically. Repeating a transition that already happened returns the record
+   * unchanged. Throws `IllegalTransitionError` (writing nothing) when `to` is not allowed from the current
+   * status and `DeploymentNotFoundError` for an unknown id.
+   */
+  transition(id: string, to: DeploymentStatus, patch?: TransitionPatch): Promise<Deployment>;
+
+  /** Re-entrant: the holder acquiring again succeeds. */
+  acquireLock(request: LockRequest): Promise<AcquireLockResult>;
+
+  /**
+   * Throws `LockNotHeldError` when another deployment holds the lock or it was never held by this one;
+   * releasing again after a release is a no-op.
+   */
+  releaseLock(release: LockRelease): Promise<void>;
+
+  getLock(service: string, environment: string): Promise<LockState>;
+
+  /**
+   * Recording the same decision again (same deployment, `at` and `id`) is a no-op. Both are part of the key,
+   * so a retrying caller must reuse them rather than take a fresh timestamp.
+   */
+  appendDecision(decision: Decision): Promise<{ readonly appended: boolean }>;
+
+  /** Oldest first. */
+  listDecisions(deploymentId: string): Promise<readonly Decision[]>;
+
+  /** Newest first. Throws `InvalidCursorError` for a cursor that is not a `nextCursor` of the same history. */
+  listHistory(query: HistoryQuery): Promise<HistoryPage>;
+}

@@ -1,0 +1,637 @@
+import { type AttributeValue, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { deploymentKey, lockKey } from "../../functions/adapters/aws/dynamodb-keys.ts";
+import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import { TableSchema } from "../../functions/adapters/aws/table-schema.ts";
+import type { Decision } from "../../functions/domain/deployment.ts";
+import {
+  DeploymentNotFoundError,
+  ErrorNames,
+  IllegalTransitionError,
+  InvalidCursorError,
+  LockNotHeldError,
+} from "../../functions/domain/errors.ts";
+import type { CreateDeploymentInput } from "../../functions/domain/ports/state-store.ts";
+import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+
+const start = new Date("2030-01-01T00:00:00.000Z");
+const day = 86_400;
+
+let table: LocalTable;
+let now: Date;
+let store: DynamoDbStateStore;
+let serviceCounter = 0;
+
+beforeAll(async () => {
+  table = await startDynalite();
+});
+
+afterAll(async () => {
+  await table.close();
+});
+
+beforeEach(() => {
+  now = start;
+  store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName, clock: () => now });
+});
+
+/** Every test works on its own service so that the shared table needs no cleaning. */
+function freshService(): string {
+  serviceCounter += 1;
+  return `svc-${serviceCounter}`;
+}
+
+function input(service: string, overrides: Partial<CreateDeploymentInput> = {}): CreateDeploymentInput {
+  return {
+    service,
+    environment: "production",
+    artifact: {
+      uri: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${service}:1.4.0`,
+      digest: "sha256:4f1c0a",
+      version: "1.4.0",
+    },
+    strategy: "ECSCanary10Percent5Minutes",
+    ...overrides,
+  };
+}
+
+function advance(seconds: number): void {
+  now = new Date(now.getTime() + seconds * 1000);
+}
+
+async function rawItem(key: Record<string, string>): Promise<Record<string, AttributeValue> | undefined> {
+  const output = await table.rawClient.send(
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: Object.fromEntries(Object.entries(key).map(([name, value]) => [name, { S: value }])),
+      ConsistentRead: true,
+    }),
+  );
+  return output.Item;
+}
+
+async function itemsUnder(pk: string): Promise<Record<string, AttributeValue>[]> {
+  const output = await table.rawClient.send(
+    new ScanCommand({
+      TableName: table.tableName,
+      FilterExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": TableSchema.partitionKey },
+      ExpressionAttributeValues: { ":pk": { S: pk } },
+    }),
+  );
+  return output.Items ?? [];
+}
+
+describe("DynamoDbStateStore.createDeployment", () => {
+  it("creates a QUEUED deployment with a deterministic id", async () => {
+    // Prepare
+    const service = freshService();
+
+    // Act
+    const result = await store.createDeployment(input(service));
+
+    // Assess
+    expect(result.created).toBe(true);
+    expect(result.deployment).toEqual({
+      id: expect.stringMatching(/^d-[0-9a-f]{20}$/),
+      service,
+      environment: "production",
+      artifact: input(service).artifact,
+      strategy: "ECSCanary10Percent5Minutes",
+      status: "QUEUED",
+      weights: { old: 100, new: 0 },
+      createdAt: start.toISOString(),
+      updatedAt: start.toISOString(),
+      approvals: [],
+      attempt: 1,
+    });
+    expect(await store.getDeployment(result.deployment.id)).toStrictEqual(result.deployment);
+  });
+
+  it("returns the existing record with created=false when retried, and stores one item", async () => {
+    // Prepare
+    const service = freshService();
+    const first = await store.createDeployment(input(service));
+    advance(30);
+
+    // Act
+    const retry = await store.createDeployment(input(service));
+
+    // Assess
+    expect(retry.created).toBe(false);
+    expect(retry.deployment).toStrictEqual(first.deployment);
+    const items = await itemsUnder(deploymentKey(first.deployment.id)[TableSchema.partitionKey]);
+    expect(items).toHaveLength(1);
+    expect(items[0]?.itemType).toEqual({ S: "deployment" });
+  });
+
+  it("creates a new deployment for a new attempt of the same artifact", async () => {
+    // Prepare
+    const service = freshService();
+    const first = await store.createDeployment(input(service));
+
+    // Act
+    const second = await store.createDeployment(input(service, { attempt: 2 }));
+
+    // Assess
+    expect(second.created).toBe(true);
+    expect(second.deployment.id).not.toBe(first.deployment.id);
+    expect(second.deployment.attempt).toBe(2);
+  });
+
+  it("returns undefined for an unknown id", async () => {
+    // Act
+    const deployment = await store.getDeployment("d-00000000000000000000");
+
+    // Assess
+    expect(deployment).toBeUndefined();
+  });
+});
+
+describe("DynamoDbStateStore.transition", () => {
+  it("moves the status and applies the patch", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    advance(5);
+
+    // Act
+    const updated = await store.transition(deployment.id, "IN_PROGRESS", {
+      currentStep: "setWeight-10",
+      weights: { old: 90, new: 10 },
+      executionArn: "arn:aws:states:eu-west-1:123456789012:execution:canary:run-1",
+    });
+
+    // Assess
+    expect(updated).toStrictEqual({
+      ...deployment,
+      status: "IN_PROGRESS",
+      currentStep: "setWeight-10",
+      weights: { old: 90, new: 10 },
+      executionArn: "arn:aws:states:eu-west-1:123456789012:execution:canary:run-1",
+      updatedAt: now.toISOString(),
+    });
+    expect(await store.getDeployment(deployment.id)).toStrictEqual(updated);
+  });
+
+  it("keeps a status reason only for the status it was given with", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    await store.transition(deployment.id, "IN_PROGRESS");
+
+    // Act
+    const paused = await store.transition(deployment.id, "PAUSED", { statusReason: "paused by alice" });
+    const resumed = await store.transition(deployment.id, "IN_PROGRESS");
+
+    // Assess
+    expect(paused.statusReason).toBe("paused by alice");
+    expect(resumed).not.toHaveProperty("statusReason");
+  });
+
+  it("treats a repeat of the same transition as a no-op", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    const first = await store.transition(deployment.id, "IN_PROGRESS", { currentStep: "deploy" });
+    const before = await rawItem(deploymentKey(deployment.id));
+    advance(60);
+
+    // Act
+    const repeat = await store.transition(deployment.id, "IN_PROGRESS", { currentStep: "deploy" });
+
+    // Assess
+    expect(repeat).toStrictEqual(first);
+    expect(await rawItem(deploymentKey(deployment.id))).toStrictEqual(before);
+  });
+
+  it("throws IllegalTransitionError and writes nothing for a forbidden transition", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    const before = await rawItem(deploymentKey(deployment.id));
+    advance(60);
+
+    // Act
+    const attempt = store.transition(deployment.id, "SUCCEEDED", { statusReason: "skip ahead" });
+
+    // Assess
+    const error = await attempt.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect(error).toMatchObject({
+      name: ErrorNames.IllegalTransition,
+      deploymentId: deployment.id,
+      from: "QUEUED",
+      to: "SUCCEEDED",
+    });
+    expect((error as Error).message).toContain("allowed from QUEUED: IN_PROGRESS, SUPERSEDED, FAILED");
+    expect(await rawItem(deploymentKey(deployment.id))).toStrictEqual(before);
+  });
+
+  it("says a terminal status allows nothing", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    await store.transition(deployment.id, "SUPERSEDED");
+    const before = await rawItem(deploymentKey(deployment.id));
+
+    // Act
+    const attempt = store.transition(deployment.id, "IN_PROGRESS");
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/from SUPERSEDED to IN_PROGRESS \(SUPERSEDED is terminal/);
+    expect(await rawItem(deploymentKey(deployment.id))).toStrictEqual(before);
+  });
+
+  it("refuses a transition into QUEUED, which nothing leads to", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+
+    // Act
+    const attempt = store.transition(deployment.id, "QUEUED");
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(IllegalTransitionError);
+  });
+
+  it("throws DeploymentNotFoundError for an unknown id and creates no item", async () => {
+    // Prepare
+    const id = "d-ffffffffffffffffffff";
+
+    // Act
+    const attempt = store.transition(id, "IN_PROGRESS");
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(DeploymentNotFoundError);
+    await expect(attempt).rejects.toMatchObject({ name: ErrorNames.DeploymentNotFound, deploymentId: id });
+    expect(await rawItem(deploymentKey(id))).toBeUndefined();
+  });
+
+  it("sets expiresAt when a terminal status is reached, and not before", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    await store.transition(deployment.id, "IN_PROGRESS");
+    const live = await rawItem(deploymentKey(deployment.id));
+    advance(3600);
+
+    // Act
+    await store.transition(deployment.id, "SUCCEEDED");
+
+    // Assess
+    expect(live?.[TableSchema.timeToLiveAttribute]).toBeUndefined();
+    const finished = await rawItem(deploymentKey(deployment.id));
+    const expected = now.getTime() / 1000 + 400 * day;
+    expect(finished?.[TableSchema.timeToLiveAttribute]).toEqual({ N: String(expected) });
+  });
+
+  it("uses the configured retention", async () => {
+    // Prepare
+    const shortLived = new DynamoDbStateStore({
+      client: table.client,
+      tableName: table.tableName,
+      retentionDays: 30,
+      clock: () => now,
+    });
+    const { deployment } = await shortLived.createDeployment(input(freshService()));
+
+    // Act
+    await shortLived.transition(deployment.id, "FAILED", { statusReason: "image pull failed" });
+
+    // Assess
+    const item = await rawItem(deploymentKey(deployment.id));
+    expect(item?.[TableSchema.timeToLiveAttribute]).toEqual({ N: String(now.getTime() / 1000 + 30 * day) });
+  });
+
+  it("lets exactly one of two concurrent conflicting transitions win", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    await store.transition(deployment.id, "IN_PROGRESS");
+
+    // Act
+    const results = await Promise.allSettled([
+      store.transition(deployment.id, "SUCCEEDED"),
+      store.transition(deployment.id, "PAUSED"),
+    ]);
+
+    // Assess
+    const fulfilled = results.filter((result) => result.status === "fulfilled");
+    const rejected = results.filter((result) => result.status === "rejected");
+    expect(fulfilled).toHaveLength(1);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.reason).toBeInstanceOf(IllegalTransitionError);
+  });
+});
+
+describe("DynamoDbStateStore locks", () => {
+  it("gives the lock to exactly one of 50 concurrent deployments", async () => {
+    // Prepare
+    const service = freshService();
+    const bystander = freshService();
+    await store.acquireLock({ service: bystander, environment: "production", deploymentId: "d-bystander" });
+    const contenders = Array.from({ length: 50 }, (_, index) => `d-contender-${index}`);
+
+    // Act
+    const results = await Promise.all(
+      contenders.map((deploymentId) =>
+        store.acquireLock({ service, environment: "production", deploymentId }),
+      ),
+    );
+
+    // Assess
+    const winners = contenders.filter((_, index) => results[index]?.acquired);
+    expect(winners).toHaveLength(1);
+    const winner = winners[0];
+    for (const result of results) {
+      if (!result.acquired) expect(result.holder).toBe(winner);
+    }
+    expect((await store.getLock(service, "production")).holder).toBe(winner);
+    expect((await rawItem(lockKey(service, "production")))?.holder).toEqual({ S: winner });
+    expect((await store.getLock(bystander, "production")).holder).toBe("d-bystander");
+    expect(await store.getLock(service, "staging")).toEqual({});
+  });
+
+  it("is re-entrant for the holder", async () => {
+    // Prepare
+    const service = freshService();
+    await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+    const before = await store.getLock(service, "production");
+    advance(10);
+
+    // Act
+    const retry = await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+
+    // Assess
+    expect(retry).toEqual({ acquired: true });
+    expect(await store.getLock(service, "production")).toEqual(before);
+  });
+
+  it("refuses a release by a deployment that does not hold the lock, changing nothing", async () => {
+    // Prepare
+    const service = freshService();
+    await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+    const before = await rawItem(lockKey(service, "production"));
+
+    // Act
+    const attempt = store.releaseLock({
+      service,
+      environment: "production",
+      deploymentId: "d-b",
+      liveVersion: "9.9.9",
+    });
+
+    // Assess
+    const error = await attempt.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LockNotHeldError);
+    expect(error).toMatchObject({ name: ErrorNames.LockNotHeld, holder: "d-a", deploymentId: "d-b" });
+    expect(await rawItem(lockKey(service, "production"))).toStrictEqual(before);
+  });
+
+  it("refuses a release of a lock that was never taken", async () => {
+    // Prepare
+    const service = freshService();
+
+    // Act
+    const attempt = store.releaseLock({ service, environment: "production", deploymentId: "d-a" });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/nobody holds it/);
+  });
+
+  it("records the live version on release and hands the lock to the next deployment", async () => {
+    // Prepare
+    const service = freshService();
+    await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+
+    // Act
+    await store.releaseLock({
+      service,
+      environment: "production",
+      deploymentId: "d-a",
+      liveVersion: "1.4.0",
+    });
+    const next = await store.acquireLock({ service, environment: "production", deploymentId: "d-b" });
+
+    // Assess
+    expect(next).toEqual({ acquired: true });
+    expect(await store.getLock(service, "production")).toEqual({
+      holder: "d-b",
+      acquiredAt: start.toISOString(),
+      liveVersion: "1.4.0",
+    });
+  });
+
+  it("treats a second release by the same deployment as a no-op", async () => {
+    // Prepare
+    const service = freshService();
+    await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+    await store.releaseLock({
+      service,
+      environment: "production",
+      deploymentId: "d-a",
+      liveVersion: "1.4.0",
+    });
+    const before = await rawItem(lockKey(service, "production"));
+    advance(10);
+
+    // Act
+    await store.releaseLock({
+      service,
+      environment: "production",
+      deploymentId: "d-a",
+      liveVersion: "1.4.0",
+    });
+
+    // Assess
+    expect(await rawItem(lockKey(service, "production"))).toStrictEqual(before);
+    expect(await store.getLock(service, "production")).toEqual({ liveVersion: "1.4.0" });
+  });
+});
+
+describe("DynamoDbStateStore.listHistory", () => {
+  async function createHistory(service: string, environment: string, count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index++) {
+      const { deployment } = await store.createDeployment(
+        input(service, {
+          environment,
+          artifact: {
+            uri: `repo/${service}:1.${index}.0`,
+            digest: `sha256:${index}`,
+            version: `1.${index}.0`,
+          },
+        }),
+      );
+      ids.push(deployment.id);
+      advance(60);
+    }
+    return ids.reverse();
+  }
+
+  it("pages through 7 deployments 3 at a time, newest first, without duplicates", async () => {
+    // Prepare
+    const service = freshService();
+    const newestFirst = await createHistory(service, "production", 7);
+    await createHistory(service, "staging", 2);
+
+    // Act
+    const pages = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listHistory({ service, environment: "production", limit: 3, cursor });
+      pages.push(page);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined && pages.length < 10);
+
+    // Assess
+    expect(pages.map((page) => page.items.length)).toEqual([3, 3, 1]);
+    const ids = pages.flatMap((page) => page.items.map((deployment) => deployment.id));
+    expect(ids).toEqual(newestFirst);
+    expect(new Set(ids).size).toBe(7);
+    expect(pages.at(-1)).not.toHaveProperty("nextCursor");
+    expect(pages.flatMap((page) => page.items).every((d) => d.environment === "production")).toBe(true);
+  });
+
+  it("ends without an empty page when the count is a multiple of the limit", async () => {
+    // Prepare
+    const service = freshService();
+    await createHistory(service, "production", 6);
+
+    // Act
+    const first = await store.listHistory({ service, environment: "production", limit: 3 });
+    const second = await store.listHistory({
+      service,
+      environment: "production",
+      limit: 3,
+      cursor: first.nextCursor,
+    });
+
+    // Assess
+    expect(second.items).toHaveLength(3);
+    expect(second.nextCursor).toBeUndefined();
+  });
+
+  it("returns an empty page for a service without deployments", async () => {
+    // Act
+    const page = await store.listHistory({ service: freshService(), environment: "production", limit: 3 });
+
+    // Assess
+    expect(page).toEqual({ items: [] });
+  });
+
+  it.each([
+    ["garbage", "not-a-cursor!", /not a cursor returned by listHistory/],
+    ["JSON of the wrong shape", Buffer.from('{"pk":"x"}').toString("base64url"), /not a cursor returned/],
+    ["a JSON array", Buffer.from("[1,2]").toString("base64url"), /not a cursor returned/],
+  ])("rejects a cursor that is %s", async (_kind, cursor, message) => {
+    // Act
+    const attempt = store.listHistory({
+      service: freshService(),
+      environment: "production",
+      limit: 3,
+      cursor,
+    });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(attempt).rejects.toThrow(message);
+  });
+
+  it("rejects a cursor from another service's history", async () => {
+    // Prepare
+    const other = freshService();
+    await createHistory(other, "production", 2);
+    const { nextCursor } = await store.listHistory({ service: other, environment: "production", limit: 1 });
+
+    // Act
+    const attempt = store.listHistory({
+      service: freshService(),
+      environment: "production",
+      limit: 1,
+      cursor: nextCursor,
+    });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/belongs to the history of another service or environment/);
+  });
+
+  it.each([0, -1, 2.5])("rejects limit %s", async (limit) => {
+    // Act
+    const attempt = store.listHistory({ service: freshService(), environment: "production", limit });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(RangeError);
+  });
+});
+
+describe("DynamoDbStateStore decisions", () => {
+  function decision(
+    deploymentId: string,
+    id: string,
+    at: string,
+    overrides: Partial<Decision> = {},
+  ): Decision {
+    return {
+      deploymentId,
+      id,
+      at,
+      action: "continue",
+      actor: "analysis",
+      reason: "error rate within threshold",
+      values: { errorRate: { old: 0.002, new: 0.001 }, threshold: 0.01, samples: 1200 },
+      ...overrides,
+    };
+  }
+
+  it("lists decisions oldest first, whatever order they were appended in", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    const { deployment: other } = await store.createDeployment(input(freshService()));
+    const second = decision(deployment.id, "evt-2", "2030-01-01T00:10:00.000Z");
+    const third = decision(deployment.id, "evt-3", "2030-01-01T00:20:00.000Z", {
+      action: "rollback",
+      actor: "alarm:api-5xx",
+      reason: "alarm api-5xx went to ALARM",
+      values: { alarm: "api-5xx", state: "ALARM", threshold: 5, value: 17 },
+    });
+    const first = decision(deployment.id, "evt-1", "2030-01-01T00:05:00.000Z");
+
+    // Act
+    for (const entry of [second, third, first]) await store.appendDecision(entry);
+    await store.appendDecision(decision(other.id, "evt-9", "2030-01-01T00:00:00.000Z"));
+
+    // Assess
+    expect(await store.listDecisions(deployment.id)).toStrictEqual([first, second, third]);
+  });
+
+  it("records a redelivered decision once", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    const entry = decision(deployment.id, "evt-1", "2030-01-01T00:05:00.000Z");
+
+    // Act
+    const results = [await store.appendDecision(entry), await store.appendDecision(entry)];
+
+    // Assess
+    expect(results).toEqual([{ appended: true }, { appended: false }]);
+    expect(await store.listDecisions(deployment.id)).toStrictEqual([entry]);
+  });
+
+  it("expires a decision with the retention counted from when it was made", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    const entry = decision(deployment.id, "evt-1", "2030-01-02T00:00:00.000Z");
+
+    // Act
+    await store.appendDecision(entry);
+
+    // Assess
+    const items = await itemsUnder(deploymentKey(deployment.id)[TableSchema.partitionKey]);
+    const stored = items.find((item) => item.itemType?.S === "decision");
+    expect(stored?.[TableSchema.timeToLiveAttribute]).toEqual({
+      N: String(Date.parse("2030-01-02T00:00:00.000Z") / 1000 + 400 * day),
+    });
+  });
+
+  it("rejects a decision time that is not a timestamp", async () => {
+    // Act
+    const attempt = store.appendDecision(decision("d-x", "evt-1", "yesterday"));
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/ISO-8601/);
+  });
+});
