@@ -8,11 +8,12 @@ import { ConfigInvalidError, type GlidepathConfig, parseConfig } from "../functi
  * validates it. Every failure is a `ConfigInvalidError` naming the file, so callers report one kind of error.
  */
 export async function loadConfig(file: string): Promise<GlidepathConfig> {
-  const path = resolve(file);
-  return parseConfig(await readInput(path, file), file);
+  return parseConfig(await loadConfigInput(file), file);
 }
 
-async function readInput(path: string, file: string): Promise<unknown> {
+/** The unvalidated config input of a file: a JSON document, or a module's default export. */
+export async function loadConfigInput(file: string): Promise<unknown> {
+  const path = resolve(file);
   const extension = extname(path);
   if (extension === ".json") {
     let text: string;

@@ -116,6 +116,7 @@ export function deploymentId(input: DeploymentIdInput): string {
 
 export const DecisionAction = {
   Continue: "continue",
+  Extend: "extend",
   Pause: "pause",
   Resume: "resume",
   Rollback: "rollback",

@@ -635,3 +635,50 @@ describe("DynamoDbStateStore decisions", () => {
     await expect(attempt).rejects.toThrow(/ISO-8601/);
   });
 });
+
+describe("DynamoDbStateStore.recordProgress", () => {
+  it("records step, weights and execution without changing the status", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    await store.transition(deployment.id, "IN_PROGRESS");
+    advance(30);
+
+    // Act
+    const updated = await store.recordProgress(deployment.id, {
+      currentStep: "Shift traffic",
+      weights: { old: 90, new: 10 },
+      executionArn: "arn:aws:states:eu-west-1:123456789012:execution:Glidepath-canary:web-prod-1-abc",
+    });
+
+    // Assess
+    expect(updated).toMatchObject({
+      status: "IN_PROGRESS",
+      currentStep: "Shift traffic",
+      weights: { old: 90, new: 10 },
+      executionArn: "arn:aws:states:eu-west-1:123456789012:execution:Glidepath-canary:web-prod-1-abc",
+      updatedAt: "2030-01-01T00:00:30.000Z",
+    });
+    expect(await store.getDeployment(deployment.id)).toEqual(updated);
+  });
+
+  it("refuses to touch a finished deployment and writes nothing", async () => {
+    // Prepare
+    const { deployment } = await store.createDeployment(input(freshService()));
+    await store.transition(deployment.id, "IN_PROGRESS");
+    await store.transition(deployment.id, "SUCCEEDED");
+    const before = await rawItem(deploymentKey(deployment.id));
+
+    // Act
+    const attempt = store.recordProgress(deployment.id, { weights: { old: 100, new: 0 } });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(IllegalTransitionError);
+    expect(await rawItem(deploymentKey(deployment.id))).toEqual(before);
+  });
+
+  it("reports an unknown deployment", async () => {
+    await expect(store.recordProgress("d-unknown", { currentStep: "x" })).rejects.toThrow(
+      DeploymentNotFoundError,
+    );
+  });
+});

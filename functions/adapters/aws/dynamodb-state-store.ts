@@ -32,6 +32,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
+  allStatuses,
   canTransition,
   type Decision,
   type Deployment,
@@ -56,6 +57,7 @@ import type {
   LockRelease,
   LockRequest,
   LockState,
+  ProgressPatch,
   StateStore,
   TransitionPatch,
 } from "../../domain/ports/state-store.ts";
@@ -199,6 +201,31 @@ export class DynamoDbStateStore implements StateStore {
       }
     }
     throw new Error(`Deployment ${id} kept changing status while moving to ${to}; retry the transition.`);
+  }
+
+  async recordProgress(id: string, patch: ProgressPatch): Promise<Deployment> {
+    const update = new UpdateBuilder().set("updatedAt", this.clock().toISOString());
+    applyProgress(update, patch);
+    const live = allStatuses.filter((status) => !isTerminal(status));
+    const statusIsLive = `#status IN (${live.map((status, index) => update.bindValue(`live${index}`, status)).join(", ")})`;
+    update.name("status");
+    try {
+      const output = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deploymentKey(id),
+          ...update.build(),
+          ConditionExpression: statusIsLive,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toDeployment(output.Attributes ?? {});
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current = await this.getDeployment(id);
+      if (current === undefined) throw new DeploymentNotFoundError(id);
+      throw new IllegalTransitionError(id, current.status, current.status, nextStatuses(current.status));
+    }
   }
 
   async acquireLock(request: LockRequest): Promise<AcquireLockResult> {
@@ -372,10 +399,7 @@ export class DynamoDbStateStore implements StateStore {
   ): UpdateCommand {
     const now = this.clock();
     const update = new UpdateBuilder().set("status", to).set("updatedAt", now.toISOString());
-    if (patch.currentStep !== undefined) update.set("currentStep", patch.currentStep);
-    if (patch.weights !== undefined)
-      update.set("weights", { old: patch.weights.old, new: patch.weights.new });
-    if (patch.executionArn !== undefined) update.set("executionArn", patch.executionArn);
+    applyProgress(update, patch);
     if (patch.statusReason !== undefined) update.set("statusReason", patch.statusReason);
     else update.remove("statusReason");
     if (isTerminal(to)) update.set(timeToLiveAttribute, this.expiresAt(now));
@@ -406,6 +430,12 @@ export class DynamoDbStateStore implements StateStore {
  * Builds an update expression with every attribute name aliased (`status`, `values`, `at` are DynamoDB
  * reserved words) and every value bound.
  */
+function applyProgress(update: UpdateBuilder, patch: ProgressPatch): void {
+  if (patch.currentStep !== undefined) update.set("currentStep", patch.currentStep);
+  if (patch.weights !== undefined) update.set("weights", { old: patch.weights.old, new: patch.weights.new });
+  if (patch.executionArn !== undefined) update.set("executionArn", patch.executionArn);
+}
+
 class UpdateBuilder {
   private readonly names: Record<string, string> = {};
   private readonly values: Record<string, unknown> = {};
@@ -413,7 +443,7 @@ class UpdateBuilder {
   private readonly removes: string[] = [];
 
   /** Aliases are `#<attribute>`, so conditions can name an attribute the update names too. */
-  private name(attribute: string): string {
+  name(attribute: string): string {
     const alias = `#${attribute}`;
     this.names[alias] = attribute;
     return alias;

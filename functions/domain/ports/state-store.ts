@@ -28,6 +28,8 @@ export interface TransitionPatch {
   readonly statusReason?: string;
 }
 
+export type ProgressPatch = Omit<TransitionPatch, "statusReason">;
+
 export interface LockRequest {
   readonly service: string;
   readonly environment: string;
@@ -83,6 +85,12 @@ export interface StateStore {
    * status and `DeploymentNotFoundError` for an unknown id.
    */
   transition(id: string, to: DeploymentStatus, patch?: TransitionPatch): Promise<Deployment>;
+
+  /**
+   * Records progress (current step, weights, execution ARN) without changing the status. Throws
+   * `IllegalTransitionError` when the deployment has already ended: a finished deployment's record is final.
+   */
+  recordProgress(id: string, patch: ProgressPatch): Promise<Deployment>;
 
   /** Re-entrant: the holder acquiring again succeeds. */
   acquireLock(request: LockRequest): Promise<AcquireLockResult>;

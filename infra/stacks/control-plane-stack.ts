@@ -1,0 +1,43 @@
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import type { Table } from "aws-cdk-lib/aws-dynamodb";
+import { EventBus } from "aws-cdk-lib/aws-events";
+import type { Construct } from "constructs";
+import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
+import { StateTable } from "../constructs/state-table.ts";
+
+export interface ControlPlaneStackProps extends StackProps {
+  /** The parsed config (`parseConfig`); the stack never sees unvalidated input. */
+  readonly config: GlidepathConfig;
+}
+
+/**
+ * The control plane: the state table and the event bus that every gate, timer, alarm and Slack event goes
+ * through. Strategy state machines and their handlers join this stack as they are built.
+ */
+export class ControlPlaneStack extends Stack {
+  readonly config: GlidepathConfig;
+  readonly table: Table;
+  readonly bus: EventBus;
+
+  constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
+    super(scope, id, props);
+    this.config = props.config;
+
+    this.table = new StateTable(this, "State").table;
+
+    this.bus = new EventBus(this, "Bus", { eventBusName: "glidepath" });
+    // Keeps a month of events so a gate resolution lost to a bug can be replayed; handlers are idempotent.
+    this.bus.archive("Archive", {
+      description: "Every event on the glidepath bus, for replay",
+      eventPattern: { account: [this.account] },
+      retention: Duration.days(30),
+    });
+
+    new CfnOutput(this, "TableName", { value: this.table.tableName, description: "Glidepath state table" });
+    new CfnOutput(this, "EventBusName", { value: this.bus.eventBusName, description: "Glidepath event bus" });
+    new CfnOutput(this, "EventBusArn", {
+      value: this.bus.eventBusArn,
+      description: "Glidepath event bus ARN",
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "aws-cdk-lib";
+import { afterAll } from "vitest";
+import type { GlidepathConfigInput } from "../../functions/domain/config/index.ts";
+
+export interface TestAppOptions {
+  /**
+   * Run esbuild for Lambda assets, as `cdk synth` does.
+   * @default false - assets are not bundled, which saves esbuild's time per function
+   */
+  readonly bundle?: boolean;
+  /**
+   * Extra app context.
+   * @default - none
+   */
+  readonly context?: Record<string, unknown>;
+}
+
+/**
+ * Returns a factory of Apps for one test file. Each App writes its cloud assembly to its own temp dir (otherwise
+ * every `Template.fromStack` leaves a cdk.out folder in /tmp), and all of them are removed after the file's
+ * tests. Call it at the top level of a `describe`.
+ *
+ * CDK's built-in CloudFormation schema validation is off: loading the schemas costs ~1 s per test file, and the
+ * app entry tests, which run the app as `cdk synth` does, keep it on.
+ */
+export function useTestApps(): (options?: TestAppOptions) => App {
+  const outdirs: string[] = [];
+  afterAll(() => {
+    for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+  });
+  return (options = {}) => {
+    const outdir = mkdtempSync(join(tmpdir(), "glidepath-cdk-"));
+    outdirs.push(outdir);
+    const skipBundling = options.bundle === true ? {} : { "aws:cdk:bundling-stacks": [] };
+    return new App({
+      outdir,
+      builtinCloudFormationValidation: false,
+      context: { ...skipBundling, ...options.context },
+    });
+  };
+}
+
+/** The smallest valid config: one locally deployed service with one environment. */
+export const minimalConfigInput: GlidepathConfigInput = {
+  services: [
+    {
+      name: "checkout",
+      artifact: { type: "custom", source: "ci.test" },
+      target: { type: "local" },
+      environments: [{ name: "dev", account: "123456789012", region: "eu-west-1", strategy: "ECSAllAtOnce" }],
+    },
+  ],
+};
