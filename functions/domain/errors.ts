@@ -1,3 +1,5 @@
+import type { ColourWeights } from "./ports/traffic-router.ts";
+
 /**
  * Error names are the contract with Step Functions: `Catch` and `Retry` match on `Error`, which Lambda sets
  * to the thrown error's `name`. State machines import `ErrorNames` instead of repeating strings.
@@ -14,6 +16,8 @@ export const ErrorNames = {
   AlarmFired: "AlarmFiredError",
   AnalysisFailed: "AnalysisFailedError",
   GateRejected: "GateRejectedError",
+  SmokeTestFailed: "SmokeTestFailedError",
+  StepInputInvalid: "StepInputInvalidError",
   InvalidCursor: "InvalidCursorError",
 } as const;
 
@@ -74,4 +78,58 @@ export class InvalidCursorError extends GlidepathError {
     );
     this.cursor = cursor;
   }
+}
+
+/**
+ * The router did not report the requested weights after a shift. Traffic may be split in a way nobody asked
+ * for, so the state machine treats it as a failed step rather than retrying blindly.
+ */
+export class ShiftFailedError extends GlidepathError {
+  override readonly name = ErrorNames.ShiftFailed;
+  readonly router: string;
+  readonly requested: ColourWeights;
+  readonly observed: ColourWeights;
+  constructor(router: string, requested: ColourWeights, observed: ColourWeights) {
+    super(
+      `Shifting ${router} to blue ${requested.blue}% / green ${requested.green}% did not take: it reports ` +
+        `blue ${observed.blue}% / green ${observed.green}%. Something else may be changing the same listener or rule ` +
+        "(another deployment, a stack update, a console edit); find it, then retry or roll back.",
+    );
+    this.router = router;
+    this.requested = requested;
+    this.observed = observed;
+  }
+}
+
+/**
+ * A colour cannot run its version: its service is missing or inactive, the base revision cannot be copied, or
+ * the rollout failed or never became stable. Retrying does not help; the deployment fails (and rolls back) with
+ * this message for the operator. `location` names the service when the problem is tied to one.
+ */
+export class DeployFailedError extends GlidepathError {
+  override readonly name = ErrorNames.DeployFailed;
+  readonly cluster: string | undefined;
+  readonly service: string | undefined;
+  constructor(problem: string, location?: { readonly cluster: string; readonly service: string }) {
+    const where =
+      location === undefined ? "" : ` on ECS service ${location.service} in cluster ${location.cluster}`;
+    super(`Deploy failed${where}: ${problem}`);
+    this.cluster = location?.cluster;
+    this.service = location?.service;
+  }
+}
+
+/** A guard rail tripped: a CloudWatch alarm is in ALARM (or is missing). The message names it and why. */
+export class AlarmFiredError extends GlidepathError {
+  override readonly name = ErrorNames.AlarmFired;
+}
+
+/** The new version's metrics failed the analysis (error rate, error ratio, latency, or no data to judge). */
+export class AnalysisFailedError extends GlidepathError {
+  override readonly name = ErrorNames.AnalysisFailed;
+}
+
+/** A step received an input it cannot use: a bug in the state machine or a hand-edited execution input. */
+export class StepInputInvalidError extends GlidepathError {
+  override readonly name = ErrorNames.StepInputInvalid;
 }

@@ -4,6 +4,7 @@ import { EventBus } from "aws-cdk-lib/aws-events";
 import type { Construct } from "constructs";
 import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
 import { StateTable } from "../constructs/state-table.ts";
+import { StrategyStateMachines } from "../constructs/strategy-state-machines.ts";
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The parsed config (`parseConfig`); the stack never sees unvalidated input. */
@@ -12,12 +13,13 @@ export interface ControlPlaneStackProps extends StackProps {
 
 /**
  * The control plane: the state table and the event bus that every gate, timer, alarm and Slack event goes
- * through. Strategy state machines and their handlers join this stack as they are built.
+ * through, and one state machine per deployment strategy with the Lambda steps its states invoke.
  */
 export class ControlPlaneStack extends Stack {
   readonly config: GlidepathConfig;
   readonly table: Table;
   readonly bus: EventBus;
+  readonly strategies: StrategyStateMachines;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -32,6 +34,17 @@ export class ControlPlaneStack extends Stack {
       eventPattern: { account: [this.account] },
       retention: Duration.days(30),
     });
+
+    this.strategies = new StrategyStateMachines(this, "Strategies", {
+      table: this.table,
+      config: this.config,
+    });
+    for (const [type, machine] of Object.entries(this.strategies.stateMachines)) {
+      new CfnOutput(this, `${machine.node.id}StateMachineArn`, {
+        value: machine.stateMachineArn,
+        description: `Glidepath ${type} state machine`,
+      });
+    }
 
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "Glidepath state table" });
     new CfnOutput(this, "EventBusName", { value: this.bus.eventBusName, description: "Glidepath event bus" });

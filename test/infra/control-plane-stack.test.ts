@@ -16,7 +16,7 @@ describe("ControlPlaneStack", () => {
     template = Template.fromStack(stack);
   });
 
-  it("keeps the validated config for the state machines to come", () => {
+  it("keeps the validated config", () => {
     // Prepare: the stack synthesized once for this file
 
     // Act
@@ -26,17 +26,18 @@ describe("ControlPlaneStack", () => {
     expect(kept).toBe(config);
   });
 
-  it("has one state table and no Lambda functions yet", () => {
+  it("has one state table, the four step functions and five strategy state machines", () => {
     // Prepare: the stack synthesized once for this file
 
     // Act
     const counts = {
       tables: Object.keys(template.findResources("AWS::DynamoDB::Table")).length,
       functions: Object.keys(template.findResources("AWS::Lambda::Function")).length,
+      stateMachines: Object.keys(template.findResources("AWS::StepFunctions::StateMachine")).length,
     };
 
     // Assess
-    expect(counts).toEqual({ tables: 1, functions: 0 });
+    expect(counts).toEqual({ tables: 1, functions: 4, stateMachines: 5 });
   });
 
   it("has a dedicated event bus named glidepath with a 30-day archive of all its events", () => {

@@ -87,6 +87,8 @@ const EcsTargetSchema = z
     }),
     /** Tasks in the fleet, needed only by rolling strategies that count batches in tasks. */
     desiredCount: z.number().int().min(1).optional(),
+    /** The container whose image is the artifact. @default the task definition's only container */
+    containerName: z.string().min(1).optional(),
   })
   .check((ctx) => {
     const { listenerArn, listenerRuleArn, services, targetGroups } = ctx.value;

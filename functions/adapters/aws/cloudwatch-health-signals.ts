@@ -1,0 +1,207 @@
+import {
+  type CloudWatchClient,
+  type CompositeAlarm,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandInput,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+  type GetMetricDataCommandOutput,
+  type MetricAlarm,
+  type MetricDataQuery,
+} from "@aws-sdk/client-cloudwatch";
+import type {
+  AlarmStateValue,
+  AlarmStatus,
+  ArmMetrics,
+  HealthSignals,
+  MetricsWindow,
+} from "../../domain/ports/health-signals.ts";
+import type { Colour } from "../../domain/ports/traffic-router.ts";
+import { targetGroupDimension } from "./arns.ts";
+import { type RetryOptions, withRetry } from "./retry.ts";
+
+export interface CloudWatchHealthSignalsProps {
+  /** Created once at module scope with `awsClientConfig`. */
+  readonly client: CloudWatchClient;
+  /**
+   * The `LoadBalancer` dimension of the ALB, `app/<name>/<id>`; `loadBalancerDimension` derives it from the
+   * listener or listener-rule ARN of the config.
+   */
+  readonly loadBalancer: string;
+  /** Target group ARN per colour; their `TargetGroup` dimensions select each arm's metrics. */
+  readonly targetGroups: Readonly<Record<Colour, string>>;
+  /** @default withRetry's defaults */
+  readonly retry?: RetryOptions;
+}
+
+/** DescribeAlarms takes at most 100 names, and returns at most 100 alarms a page. */
+const alarmNamesPerCall = 100;
+
+const colours = ["blue", "green"] as const satisfies readonly Colour[];
+
+const armQueries = {
+  requests: { metric: "RequestCount", stat: "Sum" },
+  errors: { metric: "HTTPCode_Target_5XX_Count", stat: "Sum" },
+  p95: { metric: "TargetResponseTime", stat: "p95" },
+  p99: { metric: "TargetResponseTime", stat: "p99" },
+} as const;
+
+type ArmQuery = keyof typeof armQueries;
+
+/** CloudWatch query ids start with a lowercase letter and hold only letters, digits and '_'. */
+const queryId = (colour: Colour, query: ArmQuery) => `${colour}_${query}`;
+
+/**
+ * Alarm states from DescribeAlarms (metric and composite alarms) and each arm's request count, target 5xx count
+ * and latency percentiles from the ALB's per-target-group metrics (namespace AWS/ApplicationELB).
+ *
+ * Reading composite alarms needs `cloudwatch:DescribeAlarms` on `*`: with a narrower scope CloudWatch leaves
+ * them out, and they would be reported missing.
+ */
+export class CloudWatchHealthSignals implements HealthSignals {
+  readonly #client: CloudWatchClient;
+  readonly #loadBalancer: string;
+  readonly #targetGroups: Readonly<Record<Colour, string>>;
+  readonly #retry: RetryOptions | undefined;
+
+  constructor(props: CloudWatchHealthSignalsProps) {
+    this.#client = props.client;
+    this.#loadBalancer = props.loadBalancer;
+    this.#targetGroups = {
+      blue: targetGroupDimension(props.targetGroups.blue),
+      green: targetGroupDimension(props.targetGroups.green),
+    };
+    this.#retry = props.retry;
+  }
+
+  async alarms(
+    names: readonly string[],
+  ): Promise<{ readonly found: readonly AlarmStatus[]; readonly missing: readonly string[] }> {
+    const unique = [...new Set(names)];
+    const found: AlarmStatus[] = [];
+    for (let offset = 0; offset < unique.length; offset += alarmNamesPerCall) {
+      const chunk = unique.slice(offset, offset + alarmNamesPerCall);
+      let nextToken: string | undefined;
+      do {
+        const input: DescribeAlarmsCommandInput = {
+          AlarmNames: chunk,
+          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+          MaxRecords: alarmNamesPerCall,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        };
+        const output = await withRetry(
+          () => this.#client.send(new DescribeAlarmsCommand(input)),
+          this.#retry,
+        );
+        for (const alarm of output.MetricAlarms ?? []) found.push(toStatus(alarm, "metric"));
+        for (const alarm of output.CompositeAlarms ?? []) found.push(toStatus(alarm, "composite"));
+        nextToken = output.NextToken;
+      } while (nextToken !== undefined);
+    }
+    const foundNames = new Set(found.map((alarm) => alarm.name));
+    return { found, missing: unique.filter((name) => !foundNames.has(name)) };
+  }
+
+  /**
+   * One period spans the whole window, so counts and percentiles are CloudWatch's own aggregates. When the
+   * window's start is not on a period boundary CloudWatch may still return two periods: counts are summed and
+   * the worse (higher) percentile is kept, the cautious reading for a guard rail.
+   */
+  async armMetrics(window: MetricsWindow): Promise<Readonly<Record<Colour, ArmMetrics>>> {
+    const seconds = (window.end.getTime() - window.start.getTime()) / 1000;
+    if (!(seconds > 0)) {
+      throw new RangeError(
+        `A metrics window must end after it starts; got ${window.start.toISOString()} to ${window.end.toISOString()}.`,
+      );
+    }
+    const period = Math.max(60, Math.ceil(seconds / 60) * 60);
+    const queries = this.#queries(period);
+    const values = new Map<string, number[]>(queries.map((query) => [query.Id ?? "", []]));
+
+    let nextToken: string | undefined;
+    do {
+      const input: GetMetricDataCommandInput = {
+        MetricDataQueries: queries,
+        StartTime: window.start,
+        EndTime: window.end,
+        ScanBy: "TimestampAscending",
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      };
+      const output = await withRetry(
+        async () => assertComplete(await this.#client.send(new GetMetricDataCommand(input))),
+        this.#retry,
+      );
+      for (const result of output.MetricDataResults ?? []) {
+        values.get(result.Id ?? "")?.push(...(result.Values ?? []));
+      }
+      nextToken = output.NextToken;
+    } while (nextToken !== undefined);
+
+    const arm = (colour: Colour): ArmMetrics => {
+      const of = (query: ArmQuery) => values.get(queryId(colour, query)) ?? [];
+      const p95 = of("p95");
+      const p99 = of("p99");
+      return {
+        requests: sum(of("requests")),
+        errors: sum(of("errors")),
+        ...(p95.length === 0 ? {} : { p95Ms: secondsToMs(Math.max(...p95)) }),
+        ...(p99.length === 0 ? {} : { p99Ms: secondsToMs(Math.max(...p99)) }),
+      };
+    };
+    return { blue: arm("blue"), green: arm("green") };
+  }
+
+  #queries(period: number): MetricDataQuery[] {
+    return colours.flatMap((colour) =>
+      (Object.keys(armQueries) as ArmQuery[]).map((query) => ({
+        Id: queryId(colour, query),
+        MetricStat: {
+          Metric: {
+            Namespace: "AWS/ApplicationELB",
+            MetricName: armQueries[query].metric,
+            Dimensions: [
+              { Name: "LoadBalancer", Value: this.#loadBalancer },
+              { Name: "TargetGroup", Value: this.#targetGroups[colour] },
+            ],
+          },
+          Period: period,
+          Stat: armQueries[query].stat,
+        },
+      })),
+    );
+  }
+}
+
+/**
+ * A result CloudWatch could not compute is not "no traffic". An internal error is thrown under a name that
+ * withRetry retries; anything else (Forbidden) is thrown as it is.
+ */
+function assertComplete(output: GetMetricDataCommandOutput): GetMetricDataCommandOutput {
+  for (const result of output.MetricDataResults ?? []) {
+    if (result.StatusCode !== "InternalError" && result.StatusCode !== "Forbidden") continue;
+    const messages = (result.Messages ?? []).map((message) => `${message.Code}: ${message.Value}`).join("; ");
+    const error = new Error(
+      `CloudWatch returned ${result.StatusCode} for metric query ${result.Id}${messages ? ` (${messages})` : ""}.`,
+    );
+    error.name = result.StatusCode;
+    throw error;
+  }
+  return output;
+}
+
+function toStatus(alarm: MetricAlarm | CompositeAlarm, type: AlarmStatus["type"]): AlarmStatus {
+  // StateUpdatedTimestamp also moves when the state is re-confirmed; StateTransitionedTimestamp is the change.
+  const changedAt = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+  return {
+    name: alarm.AlarmName ?? "",
+    type,
+    state: (alarm.StateValue ?? "INSUFFICIENT_DATA") satisfies AlarmStateValue,
+    reason: alarm.StateReason ?? "",
+    updatedAt: changedAt?.toISOString() ?? "",
+  };
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+
+/** TargetResponseTime is in seconds; keep microsecond precision without binary noise (0.2345 s → 234.5 ms). */
+const secondsToMs = (seconds: number) => Math.round(seconds * 1_000_000) / 1000;

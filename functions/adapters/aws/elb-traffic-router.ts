@@ -1,0 +1,213 @@
+import {
+  type Action,
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  type ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ShiftFailedError } from "../../domain/errors.ts";
+import type {
+  Colour,
+  ColourWeights,
+  SetWeightsResult,
+  TrafficRouter,
+} from "../../domain/ports/traffic-router.ts";
+import { type RetryOptions, withRetry } from "./retry.ts";
+
+export interface ElbTrafficRouterProps {
+  /** Created once at module scope with `awsClientConfig`. */
+  readonly client: ElasticLoadBalancingV2Client;
+  /** The listener whose default forward action splits traffic. Set exactly one of this and `listenerRuleArn`. */
+  readonly listenerArn?: string;
+  /** The listener rule whose forward action splits traffic. Set exactly one of this and `listenerArn`. */
+  readonly listenerRuleArn?: string;
+  /** Target group ARN per colour. */
+  readonly targetGroups: Readonly<Record<Colour, string>>;
+  /** @default withRetry's defaults */
+  readonly retry?: RetryOptions;
+}
+
+type Router =
+  | { readonly kind: "listener"; readonly arn: string }
+  | { readonly kind: "rule"; readonly arn: string };
+
+/** Relative ELB weights per colour, exactly as the router reports them. */
+type RawWeights = Record<Colour, number>;
+
+interface RouterState {
+  readonly actions: readonly Action[];
+  readonly forward: Action;
+  readonly raw: RawWeights;
+}
+
+/**
+ * Splits traffic between the blue and green target groups through the weights of an ALB forward action
+ * (`ForwardConfig.TargetGroups`), on a listener's default actions or on a listener rule.
+ *
+ * ModifyListener and ModifyRule replace the whole action list, so every other action (authenticate-oidc,
+ * jwt-validation…) is written back unchanged, and so is the forward action's stickiness. Weights are read back
+ * after every change: ELB acknowledges a modification it may not report yet, and another writer may race.
+ */
+export class ElbTrafficRouter implements TrafficRouter {
+  readonly #client: ElasticLoadBalancingV2Client;
+  readonly #router: Router;
+  readonly #targetGroups: Readonly<Record<Colour, string>>;
+  readonly #retry: RetryOptions | undefined;
+
+  constructor(props: ElbTrafficRouterProps) {
+    const { listenerArn, listenerRuleArn } = props;
+    if (listenerArn !== undefined && listenerRuleArn === undefined) {
+      this.#router = { kind: "listener", arn: listenerArn };
+    } else if (listenerRuleArn !== undefined && listenerArn === undefined) {
+      this.#router = { kind: "rule", arn: listenerRuleArn };
+    } else {
+      throw new Error("ElbTrafficRouter needs exactly one of listenerArn and listenerRuleArn.");
+    }
+    this.#client = props.client;
+    this.#targetGroups = props.targetGroups;
+    this.#retry = props.retry;
+  }
+
+  /** Percent per colour, rounded to whole percent. */
+  async readWeights(): Promise<ColourWeights> {
+    const { raw } = await this.#readState();
+    return toPercent(raw);
+  }
+
+  async setWeights(weights: ColourWeights): Promise<SetWeightsResult> {
+    assertValidWeights(weights);
+    const current = await this.#readState();
+    if (matches(current.raw, weights)) return { changed: false, weights: toPercent(current.raw) };
+
+    const actions = current.actions.map((action) =>
+      action === current.forward ? this.#weightedForward(action, weights) : action,
+    );
+    await this.#write(actions);
+
+    const after = await this.#readState();
+    const observed = toPercent(after.raw);
+    if (!matches(after.raw, weights)) throw new ShiftFailedError(this.#describe(), weights, observed);
+    return { changed: true, weights: observed };
+  }
+
+  async #readState(): Promise<RouterState> {
+    const actions = await this.#readActions();
+    const forwards = actions.filter((action) => action.Type === "forward");
+    const forward = forwards[0];
+    if (forward === undefined || forwards.length > 1) {
+      const types = actions.map((action) => action.Type).join(", ") || "none";
+      throw new Error(
+        `${this.#describe()} must have exactly one forward action to shift traffic, but its actions are: ${types}. ` +
+          "Point the Glidepath config at the listener or rule that forwards to the blue and green target groups.",
+      );
+    }
+    return { actions, forward, raw: this.#rawWeights(forward) };
+  }
+
+  async #readActions(): Promise<readonly Action[]> {
+    const router = this.#router;
+    if (router.kind === "listener") {
+      const output = await withRetry(
+        () => this.#client.send(new DescribeListenersCommand({ ListenerArns: [router.arn] })),
+        this.#retry,
+      );
+      return output.Listeners?.[0]?.DefaultActions ?? [];
+    }
+    const output = await withRetry(
+      () => this.#client.send(new DescribeRulesCommand({ RuleArns: [router.arn] })),
+      this.#retry,
+    );
+    return output.Rules?.[0]?.Actions ?? [];
+  }
+
+  async #write(actions: Action[]): Promise<void> {
+    const router = this.#router;
+    if (router.kind === "listener") {
+      await withRetry(
+        () =>
+          this.#client.send(new ModifyListenerCommand({ ListenerArn: router.arn, DefaultActions: actions })),
+        this.#retry,
+      );
+      return;
+    }
+    await withRetry(
+      () => this.#client.send(new ModifyRuleCommand({ RuleArn: router.arn, Actions: actions })),
+      this.#retry,
+    );
+  }
+
+  #rawWeights(forward: Action): RawWeights {
+    const raw: RawWeights = { blue: 0, green: 0 };
+    const tuples = forward.ForwardConfig?.TargetGroups ?? [];
+    if (tuples.length === 0 && forward.TargetGroupArn !== undefined) {
+      raw[this.#colourOf(forward.TargetGroupArn)] = 1;
+      return raw;
+    }
+    for (const tuple of tuples) {
+      // Weights are relative; a group listed without one counts as 1, CDK's default for a weighted group.
+      raw[this.#colourOf(tuple.TargetGroupArn)] += tuple.Weight ?? 1;
+    }
+    if (raw.blue + raw.green === 0) {
+      throw new Error(
+        `${this.#describe()} forwards no traffic: every target group has weight 0. Set a weight on the live ` +
+          "colour's target group by hand, then retry.",
+      );
+    }
+    return raw;
+  }
+
+  #colourOf(targetGroupArn: string | undefined): Colour {
+    if (targetGroupArn === this.#targetGroups.blue) return "blue";
+    if (targetGroupArn === this.#targetGroups.green) return "green";
+    throw new Error(
+      `${this.#describe()} forwards to target group ${targetGroupArn ?? "(none)"}, which is neither the blue ` +
+        `(${this.#targetGroups.blue}) nor the green (${this.#targetGroups.green}) target group. ` +
+        "Fix target.targetGroups in the Glidepath config, or remove that group from the forward action.",
+    );
+  }
+
+  /**
+   * The forward action with both groups weighted. `TargetGroupArn` is dropped: ELB accepts it next to a
+   * ForwardConfig only when that config names that single group.
+   */
+  #weightedForward(forward: Action, weights: ColourWeights): Action {
+    const { TargetGroupArn: _single, ForwardConfig: existing, ...rest } = forward;
+    const stickiness = existing?.TargetGroupStickinessConfig;
+    return {
+      ...rest,
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: this.#targetGroups.blue, Weight: weights.blue },
+          { TargetGroupArn: this.#targetGroups.green, Weight: weights.green },
+        ],
+        ...(stickiness === undefined ? {} : { TargetGroupStickinessConfig: stickiness }),
+      },
+    };
+  }
+
+  #describe(): string {
+    return `${this.#router.kind === "listener" ? "listener" : "listener rule"} ${this.#router.arn}`;
+  }
+}
+
+function assertValidWeights(weights: ColourWeights): void {
+  const { blue, green } = weights;
+  const valid = (value: number) => Number.isInteger(value) && value >= 0 && value <= 100;
+  if (!valid(blue) || !valid(green) || blue + green !== 100) {
+    throw new RangeError(
+      `Weights must be whole percents from 0 to 100 adding up to 100; got blue ${blue}, green ${green}.`,
+    );
+  }
+}
+
+/** Exact comparison of ratios: 1:9 on the listener is 10/90, and 1:2 is not 33/67. */
+function matches(raw: RawWeights, weights: ColourWeights): boolean {
+  const sum = raw.blue + raw.green;
+  return raw.blue * 100 === weights.blue * sum && raw.green * 100 === weights.green * sum;
+}
+
+function toPercent(raw: RawWeights): ColourWeights {
+  const blue = Math.round((raw.blue * 100) / (raw.blue + raw.green));
+  return { blue, green: 100 - blue };
+}

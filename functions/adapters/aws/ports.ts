@@ -1,0 +1,68 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Ports, TargetConfig } from "../../domain/ports/index.ts";
+import { loadBalancerDimension } from "./arns.ts";
+import { CloudWatchHealthSignals } from "./cloudwatch-health-signals.ts";
+import { createDocumentClient, DynamoDbStateStore } from "./dynamodb-state-store.ts";
+import { EcsDeployTarget } from "./ecs-deploy-target.ts";
+import { ElbTrafficRouter } from "./elb-traffic-router.ts";
+import { awsClientConfig } from "./retry.ts";
+
+type EcsTarget = Extract<TargetConfig, { type: "ecs" }>;
+
+function ecs(target: TargetConfig): EcsTarget {
+  if (target.type !== "ecs") {
+    throw new Error(`a '${target.type}' target runs only in the local runtime (npm start), not on AWS`);
+  }
+  return target;
+}
+
+export interface AwsPortsProps {
+  readonly tableName: string;
+  /** @default a client of the Lambda's region, retrying throttling */
+  readonly documentClient?: DynamoDBDocumentClient;
+}
+
+/** The ports on AWS. Clients are created once per execution environment and shared by every invocation. */
+export function awsPorts(props: AwsPortsProps): Ports {
+  const elb = new ElasticLoadBalancingV2Client(awsClientConfig);
+  const ecsClient = new ECSClient(awsClientConfig);
+  const cloudwatch = new CloudWatchClient(awsClientConfig);
+  const store = new DynamoDbStateStore({
+    client: props.documentClient ?? createDocumentClient(),
+    tableName: props.tableName,
+  });
+  const router = (target: EcsTarget) =>
+    target.listenerArn === undefined
+      ? { listenerRuleArn: target.listenerRuleArn }
+      : { listenerArn: target.listenerArn };
+  return {
+    store,
+    clock: () => new Date(),
+    trafficRouter: (config) => {
+      const target = ecs(config);
+      return new ElbTrafficRouter({ client: elb, ...router(target), targetGroups: target.targetGroups });
+    },
+    deployTarget: (config) => {
+      const target = ecs(config);
+      return new EcsDeployTarget({
+        client: ecsClient,
+        elb,
+        cluster: target.cluster,
+        services: target.services,
+        targetGroups: target.targetGroups,
+        ...(target.containerName === undefined ? {} : { containerName: target.containerName }),
+      });
+    },
+    healthSignals: (config) => {
+      const target = ecs(config);
+      return new CloudWatchHealthSignals({
+        client: cloudwatch,
+        loadBalancer: loadBalancerDimension(target.listenerArn ?? target.listenerRuleArn ?? ""),
+        targetGroups: target.targetGroups,
+      });
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { z } from "zod";
+import type { EnvironmentConfig, ServiceConfig } from "./config/index.ts";
+import { AnalysisSchema, TargetSchema } from "./config/schema.ts";
+import type { Deployment } from "./deployment.ts";
+import { ErrorNames, GlidepathError } from "./errors.ts";
+import { plan } from "./planner.ts";
+
+const PhaseSchema = z.strictObject({
+  weight: z.number().int().min(0).max(100),
+  bakeSeconds: z.number().int().min(0),
+  gates: z.array(z.enum(["analysis", "approval", "smoke-test"])),
+});
+
+/**
+ * The input of a strategy execution: everything its states need, resolved from the config when the
+ * deployment starts, so that a config change never alters a running deployment.
+ */
+export const DeploymentRequestSchema = z.strictObject({
+  deploymentId: z
+    .string()
+    .regex(/^d-[0-9a-f]{20}$/, { error: "must be a deployment id (d- and 20 hex digits)" }),
+  service: z.string().min(1),
+  environment: z.string().min(1),
+  artifact: z.strictObject({ uri: z.string().min(1), digest: z.string().min(1), version: z.string().min(1) }),
+  strategy: z.enum(["all-at-once", "rolling", "blue-green", "canary", "linear"]),
+  target: TargetSchema,
+  plan: z.strictObject({
+    phases: z.array(PhaseSchema).min(1),
+    phaseCount: z.number().int().min(1),
+    totalSeconds: z.number().int().min(0),
+    retireAfterSeconds: z.number().int().min(0),
+  }),
+  /** Names of the CloudWatch alarms that guard the deployment. */
+  alarms: z.array(z.string().min(1)),
+  analysis: AnalysisSchema,
+  /** The blue-green smoke test hook, or null. */
+  smokeTest: z
+    .strictObject({ function: z.string().min(1), timeoutSeconds: z.number().int().min(1) })
+    .nullable(),
+  timing: z.strictObject({
+    /** Seconds between checks of a rollout. */
+    deployCheckSeconds: z.number().int().min(1),
+    /** Checks before a rollout that never becomes stable counts as failed. */
+    deployMaxChecks: z.number().int().min(1),
+  }),
+});
+
+export type DeploymentRequest = z.output<typeof DeploymentRequestSchema>;
+
+export class DeploymentRequestInvalidError extends GlidepathError {
+  override readonly name = ErrorNames.PlanInvalid;
+}
+
+export const defaultTiming = { deployCheckSeconds: 15, deployMaxChecks: 80 } as const;
+
+/** Resolves a deployment of one environment into the input of its strategy execution. */
+export function deploymentRequest(input: {
+  readonly service: ServiceConfig;
+  readonly environment: EnvironmentConfig;
+  readonly deployment: Pick<Deployment, "id" | "artifact">;
+  readonly timing?: DeploymentRequest["timing"];
+}): DeploymentRequest {
+  const { service, environment, deployment } = input;
+  const strategy = environment.strategy;
+  const resolved = plan(
+    strategy,
+    service.target.desiredCount === undefined ? {} : { fleetSize: service.target.desiredCount },
+  );
+  // The state machine smoke-tests the idle colour before its phase loop, so the plan's 0% smoke-test phase,
+  // which would only shift nothing, is left out of the execution.
+  const phases = resolved.phases
+    .filter((phase) => !(phase.weight === 0 && phase.gates.includes("smoke-test")))
+    .map((phase) => ({ ...phase, gates: [...phase.gates] }));
+  const smokeTestName = strategy.type === "blue-green" ? strategy.smokeTest : undefined;
+  const smokeHook = environment.hooks.smokeTest.find((hook) => hook.name === smokeTestName);
+  return {
+    deploymentId: deployment.id,
+    service: service.name,
+    environment: environment.name,
+    artifact: { ...deployment.artifact },
+    strategy: strategy.type,
+    target: service.target,
+    plan: {
+      phases,
+      phaseCount: phases.length,
+      totalSeconds: resolved.totalSeconds,
+      retireAfterSeconds: resolved.retireAfterSeconds,
+    },
+    alarms: environment.alarms.map((alarm) => alarm.name),
+    analysis: environment.analysis,
+    smokeTest:
+      smokeHook === undefined
+        ? null
+        : { function: smokeHook.function, timeoutSeconds: smokeHook.timeoutSeconds },
+    timing: input.timing ?? { ...defaultTiming },
+  };
+}
+
+/**
+ * Checks an execution input at the start of the execution. Gates that need a human (approvals) are refused
+ * until the gates feature lands, rather than skipped: a required approval must never pass unseen.
+ */
+export function parseDeploymentRequest(input: unknown): DeploymentRequest {
+  const result = DeploymentRequestSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`,
+    );
+    throw new DeploymentRequestInvalidError(`the execution input is invalid: ${problems.join("; ")}`);
+  }
+  const request = result.data;
+  if (request.plan.phaseCount !== request.plan.phases.length) {
+    throw new DeploymentRequestInvalidError(
+      `plan.phaseCount is ${request.plan.phaseCount} but the plan has ${request.plan.phases.length} phases`,
+    );
+  }
+  const approval = request.plan.phases.findIndex((phase) => phase.gates.includes("approval"));
+  if (approval >= 0) {
+    throw new DeploymentRequestInvalidError(
+      `phase ${approval + 1} waits for an approval, which this version of Glidepath cannot open yet; remove the approval step`,
+    );
+  }
+  return request;
+}

@@ -1,0 +1,34 @@
+import type { Colour } from "./traffic-router.ts";
+
+export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+export interface AlarmStatus {
+  readonly name: string;
+  readonly type: "metric" | "composite";
+  readonly state: AlarmStateValue;
+  readonly reason: string;
+  /** ISO-8601 time of the last state change. */
+  readonly updatedAt: string;
+}
+
+/** Counts and latency of one arm over a window. Percentiles are undefined when there was no request. */
+export interface ArmMetrics {
+  readonly requests: number;
+  readonly errors: number;
+  readonly p95Ms?: number;
+  readonly p99Ms?: number;
+}
+
+export interface MetricsWindow {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/** What the deployment's guard rails see: alarm states and per-arm request metrics. */
+export interface HealthSignals {
+  /** Alarm states by name; an alarm that does not exist is reported as missing, never silently skipped. */
+  alarms(
+    names: readonly string[],
+  ): Promise<{ readonly found: readonly AlarmStatus[]; readonly missing: readonly string[] }>;
+  armMetrics(window: MetricsWindow): Promise<Readonly<Record<Colour, ArmMetrics>>>;
+}

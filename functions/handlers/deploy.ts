@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { DeployFailedError } from "../domain/errors.ts";
+import type { Ports } from "../domain/ports/index.ts";
+import { type Colour, otherColour } from "../domain/ports/traffic-router.ts";
+import { colourSchema, deploymentIdSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
+
+const DeployInput = z.discriminatedUnion("action", [
+  z.object({
+    action: z.literal("prepare"),
+    deploymentId: deploymentIdSchema,
+    target: targetSchema,
+    artifact: z.object({ uri: z.string().min(1), version: z.string().min(1) }),
+    /** Rolling starts the new version with no task and grows it batch by batch. */
+    startEmpty: z.boolean(),
+  }),
+  z.object({
+    action: z.literal("check"),
+    target: targetSchema,
+    colour: colourSchema,
+    checks: z.number().int().min(0),
+    maxChecks: z.number().int().min(1),
+  }),
+  z.object({
+    action: z.literal("scale"),
+    target: targetSchema,
+    colour: colourSchema,
+    /** Whether the colour runs the new version (its share is `weight`) or the old one (the rest). */
+    role: z.enum(["new", "old"]),
+    /** The new version's share of the fleet, in percent. */
+    weight: weightSchema,
+    fleetSize: z.number().int().min(0),
+  }),
+]);
+
+export interface PrepareOutput {
+  readonly liveColour: Colour;
+  readonly newColour: Colour;
+  readonly revision: string;
+  /** Tasks the live version runs: the size the new version grows to. */
+  readonly fleetSize: number;
+}
+
+export interface CheckOutput {
+  readonly stable: boolean;
+  readonly checks: number;
+  readonly healthyTargets: number;
+  readonly desiredCount: number;
+}
+
+export interface ScaleOutput {
+  readonly colour: Colour;
+  readonly desiredCount: number;
+}
+
+/**
+ * Runs versions on the target without ever waiting: `prepare` starts the new version on the idle colour,
+ * `check` looks once (the state machine waits between checks), `scale` sizes a colour.
+ */
+export function createDeployHandler(ports: Ports) {
+  return async (event: unknown): Promise<PrepareOutput | CheckOutput | ScaleOutput> => {
+    const input = parseInput(DeployInput, event, "deploy");
+    const target = ports.deployTarget(input.target);
+    switch (input.action) {
+      case "prepare": {
+        const weights = await ports.trafficRouter(input.target).readWeights();
+        const liveColour: Colour = weights.blue >= weights.green ? "blue" : "green";
+        const newColour = otherColour(liveColour);
+        const live = await target.status(liveColour);
+        if (live.revision === undefined) {
+          throw new DeployFailedError(
+            `nothing runs on the live colour (${liveColour}), which serves ${weights[liveColour]}% of traffic: deploy it once by hand before Glidepath takes over`,
+          );
+        }
+        const fleetSize = Math.max(live.desiredCount, 1);
+        const prepared = await target.prepare({
+          colour: newColour,
+          artifactUri: input.artifact.uri,
+          version: input.artifact.version,
+          baseRevision: live.revision,
+          desiredCount: input.startEmpty ? 0 : fleetSize,
+        });
+        await ports.store.recordProgress(input.deploymentId, {
+          currentStep: `Deploying ${input.artifact.version} on ${newColour}`,
+        });
+        return { liveColour, newColour, revision: prepared.revision, fleetSize };
+      }
+      case "check": {
+        const status = await target.status(input.colour);
+        const checks = input.checks + 1;
+        if (status.failed) {
+          throw new DeployFailedError(
+            `the ${input.colour} rollout failed: ${status.reason ?? "no reason given"}`,
+          );
+        }
+        if (!status.stable && checks >= input.maxChecks) {
+          throw new DeployFailedError(
+            `the ${input.colour} rollout was not stable after ${checks} checks: ${status.reason ?? `${status.healthyTargets} of ${status.desiredCount} targets healthy`}`,
+          );
+        }
+        return {
+          stable: status.stable,
+          checks,
+          healthyTargets: status.healthyTargets,
+          desiredCount: status.desiredCount,
+        };
+      }
+      case "scale": {
+        const desiredCount = fleetShare(input.role, input.weight, input.fleetSize);
+        await target.scale(input.colour, desiredCount);
+        return { colour: input.colour, desiredCount };
+      }
+    }
+  };
+}
+
+/**
+ * Tasks for one colour when the new version has `weight` percent of a fleet: the new version rounds up, so a
+ * batch never rounds down to nothing, and the old version runs the rest.
+ */
+export function fleetShare(role: "new" | "old", weight: number, fleetSize: number): number {
+  const forNew = Math.ceil((weight * fleetSize) / 100);
+  return role === "new" ? forNew : Math.max(fleetSize - forNew, 0);
+}

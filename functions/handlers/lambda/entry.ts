@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { awsPorts } from "../../adapters/aws/ports.ts";
+import type { Ports } from "../../domain/ports/index.ts";
+import { readEnv } from "../../shared/env.ts";
+import { logger } from "../../shared/logger.ts";
+
+/** Read at cold start: a function deployed without its table fails at once, naming the variable. */
+const env = readEnv(z.object({ TABLE_NAME: z.string().min(1), GLIDEPATH_STEP: z.string().min(1) }));
+const ports = awsPorts({ tableName: env.TABLE_NAME });
+logger.appendKeys({ step: env.GLIDEPATH_STEP });
+
+/**
+ * Wraps a step handler for Lambda: AWS ports, a log line per failure with the deployment it concerned. The
+ * error is rethrown unchanged because its `name` is what the state machine's Catch and Retry match.
+ */
+export function lambdaEntry<T>(create: (ports: Ports) => (event: unknown) => Promise<T>) {
+  const run = create(ports);
+  return async (event: unknown): Promise<T> => {
+    const deploymentId =
+      typeof event === "object" && event !== null && "deploymentId" in event ? event.deploymentId : undefined;
+    try {
+      const output = await run(event);
+      logger.info("step done", { deploymentId });
+      return output;
+    } catch (error) {
+      logger.error("step failed", { deploymentId, error });
+      throw error;
+    }
+  };
+}

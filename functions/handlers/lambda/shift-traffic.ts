@@ -1,0 +1,4 @@
+import { createShiftTrafficHandler } from "../shift-traffic.ts";
+import { lambdaEntry } from "./entry.ts";
+
+export const handler = lambdaEntry(createShiftTrafficHandler);

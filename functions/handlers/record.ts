@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { DecisionAction, DeploymentStatus } from "../domain/deployment.ts";
+import { parseDeploymentRequest } from "../domain/deployment-request.ts";
+import type { Ports } from "../domain/ports/index.ts";
+import { deploymentIdSchema, parseInput } from "./schemas.ts";
+
+/** What a Step Functions `Catch` puts at its ResultPath. */
+const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+const RecordInput = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("start"), request: z.unknown(), executionArn: z.string().min(1) }),
+  z.object({ action: z.literal("succeeded"), deploymentId: deploymentIdSchema }),
+  z.object({ action: z.literal("rolling-back"), deploymentId: deploymentIdSchema, error: CaughtError }),
+  z.object({ action: z.literal("rolled-back"), deploymentId: deploymentIdSchema, error: CaughtError }),
+  z.object({
+    action: z.literal("failed"),
+    deploymentId: deploymentIdSchema,
+    error: CaughtError,
+    stage: z.string(),
+  }),
+]);
+
+/**
+ * Moves the deployment record along its life cycle. `start` also validates the execution input, so a bad
+ * request fails before anything is deployed.
+ */
+export function createRecordHandler(ports: Ports) {
+  return async (event: unknown): Promise<{ readonly status: string }> => {
+    const input = parseInput(RecordInput, event, "record");
+    switch (input.action) {
+      case "start": {
+        const request = parseDeploymentRequest(input.request);
+        const deployment = await ports.store.transition(request.deploymentId, DeploymentStatus.InProgress, {
+          executionArn: input.executionArn,
+          currentStep: "Started",
+        });
+        return { status: deployment.status };
+      }
+      case "succeeded": {
+        const deployment = await ports.store.transition(input.deploymentId, DeploymentStatus.Succeeded, {
+          currentStep: "Done",
+          weights: { old: 0, new: 100 },
+          statusReason: "every phase passed",
+        });
+        return { status: deployment.status };
+      }
+      case "rolling-back": {
+        const reason = describeError(input.error);
+        await ports.store.appendDecision({
+          deploymentId: input.deploymentId,
+          id: "rollback",
+          at: ports.clock().toISOString(),
+          action: DecisionAction.Rollback,
+          actor: "state-machine",
+          reason,
+          values: { error: input.error.Error },
+        });
+        const deployment = await ports.store.transition(input.deploymentId, DeploymentStatus.RollingBack, {
+          currentStep: "Rolling back",
+          statusReason: reason,
+        });
+        return { status: deployment.status };
+      }
+      case "rolled-back": {
+        const deployment = await ports.store.transition(input.deploymentId, DeploymentStatus.RolledBack, {
+          currentStep: "Rolled back",
+          weights: { old: 100, new: 0 },
+          statusReason: describeError(input.error),
+        });
+        return { status: deployment.status };
+      }
+      case "failed": {
+        const deployment = await ports.store.transition(input.deploymentId, DeploymentStatus.Failed, {
+          currentStep: input.stage,
+          statusReason: `${input.stage}: ${describeError(input.error)}`,
+        });
+        return { status: deployment.status };
+      }
+    }
+  };
+}
+
+/**
+ * `Error: message`. On AWS a Lambda error's Cause is a JSON document with `errorMessage`; the local engine
+ * and Step Functions' own errors (States.Timeout) give plain text.
+ */
+export function describeError(error: z.output<typeof CaughtError>): string {
+  let message = error.Cause ?? "";
+  try {
+    const parsed: unknown = JSON.parse(message);
+    if (typeof parsed === "object" && parsed !== null && "errorMessage" in parsed) {
+      message = String(parsed.errorMessage);
+    }
+  } catch {
+    // Plain text already.
+  }
+  return message === "" ? error.Error : `${error.Error}: ${message}`;
+}

@@ -1,0 +1,216 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
+import { Construct, type IConstruct } from "constructs";
+import type { GlidepathConfig, StrategyType } from "../../functions/domain/config/index.ts";
+import { strategyDefinitions, strategyTypes } from "../../statemachines/index.ts";
+import {
+  type StepFunctions,
+  type StepName,
+  StepNames,
+  stepEnvironmentVariable,
+  strategyTagKey,
+} from "../../statemachines/step-functions.ts";
+import { GlidepathFunction } from "./glidepath-function.ts";
+
+export interface StrategyStateMachinesProps {
+  readonly table: ITable;
+  readonly config: GlidepathConfig;
+}
+
+const handlerEntry = (step: StepName) =>
+  new URL(`../../functions/handlers/lambda/${step}.ts`, import.meta.url).pathname;
+
+/**
+ * The step functions (deploy, shift-traffic, evaluate, record) and one state machine per strategy, each
+ * named `<stack>-<strategy>` so the Step Functions console reads well. Each function may touch only what its
+ * step needs: the ECS services, listeners and alarms named in the config.
+ */
+export class StrategyStateMachines extends Construct {
+  readonly functions: Readonly<Record<keyof StepFunctions, GlidepathFunction>>;
+  readonly stateMachines: Readonly<Record<StrategyType, StateMachine>>;
+
+  constructor(scope: Construct, id: string, props: StrategyStateMachinesProps) {
+    super(scope, id);
+    const stepFunction = (key: keyof StepFunctions, description: string) =>
+      new GlidepathFunction(this, key[0]?.toUpperCase() + key.slice(1), {
+        entry: handlerEntry(StepNames[key]),
+        description,
+        environment: { TABLE_NAME: props.table.tableName, [stepEnvironmentVariable]: StepNames[key] },
+      });
+    this.functions = {
+      deploy: stepFunction("deploy", "Glidepath step: start, check and scale a version on its colour"),
+      shiftTraffic: stepFunction("shiftTraffic", "Glidepath step: set the ALB weights of the two colours"),
+      evaluate: stepFunction("evaluate", "Glidepath step: judge the new version from alarms and metrics"),
+      record: stepFunction("record", "Glidepath step: move the deployment record along its life cycle"),
+    };
+    for (const fn of Object.values(this.functions)) grantStateAccess(fn, props.table);
+    grantDeployAccess(this.functions.deploy, props.config);
+    grantShiftAccess(this.functions.shiftTraffic, props.config);
+    grantEvaluateAccess(this.functions.evaluate);
+
+    const fns: StepFunctions = {
+      deploy: this.functions.deploy.fn,
+      shiftTraffic: this.functions.shiftTraffic.fn,
+      evaluate: this.functions.evaluate.fn,
+      record: this.functions.record.fn,
+    };
+    const stackName = Stack.of(this).stackName;
+    const smokeTests = props.config.services.flatMap((service) =>
+      service.environments.flatMap((environment) => environment.hooks.smokeTest.map((hook) => hook.function)),
+    );
+    const machines = {} as Record<StrategyType, StateMachine>;
+    for (const type of strategyTypes) {
+      const id = pascal(type);
+      const definition = strategyDefinitions[type]({ scope: new Construct(this, `${id}Definition`), fns });
+      const machine = new StateMachine(this, id, {
+        stateMachineName: `${stackName}-${type}`,
+        stateMachineType: StateMachineType.STANDARD,
+        comment: `Glidepath ${type} deployment`,
+        definitionBody: DefinitionBody.fromChainable(definition),
+        tracingEnabled: true,
+        logs: {
+          destination: new LogGroup(this, `${id}Logs`, {
+            retention: RetentionDays.THREE_MONTHS,
+            removalPolicy: RemovalPolicy.DESTROY,
+          }),
+          level: LogLevel.ALL,
+          includeExecutionData: true,
+        },
+        // A guard against executions left waiting forever (and holding their lock). Under 24.8 days because
+        // aws-local-stepfunctions times an execution with one setTimeout, which overflows past 2^31 ms.
+        timeout: Duration.days(14),
+      });
+      Tags.of(machine).add(strategyTagKey, type);
+      const awsHooks = smokeTests.filter((arn) => arn.startsWith("arn:"));
+      if (type === "blue-green" && awsHooks.length > 0) {
+        machine.addToRolePolicy(
+          new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: awsHooks }),
+        );
+      }
+      acknowledge(machine, {
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "CloudWatch Logs delivery and X-Ray tracing of a state machine take no resource-level permissions.",
+      });
+      for (const fn of Object.values(this.functions)) {
+        const logicalId = Stack.of(this).getLogicalId(fn.fn.node.defaultChild as CfnElement);
+        acknowledge(machine, {
+          id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+          reason:
+            "CDK's LambdaInvoke grants the step function and its versions and aliases (`<arn>:*`), nothing else.",
+        });
+      }
+      machines[type] = machine;
+    }
+    this.stateMachines = machines;
+  }
+}
+
+function grantStateAccess(fn: GlidepathFunction, table: ITable): void {
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+      resources: [table.tableArn],
+    }),
+  );
+}
+
+function ecsTargets(config: GlidepathConfig) {
+  return config.services.flatMap((service) => (service.target.type === "ecs" ? [service.target] : []));
+}
+
+function grantDeployAccess(fn: GlidepathFunction, config: GlidepathConfig): void {
+  const stack = Stack.of(fn);
+  const services = ecsTargets(config).flatMap((target) =>
+    [target.services.blue, target.services.green].map((service) =>
+      stack.formatArn({ service: "ecs", resource: "service", resourceName: `${target.cluster}/${service}` }),
+    ),
+  );
+  if (services.length > 0) {
+    fn.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ["ecs:DescribeServices", "ecs:UpdateService"], resources: services }),
+    );
+  }
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: [
+        "ecs:DescribeTaskDefinition",
+        "ecs:RegisterTaskDefinition",
+        "ecs:TagResource",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeRules",
+      ],
+      resources: ["*"],
+    }),
+  );
+  // RegisterTaskDefinition passes the task and execution roles of the copied definition to ECS.
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ["iam:PassRole"],
+      resources: ["*"],
+      conditions: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    }),
+  );
+  acknowledge(fn, {
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "ECS RegisterTaskDefinition/DescribeTaskDefinition and the ELB Describe* actions take no resource-level " +
+      "permissions; iam:PassRole is limited to ECS tasks, and the roles are those of the live task definition.",
+  });
+}
+
+function grantShiftAccess(fn: GlidepathFunction, config: GlidepathConfig): void {
+  const listeners = ecsTargets(config).flatMap((target) =>
+    target.listenerArn === undefined ? [] : [target.listenerArn],
+  );
+  const rules = ecsTargets(config).flatMap((target) =>
+    target.listenerRuleArn === undefined ? [] : [target.listenerRuleArn],
+  );
+  if (listeners.length > 0) {
+    fn.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ["elasticloadbalancing:ModifyListener"], resources: listeners }),
+    );
+  }
+  if (rules.length > 0) {
+    fn.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ["elasticloadbalancing:ModifyRule"], resources: rules }),
+    );
+  }
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"],
+      resources: ["*"],
+    }),
+  );
+  acknowledge(fn, {
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "ELB DescribeListeners and DescribeRules take no resource-level permissions; Modify* is limited to the configured listeners and rules.",
+  });
+}
+
+function grantEvaluateAccess(fn: GlidepathFunction): void {
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData"],
+      resources: ["*"],
+    }),
+  );
+  acknowledge(fn, {
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "cloudwatch:GetMetricData takes no resource-level permissions, and DescribeAlarms leaves composite alarms out unless it may read every alarm.",
+  });
+}
+
+function acknowledge(scope: IConstruct, finding: { id: string; reason: string }): void {
+  Validations.of(scope).acknowledge(finding);
+}
+
+function pascal(type: string): string {
+  return type.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
+}

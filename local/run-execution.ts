@@ -1,0 +1,129 @@
+import { type RunOptions, StateMachine } from "aws-local-stepfunctions";
+
+type Overrides = NonNullable<RunOptions["overrides"]>;
+type JSONValue = Parameters<StateMachine["run"]>[0];
+
+import type { StepName } from "../statemachines/step-functions.ts";
+import { dynamicInvoke, type RenderedStateMachine } from "./render-asl.ts";
+
+export type StepHandler = (event: unknown) => Promise<unknown>;
+
+/** A function named at run time through lambda:invoke (a hook): gets its name and payload, returns its payload. */
+export type InvokeHandler = (functionName: string, payload: unknown) => Promise<unknown>;
+
+export interface ExecutionEvent {
+  readonly type: string;
+  readonly timestamp: number;
+  readonly state?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface RunExecutionProps {
+  readonly machine: RenderedStateMachine;
+  readonly input: unknown;
+  readonly executionName: string;
+  readonly steps: Readonly<Record<StepName, StepHandler>>;
+  readonly invoke?: InvokeHandler;
+  /** Milliseconds each Wait state waits, whatever its definition says. @default as defined */
+  readonly waitMs?: number;
+  /** Milliseconds between retries of a state. @default as defined */
+  readonly retryMs?: number;
+  /** Called with every event as it happens, for progress output. */
+  readonly onEvent?: (event: ExecutionEvent) => void;
+}
+
+export interface ExecutionResult {
+  readonly status: "SUCCEEDED" | "FAILED";
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly events: readonly ExecutionEvent[];
+  readonly executionArn: string;
+}
+
+/**
+ * Runs a synthesized state machine on aws-local-stepfunctions with every Task state answered in-process by
+ * the step handler its function runs on AWS. Nothing of the workflow is written here: only the wiring.
+ */
+export async function runExecution(props: RunExecutionProps): Promise<ExecutionResult> {
+  const { machine } = props;
+  const executionArn = `arn:aws:states:local-1:000000000000:execution:${machine.name}:${props.executionName}`;
+  const taskResourceLocalHandlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
+  for (const [stateName, step] of Object.entries(machine.tasks)) {
+    taskResourceLocalHandlers[stateName] = (async (input: unknown) => {
+      if (step !== dynamicInvoke) return props.steps[step](input);
+      const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
+      if (props.invoke === undefined)
+        throw new Error(`state '${stateName}' invokes ${FunctionName}, but no hook runs locally`);
+      return {
+        Payload: await props.invoke(FunctionName, Payload),
+        StatusCode: 200,
+        ExecutedVersion: "$LATEST",
+      };
+    }) as (input: JSONValue) => Promise<JSONValue>;
+  }
+  const names = Object.keys(machine.states);
+  const overrides: Overrides = { taskResourceLocalHandlers };
+  if (props.waitMs !== undefined) {
+    const waits = names.filter((name) => machine.states[name] === "Wait");
+    overrides.waitTimeOverrides = Object.fromEntries(waits.map((name) => [name, props.waitMs ?? 0]));
+  }
+  if (props.retryMs !== undefined) {
+    overrides.retryIntervalOverrides = Object.fromEntries(names.map((name) => [name, props.retryMs ?? 0]));
+  }
+  const engine = new StateMachine(machine.definition as never, {
+    validationOptions: { checkPaths: true, checkArn: true },
+  });
+  const execution = engine.run(props.input as never, {
+    overrides,
+    context: {
+      Execution: {
+        Id: executionArn,
+        Name: props.executionName,
+        Input: props.input,
+        StartTime: new Date().toISOString(),
+      },
+      StateMachine: {
+        Id: executionArn.replace(/:execution:(.+):[^:]+$/, ":stateMachine:$1"),
+        Name: machine.name,
+      },
+    } as never,
+  });
+  const events: ExecutionEvent[] = [];
+  const collecting = (async () => {
+    for await (const raw of execution.eventLogs) {
+      const entry = raw as {
+        type: string;
+        timestamp: number;
+        state?: { name: string };
+        Error?: string;
+        Cause?: unknown;
+      };
+      const event: ExecutionEvent = {
+        type: entry.type,
+        timestamp: entry.timestamp,
+        ...(entry.state === undefined ? {} : { state: entry.state.name }),
+        ...(entry.Error === undefined ? {} : { error: entry.Error }),
+        ...(entry.Cause === undefined ? {} : { cause: String(entry.Cause) }),
+      };
+      events.push(event);
+      props.onEvent?.(event);
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await collecting;
+    return { status: "SUCCEEDED", output, events, executionArn };
+  } catch (error) {
+    await collecting;
+    const failed = events.findLast((event) => event.type === "ExecutionFailed");
+    return {
+      status: "FAILED",
+      error: failed?.error ?? (error as Error).name,
+      cause: failed?.cause ?? (error as Error).message,
+      events,
+      executionArn,
+    };
+  }
+}

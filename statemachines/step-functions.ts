@@ -1,0 +1,28 @@
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+
+/** The Lambda functions that strategy states invoke, one per step kind (see functions/handlers). */
+export interface StepFunctions {
+  readonly deploy: IFunction;
+  readonly shiftTraffic: IFunction;
+  readonly evaluate: IFunction;
+  readonly record: IFunction;
+}
+
+/**
+ * Names of the steps, shared by the stack (environment variable `GLIDEPATH_STEP` of each function) and the
+ * local runtime, which finds the handler of a Task state from the function it invokes.
+ */
+export const StepNames = {
+  deploy: "deploy",
+  shiftTraffic: "shift-traffic",
+  evaluate: "evaluate",
+  record: "record",
+} as const satisfies Record<keyof StepFunctions, string>;
+
+export type StepName = (typeof StepNames)[keyof typeof StepNames];
+
+/** Tag on each state machine naming its strategy; the local runtime finds the machines by it. */
+export const strategyTagKey = "glidepath:strategy";
+
+/** Environment variable of each step function naming its step. */
+export const stepEnvironmentVariable = "GLIDEPATH_STEP";

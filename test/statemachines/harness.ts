@@ -1,0 +1,117 @@
+import type { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { awsPorts } from "../../functions/adapters/aws/ports.ts";
+import type { StrategyType } from "../../functions/domain/config/index.ts";
+import { Presets, parseConfig, type StrategyInput } from "../../functions/domain/config/index.ts";
+import type { Deployment } from "../../functions/domain/deployment.ts";
+import { type DeploymentRequest, deploymentRequest } from "../../functions/domain/deployment-request.ts";
+import { createDeployHandler } from "../../functions/handlers/deploy.ts";
+import { createEvaluateHandler } from "../../functions/handlers/evaluate.ts";
+import { createRecordHandler } from "../../functions/handlers/record.ts";
+import { createShiftTrafficHandler } from "../../functions/handlers/shift-traffic.ts";
+import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
+import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
+import { type ExecutionResult, runExecution } from "../../local/run-execution.ts";
+import type { LocalTable } from "../helpers/dynalite.ts";
+import { account, ecsServices, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
+
+export const hookArn = `arn:aws:lambda:eu-west-1:${account}:function:checkout-smoke`;
+
+/** The checkout service of the fake AWS account, deployed with `strategy` to production. */
+export function configWith(strategy: StrategyInput) {
+  return parseConfig({
+    services: [
+      {
+        name: "checkout",
+        artifact: { type: "ecr", repository: "shop/checkout" },
+        target: { type: "ecs", cluster: "shop", services: ecsServices, listenerArn, targetGroups },
+        environments: [
+          {
+            name: "production",
+            account,
+            region: "eu-west-1",
+            strategy,
+            alarms: [{ name: "checkout-5xx" }],
+            analysis: { intervalSeconds: 10, minRequests: 50 },
+            hooks: { smokeTest: [{ name: "smoke", function: hookArn, timeoutSeconds: 60 }] },
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** The five strategy state machines, read out of the synthesized template as `cdk deploy` would send them. */
+export function synthesizeMachines(app: App): Map<StrategyType, RenderedStateMachine> {
+  const stack = new ControlPlaneStack(app, "Glidepath", { config: configWith(Presets.ECSAllAtOnce) });
+  return renderStateMachines(Template.fromStack(stack).toJSON() as never);
+}
+
+export interface Run {
+  readonly result: ExecutionResult;
+  readonly request: DeploymentRequest;
+  readonly deployment: Deployment;
+  readonly record: Deployment | undefined;
+  /** States entered, in order. */
+  readonly states: readonly string[];
+}
+
+let digestCounter = 0;
+
+/** Creates the deployment record, then runs the strategy's state machine with the real step handlers. */
+export async function deploy(props: {
+  readonly machines: Map<StrategyType, RenderedStateMachine>;
+  readonly table: LocalTable;
+  readonly strategy: StrategyInput;
+  readonly smokeTest?: (payload: unknown) => Promise<unknown>;
+  readonly request?: (request: DeploymentRequest) => unknown;
+}): Promise<Run> {
+  const config = configWith(props.strategy);
+  const service = config.services[0];
+  const environment = service?.environments[0];
+  if (service === undefined || environment === undefined) throw new Error("bad test config");
+  const machine = props.machines.get(environment.strategy.type);
+  if (machine === undefined) throw new Error(`no ${environment.strategy.type} state machine`);
+  const ports = awsPorts({ tableName: props.table.tableName, documentClient: props.table.client });
+  digestCounter += 1;
+  const digest = `sha256:${digestCounter.toString(16).padStart(64, "b")}`;
+  const { deployment } = await ports.store.createDeployment({
+    service: service.name,
+    environment: environment.name,
+    artifact: {
+      uri: `${account}.dkr.ecr.eu-west-1.amazonaws.com/shop/checkout@${digest}`,
+      digest,
+      version: `1.${digestCounter}.0`,
+    },
+    strategy: environment.strategy.type,
+  });
+  const request = deploymentRequest({
+    service,
+    environment,
+    deployment,
+    timing: { deployCheckSeconds: 5, deployMaxChecks: 3 },
+  });
+  const result = await runExecution({
+    machine,
+    input: props.request === undefined ? request : props.request(request),
+    executionName: `checkout-production-${deployment.id.slice(2, 10)}`,
+    steps: {
+      deploy: createDeployHandler(ports),
+      "shift-traffic": createShiftTrafficHandler(ports),
+      evaluate: createEvaluateHandler(ports),
+      record: createRecordHandler(ports),
+    },
+    ...(props.smokeTest === undefined
+      ? {}
+      : { invoke: async (_name: string, payload: unknown) => props.smokeTest?.(payload) }),
+    waitMs: 0,
+    retryMs: 0,
+  });
+  return {
+    result,
+    request,
+    deployment,
+    record: await ports.store.getDeployment(deployment.id),
+    states: result.events.filter((event) => event.type === "StateEntered").map((event) => event.state ?? ""),
+  };
+}

@@ -1,0 +1,283 @@
+import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Strategy, type StrategyInput, type StrategyType } from "../../functions/domain/config/index.ts";
+import type { RenderedStateMachine } from "../../local/render-asl.ts";
+import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+import { FakeAws, type FakeAwsOptions, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
+import { useTestApps } from "../helpers/synth.ts";
+import { deploy, synthesizeMachines } from "./harness.ts";
+import "../helpers/sdk-mock.ts";
+
+const strategies: Record<StrategyType, StrategyInput> = {
+  "all-at-once": Strategy.allAtOnce({ bakeSeconds: 60 }),
+  rolling: Strategy.rolling({ batch: { percent: 50 }, bakeSeconds: 30 }),
+  "blue-green": Strategy.blueGreen({ bakeSeconds: 60, retireDelaySeconds: 600 }),
+  canary: Strategy.canary({
+    steps: [{ setWeight: 10 }, { bake: { seconds: 30 } }, { setWeight: 50 }, { bake: { seconds: 30 } }],
+  }),
+  linear: Strategy.linear({ stepPercent: 25, intervalSeconds: 30 }),
+};
+
+/** The weight the new version reaches at the second step of each strategy, where the alarm fires. */
+const secondStep: Record<StrategyType, number> = {
+  "all-at-once": 100,
+  rolling: 100,
+  "blue-green": 100,
+  canary: 50,
+  linear: 50,
+};
+
+const entered = new Map<StrategyType, Set<string>>();
+let machines: Map<StrategyType, RenderedStateMachine>;
+let table: LocalTable;
+let aws: FakeAws | undefined;
+const apps = useTestApps();
+
+beforeAll(async () => {
+  machines = synthesizeMachines(apps());
+  table = await startDynalite();
+});
+
+afterAll(async () => {
+  await table.close();
+  const report = [...machines].map(([type, machine]) => {
+    const all = Object.keys(machine.states);
+    const seen = entered.get(type) ?? new Set();
+    return `${type}: ${all.filter((name) => seen.has(name)).length}/${all.length} states entered`;
+  });
+  console.log(`State coverage of the strategy state machines:\n  ${report.join("\n  ")}`);
+});
+
+afterEach(() => {
+  aws?.restore();
+  aws = undefined;
+});
+
+async function run(
+  type: StrategyType,
+  options: FakeAwsOptions = {},
+  extra: Partial<Parameters<typeof deploy>[0]> = {},
+) {
+  aws = new FakeAws(options);
+  const result = await deploy({ machines, table, strategy: strategies[type], ...extra });
+  const seen = entered.get(type) ?? new Set<string>();
+  for (const state of result.states) seen.add(state);
+  entered.set(type, seen);
+  return { ...result, aws };
+}
+
+const types = Object.keys(strategies) as StrategyType[];
+
+describe("strategy state machines, executed from the synthesized template", () => {
+  it("synthesizes one state machine per strategy", () => {
+    expect([...machines.keys()].sort()).toEqual([...types].sort());
+    expect(machines.get("canary")?.name).toBe("Glidepath-canary");
+  });
+
+  it.each(types)("%s: a good release reaches 100% and SUCCEEDED", async (type) => {
+    // Act
+    const { result, record, aws } = await run(type);
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record).toMatchObject({
+      status: "SUCCEEDED",
+      weights: { old: 0, new: 100 },
+      executionArn: result.executionArn,
+    });
+    expect(aws.weights).toEqual({ blue: 0, green: 100 });
+    expect(aws.weightHistory.at(-1)).toEqual({ blue: 0, green: 100 });
+    expect(aws.services.blue.desiredCount).toBe(0);
+    expect(aws.services.green.desiredCount).toBe(4);
+    expect(aws.ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, {
+      family: "checkout",
+      containerDefinitions: [
+        expect.objectContaining({ name: "app", image: expect.stringContaining("@sha256:") }),
+      ],
+    });
+  });
+
+  it.each(types)("%s: an alarm at the second step rolls back to 0% and ROLLED_BACK", async (type) => {
+    // Act
+    const { result, record, aws, deployment } = await run(type, { alarmAtWeight: secondStep[type] });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("AlarmFiredError");
+    expect(result.cause).toContain("alarm in ALARM: checkout-5xx");
+    expect(record).toMatchObject({ status: "ROLLED_BACK", weights: { old: 100, new: 0 } });
+    expect(record?.statusReason).toMatch(/^AlarmFiredError: alarm in ALARM: checkout-5xx/);
+    expect(aws.weights).toEqual({ blue: 100, green: 0 });
+    expect(Math.max(...aws.weightHistory.map((weights) => weights.green))).toBe(secondStep[type]);
+    expect(aws.services.green.desiredCount).toBe(0);
+    expect(aws.services.blue.desiredCount).toBe(4);
+    const decisions = await awsStore(deployment.id);
+    expect(decisions.map((decision) => decision.action)).toContain("rollback");
+    expect(decisions.find((decision) => decision.actor === "alarm:checkout-5xx")?.values).toMatchObject({
+      alarms: [{ name: "checkout-5xx", state: "ALARM" }],
+    });
+  });
+
+  it.each(types)("%s: a failed deploy never shifts traffic and ends FAILED", async (type) => {
+    // Act
+    const { result, record, aws } = await run(type, { newVersionFails: true });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("DeployFailedError");
+    expect(record).toMatchObject({ status: "FAILED", weights: { old: 100, new: 0 } });
+    expect(record?.statusReason).toMatch(/^Deploy: DeployFailedError: .*not stable after 3 checks/);
+    expect(aws.elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+    expect(aws.services.green.desiredCount).toBe(0);
+  });
+
+  it.each(types)("%s: a throttled ELBv2 call is retried and the release succeeds", async (type) => {
+    // Act
+    const { result, aws } = await run(type, { throttleModifyListener: 2 });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    const calls = aws.elb.commandCalls(ModifyListenerCommand);
+    expect(calls.length).toBe(aws.weightHistory.length + 2);
+    expect(calls[0]?.args[0].input).toStrictEqual(calls[2]?.args[0].input);
+    expect(calls[0]?.args[0].input).toStrictEqual({
+      ListenerArn: listenerArn,
+      DefaultActions: [
+        {
+          Type: "forward",
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: targetGroups.blue, Weight: 100 - (aws.weightHistory[0]?.green ?? 0) },
+              { TargetGroupArn: targetGroups.green, Weight: aws.weightHistory[0]?.green },
+            ],
+            TargetGroupStickinessConfig: { Enabled: false },
+          },
+        },
+      ],
+    });
+  });
+
+  it.each(types)("%s: a rollback that cannot move traffic back ends FAILED and says so", async (type) => {
+    // Act
+    const { result, record } = await run(type, { alarmAtWeight: secondStep[type], breakShiftBack: true });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(
+      result.events.some((event) => event.type === "StateEntered" && event.state === "Rollback failed"),
+    ).toBe(true);
+    expect(record?.status).toBe("FAILED");
+    expect(record?.statusReason).toMatch(
+      /^Rollback could not move traffic back to the old version; traffic may still reach the new version: /,
+    );
+  });
+
+  it("blue-green: a failing smoke test stops before any user sees the new version", async () => {
+    // Act
+    const { result, record, aws } = await run(
+      "blue-green",
+      {},
+      {
+        strategy: Strategy.blueGreen({ smokeTest: "smoke" }),
+        smokeTest: async () => ({ passed: false, reason: "GET /health answered 503" }),
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("SmokeTestFailedError");
+    expect(result.cause).toBe("GET /health answered 503");
+    expect(record).toMatchObject({
+      status: "FAILED",
+      statusReason: "Deploy: SmokeTestFailedError: GET /health answered 503",
+    });
+    expect(aws.elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+  });
+
+  it("blue-green: a passing smoke test gets the colour and the release succeeds", async () => {
+    // Prepare
+    const payloads: unknown[] = [];
+
+    // Act
+    const { result, deployment } = await run(
+      "blue-green",
+      {},
+      {
+        strategy: Strategy.blueGreen({ smokeTest: "smoke" }),
+        smokeTest: async (payload) => {
+          payloads.push(payload);
+          return { passed: true, reason: "ok" };
+        },
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(payloads).toEqual([
+      expect.objectContaining({ deploymentId: deployment.id, colour: "green", service: "checkout" }),
+    ]);
+  });
+
+  it("rolling: every batch grows the new colour before traffic moves and shrinks the old one after", async () => {
+    // Act
+    const { result, aws } = await run("rolling");
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    const counts = aws.ecs
+      .commandCalls(UpdateServiceCommand)
+      .map((call) => [call.args[0].input.service, call.args[0].input.desiredCount]);
+    expect(counts).toEqual([
+      ["checkout-green", 0],
+      ["checkout-green", 2],
+      ["checkout-blue", 2],
+      ["checkout-green", 4],
+      ["checkout-blue", 0],
+      ["checkout-blue", 0],
+    ]);
+    expect(aws.weightHistory).toEqual([
+      { blue: 50, green: 50 },
+      { blue: 0, green: 100 },
+    ]);
+  });
+
+  it.each(types)(
+    "%s: rejects an execution input that is not a deployment request, before anything happens",
+    async (type) => {
+      // Act
+      const { result, aws, request } = await run(
+        type,
+        {},
+        { request: (request) => ({ ...request, plan: { ...request.plan, phaseCount: 99 } }) },
+      );
+
+      // Assess
+      expect(result.status).toBe("FAILED");
+      expect(result.error).toBe("PlanInvalidError");
+      expect(result.cause).toContain(
+        `plan.phaseCount is 99 but the plan has ${request.plan.phases.length} phases`,
+      );
+      expect(aws.ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    },
+  );
+});
+
+describe("state coverage", () => {
+  it("every state of every strategy state machine was entered by a test above", () => {
+    for (const [type, machine] of machines) {
+      const seen = entered.get(type) ?? new Set<string>();
+      expect({ type, missed: Object.keys(machine.states).filter((name) => !seen.has(name)) }).toEqual({
+        type,
+        missed: [],
+      });
+    }
+  });
+});
+
+async function awsStore(deploymentId: string) {
+  const { DynamoDbStateStore } = await import("../../functions/adapters/aws/dynamodb-state-store.ts");
+  return new DynamoDbStateStore({ client: table.client, tableName: table.tableName }).listDecisions(
+    deploymentId,
+  );
+}
