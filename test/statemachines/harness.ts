@@ -18,7 +18,10 @@ import { account, ecsServices, listenerArn, targetGroups } from "../helpers/fake
 export const hookArn = `arn:aws:lambda:eu-west-1:${account}:function:checkout-smoke`;
 
 /** The checkout service of the fake AWS account, deployed with `strategy` to production. */
-export function configWith(strategy: StrategyInput) {
+export function configWith(
+  strategy: StrategyInput,
+  analysis: { intervalSeconds: number; minRequests: number } = { intervalSeconds: 10, minRequests: 50 },
+) {
   return parseConfig({
     services: [
       {
@@ -32,7 +35,7 @@ export function configWith(strategy: StrategyInput) {
             region: "eu-west-1",
             strategy,
             alarms: [{ name: "checkout-5xx" }],
-            analysis: { intervalSeconds: 10, minRequests: 50 },
+            analysis,
             hooks: { smokeTest: [{ name: "smoke", function: hookArn, timeoutSeconds: 60 }] },
           },
         ],
@@ -65,8 +68,9 @@ export async function deploy(props: {
   readonly strategy: StrategyInput;
   readonly smokeTest?: (payload: unknown) => Promise<unknown>;
   readonly request?: (request: DeploymentRequest) => unknown;
+  readonly analysis?: { intervalSeconds: number; minRequests: number };
 }): Promise<Run> {
-  const config = configWith(props.strategy);
+  const config = configWith(props.strategy, props.analysis);
   const service = config.services[0];
   const environment = service?.environments[0];
   if (service === undefined || environment === undefined) throw new Error("bad test config");

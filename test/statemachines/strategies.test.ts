@@ -1,7 +1,12 @@
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Strategy, type StrategyInput, type StrategyType } from "../../functions/domain/config/index.ts";
+import {
+  Presets,
+  Strategy,
+  type StrategyInput,
+  type StrategyType,
+} from "../../functions/domain/config/index.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { FakeAws, type FakeAwsOptions, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
@@ -261,6 +266,41 @@ describe("strategy state machines, executed from the synthesized template", () =
       expect(aws.ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
     },
   );
+});
+
+describe("cost of a good deployment", () => {
+  const realistic: Record<StrategyType, StrategyInput> = {
+    "all-at-once": Presets.ECSAllAtOnce,
+    rolling: Strategy.rolling({ batch: { percent: 25 }, bakeSeconds: 60 }),
+    "blue-green": Strategy.blueGreen({}),
+    canary: Presets.ECSCanary10Percent5Minutes,
+    linear: Presets.ECSLinear10PercentEvery1Minutes,
+  };
+  const rows: string[] = [];
+
+  afterAll(() => {
+    console.log(
+      `State transitions of a good deployment (analysis every 30 s), at $0.025 per 1,000:\n  ${rows.join("\n  ")}`,
+    );
+  });
+
+  it.each(types)("%s stays far below Step Functions' 25,000-event history", async (type) => {
+    // Act
+    aws = new FakeAws();
+    const { result, states } = await deploy({
+      machines,
+      table,
+      strategy: realistic[type],
+      analysis: { intervalSeconds: 30, minRequests: 50 },
+    });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    rows.push(
+      `${type.padEnd(12)} ${String(states.length).padStart(4)} transitions  $${((states.length * 0.025) / 1000).toFixed(5)}`,
+    );
+    expect(result.events.length).toBeLessThan(2_500);
+  });
 });
 
 describe("state coverage", () => {
