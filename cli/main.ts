@@ -35,9 +35,20 @@ program
 
 program
   .command("demo")
-  .description("the local deployment that `npm start` runs")
+  .description(
+    "deploy the sample service on this machine with the real state machines (what `npm start` runs)",
+  )
+  .option(
+    "--scenario <name>",
+    "good, bad (5% errors), slow (p95 doubled) or flaky-deploy (never healthy)",
+    "good",
+  )
+  .option("--speed <factor>", "run bakes and alarm periods this many times faster", "5")
+  .option("--rps <n>", "requests per second sent through the router", "50")
+  .option("--env <name>", "the environment to deploy to (default: the last one, production)")
   .option("--config <file>", "the config file", "examples/glidepath.config.ts")
-  .option("--service <name>", "the service to deploy", "sample")
+  .option("--service <name>", "the service to deploy (its target must be local)", "sample")
+  .option("--json", "print the summary as JSON on the last line")
   .action((options) => demoCommand(options, print));
 
 try {

@@ -47,7 +47,6 @@ export default defineConfig({
               { analysis: { seconds: 120 } },
               { setWeight: 50 },
               { bake: { seconds: 120 } },
-              { approval: { timeoutSeconds: 3600 } },
             ],
           }),
           alarms: [errorRateAlarm],

@@ -31,10 +31,12 @@ export interface RunExecutionProps {
   readonly retryMs?: number;
   /** Called with every event as it happens, for progress output. */
   readonly onEvent?: (event: ExecutionEvent) => void;
+  /** Aborting stops the execution where it is (Ctrl-C); the result is then ABORTED. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExecutionResult {
-  readonly status: "SUCCEEDED" | "FAILED";
+  readonly status: "SUCCEEDED" | "FAILED" | "ABORTED";
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -77,6 +79,7 @@ export async function runExecution(props: RunExecutionProps): Promise<ExecutionR
   });
   const execution = engine.run(props.input as never, {
     overrides,
+    noThrowOnAbort: true,
     context: {
       Execution: {
         Id: executionArn,
@@ -90,6 +93,8 @@ export async function runExecution(props: RunExecutionProps): Promise<ExecutionR
       },
     } as never,
   });
+  const abort = () => execution.abort();
+  props.signal?.addEventListener("abort", abort, { once: true });
   const events: ExecutionEvent[] = [];
   const collecting = (async () => {
     for await (const raw of execution.eventLogs) {
@@ -114,6 +119,7 @@ export async function runExecution(props: RunExecutionProps): Promise<ExecutionR
   try {
     const output = await execution.result;
     await collecting;
+    if (props.signal?.aborted) return { status: "ABORTED", events, executionArn };
     return { status: "SUCCEEDED", output, events, executionArn };
   } catch (error) {
     await collecting;
@@ -125,5 +131,7 @@ export async function runExecution(props: RunExecutionProps): Promise<ExecutionR
       events,
       executionArn,
     };
+  } finally {
+    props.signal?.removeEventListener("abort", abort);
   }
 }

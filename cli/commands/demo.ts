@@ -1,34 +1,83 @@
-import { plan } from "../../functions/domain/planner.ts";
-import { formatDuration } from "../format.ts";
+import { jsonSummary, progressPrinter, summary } from "../../local/progress.ts";
+import { runLocalDeployment } from "../../local/runtime.ts";
+import { isScenarioName, type ScenarioName, scenarioNames } from "../../local/scenarios.ts";
 import { loadConfig } from "../load-config.ts";
+import { UsageError } from "../usage-error.ts";
 
 export interface DemoOptions {
   readonly config: string;
   readonly service: string;
+  readonly env?: string;
+  readonly scenario: string;
+  readonly speed: string;
+  readonly rps: string;
+  readonly json?: boolean;
 }
 
 /**
- * What `npm start` runs. The embedded runtime that deploys the sample service for real on this machine is not
- * built yet; until it is, the demo validates the sample config and shows the promotion it would run.
+ * What `npm start` runs: a real deployment of the sample service on this machine (see local/runtime.ts), with
+ * a line per change while it runs and a summary at the end; `--json` puts the summary on the last line.
+ * Ctrl-C stops the execution and everything it started.
  */
 export async function demoCommand(options: DemoOptions, print: (line: string) => void): Promise<void> {
+  const scenario = parseScenario(options.scenario);
+  const speed = positive("--speed", options.speed, 1000);
+  const rps = positive("--rps", options.rps, 1000);
   const config = await loadConfig(options.config);
   const service = config.services.find((candidate) => candidate.name === options.service);
-  if (service === undefined)
-    throw new Error(`the demo config ${options.config} has no service '${options.service}'`);
-  print(`Glidepath demo: ${service.name} from ${options.config}`);
-  for (const environment of service.environments) {
-    const result = plan(environment.strategy);
-    const weights = result.phases.map((phase) => `${phase.weight}%`).join(" → ");
-    const gates = environment.approval.required
-      ? `, approval by ${environment.approval.approvers.join(", ")}`
-      : "";
-    print(
-      `  ${environment.name.padEnd(12)} ${result.strategy.padEnd(12)} ${weights}  (${formatDuration(result.totalSeconds)} of bakes${gates}) in ${environment.regions.join(", ")}`,
+  if (service === undefined) {
+    throw new UsageError(
+      `no service '${options.service}' in ${options.config}; it has: ${config.services.map((s) => s.name).join(", ")}`,
     );
   }
-  print(
-    "The local deployment runtime (real processes, weighted router, state machines on aws-local-stepfunctions)",
-  );
-  print("is not built yet: see the README's roadmap. `npx glidepath plan --help` explores strategies today.");
+  if (service.target.type !== "local") {
+    throw new UsageError(
+      `service '${service.name}' deploys to ${service.target.type}; the local demo needs a service with target { type: "local" }`,
+    );
+  }
+  const environment =
+    options.env === undefined
+      ? service.environments.at(-1)
+      : service.environments.find((e) => e.name === options.env);
+  if (environment === undefined) {
+    throw new UsageError(
+      `service '${service.name}' has no environment '${options.env}'; it has: ${service.environments.map((e) => e.name).join(", ")}`,
+    );
+  }
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  try {
+    const result = await runLocalDeployment({
+      config,
+      service,
+      environment,
+      scenario,
+      speed,
+      rps,
+      signal: controller.signal,
+      onEvent: progressPrinter(print),
+    });
+    for (const line of summary(result)) print(line);
+    if (options.json) print(jsonSummary(result));
+    if (result.status === "ABORTED") process.exitCode = 130;
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+  }
+}
+
+function parseScenario(name: string): ScenarioName {
+  if (!isScenarioName(name))
+    throw new UsageError(`unknown scenario '${name}'; known scenarios: ${scenarioNames.join(", ")}`);
+  return name;
+}
+
+function positive(flag: string, value: string, max: number): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0 || number > max) {
+    throw new UsageError(`${flag} must be a number above 0 and at most ${max}, got '${value}'`);
+  }
+  return number;
 }

@@ -1,92 +1,47 @@
-import type { Server } from "node:http";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createDocumentClient } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { TableSchema } from "../../functions/adapters/aws/table-schema.ts";
+import { type LocalTable, startDynalite as startLocalDynalite } from "../../local/dynalite.ts";
 
-interface DynaliteOptions {
-  readonly createTableMs?: number;
-  readonly deleteTableMs?: number;
-  readonly updateTableMs?: number;
-}
-
-// dynalite ships no type declarations; loading it through require keeps its type in this one place.
-const dynalite = createRequire(import.meta.url)("dynalite") as (options: DynaliteOptions) => Server;
-
-export interface LocalTable {
-  /** Document client pointed at the local table, as the adapters receive it. */
-  readonly client: DynamoDBDocumentClient;
-  /** Low-level client, for assertions on items exactly as stored. */
-  readonly rawClient: DynamoDBClient;
-  readonly tableName: string;
-  readonly endpoint: string;
-  close(): Promise<void>;
-}
+export type { LocalTable };
 
 export interface StartDynaliteProps {
   /** @default "glidepath-test" */
   readonly tableName?: string;
 }
 
-/** Starts an in-memory dynalite on a free loopback port with the Glidepath table already created. */
-export async function startDynalite(props: StartDynaliteProps = {}): Promise<LocalTable> {
-  const tableName = props.tableName ?? "glidepath-test";
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const config = {
-    endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  };
-  const rawClient = new DynamoDBClient(config);
-  const client = createDocumentClient(config);
+/**
+ * The Glidepath table written from TableSchema, for store tests that need no synth. A test asserts that it is
+ * exactly what the local runtime reads out of the synthesized template.
+ */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
   const { partitionKey, sortKey, historyIndex } = TableSchema;
-  await rawClient.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [partitionKey, sortKey, historyIndex.partitionKey, historyIndex.sortKey].map(
-        (name) => ({ AttributeName: name, AttributeType: "S" }),
-      ),
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: "HASH" },
-        { AttributeName: sortKey, KeyType: "RANGE" },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: historyIndex.name,
-          KeySchema: [
-            { AttributeName: historyIndex.partitionKey, KeyType: "HASH" },
-            { AttributeName: historyIndex.sortKey, KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-      ],
-    }),
-  );
   return {
-    client,
-    rawClient,
-    tableName,
-    endpoint,
-    async close() {
-      client.destroy();
-      rawClient.destroy();
-      // The SDK keeps connections alive; without this, close waits for them to time out.
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
-    },
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [partitionKey, sortKey, historyIndex.partitionKey, historyIndex.sortKey].map(
+      (name) => ({
+        AttributeName: name,
+        AttributeType: "S",
+      }),
+    ),
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: "HASH" },
+      { AttributeName: sortKey, KeyType: "RANGE" },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: historyIndex.name,
+        KeySchema: [
+          { AttributeName: historyIndex.partitionKey, KeyType: "HASH" },
+          { AttributeName: historyIndex.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
+    ],
   };
+}
+
+/** Starts an in-memory dynalite on a free loopback port with the Glidepath table already created. */
+export function startDynalite(props: StartDynaliteProps = {}): Promise<LocalTable> {
+  return startLocalDynalite(tableDefinition(props.tableName ?? "glidepath-test"));
 }

@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Presets } from "../../functions/domain/config/index.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
+import { tableFromTemplate } from "../../local/table-from-template.ts";
+import { tableDefinition } from "../helpers/dynalite.ts";
 import { listenerArn } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
 import { configWith, hookArn } from "../statemachines/harness.ts";
@@ -135,5 +137,20 @@ describe("StrategyStateMachines", () => {
 
     // Assess
     expect(violations).toEqual([]);
+  });
+});
+
+describe("tableFromTemplate", () => {
+  const newApp = useTestApps();
+
+  it("reads the same table out of the synthesized template that the store tests create", () => {
+    // Prepare
+    const stack = new ControlPlaneStack(newApp(), "Glidepath", { config: configWith(Presets.ECSAllAtOnce) });
+
+    // Act
+    const table = tableFromTemplate(Template.fromStack(stack).toJSON() as never, "glidepath-test");
+
+    // Assess
+    expect(table).toEqual(tableDefinition("glidepath-test"));
   });
 });

@@ -1,0 +1,137 @@
+import {
+  type AlarmDefinition,
+  evaluateAlarm,
+  periodDatapoints,
+  statistic,
+  type WindowMetrics,
+} from "../../domain/alarm-evaluation.ts";
+import type {
+  AlarmStateValue,
+  AlarmStatus,
+  ArmMetrics,
+  HealthSignals,
+  MetricsWindow,
+} from "../../domain/ports/health-signals.ts";
+import type { Colour } from "../../domain/ports/traffic-router.ts";
+
+/** What the adapter reads of the local router (local/router.ts). */
+export interface MetricsSource {
+  metrics(colour: Colour, window: { start: number; end: number }): WindowMetrics;
+}
+
+/** The detail of CloudWatch's "CloudWatch Alarm State Change" event, as EventBridge delivers it. */
+export interface AlarmStateChange {
+  readonly alarmName: string;
+  readonly state: { readonly value: AlarmStateValue; readonly reason: string; readonly timestamp: string };
+  readonly previousState: {
+    readonly value: AlarmStateValue;
+    readonly reason: string;
+    readonly timestamp: string;
+  };
+}
+
+export interface LocalHealthSignalsProps {
+  readonly router: MetricsSource;
+  /** The alarm definitions of the environment; an alarm that is only a name does not exist locally. */
+  readonly alarms: readonly AlarmDefinition[];
+  /** The colour receiving the new version, whose target group the alarms watch; undefined before a deploy. */
+  readonly newColour: () => Colour | undefined;
+  /** Time runs this many times faster: periods shrink by this factor. @default 1 */
+  readonly timeScale?: number;
+  /** @default Date.now */
+  readonly clock?: () => number;
+  /** Called on every state change, as CloudWatch sends "Alarm State Change" events. */
+  readonly onStateChange?: (change: AlarmStateChange) => void;
+}
+
+interface Known {
+  value: AlarmStateValue;
+  reason: string;
+  timestamp: string;
+}
+
+/**
+ * HealthSignals on this machine: alarm definitions evaluated with CloudWatch's semantics (periods, M out of N,
+ * missing data) over the router's real per-request records of the new version's colour, and per-arm metrics
+ * straight from the router.
+ */
+export class LocalHealthSignals implements HealthSignals {
+  readonly #props: LocalHealthSignalsProps;
+  readonly #known = new Map<string, Known>();
+
+  constructor(props: LocalHealthSignalsProps) {
+    this.#props = props;
+  }
+
+  async alarms(names: readonly string[]): Promise<{ found: AlarmStatus[]; missing: string[] }> {
+    const found: AlarmStatus[] = [];
+    const missing: string[] = [];
+    for (const name of names) {
+      const alarm = this.#props.alarms.find((candidate) => candidate.name === name);
+      if (alarm === undefined) missing.push(name);
+      else found.push(this.#evaluate(alarm));
+    }
+    return { found, missing };
+  }
+
+  /** Evaluates every alarm now, so that state changes are seen as they happen and not only when asked. */
+  tick(): void {
+    for (const alarm of this.#props.alarms) this.#evaluate(alarm);
+  }
+
+  async armMetrics(window: MetricsWindow): Promise<Record<Colour, ArmMetrics>> {
+    const range = { start: window.start.getTime(), end: window.end.getTime() };
+    const arm = (colour: Colour): ArmMetrics => {
+      const metrics = this.#props.router.metrics(colour, range);
+      const p95Ms = statistic(metrics.latenciesMs, "p95");
+      const p99Ms = statistic(metrics.latenciesMs, "p99");
+      return {
+        requests: metrics.requests,
+        errors: metrics.errors,
+        ...(p95Ms === undefined ? {} : { p95Ms }),
+        ...(p99Ms === undefined ? {} : { p99Ms }),
+      };
+    };
+    return { blue: arm("blue"), green: arm("green") };
+  }
+
+  #evaluate(alarm: AlarmDefinition): AlarmStatus {
+    const now = (this.#props.clock ?? Date.now)();
+    const scaled = { ...alarm, periodSeconds: alarm.periodSeconds / (this.#props.timeScale ?? 1) };
+    const colour = this.#props.newColour();
+    const none: WindowMetrics = { requests: 0, errors: 0, latenciesMs: [] };
+    const { datapoints, newestPeriodStart } = periodDatapoints(scaled, { end: now }, (window) =>
+      colour === undefined ? none : this.#props.router.metrics(colour, window),
+    );
+    const previous = this.#known.get(alarm.name) ?? {
+      value: "INSUFFICIENT_DATA" as const,
+      reason: "Unchecked: Initial alarm creation",
+      timestamp: new Date(now).toISOString(),
+    };
+    const result = evaluateAlarm({
+      alarm: scaled,
+      previousState: previous.value,
+      datapoints,
+      newestPeriodStart,
+    });
+    const current: Known =
+      result.state === previous.value
+        ? previous
+        : { value: result.state, reason: result.reason, timestamp: new Date(now).toISOString() };
+    this.#known.set(alarm.name, current);
+    if (current !== previous) {
+      this.#props.onStateChange?.({
+        alarmName: alarm.name,
+        state: { ...current },
+        previousState: { ...previous },
+      });
+    }
+    return {
+      name: alarm.name,
+      type: "metric",
+      state: current.value,
+      reason: current.reason,
+      updatedAt: current.timestamp,
+    };
+  }
+}

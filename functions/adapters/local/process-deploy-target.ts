@@ -1,0 +1,191 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import type {
+  DeployTarget,
+  PrepareInput,
+  PrepareResult,
+  TargetStatus,
+} from "../../domain/ports/deploy-target.ts";
+import type { Colour } from "../../domain/ports/traffic-router.ts";
+
+/** How a version of the sample service behaves: the scenario decides it per version. */
+export interface VersionBehaviour {
+  readonly errorRate: number;
+  readonly latencyMs: number;
+  /** The version never passes its health check. */
+  readonly unhealthy: boolean;
+}
+
+/** What the target needs of the local router: where each colour's process listens. */
+export interface UpstreamSwitch {
+  setUpstream(colour: Colour, url: string | undefined): void;
+}
+
+export interface ProcessDeployTargetProps {
+  /** The sample service module, started with the project's Node as one process per colour. */
+  readonly entry: string;
+  readonly router: UpstreamSwitch;
+  readonly behaviourOf: (version: string) => VersionBehaviour;
+  /** Tasks the live colour runs at the start. @default 2 */
+  readonly fleetSize?: number;
+  /** Milliseconds a process may take to start listening. @default 10000 */
+  readonly startTimeoutMs?: number;
+}
+
+interface ColourState {
+  version?: string;
+  desiredCount: number;
+  process?: ChildProcess;
+  url?: string;
+}
+
+/**
+ * DeployTarget on this machine: each colour is a real process of the sample service behind the weighted
+ * router. One process stands for the colour's tasks; `desiredCount` is kept as ECS would report it, and a
+ * colour scaled to 0 has no process at all.
+ */
+export class ProcessDeployTarget implements DeployTarget {
+  readonly #props: ProcessDeployTargetProps;
+  readonly #colours: Record<Colour, ColourState> = { blue: { desiredCount: 0 }, green: { desiredCount: 0 } };
+
+  constructor(props: ProcessDeployTargetProps) {
+    this.#props = props;
+  }
+
+  /** Starts the live version on a colour, as it would be running before Glidepath's first deployment. */
+  async startLive(colour: Colour, version: string): Promise<void> {
+    this.#colours[colour] = { version, desiredCount: this.#props.fleetSize ?? 2 };
+    await this.#ensureRunning(colour);
+  }
+
+  /** The process ids of every colour's process, for the no-leftovers check. */
+  pids(): number[] {
+    return Object.values(this.#colours).flatMap((state) =>
+      state.process?.pid === undefined ? [] : [state.process.pid],
+    );
+  }
+
+  async prepare(input: PrepareInput): Promise<PrepareResult> {
+    const state = this.#colours[input.colour];
+    if (state.version !== input.version) {
+      await this.#stop(input.colour);
+      state.version = input.version;
+    }
+    state.desiredCount = input.desiredCount;
+    await this.#ensureRunning(input.colour);
+    return { revision: revision(input.version), desiredCount: input.desiredCount };
+  }
+
+  async scale(colour: Colour, desiredCount: number): Promise<void> {
+    this.#colours[colour].desiredCount = desiredCount;
+    await this.#ensureRunning(colour);
+  }
+
+  async status(colour: Colour): Promise<TargetStatus> {
+    const state = this.#colours[colour];
+    const healthy = state.url !== undefined && (await isHealthy(state.url));
+    const running = state.process !== undefined && state.process.exitCode === null;
+    const desiredCount = state.desiredCount;
+    return {
+      colour,
+      ...(state.version === undefined ? {} : { revision: revision(state.version) }),
+      desiredCount,
+      runningCount: running ? desiredCount : 0,
+      healthyTargets: healthy ? desiredCount : 0,
+      unhealthyTargets: running && !healthy ? desiredCount : 0,
+      stable: desiredCount === 0 || (running && healthy),
+      failed: false,
+      ...(desiredCount > 0 && !healthy
+        ? { reason: `${colour} (${state.version ?? "nothing"}) does not pass its health check` }
+        : {}),
+    };
+  }
+
+  /** Stops every process; safe to call twice. */
+  async stopAll(): Promise<void> {
+    await Promise.all((["blue", "green"] as const).map((colour) => this.#stop(colour)));
+  }
+
+  async #ensureRunning(colour: Colour): Promise<void> {
+    const state = this.#colours[colour];
+    if (state.desiredCount === 0 || state.version === undefined) {
+      await this.#stop(colour);
+      return;
+    }
+    if (state.process !== undefined && state.process.exitCode === null) return;
+    const behaviour = this.#props.behaviourOf(state.version);
+    const args = [
+      this.#props.entry,
+      "--version",
+      state.version,
+      "--error-rate",
+      String(behaviour.errorRate),
+      "--latency-ms",
+      String(behaviour.latencyMs),
+      ...(behaviour.unhealthy ? ["--unhealthy"] : []),
+    ];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    state.process = child;
+    const port = await listeningPort(child, this.#props.startTimeoutMs ?? 10_000);
+    state.url = `http://127.0.0.1:${port}`;
+    this.#props.router.setUpstream(colour, state.url);
+  }
+
+  async #stop(colour: Colour): Promise<void> {
+    const state = this.#colours[colour];
+    this.#props.router.setUpstream(colour, undefined);
+    const child = state.process;
+    state.process = undefined;
+    state.url = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill("SIGTERM");
+    });
+  }
+}
+
+const revision = (version: string) => `local:sample-service:${version}`;
+
+async function isHealthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (child.stdout === null) {
+      reject(new Error("the sample service has no stdout"));
+      return;
+    }
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => {
+      lines.close();
+      reject(new Error(`the sample service did not start listening within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the sample service exited with code ${code} before listening`));
+    });
+    lines.on("line", (line) => {
+      try {
+        const event = JSON.parse(line) as { event?: string; port?: number };
+        if (event.event === "listening" && typeof event.port === "number") {
+          clearTimeout(timer);
+          resolve(event.port);
+        }
+      } catch {
+        // Not one of its JSON lines.
+      }
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createDocumentClient } from "../functions/adapters/aws/dynamodb-state-store.ts";
+
+interface DynaliteOptions {
+  readonly createTableMs?: number;
+  readonly deleteTableMs?: number;
+  readonly updateTableMs?: number;
+}
+
+// dynalite ships no type declarations; loading it through require keeps its type in this one place.
+const dynalite = createRequire(import.meta.url)("dynalite") as (options: DynaliteOptions) => Server;
+
+export interface LocalTable {
+  /** Document client pointed at the local table, as the adapters receive it. */
+  readonly client: DynamoDBDocumentClient;
+  /** Low-level client, for assertions on items exactly as stored. */
+  readonly rawClient: DynamoDBClient;
+  readonly tableName: string;
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Starts an in-memory dynalite on a free loopback port and creates `table` in it. */
+export async function startDynalite(table: CreateTableCommandInput): Promise<LocalTable> {
+  const tableName = table.TableName;
+  if (tableName === undefined) throw new Error("the table definition has no TableName");
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const config = {
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  };
+  const rawClient = new DynamoDBClient(config);
+  const client = createDocumentClient(config);
+  await rawClient.send(new CreateTableCommand(table));
+  return {
+    client,
+    rawClient,
+    tableName,
+    endpoint,
+    async close() {
+      client.destroy();
+      rawClient.destroy();
+      // The SDK keeps connections alive; without this, close waits for them to time out.
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}

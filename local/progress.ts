@@ -1,0 +1,113 @@
+import type { Decision } from "../functions/domain/deployment.ts";
+import type { LocalRunResult, RuntimeEvent } from "./runtime.ts";
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1).padStart(5)}s`;
+const percent = (rate: unknown) => (typeof rate === "number" ? `${(rate * 100).toFixed(1)}%` : "-");
+const ms = (value: unknown) => (typeof value === "number" ? `${Math.round(value)}ms` : "-");
+
+/** States worth a line: the steps, the waits for humans or timers, and the ends. Loop plumbing is not. */
+const shownTypes = new Set(["Task", "Parallel", "Succeed", "Fail"]);
+
+/**
+ * Turns runtime events into one line per change: a state entered once (not every turn of a bake loop), each
+ * weight change, each decision with the per-arm numbers that drove it, each alarm state change, each status.
+ */
+export function progressPrinter(print: (line: string) => void): (event: RuntimeEvent) => void {
+  let lastState = "";
+  return (event) => {
+    const at = `[${seconds(event.at)}]`;
+    switch (event.kind) {
+      case "phase":
+        print(`${at} ${event.text}`);
+        return;
+      case "state":
+        if (!shownTypes.has(event.type) || event.state === lastState || event.state === "Evaluate alarms")
+          return;
+        lastState = event.state;
+        print(`${at} ▸ ${event.state}`);
+        return;
+      case "weights":
+        print(`${at}   traffic   new ${event.weights.new}% · old ${event.weights.old}%`);
+        return;
+      case "decision":
+        // The state machine's own rollback entry repeats what the status line says next.
+        if (event.decision.actor !== "state-machine") print(`${at}   ${describeDecision(event.decision)}`);
+        return;
+      case "alarm":
+        print(
+          `${at}   alarm     ${event.change.alarmName}: ${event.change.previousState.value} → ${event.change.state.value} (${event.change.state.reason})`,
+        );
+        return;
+      case "status":
+        print(`${at}   status    ${event.status}${event.reason === undefined ? "" : `: ${event.reason}`}`);
+        return;
+    }
+  };
+}
+
+function describeDecision(decision: Decision): string {
+  const values = decision.values as { old?: Record<string, unknown>; new?: Record<string, unknown> };
+  const arm = (name: string, metrics: Record<string, unknown> | undefined) =>
+    metrics === undefined
+      ? ""
+      : ` ${name} ${metrics.requests} req ${percent(metrics.errorRate)} 5xx p95 ${ms(metrics.p95Ms)}`;
+  const arms = values.new === undefined ? "" : ` |${arm("old", values.old)} ·${arm("new", values.new)}`;
+  return `${decision.action.padEnd(9)} ${decision.reason}${arms}`;
+}
+
+const timelineStates = new Set([
+  "Start deployment",
+  "Deploy new version",
+  "Run smoke test",
+  "Shift and bake",
+  "Record rollback",
+  "Record success",
+  "Record deploy failure",
+  "Deployed",
+  "Rolled back",
+  "Deploy failed",
+  "Rollback failed",
+]);
+
+/** The end-of-run summary: result, timeline, requests per version, errors the new version served to users. */
+export function summary(result: LocalRunResult): string[] {
+  const lines = [
+    "",
+    `Result: ${result.status}${result.statusReason === undefined ? "" : ` — ${result.statusReason}`}`,
+    `Execution: ${result.execution.executionArn}`,
+    "Timeline:",
+  ];
+  const seen = new Set<string>();
+  const timeline: { at: number; text: string }[] = [];
+  for (const event of result.execution.events) {
+    if (event.type !== "StateEntered" || event.state === undefined || seen.has(event.state)) continue;
+    if (!timelineStates.has(event.state)) continue;
+    seen.add(event.state);
+    timeline.push({ at: event.timestamp - result.startedAt, text: event.state });
+  }
+  for (const weight of result.weightHistory)
+    timeline.push({ at: weight.at, text: `traffic ${weight.new}% on the new version` });
+  for (const entry of timeline.toSorted((a, b) => a.at - b.at))
+    lines.push(`  ${seconds(entry.at)}  ${entry.text}`);
+  lines.push(
+    `Requests served: old version ${result.requests.old}, new version ${result.requests.new}`,
+    `Errors served to users by the new version: ${result.errorsServedByNew}`,
+    `Duration: ${result.durationSeconds}s`,
+  );
+  return lines;
+}
+
+/** The one-line JSON summary that `--json` prints last. */
+export function jsonSummary(result: LocalRunResult): string {
+  return JSON.stringify({
+    scenario: result.scenario,
+    status: result.status,
+    maxWeight: result.maxWeight,
+    requests: result.requests,
+    errorsServedByNew: result.errorsServedByNew,
+    durationSeconds: result.durationSeconds,
+    weights: result.weightHistory.map((entry) => entry.new),
+    deploymentId: result.deployment.id,
+    executionArn: result.execution.executionArn,
+  });
+}

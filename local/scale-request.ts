@@ -1,0 +1,27 @@
+import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
+
+const scaled = (seconds: number, speed: number) =>
+  seconds === 0 ? 0 : Math.max(1, Math.round(seconds / speed));
+
+/**
+ * The same deployment, `speed` times faster: every bake, analysis interval and retirement delay divided by
+ * `speed` (at least a second where it was not zero). Rollouts of local processes are checked every second.
+ */
+export function scaleRequest(request: DeploymentRequest, speed: number): DeploymentRequest {
+  if (!(speed > 0)) throw new RangeError(`speed must be a positive number, got ${speed}`);
+  const phases = request.plan.phases.map((phase) => ({
+    ...phase,
+    bakeSeconds: scaled(phase.bakeSeconds, speed),
+  }));
+  return {
+    ...request,
+    plan: {
+      ...request.plan,
+      phases,
+      totalSeconds: phases.reduce((sum, phase) => sum + phase.bakeSeconds, 0),
+      retireAfterSeconds: scaled(request.plan.retireAfterSeconds, speed),
+    },
+    analysis: { ...request.analysis, intervalSeconds: scaled(request.analysis.intervalSeconds, speed) },
+    timing: { deployCheckSeconds: 1, deployMaxChecks: 10 },
+  };
+}
