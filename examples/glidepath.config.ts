@@ -1,15 +1,20 @@
 import { defineConfig, Strategy } from "../functions/domain/config/index.ts";
 
+/** The new version's 5xx rate above 2% in 2 of the last 3 minutes: one unlucky minute is not a trend. */
 const errorRateAlarm = {
   name: "sample-new-version-5xx-rate",
   metric: "ErrorRate",
   statistic: "Average",
   periodSeconds: 60,
-  evaluationPeriods: 1,
-  threshold: 0.01,
+  evaluationPeriods: 3,
+  datapointsToAlarm: 2,
+  threshold: 0.02,
   comparison: "GreaterThanThreshold",
   treatMissingData: "notBreaching",
 } as const;
+
+/** Judge on 200 requests of the new version, and roll back above 2% 5xx or 1.5x the old version's p95. */
+const analysis = { minRequests: 200, maxErrorRate: 0.02 } as const;
 
 /**
  * The sample config: `sample` runs on this machine (`npm start`), `checkout` shows an ECS service behind an
@@ -50,6 +55,7 @@ export default defineConfig({
             ],
           }),
           alarms: [errorRateAlarm],
+          analysis,
           approval: { required: true, approvers: ["local-operator"], timeoutSeconds: 3600 },
         },
       ],

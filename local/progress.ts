@@ -30,8 +30,8 @@ export function progressPrinter(print: (line: string) => void): (event: RuntimeE
         print(`${at}   traffic   new ${event.weights.new}% · old ${event.weights.old}%`);
         return;
       case "decision":
-        // The state machine's own rollback entry repeats what the status line says next.
-        if (event.decision.actor !== "state-machine") print(`${at}   ${describeDecision(event.decision)}`);
+        if (quiet(event.decision)) return;
+        print(`${at}   ${describeDecision(event.decision)}`);
         return;
       case "alarm":
         print(
@@ -43,6 +43,15 @@ export function progressPrinter(print: (line: string) => void): (event: RuntimeE
         return;
     }
   };
+}
+
+/**
+ * Decisions that add nothing to the lines around them: the state machine's own rollback entry (the status line
+ * says it next), and the evaluation made in the instant of a shift, before the new weight saw any traffic.
+ */
+function quiet(decision: Decision): boolean {
+  const fresh = (decision.values as { new?: { requests?: number } }).new;
+  return decision.actor === "state-machine" || (decision.action === "extend" && fresh?.requests === 0);
 }
 
 function describeDecision(decision: Decision): string {

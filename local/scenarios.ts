@@ -3,7 +3,7 @@ import type { VersionBehaviour } from "../functions/adapters/local/process-deplo
 export const liveVersion = "1.0.0";
 export const newVersion = "1.1.0";
 
-const healthy: VersionBehaviour = { errorRate: 0.002, latencyMs: 20, unhealthy: false };
+const healthy: VersionBehaviour = { errorRate: 0.001, latencyMs: 20, unhealthy: false };
 
 /** What the new version of the sample service does in each demo scenario; the live version is always healthy. */
 export const Scenarios = {

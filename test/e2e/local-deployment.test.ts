@@ -1,0 +1,153 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../cli/load-config.ts";
+import { type LocalRunResult, runLocalDeployment } from "../../local/runtime.ts";
+import type { ScenarioName } from "../../local/scenarios.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+/** Fast enough for CI, with enough traffic for the analysis to judge every phase. */
+const fast = { speed: 20, rps: 300 } as const;
+
+async function deployLocally(scenario: ScenarioName): Promise<LocalRunResult> {
+  const config = await loadConfig(`${root}examples/glidepath.config.ts`);
+  const service = config.services.find((candidate) => candidate.name === "sample");
+  const environment = service?.environments.at(-1);
+  if (service === undefined || environment === undefined)
+    throw new Error("the sample config has no sample service");
+  return runLocalDeployment({ config, service, environment, scenario, ...fast });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startedPids(output: string): number[] {
+  return [...output.matchAll(/sample-service process (\d+) started/g)].map((match) => Number(match[1]));
+}
+
+/** Runs `glidepath demo` as `npm start` does; resolves with its exit code and output. */
+function demo(args: string[], onOutput?: (output: string, child: ChildProcess) => void) {
+  const child = spawn(process.execPath, ["cli/main.ts", "demo", ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    onOutput?.(output, child);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  return new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, output })),
+  );
+}
+
+describe("the local deployment (npm start)", () => {
+  it("good: walks 10% → 50% → 100% and ends SUCCEEDED in dynalite", { timeout: 60_000 }, async () => {
+    // Act
+    const result = await deployLocally("good");
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.deployment).toMatchObject({
+      status: "SUCCEEDED",
+      weights: { old: 0, new: 100 },
+      currentStep: "Done",
+    });
+    expect(result.weightHistory.map((entry) => entry.new)).toEqual([10, 50, 100]);
+    expect(result.requests.new).toBeGreaterThan(200);
+    expect(
+      result.decisions.filter((decision) => decision.action === "continue").length,
+    ).toBeGreaterThanOrEqual(3);
+    expect(result.pids.filter(alive)).toEqual([]);
+  });
+
+  it("slow: the doubled p95 fails the analysis and rolls back", { timeout: 60_000 }, async () => {
+    // Act
+    const result = await deployLocally("slow");
+
+    // Assess
+    expect(result.status).toBe("ROLLED_BACK");
+    expect(result.deployment.statusReason).toMatch(
+      /^AnalysisFailedError: new version's p95 latency .* \(limit 1\.5x\)$/,
+    );
+    expect(result.weightHistory.map((entry) => entry.new)).toEqual([10, 0]);
+    expect(result.pids.filter(alive)).toEqual([]);
+  });
+
+  it("flaky-deploy: the new version never becomes healthy and traffic never moves", {
+    timeout: 60_000,
+  }, async () => {
+    // Act
+    const result = await deployLocally("flaky-deploy");
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.deployment).toMatchObject({ status: "FAILED", weights: { old: 100, new: 0 } });
+    expect(result.deployment.statusReason).toMatch(
+      /^Deploy: DeployFailedError: .*not stable after 10 checks/,
+    );
+    expect(result.weightHistory).toEqual([]);
+    expect(result.requests.new).toBe(0);
+    expect(result.pids.filter(alive)).toEqual([]);
+  });
+
+  it("bad, through the CLI with --json: rolled back before the second step, no process left", {
+    timeout: 60_000,
+  }, async () => {
+    // Act
+    const { code, output } = await demo([
+      "--scenario",
+      "bad",
+      "--speed",
+      String(fast.speed),
+      "--rps",
+      String(fast.rps),
+      "--json",
+    ]);
+
+    // Assess
+    expect(code).toBe(0);
+    const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    expect(summary).toMatchObject({
+      scenario: "bad",
+      status: "ROLLED_BACK",
+      maxWeight: 10,
+      weights: [10, 0],
+    });
+    expect(summary.errorsServedByNew).toBeGreaterThan(0);
+    expect(summary.requests.new).toBeLessThan(summary.requests.old);
+    expect(output).toMatch(/status {4}ROLLED_BACK: (AlarmFiredError|AnalysisFailedError): /);
+    const pids = startedPids(output);
+    expect(pids.length).toBe(2);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it("Ctrl-C stops the execution and every process, and closes the router", { timeout: 60_000 }, async () => {
+    // Act
+    let interrupted = false;
+    const { code, output } = await demo(["--speed", "5"], (text, child) => {
+      if (!interrupted && text.includes("traffic   new 10%")) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    });
+
+    // Assess
+    expect(interrupted).toBe(true);
+    expect(code).toBe(130);
+    expect(output).toContain("Result: ABORTED");
+    const pids = startedPids(output);
+    expect(pids.length).toBe(2);
+    expect(pids.filter(alive)).toEqual([]);
+    const port = Number(/behind the router on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+});
