@@ -13,6 +13,8 @@ export default defineConfig({
     pool: "forks",
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
+    // Handlers log through Powertools; tests that check what is logged capture it themselves.
+    env: { POWERTOOLS_LOG_LEVEL: "SILENT" },
     hookTimeout: 60_000,
   },
 });

@@ -5,8 +5,17 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1).padStart(5)}s`;
 const percent = (rate: unknown) => (typeof rate === "number" ? `${(rate * 100).toFixed(1)}%` : "-");
 const ms = (value: unknown) => (typeof value === "number" ? `${Math.round(value)}ms` : "-");
 
-/** States worth a line: the steps, the waits for humans or timers, and the ends. Loop plumbing is not. */
+/** States worth a line: the steps, the waits for humans or timers, and the ends. */
 const shownTypes = new Set(["Task", "Parallel", "Succeed", "Fail"]);
+
+/** The bake loop's turns: the decisions and gate lines already say what happens in them. */
+const loopStates = new Set([
+  "Evaluate alarms",
+  "Bake",
+  "Wait for decision",
+  "Ring bake timer",
+  "Ring approval timeout",
+]);
 
 /**
  * Turns runtime events into one line per change: a state entered once (not every turn of a bake loop), each

@@ -6,16 +6,22 @@ import {
   strategyTagKey,
 } from "../statemachines/step-functions.ts";
 
-/** The lambda:invoke integration: a Task whose function is named at run time (blue-green's smoke test). */
-export const dynamicInvoke = "lambda:invoke";
+/** How a Task state runs locally. */
+export type TaskBinding =
+  /** A step function invoked for its response. */
+  | { readonly kind: "step"; readonly step: StepName }
+  /** A step function invoked with a task token (waitForTaskToken): the task waits until the token is resolved. */
+  | { readonly kind: "callback"; readonly step: StepName }
+  /** The lambda:invoke integration with a function named at run time (blue-green's smoke test hook). */
+  | { readonly kind: "dynamic" };
 
 export interface RenderedStateMachine {
   readonly strategy: StrategyType;
   readonly name: string;
   /** The ASL exactly as Step Functions receives it, with function ARNs filled in. */
   readonly definition: AslDefinition;
-  /** Task state name → the step it invokes, for every Task at any depth. */
-  readonly tasks: Readonly<Record<string, StepName | typeof dynamicInvoke>>;
+  /** Task state name → how it runs, for every Task at any depth. */
+  readonly tasks: Readonly<Record<string, TaskBinding>>;
   /** Every state at any depth, name → Type, for wait overrides and coverage reports. */
   readonly states: Readonly<Record<string, string>>;
 }
@@ -29,6 +35,7 @@ export interface AslDefinition {
 interface AslState {
   readonly Type: string;
   readonly Resource?: string;
+  readonly Parameters?: unknown;
   readonly Branches?: readonly AslDefinition[];
   readonly Iterator?: AslDefinition;
   readonly ItemProcessor?: AslDefinition;
@@ -66,21 +73,26 @@ export function renderStateMachines(template: Template): Map<StrategyType, Rende
     const strategy = tags.find((tag) => tag.Key === strategyTagKey)?.Value as StrategyType | undefined;
     if (strategy === undefined) continue;
     const definition = JSON.parse(resolve(properties.DefinitionString)) as AslDefinition;
-    const tasks: Record<string, StepName | typeof dynamicInvoke> = {};
+    const tasks: Record<string, TaskBinding> = {};
     const states: Record<string, string> = {};
     walk(definition, (name, state) => {
       states[name] = state.Type;
       if (state.Type !== "Task" || state.Resource === undefined) return;
       if (state.Resource.endsWith(":states:::lambda:invoke")) {
-        tasks[name] = dynamicInvoke;
+        tasks[name] = { kind: "dynamic" };
         return;
       }
-      const step = steps.get(state.Resource);
-      if (step === undefined)
+      const callback = state.Resource.endsWith(":states:::lambda:invoke.waitForTaskToken");
+      const functionName = callback
+        ? (state.Parameters as { FunctionName?: string } | undefined)?.FunctionName
+        : state.Resource;
+      const step = functionName === undefined ? undefined : steps.get(functionName);
+      if (step === undefined) {
         throw new Error(
-          `Task state '${name}' of ${strategy} invokes ${state.Resource}, which is no Glidepath step`,
+          `Task state '${name}' of ${strategy} invokes ${functionName ?? state.Resource}, which is no Glidepath step`,
         );
-      tasks[name] = step;
+      }
+      tasks[name] = { kind: callback ? "callback" : "step", step };
     });
     machines.set(strategy, {
       strategy,

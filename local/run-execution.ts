@@ -3,8 +3,9 @@ import { type RunOptions, StateMachine } from "aws-local-stepfunctions";
 type Overrides = NonNullable<RunOptions["overrides"]>;
 type JSONValue = Parameters<StateMachine["run"]>[0];
 
+import type { LocalTaskCallbacks } from "../functions/adapters/local/local-task-callbacks.ts";
 import type { StepName } from "../statemachines/step-functions.ts";
-import { dynamicInvoke, type RenderedStateMachine } from "./render-asl.ts";
+import type { RenderedStateMachine } from "./render-asl.ts";
 
 export type StepHandler = (event: unknown) => Promise<unknown>;
 
@@ -25,8 +26,10 @@ export interface RunExecutionProps {
   readonly executionName: string;
   readonly steps: Readonly<Record<StepName, StepHandler>>;
   readonly invoke?: InvokeHandler;
-  /** Milliseconds each Wait state waits, whatever its definition says. @default as defined */
-  readonly waitMs?: number;
+  /** Issues the task tokens of waitForTaskToken states; resolve-gate settles them. */
+  readonly callbacks?: LocalTaskCallbacks;
+  /** Milliseconds Wait states wait whatever their definition says: all of them, or by state name. @default as defined */
+  readonly waitMs?: number | Readonly<Record<string, number>>;
   /** Milliseconds between retries of a state. @default as defined */
   readonly retryMs?: number;
   /** Called with every event as it happens, for progress output. */
@@ -52,24 +55,40 @@ export async function runExecution(props: RunExecutionProps): Promise<ExecutionR
   const { machine } = props;
   const executionArn = `arn:aws:states:local-1:000000000000:execution:${machine.name}:${props.executionName}`;
   const taskResourceLocalHandlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
-  for (const [stateName, step] of Object.entries(machine.tasks)) {
+  for (const [stateName, binding] of Object.entries(machine.tasks)) {
     taskResourceLocalHandlers[stateName] = (async (input: unknown) => {
-      if (step !== dynamicInvoke) return props.steps[step](input);
-      const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
-      if (props.invoke === undefined)
-        throw new Error(`state '${stateName}' invokes ${FunctionName}, but no hook runs locally`);
-      return {
-        Payload: await props.invoke(FunctionName, Payload),
-        StatusCode: 200,
-        ExecutedVersion: "$LATEST",
-      };
+      const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
+      switch (binding.kind) {
+        case "step":
+          return props.steps[binding.step](input);
+        case "callback": {
+          if (props.callbacks === undefined)
+            throw new Error(`state '${stateName}' waits for a task token, but no callbacks were given`);
+          // A fresh token per task, as Step Functions issues: the context's $$.Task.Token is only a placeholder.
+          const { taskToken, result } = props.callbacks.issue();
+          await props.steps[binding.step]({ ...Payload, taskToken });
+          return result;
+        }
+        case "dynamic": {
+          if (props.invoke === undefined)
+            throw new Error(`state '${stateName}' invokes ${FunctionName}, but no hook runs locally`);
+          return {
+            Payload: await props.invoke(FunctionName, Payload),
+            StatusCode: 200,
+            ExecutedVersion: "$LATEST",
+          };
+        }
+      }
     }) as (input: JSONValue) => Promise<JSONValue>;
   }
   const names = Object.keys(machine.states);
   const overrides: Overrides = { taskResourceLocalHandlers };
-  if (props.waitMs !== undefined) {
+  const { waitMs } = props;
+  if (typeof waitMs === "number") {
     const waits = names.filter((name) => machine.states[name] === "Wait");
-    overrides.waitTimeOverrides = Object.fromEntries(waits.map((name) => [name, props.waitMs ?? 0]));
+    overrides.waitTimeOverrides = Object.fromEntries(waits.map((name) => [name, waitMs]));
+  } else if (waitMs !== undefined) {
+    overrides.waitTimeOverrides = { ...waitMs };
   }
   if (props.retryMs !== undefined) {
     overrides.retryIntervalOverrides = Object.fromEntries(names.map((name) => [name, props.retryMs ?? 0]));
@@ -87,6 +106,7 @@ export async function runExecution(props: RunExecutionProps): Promise<ExecutionR
         Input: props.input,
         StartTime: new Date().toISOString(),
       },
+      Task: { Token: "issued-per-task-by-the-local-runtime" },
       StateMachine: {
         Id: executionArn.replace(/:execution:(.+):[^:]+$/, ":stateMachine:$1"),
         Name: machine.name,

@@ -4,12 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { DynamoDbStateStore } from "../functions/adapters/aws/dynamodb-state-store.ts";
+import { LocalBus } from "../functions/adapters/local/local-bus.ts";
 import {
   type AlarmStateChange,
   LocalHealthSignals,
 } from "../functions/adapters/local/local-health-signals.ts";
+import { LocalTaskCallbacks } from "../functions/adapters/local/local-task-callbacks.ts";
 import { LocalTrafficRouter } from "../functions/adapters/local/local-traffic-router.ts";
 import { ProcessDeployTarget } from "../functions/adapters/local/process-deploy-target.ts";
+import { LineNotifier } from "../functions/adapters/log-notifier.ts";
 import type { AlarmDefinition } from "../functions/domain/alarm-evaluation.ts";
 import type { EnvironmentConfig, GlidepathConfig, ServiceConfig } from "../functions/domain/config/index.ts";
 import type { Decision, Deployment } from "../functions/domain/deployment.ts";
@@ -19,7 +22,9 @@ import type { Ports } from "../functions/domain/ports/index.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
 import { createDeployHandler, type PrepareOutput } from "../functions/handlers/deploy.ts";
 import { createEvaluateHandler } from "../functions/handlers/evaluate.ts";
+import { createOpenGateHandler } from "../functions/handlers/open-gate.ts";
 import { createRecordHandler } from "../functions/handlers/record.ts";
+import { createResolveGateHandler } from "../functions/handlers/resolve-gate.ts";
 import { createShiftTrafficHandler } from "../functions/handlers/shift-traffic.ts";
 import { ControlPlaneStack } from "../infra/stacks/control-plane-stack.ts";
 import type { StepName } from "../statemachines/step-functions.ts";
@@ -36,6 +41,9 @@ import { scaleRequest } from "./scale-request.ts";
 import { behaviourOf, liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
 import { tableFromTemplate } from "./table-from-template.ts";
 import { startTraffic } from "./traffic.ts";
+
+/** The account the local bus stamps on events, and the only one resolve-gate accepts locally. */
+const localAccount = "000000000000";
 
 /** Everything the local run reports while it runs, for the progress printer. */
 export type RuntimeEvent =
@@ -130,6 +138,14 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     router.setWeights({ blue: 100, green: 0 });
 
     let newColour: Colour | undefined;
+    const callbacks = new LocalTaskCallbacks();
+    cleanup.push(async () => callbacks.clear());
+    let resolveGate: (event: unknown) => Promise<unknown> = async () => undefined;
+    const bus = new LocalBus({
+      account: localAccount,
+      region: "local-1",
+      deliver: (event) => resolveGate(event),
+    });
     const signals = new LocalHealthSignals({
       router,
       alarms: options.environment.alarms.filter(
@@ -137,7 +153,13 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       ),
       newColour: () => newColour,
       timeScale: options.speed,
-      onStateChange: (change) => emit({ kind: "alarm", at: Date.now() - started, change }),
+      onStateChange: (change) => {
+        emit({ kind: "alarm", at: Date.now() - started, change });
+        // As CloudWatch puts the change on the default bus: an alarm into ALARM fails the open gate at once.
+        bus
+          .putAlarmChange(change)
+          .catch((error: unknown) => phase(`alarm event not delivered: ${(error as Error).message}`));
+      },
     });
     const alarmClock = setInterval(() => signals.tick(), 500);
     cleanup.push(async () => clearInterval(alarmClock));
@@ -149,6 +171,10 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     const localRouter = new LocalTrafficRouter(router);
     const ports: Ports = {
       store,
+      callbacks,
+      notifier: new LineNotifier(phase),
+      account: localAccount,
+      executionUrl: (arn) => `local execution ${arn}`,
       clock: () => new Date(),
       trafficRouter: () => localRouter,
       deployTarget: () => target,
@@ -180,7 +206,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
           weightHistory.push({ at: Date.now() - started, new: weight });
           emit({ kind: "weights", at: Date.now() - started, weights: { old: 100 - weight, new: weight } });
         }
-        if (step === "evaluate" || step === "record") await reportNews();
+        if (step === "evaluate" || step === "record" || step === "resolve-gate") await reportNews();
         return output;
       };
     let decisionsSeen = 0;
@@ -206,7 +232,10 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       "shift-traffic": observe("shift-traffic", createShiftTrafficHandler(ports)),
       evaluate: observe("evaluate", createEvaluateHandler(ports)),
       record: observe("record", createRecordHandler(ports)),
+      "open-gate": observe("open-gate", createOpenGateHandler(ports)),
+      "resolve-gate": observe("resolve-gate", createResolveGateHandler(ports)),
     };
+    resolveGate = steps["resolve-gate"];
 
     phase(
       `deploying ${newVersion} to ${options.environment.name} with ${machine.name} (scenario ${options.scenario}, ${options.speed}x speed)`,
@@ -221,6 +250,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         deploymentId: deployment.id,
       }),
       steps,
+      callbacks,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onEvent: (event: ExecutionEvent) => {
         if (event.type === "StateEntered" && event.state !== undefined) {

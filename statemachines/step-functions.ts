@@ -6,6 +6,10 @@ export interface StepFunctions {
   readonly shiftTraffic: IFunction;
   readonly evaluate: IFunction;
   readonly record: IFunction;
+  /** Keeps a gate's task token and tells humans; its task waits until the gate is resolved. */
+  readonly openGate: IFunction;
+  /** Resolves gates: events from the bus (humans, alarms) and the timers of the state machine itself. */
+  readonly resolveGate: IFunction;
 }
 
 /**
@@ -17,6 +21,8 @@ export const StepNames = {
   shiftTraffic: "shift-traffic",
   evaluate: "evaluate",
   record: "record",
+  openGate: "open-gate",
+  resolveGate: "resolve-gate",
 } as const satisfies Record<keyof StepFunctions, string>;
 
 export type StepName = (typeof StepNames)[keyof typeof StepNames];

@@ -9,6 +9,8 @@ const PhaseSchema = z.strictObject({
   weight: z.number().int().min(0).max(100),
   bakeSeconds: z.number().int().min(0),
   gates: z.array(z.enum(["analysis", "approval", "smoke-test"])),
+  /** Present only on a phase that ends at an approval gate; the state machine branches on its presence. */
+  approvalTimeoutSeconds: z.number().int().min(1).optional(),
 });
 
 /**
@@ -32,6 +34,8 @@ export const DeploymentRequestSchema = z.strictObject({
   }),
   /** Names of the CloudWatch alarms that guard the deployment. */
   alarms: z.array(z.string().min(1)),
+  /** Who may decide at this deployment's gates (empty: anyone who can reach the bus). */
+  approvers: z.array(z.string().min(1)),
   analysis: AnalysisSchema,
   /** The blue-green smoke test hook, or null. */
   smokeTest: z
@@ -87,6 +91,7 @@ export function deploymentRequest(input: {
       retireAfterSeconds: resolved.retireAfterSeconds,
     },
     alarms: environment.alarms.map((alarm) => alarm.name),
+    approvers: [...environment.approval.approvers],
     analysis: environment.analysis,
     smokeTest:
       smokeHook === undefined
@@ -96,10 +101,7 @@ export function deploymentRequest(input: {
   };
 }
 
-/**
- * Checks an execution input at the start of the execution. Gates that need a human (approvals) are refused
- * until the gates feature lands, rather than skipped: a required approval must never pass unseen.
- */
+/** Checks an execution input at the start of the execution, so a bad request fails before anything is deployed. */
 export function parseDeploymentRequest(input: unknown): DeploymentRequest {
   const result = DeploymentRequestSchema.safeParse(input);
   if (!result.success) {
@@ -112,12 +114,6 @@ export function parseDeploymentRequest(input: unknown): DeploymentRequest {
   if (request.plan.phaseCount !== request.plan.phases.length) {
     throw new DeploymentRequestInvalidError(
       `plan.phaseCount is ${request.plan.phaseCount} but the plan has ${request.plan.phases.length} phases`,
-    );
-  }
-  const approval = request.plan.phases.findIndex((phase) => phase.gates.includes("approval"));
-  if (approval >= 0) {
-    throw new DeploymentRequestInvalidError(
-      `phase ${approval + 1} waits for an approval, which this version of Glidepath cannot open yet; remove the approval step`,
     );
   }
   return request;

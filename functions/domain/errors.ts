@@ -17,6 +17,8 @@ export const ErrorNames = {
   AnalysisFailed: "AnalysisFailedError",
   GateRejected: "GateRejectedError",
   SmokeTestFailed: "SmokeTestFailedError",
+  GateExpired: "GateExpiredError",
+  GateNotOpen: "GateNotOpenError",
   StepInputInvalid: "StepInputInvalidError",
   InvalidCursor: "InvalidCursorError",
 } as const;
@@ -132,4 +134,14 @@ export class AnalysisFailedError extends GlidepathError {
 /** A step received an input it cannot use: a bug in the state machine or a hand-edited execution input. */
 export class StepInputInvalidError extends GlidepathError {
   override readonly name = ErrorNames.StepInputInvalid;
+}
+
+/** The gate's task no longer waits (it timed out, or its execution ended): a decision comes too late. */
+export class GateExpiredError extends GlidepathError {
+  override readonly name = ErrorNames.GateExpired;
+}
+
+/** The timer rang before open-gate stored its gate; the state machine retries the ring. */
+export class GateNotOpenError extends GlidepathError {
+  override readonly name = ErrorNames.GateNotOpen;
 }

@@ -9,6 +9,8 @@ export interface Phase {
   readonly weight: number;
   readonly bakeSeconds: number;
   readonly gates: readonly GateKind[];
+  /** Seconds the approval gate of this phase waits before it counts as rejected; only on phases with one. */
+  readonly approvalTimeoutSeconds?: number;
 }
 
 export interface Plan {
@@ -97,6 +99,7 @@ interface MutablePhase {
   weight: number;
   bakeSeconds: number;
   gates: GateKind[];
+  approvalTimeoutSeconds?: number;
 }
 
 function canaryPhases(steps: readonly CanaryStep[]): Phase[] {
@@ -119,7 +122,13 @@ function canaryPhases(steps: readonly CanaryStep[]): Phase[] {
       phase.bakeSeconds += step.analysis.seconds;
       phase.gates.push("analysis");
     } else if (step.approval !== undefined) {
-      current().gates.push("approval");
+      const phase = current();
+      phase.gates.push("approval");
+      // Two approvals in one phase are one gate: the shorter timeout holds.
+      phase.approvalTimeoutSeconds = Math.min(
+        phase.approvalTimeoutSeconds ?? Number.POSITIVE_INFINITY,
+        step.approval.timeoutSeconds,
+      );
     }
   }
   if (phases.at(-1)?.weight !== 100) phases.push({ weight: 100, bakeSeconds: 0, gates: [] });

@@ -7,16 +7,25 @@ import { deploymentIdSchema, parseInput } from "./schemas.ts";
 /** What a Step Functions `Catch` puts at its ResultPath. */
 const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
 
+/** The alarms the deployment watched: once it has ended, alarm events no longer reach it. */
+const alarms = z.array(z.string().min(1));
+
 const RecordInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("start"), request: z.unknown(), executionArn: z.string().min(1) }),
-  z.object({ action: z.literal("succeeded"), deploymentId: deploymentIdSchema }),
+  z.object({ action: z.literal("succeeded"), deploymentId: deploymentIdSchema, alarms }),
   z.object({ action: z.literal("rolling-back"), deploymentId: deploymentIdSchema, error: CaughtError }),
-  z.object({ action: z.literal("rolled-back"), deploymentId: deploymentIdSchema, error: CaughtError }),
+  z.object({
+    action: z.literal("rolled-back"),
+    deploymentId: deploymentIdSchema,
+    error: CaughtError,
+    alarms,
+  }),
   z.object({
     action: z.literal("failed"),
     deploymentId: deploymentIdSchema,
     error: CaughtError,
     stage: z.string(),
+    alarms,
   }),
 ]);
 
@@ -34,6 +43,7 @@ export function createRecordHandler(ports: Ports) {
           executionArn: input.executionArn,
           currentStep: "Started",
         });
+        await ports.store.watchAlarms(request.deploymentId, request.alarms);
         return { status: deployment.status };
       }
       case "succeeded": {
@@ -42,6 +52,7 @@ export function createRecordHandler(ports: Ports) {
           weights: { old: 0, new: 100 },
           statusReason: "every phase passed",
         });
+        await ports.store.unwatchAlarms(input.deploymentId, input.alarms);
         return { status: deployment.status };
       }
       case "rolling-back": {
@@ -67,6 +78,7 @@ export function createRecordHandler(ports: Ports) {
           weights: { old: 100, new: 0 },
           statusReason: describeError(input.error),
         });
+        await ports.store.unwatchAlarms(input.deploymentId, input.alarms);
         return { status: deployment.status };
       }
       case "failed": {
@@ -74,6 +86,7 @@ export function createRecordHandler(ports: Ports) {
           currentStep: input.stage,
           statusReason: `${input.stage}: ${describeError(input.error)}`,
         });
+        await ports.store.unwatchAlarms(input.deploymentId, input.alarms);
         return { status: deployment.status };
       }
     }

@@ -1,4 +1,13 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
+import {
+  ArnFormat,
+  type CfnElement,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Tags,
+  Token,
+  Validations,
+} from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -38,24 +47,36 @@ export class StrategyStateMachines extends Construct {
       new GlidepathFunction(this, key[0]?.toUpperCase() + key.slice(1), {
         entry: handlerEntry(StepNames[key]),
         description,
-        environment: { TABLE_NAME: props.table.tableName, [stepEnvironmentVariable]: StepNames[key] },
+        environment: {
+          TABLE_NAME: props.table.tableName,
+          ACCOUNT_ID: Stack.of(this).account,
+          [stepEnvironmentVariable]: StepNames[key],
+        },
       });
     this.functions = {
       deploy: stepFunction("deploy", "Glidepath step: start, check and scale a version on its colour"),
       shiftTraffic: stepFunction("shiftTraffic", "Glidepath step: set the ALB weights of the two colours"),
       evaluate: stepFunction("evaluate", "Glidepath step: judge the new version from alarms and metrics"),
       record: stepFunction("record", "Glidepath step: move the deployment record along its life cycle"),
+      openGate: stepFunction("openGate", "Glidepath gate: keep a task token and tell humans"),
+      resolveGate: stepFunction(
+        "resolveGate",
+        "Glidepath gate: resolve gates from humans, alarms and timers",
+      ),
     };
     for (const fn of Object.values(this.functions)) grantStateAccess(fn, props.table);
     grantDeployAccess(this.functions.deploy, props.config);
     grantShiftAccess(this.functions.shiftTraffic, props.config);
     grantEvaluateAccess(this.functions.evaluate);
+    grantResolveAccess(this.functions.resolveGate);
 
     const fns: StepFunctions = {
       deploy: this.functions.deploy.fn,
       shiftTraffic: this.functions.shiftTraffic.fn,
       evaluate: this.functions.evaluate.fn,
       record: this.functions.record.fn,
+      openGate: this.functions.openGate.fn,
+      resolveGate: this.functions.resolveGate.fn,
     };
     const stackName = Stack.of(this).stackName;
     const smokeTests = props.config.services.flatMap((service) =>
@@ -112,7 +133,13 @@ export class StrategyStateMachines extends Construct {
 function grantStateAccess(fn: GlidepathFunction, table: ITable): void {
   fn.fn.addToRolePolicy(
     new PolicyStatement({
-      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+      actions: [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+      ],
       resources: [table.tableArn],
     }),
   );
@@ -204,6 +231,29 @@ function grantEvaluateAccess(fn: GlidepathFunction): void {
     id: "AwsSolutions-IAM5[Resource::*]",
     reason:
       "cloudwatch:GetMetricData takes no resource-level permissions, and DescribeAlarms leaves composite alarms out unless it may read every alarm.",
+  });
+}
+
+function grantResolveAccess(fn: GlidepathFunction): void {
+  // By name: the state machines invoke this function, so naming their ARNs here would be a dependency cycle.
+  const machines = Stack.of(fn).formatArn({
+    service: "states",
+    resource: "stateMachine",
+    resourceName: `${Stack.of(fn).stackName}-*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ["states:SendTaskSuccess", "states:SendTaskFailure"],
+      resources: [machines],
+    }),
+  );
+  const stack = Stack.of(fn);
+  const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+  const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+  acknowledge(fn, {
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:stateMachine:${stack.stackName}-*]`,
+    reason: "Resolves the task tokens of this stack's own strategy state machines, named <stack>-<strategy>.",
   });
 }
 

@@ -3,6 +3,7 @@ import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
 import type { Construct } from "constructs";
 import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
+import { GateRules } from "../constructs/gate-rules.ts";
 import { StateTable } from "../constructs/state-table.ts";
 import { StrategyStateMachines } from "../constructs/strategy-state-machines.ts";
 
@@ -20,6 +21,7 @@ export class ControlPlaneStack extends Stack {
   readonly table: Table;
   readonly bus: EventBus;
   readonly strategies: StrategyStateMachines;
+  readonly gateRules: GateRules;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -38,6 +40,13 @@ export class ControlPlaneStack extends Stack {
     this.strategies = new StrategyStateMachines(this, "Strategies", {
       table: this.table,
       config: this.config,
+    });
+    this.gateRules = new GateRules(this, "GateRules", {
+      bus: this.bus,
+      resolveGate: this.strategies.functions.resolveGate.fn,
+      alarmNames: this.config.services.flatMap((service) =>
+        service.environments.flatMap((environment) => environment.alarms.map((alarm) => alarm.name)),
+      ),
     });
     for (const [type, machine] of Object.entries(this.strategies.stateMachines)) {
       new CfnOutput(this, `${machine.node.id}StateMachineArn`, {

@@ -56,7 +56,7 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
 
   const succeeded = step(scope, "Record success", {
     fn: fns.record,
-    payload: { action: "succeeded", "deploymentId.$": Paths.deploymentId },
+    payload: { action: "succeeded", "deploymentId.$": Paths.deploymentId, "alarms.$": "$.alarms" },
   });
   const retire = scale(ctx, "Retire old version", { colourPath: Paths.liveColour, role: "old", weight: 100 });
   const end = new Succeed(scope, "Deployed");

@@ -7,7 +7,12 @@ import { step } from "./step.ts";
 function record(ctx: FragmentContext, name: string, payload: Record<string, unknown>) {
   return step(ctx.scope, name, {
     fn: ctx.fns.record,
-    payload: { "deploymentId.$": Paths.deploymentId, "error.$": Paths.error, ...payload },
+    payload: {
+      "deploymentId.$": Paths.deploymentId,
+      "error.$": Paths.error,
+      "alarms.$": "$.alarms",
+      ...payload,
+    },
   });
 }
 

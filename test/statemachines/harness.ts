@@ -1,13 +1,20 @@
 import type { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { awsPorts } from "../../functions/adapters/aws/ports.ts";
+import { LocalBus } from "../../functions/adapters/local/local-bus.ts";
+import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-callbacks.ts";
+import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import type { StrategyType } from "../../functions/domain/config/index.ts";
 import { Presets, parseConfig, type StrategyInput } from "../../functions/domain/config/index.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
 import { type DeploymentRequest, deploymentRequest } from "../../functions/domain/deployment-request.ts";
+import type { Gate } from "../../functions/domain/gates.ts";
+import type { Ports } from "../../functions/domain/ports/index.ts";
 import { createDeployHandler } from "../../functions/handlers/deploy.ts";
 import { createEvaluateHandler } from "../../functions/handlers/evaluate.ts";
+import { createOpenGateHandler } from "../../functions/handlers/open-gate.ts";
 import { createRecordHandler } from "../../functions/handlers/record.ts";
+import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
 import { createShiftTrafficHandler } from "../../functions/handlers/shift-traffic.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
@@ -50,6 +57,27 @@ export function synthesizeMachines(app: App): Map<StrategyType, RenderedStateMac
   return renderStateMachines(Template.fromStack(stack).toJSON() as never);
 }
 
+/** What a test can touch while an execution runs: the bus humans and alarms use, and the state. */
+export interface World {
+  readonly bus: LocalBus;
+  readonly resolveGate: (event: unknown) => Promise<unknown>;
+  readonly store: Ports["store"];
+  readonly deploymentId: string;
+  /** Every line the notifier wrote. */
+  readonly notices: string[];
+}
+
+/** Waits until the deployment's open gate is of `kind` (and, optionally, satisfies `where`), polling the store. */
+export async function openGate(world: World, kind: string, timeoutMs = 5000): Promise<Gate> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const gate = await world.store.getOpenGate(world.deploymentId);
+    if (gate?.kind === kind) return gate;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no ${kind} gate opened within ${timeoutMs} ms`);
+}
+
 export interface Run {
   readonly result: ExecutionResult;
   readonly request: DeploymentRequest;
@@ -57,6 +85,7 @@ export interface Run {
   readonly record: Deployment | undefined;
   /** States entered, in order. */
   readonly states: readonly string[];
+  readonly notices: readonly string[];
 }
 
 let digestCounter = 0;
@@ -69,6 +98,11 @@ export async function deploy(props: {
   readonly smokeTest?: (payload: unknown) => Promise<unknown>;
   readonly request?: (request: DeploymentRequest) => unknown;
   readonly analysis?: { intervalSeconds: number; minRequests: number };
+  readonly approvers?: readonly string[];
+  /** Wait overrides; by default every Wait state passes at once. */
+  readonly waitMs?: number | Readonly<Record<string, number>>;
+  /** Called once the execution runs, with the local bus and callbacks, to play humans and alarms. */
+  readonly during?: (world: World) => Promise<void>;
 }): Promise<Run> {
   const config = configWith(props.strategy, props.analysis);
   const service = config.services[0];
@@ -76,7 +110,15 @@ export async function deploy(props: {
   if (service === undefined || environment === undefined) throw new Error("bad test config");
   const machine = props.machines.get(environment.strategy.type);
   if (machine === undefined) throw new Error(`no ${environment.strategy.type} state machine`);
-  const ports = awsPorts({ tableName: props.table.tableName, documentClient: props.table.client });
+  const callbacks = new LocalTaskCallbacks();
+  const notices: string[] = [];
+  const ports: Ports = {
+    ...awsPorts({ tableName: props.table.tableName, documentClient: props.table.client, account }),
+    callbacks,
+    notifier: new LineNotifier((line) => notices.push(line)),
+  };
+  const resolveGate = createResolveGateHandler(ports);
+  const bus = new LocalBus({ account, region: "eu-west-1", deliver: resolveGate });
   digestCounter += 1;
   const digest = `sha256:${digestCounter.toString(16).padStart(64, "b")}`;
   const { deployment } = await ports.store.createDeployment({
@@ -91,11 +133,14 @@ export async function deploy(props: {
   });
   const request = deploymentRequest({
     service,
-    environment,
+    environment:
+      props.approvers === undefined
+        ? environment
+        : { ...environment, approval: { ...environment.approval, approvers: [...props.approvers] } },
     deployment,
     timing: { deployCheckSeconds: 5, deployMaxChecks: 3 },
   });
-  const result = await runExecution({
+  const running = runExecution({
     machine,
     input: props.request === undefined ? request : props.request(request),
     executionName: `checkout-production-${deployment.id.slice(2, 10)}`,
@@ -104,18 +149,24 @@ export async function deploy(props: {
       "shift-traffic": createShiftTrafficHandler(ports),
       evaluate: createEvaluateHandler(ports),
       record: createRecordHandler(ports),
+      "open-gate": createOpenGateHandler(ports),
+      "resolve-gate": resolveGate,
     },
+    callbacks,
     ...(props.smokeTest === undefined
       ? {}
       : { invoke: async (_name: string, payload: unknown) => props.smokeTest?.(payload) }),
-    waitMs: 0,
+    waitMs: props.waitMs ?? 0,
     retryMs: 0,
   });
+  const world: World = { bus, resolveGate, store: ports.store, deploymentId: deployment.id, notices };
+  const [result] = await Promise.all([running, props.during?.(world)]);
   return {
     result,
     request,
     deployment,
     record: await ports.store.getDeployment(deployment.id),
     states: result.events.filter((event) => event.type === "StateEntered").map((event) => event.state ?? ""),
+    notices,
   };
 }

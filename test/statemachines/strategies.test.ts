@@ -7,11 +7,12 @@ import {
   type StrategyInput,
   type StrategyType,
 } from "../../functions/domain/config/index.ts";
+import type { HumanAction } from "../../functions/domain/gates.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { FakeAws, type FakeAwsOptions, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
-import { deploy, synthesizeMachines } from "./harness.ts";
+import { deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
 
 const strategies: Record<StrategyType, StrategyInput> = {
@@ -266,6 +267,244 @@ describe("strategy state machines, executed from the synthesized template", () =
       expect(aws.ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
     },
   );
+});
+
+describe("gates: humans and alarms decide through the bus", () => {
+  const fastRollout = {
+    "Wait for rollout": 0,
+    "Wait for batch": 0,
+    "Wait for old version": 0,
+    "Wait before retiring": 0,
+  };
+  const alarmEvent = {
+    alarmName: "checkout-5xx",
+    state: {
+      value: "ALARM" as const,
+      reason: "Threshold Crossed: 1 datapoint [7.0] > 1.0",
+      timestamp: "2026-11-26T14:00:00.000Z",
+    },
+    previousState: {
+      value: "OK" as const,
+      reason: "Threshold not crossed",
+      timestamp: "2026-11-26T13:00:00.000Z",
+    },
+  };
+  const decide = (world: World, action: HumanAction, actor = "cli:alice", gateId?: string) =>
+    world.bus.putDecision({
+      deploymentId: world.deploymentId,
+      action,
+      actor,
+      ...(gateId === undefined ? {} : { gateId }),
+    });
+
+  it.each(types)("%s: an alarm event in the middle of a bake rolls back within 1 s", async (type) => {
+    // Prepare
+    let eventAt = 0;
+    let backAt = 0;
+
+    // Act
+    const { result, record } = await run(
+      type,
+      {},
+      {
+        waitMs: { ...fastRollout, "Bake timer": 60_000 },
+        during: async (world) => {
+          await openGate(world, "bake");
+          eventAt = performance.now();
+          await world.bus.putAlarmChange(alarmEvent);
+          while (aws?.weights.green !== 0) await new Promise((resolve) => setTimeout(resolve, 1));
+          backAt = performance.now();
+        },
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("AlarmFiredError");
+    expect(record).toMatchObject({ status: "ROLLED_BACK", weights: { old: 100, new: 0 } });
+    expect(record?.statusReason).toMatch(/^AlarmFiredError: alarm in ALARM: checkout-5xx: Threshold Crossed/);
+    expect(backAt - eventAt).toBeLessThan(1000);
+  });
+
+  it.each(types)("%s: pause holds the deployment PAUSED until resume, then it succeeds", async (type) => {
+    // Prepare
+    let pausedRecord: string | undefined;
+
+    // Act
+    const { result, record, deployment } = await run(
+      type,
+      {},
+      {
+        waitMs: { ...fastRollout, "Bake timer": 300 },
+        during: async (world) => {
+          await openGate(world, "bake");
+          await decide(world, "pause");
+          await openGate(world, "pause");
+          pausedRecord = (await world.store.getDeployment(world.deploymentId))?.status;
+          await decide(world, "resume");
+        },
+      },
+    );
+
+    // Assess
+    expect(pausedRecord).toBe("PAUSED");
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    const actions = (await awsStore(deployment.id)).map(
+      (decision) => `${decision.action} by ${decision.actor}`,
+    );
+    expect(actions).toEqual(expect.arrayContaining(["pause by cli:alice", "resume by cli:alice"]));
+  });
+
+  it.each(types)("%s: promote skips the rest of each bake", async (type) => {
+    // Act
+    const { result, deployment } = await run(
+      type,
+      {},
+      {
+        waitMs: { ...fastRollout, "Bake timer": 60_000 },
+        during: async (world) => {
+          const promoted = new Set<string>();
+          while (
+            (await world.store.getDeployment(world.deploymentId))?.status === "IN_PROGRESS" ||
+            promoted.size === 0
+          ) {
+            const gate = await world.store.getOpenGate(world.deploymentId);
+            if (gate?.kind === "bake" && !promoted.has(gate.gateId)) {
+              promoted.add(gate.gateId);
+              await decide(world, "promote", "cli:alice", gate.gateId);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        },
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect((await awsStore(deployment.id)).some((decision) => decision.action === "promote")).toBe(true);
+  });
+
+  it.each(types)("%s: abort at a bake rolls back with the aborting human named", async (type) => {
+    // Act
+    const { result, record } = await run(
+      type,
+      {},
+      {
+        waitMs: { ...fastRollout, "Bake timer": 60_000 },
+        during: async (world) => {
+          await openGate(world, "bake");
+          await decide(world, "abort", "slack:U024BE7LH");
+        },
+      },
+    );
+
+    // Assess
+    expect(result.error).toBe("GateRejectedError");
+    expect(record?.status).toBe("ROLLED_BACK");
+    expect(record?.statusReason).toMatch(
+      /^GateRejectedError: slack:U024BE7LH aborted the deployment at the bake at \d+%/,
+    );
+  });
+
+  const withApproval = Strategy.canary({
+    steps: [
+      { setWeight: 10 },
+      { bake: { seconds: 30 } },
+      { approval: { timeoutSeconds: 3600 } },
+      { setWeight: 50 },
+    ],
+  });
+
+  it("canary: an approver approves at the approval gate; others and second clicks are refused", async () => {
+    // Prepare
+    const answers: unknown[] = [];
+
+    // Act
+    const { result, record, notices } = await run(
+      "canary",
+      {},
+      {
+        strategy: withApproval,
+        approvers: ["alice"],
+        waitMs: { ...fastRollout, "Bake timer": 0, "Approval timeout": 60_000 },
+        during: async (world) => {
+          const gate = await openGate(world, "approval");
+          const envelope = (actor: string) => ({
+            version: "0",
+            id: "4a8f5e02-1c6b-4d5e-9f3a-0b2c7d8e9f10",
+            "detail-type": "Glidepath Gate Decision",
+            source: "glidepath.gates",
+            account: "111122223333",
+            time: new Date().toISOString(),
+            region: "eu-west-1",
+            resources: [],
+            detail: { deploymentId: world.deploymentId, gateId: gate.gateId, action: "approve", actor },
+          });
+          answers.push(await world.resolveGate(envelope("cli:mallory")));
+          answers.push(await world.resolveGate({ ...envelope("cli:alice"), account: "999999999999" }));
+          answers.push(await world.resolveGate(envelope("cli:alice")));
+          answers.push(await world.resolveGate(envelope("cli:alice")));
+        },
+      },
+    );
+
+    // Assess
+    expect(answers).toEqual([
+      { outcome: "rejected", reason: "cli:mallory is not an approver of this deployment (approvers: alice)" },
+      { outcome: "rejected", reason: "event from account 999999999999, not 111122223333: ignored" },
+      {
+        outcome: "resolved",
+        deploymentId: expect.any(String),
+        gateId: "approval-p1-r0-40s",
+        action: "approve",
+      },
+      {
+        outcome: "rejected",
+        reason: expect.stringMatching(
+          /^gate approval-p1-r0-40s was already decided by cli:alice at .* \(approve\)$/,
+        ),
+      },
+    ]);
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    expect(
+      notices.some(
+        (line) =>
+          line.startsWith("gate open: checkout") &&
+          line.includes("approval at 10% (approve / reject / abort)"),
+      ),
+    ).toBe(true);
+  });
+
+  it.each<[string, HumanAction | "timeout", RegExp]>([
+    ["a rejection", "reject", /^GateRejectedError: cli:alice rejected the approval at 10%/],
+    [
+      "a timeout, counted as a rejection",
+      "timeout",
+      /^GateRejectedError: the approval at 10% timed out with no decision: counted as rejected/,
+    ],
+  ])("canary: %s at the approval gate rolls back", async (_case, action, reason) => {
+    // Act
+    const { result, record } = await run(
+      "canary",
+      {},
+      {
+        strategy: withApproval,
+        waitMs: { ...fastRollout, "Bake timer": 0, "Approval timeout": action === "timeout" ? 0 : 60_000 },
+        during: async (world) => {
+          if (action === "timeout") return;
+          await openGate(world, "approval");
+          await decide(world, action);
+        },
+      },
+    );
+
+    // Assess
+    expect(result.error).toBe("GateRejectedError");
+    expect(record?.status).toBe("ROLLED_BACK");
+    expect(record?.statusReason).toMatch(reason);
+  });
 });
 
 describe("cost of a good deployment", () => {

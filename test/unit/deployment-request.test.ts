@@ -59,15 +59,15 @@ describe("deploymentRequest", () => {
 });
 
 describe("parseDeploymentRequest", () => {
-  it("refuses an approval it cannot open yet rather than skipping it", () => {
-    // Prepare
-    const request = requestFor(Strategy.canary({ steps: [{ setWeight: 10 }, { approval: {} }] }));
-
+  it("marks a phase that ends at an approval with its timeout", () => {
     // Act
-    const parse = () => parseDeploymentRequest(request);
+    const request = requestFor(Strategy.canary({ steps: [{ setWeight: 10 }, { approval: { timeoutSeconds: 600 } }] }));
 
     // Assess
-    expect(parse).toThrow(/phase 1 waits for an approval, which this version of Glidepath cannot open yet/);
+    expect(parseDeploymentRequest(request).plan.phases).toEqual([
+      { weight: 10, bakeSeconds: 0, gates: ["approval"], approvalTimeoutSeconds: 600 },
+      { weight: 100, bakeSeconds: 0, gates: [] },
+    ]);
   });
 
   it("lists every invalid field", () => {

@@ -217,7 +217,7 @@ describe("plan", () => {
     // Assess
     expect(result.phases).toEqual([
       { weight: 10, bakeSeconds: 120, gates: ["analysis"] },
-      { weight: 50, bakeSeconds: 60, gates: ["approval"] },
+      { weight: 50, bakeSeconds: 60, gates: ["approval"], approvalTimeoutSeconds: 86_400 },
       { weight: 100, bakeSeconds: 0, gates: [] },
     ]);
     expect(result.totalSeconds).toBe(180);

@@ -5,6 +5,7 @@ export const ItemType = {
   Lock: "lock",
   Gate: "gate",
   Decision: "decision",
+  AlarmWatch: "alarm-watch",
 } as const;
 
 export type ItemType = (typeof ItemType)[keyof typeof ItemType];
@@ -43,7 +44,7 @@ export function lockKey(service: string, environment: string): TableKey {
   };
 }
 
-/** Reserved for the gates adapter: task tokens live beside their deployment. */
+/** Task tokens live beside their deployment. */
 export function gateKey(deploymentId: string, gateId: string): TableKey {
   return {
     [TableSchema.partitionKey]: `DEPLOYMENT#${segment("deployment id", deploymentId)}`,
@@ -74,4 +75,16 @@ export function historyKey(
     [TableSchema.historyIndex.partitionKey]: historyPartition(service, environment),
     [TableSchema.historyIndex.sortKey]: `${createdAt}#${id}`,
   };
+}
+
+/** One item per alarm a live deployment watches: an alarm event finds its deployments with one query. */
+export function alarmWatchKey(alarmName: string, deploymentId: string): TableKey {
+  return {
+    [TableSchema.partitionKey]: alarmWatchPartition(alarmName),
+    [TableSchema.sortKey]: `DEPLOYMENT#${segment("deployment id", deploymentId)}`,
+  };
+}
+
+export function alarmWatchPartition(alarmName: string): string {
+  return `ALARM#${segment("alarm name", alarmName)}`;
 }

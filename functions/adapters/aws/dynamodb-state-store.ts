@@ -24,6 +24,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -48,6 +49,7 @@ import {
   InvalidCursorError,
   LockNotHeldError,
 } from "../../domain/errors.ts";
+import type { Gate, GateDecision } from "../../domain/gates.ts";
 import type {
   AcquireLockResult,
   CreateDeploymentInput,
@@ -62,9 +64,12 @@ import type {
   TransitionPatch,
 } from "../../domain/ports/state-store.ts";
 import {
+  alarmWatchKey,
+  alarmWatchPartition,
   DecisionSortKeyPrefix,
   decisionKey,
   deploymentKey,
+  gateKey,
   historyKey,
   historyPartition,
   ItemType,
@@ -391,6 +396,143 @@ export class DynamoDbStateStore implements StateStore {
     });
   }
 
+  async openGate(gate: Gate, taskToken: string): Promise<void> {
+    const key = gateKey(gate.deploymentId, gate.gateId);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // The gate's own expiry is stored as `closesAt`: `expiresAt` is the table's TTL attribute.
+          Item: {
+            ...key,
+            itemType: ItemType.Gate,
+            ...gate,
+            closesAt: gate.expiresAt,
+            taskToken,
+            [timeToLiveAttribute]: this.expiresAt(new Date(gate.expiresAt)),
+          },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": partitionKey },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // A redelivered task: Step Functions now waits on the new token.
+      await this.client
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: "SET #token = :token",
+            ConditionExpression: "#status = :open",
+            ExpressionAttributeNames: { "#token": "taskToken", "#status": "status" },
+            ExpressionAttributeValues: { ":token": taskToken, ":open": "open" },
+          }),
+        )
+        .catch((updateError: unknown) => {
+          if (!isConditionalCheckFailed(updateError)) throw updateError;
+        });
+    }
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deploymentKey(gate.deploymentId),
+        UpdateExpression: "SET #gate = :gate",
+        ConditionExpression: "attribute_exists(#pk)",
+        ExpressionAttributeNames: { "#gate": "openGateId", "#pk": partitionKey },
+        ExpressionAttributeValues: { ":gate": gate.gateId },
+      }),
+    );
+  }
+
+  async getGate(deploymentId: string, gateId: string): Promise<Gate | undefined> {
+    const item = await this.getItem(gateKey(deploymentId, gateId));
+    return item === undefined ? undefined : toGate(item);
+  }
+
+  async getOpenGate(deploymentId: string): Promise<Gate | undefined> {
+    const deployment = await this.getItem(deploymentKey(deploymentId));
+    const gateId = stringOrUndefined(deployment?.openGateId);
+    if (gateId === undefined) return undefined;
+    const gate = await this.getGate(deploymentId, gateId);
+    return gate?.status === "open" ? gate : undefined;
+  }
+
+  async decideGate(
+    deploymentId: string,
+    gateId: string,
+    decision: GateDecision,
+  ): Promise<{ decided: true; taskToken: string; gate: Gate } | { decided: false; gate: Gate | undefined }> {
+    try {
+      const output = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: gateKey(deploymentId, gateId),
+          UpdateExpression: "SET #status = :decided, #decision = :decision",
+          // An expired gate's task has timed out: nothing waits on its token any more.
+          ConditionExpression: "#status = :open AND #closesAt > :now",
+          ExpressionAttributeNames: { "#status": "status", "#decision": "decision", "#closesAt": "closesAt" },
+          ExpressionAttributeValues: {
+            ":now": this.clock().toISOString(),
+            ":decided": "decided",
+            ":open": "open",
+            ":decision": JSON.parse(JSON.stringify(decision)) as unknown,
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      const item = output.Attributes ?? {};
+      return { decided: true, taskToken: String(item.taskToken), gate: toGate(item) };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return { decided: false, gate: await this.getGate(deploymentId, gateId) };
+    }
+  }
+
+  async watchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void> {
+    for (const name of alarmNames) {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...alarmWatchKey(name, deploymentId),
+            itemType: ItemType.AlarmWatch,
+            alarmName: name,
+            deploymentId,
+          },
+        }),
+      );
+    }
+  }
+
+  async unwatchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void> {
+    for (const name of alarmNames) {
+      await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: alarmWatchKey(name, deploymentId) }),
+      );
+    }
+  }
+
+  async deploymentsWatching(alarmName: string): Promise<readonly string[]> {
+    const ids: string[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const output: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": partitionKey },
+          ExpressionAttributeValues: { ":pk": alarmWatchPartition(alarmName) },
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of output.Items ?? []) ids.push(String(item.deploymentId));
+      exclusiveStartKey = output.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return ids;
+  }
+
   private transitionCommand(
     id: string,
     to: DeploymentStatus,
@@ -430,6 +572,22 @@ export class DynamoDbStateStore implements StateStore {
  * Builds an update expression with every attribute name aliased (`status`, `values`, `at` are DynamoDB
  * reserved words) and every value bound.
  */
+/** The gate without its task token, which never leaves the store except to resolve the task. */
+function toGate(item: Item): Gate {
+  const decision = item.decision as Gate["decision"] | undefined;
+  return {
+    deploymentId: String(item.deploymentId),
+    gateId: String(item.gateId),
+    kind: item.kind as Gate["kind"],
+    approvers: (item.approvers ?? []) as string[],
+    openedAt: String(item.openedAt),
+    expiresAt: String(item.closesAt),
+    status: item.status as Gate["status"],
+    label: String(item.label),
+    ...(decision === undefined ? {} : { decision }),
+  };
+}
+
 function applyProgress(update: UpdateBuilder, patch: ProgressPatch): void {
   if (patch.currentStep !== undefined) update.set("currentStep", patch.currentStep);
   if (patch.weights !== undefined) update.set("weights", { old: patch.weights.old, new: patch.weights.new });

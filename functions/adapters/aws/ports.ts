@@ -1,14 +1,19 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Ports, TargetConfig } from "../../domain/ports/index.ts";
+import type { Notifier } from "../../domain/ports/notifier.ts";
+import { logger } from "../../shared/logger.ts";
+import { LineNotifier } from "../log-notifier.ts";
 import { loadBalancerDimension } from "./arns.ts";
 import { CloudWatchHealthSignals } from "./cloudwatch-health-signals.ts";
 import { createDocumentClient, DynamoDbStateStore } from "./dynamodb-state-store.ts";
 import { EcsDeployTarget } from "./ecs-deploy-target.ts";
 import { ElbTrafficRouter } from "./elb-traffic-router.ts";
 import { awsClientConfig } from "./retry.ts";
+import { SfnTaskCallbacks } from "./sfn-task-callbacks.ts";
 
 type EcsTarget = Extract<TargetConfig, { type: "ecs" }>;
 
@@ -21,6 +26,10 @@ function ecs(target: TargetConfig): EcsTarget {
 
 export interface AwsPortsProps {
   readonly tableName: string;
+  /** The account whose events resolve-gate accepts. */
+  readonly account: string;
+  /** Where humans hear about gates. @default one log line per gate event */
+  readonly notifier?: Notifier;
   /** @default a client of the Lambda's region, retrying throttling */
   readonly documentClient?: DynamoDBDocumentClient;
 }
@@ -38,8 +47,13 @@ export function awsPorts(props: AwsPortsProps): Ports {
     target.listenerArn === undefined
       ? { listenerRuleArn: target.listenerRuleArn }
       : { listenerArn: target.listenerArn };
+  const callbacks = new SfnTaskCallbacks({ client: new SFNClient(awsClientConfig) });
   return {
     store,
+    callbacks,
+    notifier: props.notifier ?? new LineNotifier((line) => logger.info(line)),
+    account: props.account,
+    executionUrl: consoleExecutionUrl,
     clock: () => new Date(),
     trafficRouter: (config) => {
       const target = ecs(config);
@@ -65,4 +79,10 @@ export function awsPorts(props: AwsPortsProps): Ports {
       });
     },
   };
+}
+
+/** The execution's page in the Step Functions console of its own region. */
+export function consoleExecutionUrl(executionArn: string): string {
+  const region = executionArn.split(":")[3] ?? "us-east-1";
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }

@@ -1,6 +1,8 @@
 import type { ServiceConfig } from "../config/index.ts";
 import type { DeployTarget } from "./deploy-target.ts";
+import type { TaskCallbacks } from "./gates.ts";
 import type { HealthSignals } from "./health-signals.ts";
+import type { Notifier } from "./notifier.ts";
 import type { StateStore } from "./state-store.ts";
 import type { TrafficRouter } from "./traffic-router.ts";
 
@@ -15,5 +17,13 @@ export interface Ports {
   trafficRouter(target: TargetConfig): TrafficRouter;
   deployTarget(target: TargetConfig): DeployTarget;
   healthSignals(target: TargetConfig): HealthSignals;
+  /** Ends the tasks that wait at gates. */
+  readonly callbacks: TaskCallbacks;
+  /** Tells humans about gates. */
+  readonly notifier: Notifier;
+  /** The account whose events resolve-gate accepts; events from any other are rejected. */
+  readonly account: string;
+  /** A link to an execution for humans: the Step Functions console, or the local equivalent. */
+  executionUrl(executionArn: string): string;
   readonly clock: () => Date;
 }

@@ -1,4 +1,5 @@
 import type { Artifact, Decision, Deployment, DeploymentStatus, Weights } from "../deployment.ts";
+import type { Gate, GateDecision } from "../gates.ts";
 
 export interface CreateDeploymentInput {
   readonly service: string;
@@ -114,4 +115,37 @@ export interface StateStore {
 
   /** Newest first. Throws `InvalidCursorError` for a cursor that is not a `nextCursor` of the same history. */
   listHistory(query: HistoryQuery): Promise<HistoryPage>;
+
+  /**
+   * Keeps a gate and its task token, and makes it the deployment's open gate. Opening the same gate again
+   * (a redelivered task) keeps the first record but takes the new token, which is the one Step Functions waits on.
+   */
+  openGate(gate: Gate, taskToken: string): Promise<void>;
+
+  /** The gate as stored, without its token. */
+  getGate(deploymentId: string, gateId: string): Promise<Gate | undefined>;
+
+  /** The deployment's most recently opened gate, if it is still open. */
+  getOpenGate(deploymentId: string): Promise<Gate | undefined>;
+
+  /**
+   * Decides an open gate: the first decision wins through a conditional update. Returns the token to resolve
+   * the task with, or the decision that won before.
+   */
+  decideGate(
+    deploymentId: string,
+    gateId: string,
+    decision: GateDecision,
+  ): Promise<
+    | { readonly decided: true; readonly taskToken: string; readonly gate: Gate }
+    | { readonly decided: false; readonly gate: Gate | undefined }
+  >;
+
+  /** Records that a deployment watches these alarms, so an alarm event finds the deployments it concerns. */
+  watchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void>;
+
+  unwatchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void>;
+
+  /** Deployments that watch the alarm now. */
+  deploymentsWatching(alarmName: string): Promise<readonly string[]>;
 }

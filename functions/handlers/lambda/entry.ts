@@ -5,8 +5,14 @@ import { readEnv } from "../../shared/env.ts";
 import { logger } from "../../shared/logger.ts";
 
 /** Read at cold start: a function deployed without its table fails at once, naming the variable. */
-const env = readEnv(z.object({ TABLE_NAME: z.string().min(1), GLIDEPATH_STEP: z.string().min(1) }));
-const ports = awsPorts({ tableName: env.TABLE_NAME });
+const env = readEnv(
+  z.object({
+    TABLE_NAME: z.string().min(1),
+    GLIDEPATH_STEP: z.string().min(1),
+    ACCOUNT_ID: z.string().regex(/^\d{12}$/),
+  }),
+);
+const ports = awsPorts({ tableName: env.TABLE_NAME, account: env.ACCOUNT_ID });
 logger.appendKeys({ step: env.GLIDEPATH_STEP });
 
 /**

@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import { GateDecisionDetailType, type GateDecisionEvent, GateDecisionSource } from "../../domain/gates.ts";
+import type { DecisionBus } from "../../domain/ports/gates.ts";
+import type { AlarmStateChange } from "./local-health-signals.ts";
+
+export interface LocalBusProps {
+  /** The account the events come from, as EventBridge stamps them. */
+  readonly account: string;
+  readonly region: string;
+  /** Where the bus delivers: resolve-gate, as the EventBridge rules do on AWS. */
+  readonly deliver: (event: unknown) => Promise<unknown>;
+  readonly clock?: () => Date;
+}
+
+/**
+ * The local Glidepath bus: it wraps gate decisions and alarm state changes in the same EventBridge envelopes
+ * AWS delivers ("Glidepath Gate Decision", "CloudWatch Alarm State Change") and hands them to the same
+ * handler the rules target, so the local path is the AWS path.
+ */
+export class LocalBus implements DecisionBus {
+  readonly #props: LocalBusProps;
+
+  constructor(props: LocalBusProps) {
+    this.#props = props;
+  }
+
+  async putDecision(decision: GateDecisionEvent): Promise<void> {
+    await this.#props.deliver(this.#envelope(GateDecisionSource, GateDecisionDetailType, [], decision));
+  }
+
+  /** Delivers an alarm's state change, as CloudWatch puts it on the default bus. Returns resolve-gate's answer. */
+  putAlarmChange(change: AlarmStateChange): Promise<unknown> {
+    const arn = `arn:aws:cloudwatch:${this.#props.region}:${this.#props.account}:alarm:${change.alarmName}`;
+    return this.#props.deliver(
+      this.#envelope("aws.cloudwatch", "CloudWatch Alarm State Change", [arn], change),
+    );
+  }
+
+  #envelope(source: string, detailType: string, resources: string[], detail: unknown) {
+    return {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": detailType,
+      source,
+      account: this.#props.account,
+      time: (this.#props.clock?.() ?? new Date()).toISOString(),
+      region: this.#props.region,
+      resources,
+      detail,
+    };
+  }
+}

@@ -1,0 +1,27 @@
+import type { GateDecision } from "../domain/gates.ts";
+import type { GateNotice, Notifier } from "../domain/ports/notifier.ts";
+
+/** A Notifier that writes one line per gate event: the stand-in when no Slack channel is configured, and the local terminal's. */
+export class LineNotifier implements Notifier {
+  readonly #write: (line: string) => void;
+  readonly #links: (notice: GateNotice) => string;
+
+  constructor(write: (line: string) => void, links: (notice: GateNotice) => string = () => "") {
+    this.#write = write;
+    this.#links = links;
+  }
+
+  async gateOpened(notice: GateNotice): Promise<void> {
+    const actions = notice.actions.join(" / ");
+    const links = this.#links(notice);
+    this.#write(
+      `gate open: ${notice.service} ${notice.version} in ${notice.environment}, ${notice.label} (${actions})${links === "" ? "" : ` ${links}`}`,
+    );
+  }
+
+  async gateDecided(notice: GateNotice, decision: GateDecision): Promise<void> {
+    this.#write(
+      `gate decided: ${notice.label} of ${notice.service} ${notice.version}: ${decision.action} by ${decision.actor}`,
+    );
+  }
+}

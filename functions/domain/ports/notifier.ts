@@ -1,0 +1,27 @@
+import type { GateAction, GateDecision, GateKind } from "../gates.ts";
+
+/** Everything a human needs to decide at a gate, and nothing secret (never the task token). */
+export interface GateNotice {
+  readonly deploymentId: string;
+  readonly gateId: string;
+  readonly kind: GateKind;
+  readonly label: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly version: string;
+  readonly weights: { readonly old: number; readonly new: number };
+  /** One line on health, e.g. "5xx 0.1% · p95 48 ms over 1,204 requests, no alarm firing". */
+  readonly health: string;
+  /** The actions this gate accepts, in button order. */
+  readonly actions: readonly GateAction[];
+  /** Link to the execution in the Step Functions console (or the local equivalent). */
+  readonly executionUrl: string;
+  readonly expiresAt: string;
+}
+
+/** Where humans hear about gates: Slack on AWS, the terminal and a local approval page locally. */
+export interface Notifier {
+  gateOpened(notice: GateNotice): Promise<void>;
+  /** Updates the gate's message to show who decided what; `responseUrl` is Slack's, when the decision came from Slack. */
+  gateDecided(notice: GateNotice, decision: GateDecision, responseUrl?: string): Promise<void>;
+}

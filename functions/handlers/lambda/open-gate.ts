@@ -1,0 +1,4 @@
+import { createOpenGateHandler } from "../open-gate.ts";
+import { lambdaEntry } from "./entry.ts";
+
+export const handler = lambdaEntry(createOpenGateHandler);

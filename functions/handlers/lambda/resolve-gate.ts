@@ -1,0 +1,4 @@
+import { createResolveGateHandler } from "../resolve-gate.ts";
+import { lambdaEntry } from "./entry.ts";
+
+export const handler = lambdaEntry(createResolveGateHandler);

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { DeploymentStatus } from "../domain/deployment.ts";
+import { allowedActions, type Gate, gateIdOf, gateLabel, humanActions } from "../domain/gates.ts";
+import type { Ports } from "../domain/ports/index.ts";
+import { deploymentIdSchema, parseInput } from "./schemas.ts";
+
+const OpenGateInput = z.object({
+  taskToken: z.string().min(1),
+  deploymentId: deploymentIdSchema,
+  executionArn: z.string().min(1),
+  gate: z.object({
+    kind: z.enum(["bake", "approval", "pause"]),
+    phaseIndex: z.number().int().min(0),
+    resumes: z.number().int().min(0),
+    elapsedSeconds: z.number().int().min(0),
+    weight: z.number().int().min(0).max(100),
+    /** The bake's first wait ends at `waitSeconds`: that gate is the one humans hear about. */
+    waitSeconds: z.number().int().min(0).optional(),
+  }),
+  approvers: z.array(z.string()),
+  service: z.string().min(1),
+  environment: z.string().min(1),
+  version: z.string().min(1),
+});
+
+/** Gates stop accepting decisions with their execution, which Step Functions ends after 14 days. */
+const maxGateSeconds = 14 * 86_400;
+
+/**
+ * Runs as a waitForTaskToken task: keeps the gate and its token in the state store, marks a pause PAUSED,
+ * and tells humans (every approval and pause, and the first wait of each bake). Its return value is ignored:
+ * the task ends when resolve-gate decides. The token is never logged, returned or sent anywhere.
+ */
+export function createOpenGateHandler(ports: Ports) {
+  return async (event: unknown): Promise<{ readonly gateId: string }> => {
+    const input = parseInput(OpenGateInput, event, "open-gate");
+    const now = ports.clock();
+    const gateId = gateIdOf(input.gate);
+    const label = gateLabel(input.gate, input.gate.weight);
+    const gate: Gate = {
+      deploymentId: input.deploymentId,
+      gateId,
+      kind: input.gate.kind,
+      approvers: input.approvers,
+      openedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + maxGateSeconds * 1000).toISOString(),
+      status: "open",
+      label,
+    };
+    await ports.store.openGate(gate, input.taskToken);
+    if (gate.kind === "pause") {
+      await ports.store.transition(input.deploymentId, DeploymentStatus.Paused, {
+        currentStep: `Paused at ${input.gate.weight}%`,
+      });
+    }
+    const first = input.gate.resumes === 0 && input.gate.elapsedSeconds === input.gate.waitSeconds;
+    if (gate.kind !== "bake" || first) {
+      const decisions = await ports.store.listDecisions(input.deploymentId);
+      await ports.notifier.gateOpened({
+        deploymentId: input.deploymentId,
+        gateId,
+        kind: gate.kind,
+        label,
+        service: input.service,
+        environment: input.environment,
+        version: input.version,
+        weights: { old: 100 - input.gate.weight, new: input.gate.weight },
+        health: decisions.at(-1)?.reason ?? "no evaluation yet",
+        actions: allowedActions(gate.kind).filter((action) =>
+          (humanActions as readonly string[]).includes(action),
+        ),
+        executionUrl: ports.executionUrl(input.executionArn),
+        expiresAt: gate.expiresAt,
+      });
+    }
+    return { gateId };
+  };
+}

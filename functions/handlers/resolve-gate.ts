@@ -1,0 +1,269 @@
+import { z } from "zod";
+import { DecisionAction, DeploymentStatus } from "../domain/deployment.ts";
+import { GateExpiredError, GateNotOpenError } from "../domain/errors.ts";
+import {
+  allowedActions,
+  type Gate,
+  type GateAction,
+  type GateDecision,
+  GateDecisionDetailType,
+  GateDecisionEventSchema,
+  GateDecisionSource,
+  gateIdOf,
+  resolutionOf,
+} from "../domain/gates.ts";
+import type { Ports } from "../domain/ports/index.ts";
+import { logger } from "../shared/logger.ts";
+import { deploymentIdSchema, parseInput } from "./schemas.ts";
+
+const RingInput = z.object({
+  action: z.literal("ring"),
+  deploymentId: deploymentIdSchema,
+  gate: z.object({
+    kind: z.enum(["bake", "approval", "pause"]),
+    phaseIndex: z.number().int().min(0),
+    resumes: z.number().int().min(0),
+    elapsedSeconds: z.number().int().min(0),
+  }),
+});
+
+/** The EventBridge envelope; `detail` is checked by its detail-type. */
+const EventEnvelope = z.object({
+  "detail-type": z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.string(),
+  detail: z.unknown(),
+});
+
+/** The detail of CloudWatch's "CloudWatch Alarm State Change" event. */
+const AlarmStateChangeDetail = z.object({
+  alarmName: z.string().min(1),
+  state: z.object({
+    value: z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"]),
+    reason: z.string(),
+    timestamp: z.string(),
+  }),
+});
+
+export const AlarmStateChangeDetailType = "CloudWatch Alarm State Change";
+
+export type ResolveOutcome =
+  | {
+      readonly outcome: "resolved";
+      readonly deploymentId: string;
+      readonly gateId: string;
+      readonly action: GateAction;
+    }
+  | { readonly outcome: "rejected"; readonly reason: string }
+  | { readonly outcome: "ignored"; readonly reason: string };
+
+/**
+ * Resolves gates. From the bus: a human's decision (Slack, CLI) or a CloudWatch alarm going into ALARM, which
+ * fails the open gate of every deployment watching it at once. From the state machine: a gate's timer. The
+ * first decision wins; every other input ends in a clear rejection and changes nothing.
+ */
+export function createResolveGateHandler(ports: Ports) {
+  return async (event: unknown): Promise<ResolveOutcome | readonly ResolveOutcome[]> => {
+    if (typeof event === "object" && event !== null && (event as { action?: unknown }).action === "ring") {
+      return ring(ports, parseInput(RingInput, event, "resolve-gate"));
+    }
+    const envelope = EventEnvelope.safeParse(event);
+    if (!envelope.success) return reject("not an EventBridge event nor a gate timer");
+    const { account, source } = envelope.data;
+    if (account !== ports.account)
+      return reject(`event from account ${account}, not ${ports.account}: ignored`);
+    const detailType = envelope.data["detail-type"];
+    if (source === GateDecisionSource && detailType === GateDecisionDetailType) {
+      const detail = GateDecisionEventSchema.safeParse(envelope.data.detail);
+      if (!detail.success)
+        return reject(
+          `malformed gate decision: ${detail.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+        );
+      const { deploymentId, gateId, action, actor, reason, responseUrl } = detail.data;
+      return decide(ports, {
+        deploymentId,
+        gateId,
+        action,
+        actor,
+        at: envelope.data.time,
+        reason,
+        responseUrl,
+        human: true,
+      });
+    }
+    if (source === "aws.cloudwatch" && detailType === AlarmStateChangeDetailType) {
+      const detail = AlarmStateChangeDetail.safeParse(envelope.data.detail);
+      if (!detail.success) return reject("malformed CloudWatch Alarm State Change event");
+      return alarm(ports, detail.data, envelope.data.time);
+    }
+    return reject(`unexpected event ${source} / ${detailType}`);
+  };
+}
+
+async function ring(ports: Ports, input: z.output<typeof RingInput>): Promise<ResolveOutcome> {
+  const gateId = gateIdOf(input.gate);
+  const gate = await ports.store.getGate(input.deploymentId, gateId);
+  if (gate === undefined)
+    throw new GateNotOpenError(`gate ${gateId} of ${input.deploymentId} is not open yet`);
+  if (gate.status !== "open")
+    return { outcome: "ignored", reason: `gate ${gateId} was decided before its timer rang` };
+  return decide(ports, {
+    deploymentId: input.deploymentId,
+    gateId,
+    action: "timer",
+    actor: "timer",
+    at: ports.clock().toISOString(),
+    human: false,
+  });
+}
+
+async function alarm(
+  ports: Ports,
+  detail: z.output<typeof AlarmStateChangeDetail>,
+  at: string,
+): Promise<ResolveOutcome | readonly ResolveOutcome[]> {
+  if (detail.state.value !== "ALARM")
+    return { outcome: "ignored", reason: `${detail.alarmName} went to ${detail.state.value}, not ALARM` };
+  const watching = await ports.store.deploymentsWatching(detail.alarmName);
+  if (watching.length === 0) return reject(`no deployment in progress watches alarm ${detail.alarmName}`);
+  return Promise.all(
+    watching.map((deploymentId) =>
+      decide(ports, {
+        deploymentId,
+        action: "alarm",
+        actor: `alarm:${detail.alarmName}`,
+        at,
+        reason: detail.state.reason,
+        human: false,
+      }),
+    ),
+  );
+}
+
+interface DecideInput {
+  readonly deploymentId: string;
+  readonly gateId?: string;
+  readonly action: GateAction;
+  readonly actor: string;
+  readonly at: string;
+  readonly reason?: string;
+  readonly responseUrl?: string;
+  readonly human: boolean;
+}
+
+async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome> {
+  const gate: Gate | undefined =
+    input.gateId === undefined
+      ? await ports.store.getOpenGate(input.deploymentId)
+      : await ports.store.getGate(input.deploymentId, input.gateId);
+  if (gate === undefined) {
+    return input.gateId === undefined
+      ? reject(
+          `deployment ${input.deploymentId} has no open gate${input.action === "alarm" ? "; its next evaluation sees the alarm" : ""}`,
+        )
+      : reject(`unknown gate ${input.gateId} of deployment ${input.deploymentId}`);
+  }
+  if (gate.status !== "open") return reject(alreadyDecided(gate));
+  if (!allowedActions(gate.kind).includes(input.action)) {
+    const accepted = allowedActions(gate.kind).filter((action) => action !== "timer" && action !== "alarm");
+    return reject(`a ${gate.kind} gate cannot be told to ${input.action}; it accepts ${accepted.join(", ")}`);
+  }
+  if (input.human && gate.approvers.length > 0 && !isApprover(input.actor, gate.approvers)) {
+    return reject(
+      `${input.actor} is not an approver of this deployment (approvers: ${gate.approvers.join(", ")})`,
+    );
+  }
+  const decision: GateDecision = {
+    action: input.action,
+    actor: input.actor,
+    at: input.at,
+    ...(input.reason === undefined ? {} : { reason: input.reason }),
+  };
+  const result = await ports.store.decideGate(gate.deploymentId, gate.gateId, decision);
+  if (!result.decided)
+    return reject(result.gate === undefined ? `unknown gate ${gate.gateId}` : alreadyDecided(result.gate));
+  const resolution = resolutionOf(gate.kind, input.action, decision, gate.label);
+  try {
+    if (resolution.type === "success")
+      await ports.callbacks.succeed(result.taskToken, { outcome: resolution.outcome });
+    else await ports.callbacks.fail(result.taskToken, resolution.error, resolution.cause);
+  } catch (error) {
+    if (error instanceof GateExpiredError)
+      return reject(`gate ${gate.gateId} expired before the decision: ${error.message}`);
+    throw error;
+  }
+  if (input.action === "resume") {
+    await ports.store.transition(gate.deploymentId, DeploymentStatus.InProgress, {
+      currentStep: `Resumed by ${input.actor}`,
+    });
+  }
+  if (input.action !== "timer") {
+    await ports.store.appendDecision({
+      deploymentId: gate.deploymentId,
+      id: `${gate.gateId}:${input.action}`,
+      at: input.at,
+      action: input.action === "alarm" ? DecisionAction.Rollback : input.action,
+      actor: input.actor,
+      reason:
+        resolution.type === "failure"
+          ? resolution.cause
+          : `${input.actor} chose ${input.action} at the ${gate.label}`,
+      values: {
+        gate: gate.gateId,
+        kind: gate.kind,
+        action: input.action,
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+      },
+    });
+    logger.info("gate decided", {
+      deploymentId: gate.deploymentId,
+      gateId: gate.gateId,
+      action: input.action,
+      actor: input.actor,
+    });
+    const deployment = await ports.store.getDeployment(gate.deploymentId);
+    if (deployment !== undefined) {
+      const notice = {
+        deploymentId: gate.deploymentId,
+        gateId: gate.gateId,
+        kind: gate.kind,
+        label: gate.label,
+        service: deployment.service,
+        environment: deployment.environment,
+        version: deployment.artifact.version,
+        weights: deployment.weights,
+        health: deployment.statusReason ?? deployment.currentStep ?? "",
+        actions: [],
+        executionUrl:
+          deployment.executionArn === undefined ? "" : ports.executionUrl(deployment.executionArn),
+        expiresAt: gate.expiresAt,
+      };
+      // The decision stands whatever happens to the message that reports it.
+      await ports.notifier.gateDecided(notice, decision, input.responseUrl).catch((error: unknown) => {
+        logger.warn("could not report the decision", {
+          deploymentId: gate.deploymentId,
+          gateId: gate.gateId,
+          error,
+        });
+      });
+    }
+  }
+  return { outcome: "resolved", deploymentId: gate.deploymentId, gateId: gate.gateId, action: input.action };
+}
+
+function isApprover(actor: string, approvers: readonly string[]): boolean {
+  const id = actor.replace(/^(slack|cli|local):/, "");
+  return approvers.includes(id) || approvers.includes(actor);
+}
+
+function alreadyDecided(gate: Gate): string {
+  return gate.decision === undefined
+    ? `gate ${gate.gateId} is no longer open`
+    : `gate ${gate.gateId} was already decided by ${gate.decision.actor} at ${gate.decision.at} (${gate.decision.action})`;
+}
+
+function reject(reason: string): ResolveOutcome {
+  logger.warn("gate input rejected", { reason });
+  return { outcome: "rejected", reason };
+}

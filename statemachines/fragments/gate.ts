@@ -1,0 +1,83 @@
+import { Duration } from "aws-cdk-lib";
+import {
+  IntegrationPattern,
+  JsonPath,
+  Parallel,
+  TaskInput,
+  Wait,
+  WaitTime,
+} from "aws-cdk-lib/aws-stepfunctions";
+import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
+import type { GateKind } from "../../functions/domain/gates.ts";
+import { type FragmentContext, Paths } from "./context.ts";
+import { step } from "./step.ts";
+
+/** Where the gate is, as JSONPath: the gate id is derived from it by open-gate and by the timer alike. */
+function position(kind: GateKind) {
+  return {
+    kind,
+    "phaseIndex.$": "$.cursor.index",
+    "resumes.$": "$.cursor.resumes",
+    "elapsedSeconds.$": "$.evaluation.nextElapsedSeconds",
+    "weight.$": "$.cursor.phase.weight",
+    ...(kind === "bake" ? { "waitSeconds.$": "$.evaluation.waitSeconds" } : {}),
+  };
+}
+
+/**
+ * A gate: a waitForTaskToken task whose token open-gate keeps in the state store (never in Slack, never in a
+ * log) and which resolve-gate ends when a human, an alarm or the timer decides.
+ */
+export function gate(ctx: FragmentContext, name: string, kind: GateKind): LambdaInvoke {
+  return new LambdaInvoke(ctx.scope, name, {
+    lambdaFunction: ctx.fns.openGate,
+    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: TaskInput.fromObject({
+      taskToken: JsonPath.taskToken,
+      "deploymentId.$": Paths.deploymentId,
+      "executionArn.$": "$$.Execution.Id",
+      gate: position(kind),
+      "approvers.$": "$.approvers",
+      "service.$": "$.service",
+      "environment.$": "$.environment",
+      "version.$": "$.artifact.version",
+    }),
+    resultPath: JsonPath.DISCARD,
+  });
+}
+
+export interface TimedGateNames {
+  readonly parallel: string;
+  readonly gate: string;
+  readonly timer: string;
+  readonly ring: string;
+}
+
+/**
+ * A gate beside its timer, exact to the second: one branch waits on the gate, the other waits `secondsPath`
+ * and then rings, which resolves the same gate as "timer". First decision wins (a conditional update in the
+ * store). A human's early decision fails the gate with a GateSignal name, which ends the Parallel at once and
+ * is caught by the caller; an alarm or a rejection fails it with the error that rolls back.
+ */
+export function timedGate(
+  ctx: FragmentContext,
+  names: TimedGateNames,
+  kind: GateKind,
+  secondsPath: string,
+): Parallel {
+  const ring = step(ctx.scope, names.ring, {
+    fn: ctx.fns.resolveGate,
+    payload: { action: "ring", "deploymentId.$": Paths.deploymentId, gate: position(kind) },
+  });
+  // The timer may ring in the instant before open-gate has stored the gate.
+  ring.addRetry({
+    errors: ["GateNotOpenError"],
+    interval: Duration.seconds(1),
+    maxAttempts: 10,
+    backoffRate: 1.5,
+  });
+  const parallel = new Parallel(ctx.scope, names.parallel, { resultPath: JsonPath.DISCARD });
+  parallel.branch(gate(ctx, names.gate, kind));
+  parallel.branch(new Wait(ctx.scope, names.timer, { time: WaitTime.secondsPath(secondsPath) }).next(ring));
+  return parallel;
+}
