@@ -30,8 +30,7 @@ export function progressPrinter(print: (line: string) => void): (event: RuntimeE
         print(`${at} ${event.text}`);
         return;
       case "state":
-        if (!shownTypes.has(event.type) || event.state === lastState || event.state === "Evaluate alarms")
-          return;
+        if (!shownTypes.has(event.type) || event.state === lastState || loopStates.has(event.state)) return;
         lastState = event.state;
         print(`${at} ▸ ${event.state}`);
         return;

@@ -61,7 +61,9 @@ describe("deploymentRequest", () => {
 describe("parseDeploymentRequest", () => {
   it("marks a phase that ends at an approval with its timeout", () => {
     // Act
-    const request = requestFor(Strategy.canary({ steps: [{ setWeight: 10 }, { approval: { timeoutSeconds: 600 } }] }));
+    const request = requestFor(
+      Strategy.canary({ steps: [{ setWeight: 10 }, { approval: { timeoutSeconds: 600 } }] }),
+    );
 
     // Assess
     expect(parseDeploymentRequest(request).plan.phases).toEqual([
