@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigInvalidError } from "../functions/domain/config/index.ts";
 import { PlanInvalidError } from "../functions/domain/planner.ts";
+import { awsDecisionDependencies, decideCommand } from "./commands/decide.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { planCommand } from "./commands/plan.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -50,6 +51,25 @@ program
   .option("--service <name>", "the service to deploy (its target must be local)", "sample")
   .option("--json", "print the summary as JSON on the last line")
   .action((options) => demoCommand(options, print));
+
+for (const [action, description] of [
+  ["approve", "approve the open approval gate of a deployment"],
+  ["reject", "reject the open approval gate (the deployment rolls back)"],
+  ["promote", "skip the rest of the current bake"],
+  ["pause", "hold the deployment at its current weight until resume or abort"],
+  ["resume", "resume a paused deployment"],
+  ["abort", "abort the deployment (it rolls back)"],
+] as const) {
+  program
+    .command(`${action} <deployment-id>`)
+    .description(description)
+    .option("--reason <text>", "why, for the decision log")
+    .option("--gate <gate-id>", "act only if this gate is the open one")
+    .option("--bus <name>", "the Glidepath event bus", "glidepath")
+    .action((deploymentId: string, options) =>
+      decideCommand(action, deploymentId, options, awsDecisionDependencies(options.bus), print),
+    );
+}
 
 try {
   await program.parseAsync();

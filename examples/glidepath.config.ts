@@ -96,4 +96,11 @@ export default defineConfig({
       ],
     },
   ],
+  notifications: {
+    slack: {
+      channel: "C0123456789",
+      botTokenSecretArn: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:glidepath/slack-bot-AbCdEf",
+      signingSecretArn: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:glidepath/slack-signing-AbCdEf",
+    },
+  },
 });

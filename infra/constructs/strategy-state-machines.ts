@@ -69,6 +69,19 @@ export class StrategyStateMachines extends Construct {
     grantShiftAccess(this.functions.shiftTraffic, props.config);
     grantEvaluateAccess(this.functions.evaluate);
     grantResolveAccess(this.functions.resolveGate);
+    const slack = props.config.notifications.slack;
+    if (slack !== undefined) {
+      for (const gateFunction of [this.functions.openGate, this.functions.resolveGate]) {
+        gateFunction.fn.addEnvironment("SLACK_CHANNEL", slack.channel);
+        gateFunction.fn.addEnvironment("SLACK_BOT_TOKEN_SECRET_ARN", slack.botTokenSecretArn);
+        gateFunction.fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [slack.botTokenSecretArn],
+          }),
+        );
+      }
+    }
 
     const fns: StepFunctions = {
       deploy: this.functions.deploy.fn,

@@ -4,6 +4,7 @@ import { EventBus } from "aws-cdk-lib/aws-events";
 import type { Construct } from "constructs";
 import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
 import { GateRules } from "../constructs/gate-rules.ts";
+import { SlackCallback } from "../constructs/slack-callback.ts";
 import { StateTable } from "../constructs/state-table.ts";
 import { StrategyStateMachines } from "../constructs/strategy-state-machines.ts";
 
@@ -22,6 +23,8 @@ export class ControlPlaneStack extends Stack {
   readonly bus: EventBus;
   readonly strategies: StrategyStateMachines;
   readonly gateRules: GateRules;
+  /** Present when the config names a Slack channel. */
+  readonly slackCallback?: SlackCallback;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -48,6 +51,14 @@ export class ControlPlaneStack extends Stack {
         service.environments.flatMap((environment) => environment.alarms.map((alarm) => alarm.name)),
       ),
     });
+    const slack = this.config.notifications.slack;
+    if (slack !== undefined) {
+      this.slackCallback = new SlackCallback(this, "Slack", {
+        table: this.table,
+        bus: this.bus,
+        signingSecretArn: slack.signingSecretArn,
+      });
+    }
     for (const [type, machine] of Object.entries(this.strategies.stateMachines)) {
       new CfnOutput(this, `${machine.node.id}StateMachineArn`, {
         value: machine.stateMachineArn,

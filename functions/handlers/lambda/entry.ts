@@ -1,5 +1,9 @@
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
 import { awsPorts } from "../../adapters/aws/ports.ts";
+import { awsClientConfig } from "../../adapters/aws/retry.ts";
+import { cachedSecret } from "../../adapters/aws/secrets.ts";
+import { SlackNotifier } from "../../adapters/slack/slack-notifier.ts";
 import type { Ports } from "../../domain/ports/index.ts";
 import { readEnv } from "../../shared/env.ts";
 import { logger } from "../../shared/logger.ts";

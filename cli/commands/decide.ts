@@ -1,0 +1,64 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { EventBridgeDecisionBus } from "../../functions/adapters/aws/eventbridge-decision-bus.ts";
+import { type HumanAction, humanActions } from "../../functions/domain/gates.ts";
+import type { DecisionBus } from "../../functions/domain/ports/gates.ts";
+import { UsageError } from "../usage-error.ts";
+
+export interface DecideOptions {
+  readonly reason?: string;
+  readonly gate?: string;
+  readonly bus: string;
+}
+
+export interface DecideDependencies {
+  readonly bus: DecisionBus;
+  /** The caller as AWS knows them, e.g. `arn:aws:sts::123456789012:assumed-role/Deployer/alice`. */
+  readonly identity: () => Promise<string>;
+}
+
+/** The AWS side: PutEvents on the Glidepath bus, as the caller's AWS identity (STS GetCallerIdentity). */
+export function awsDecisionDependencies(busName: string): DecideDependencies {
+  const sts = new STSClient({});
+  return {
+    bus: new EventBridgeDecisionBus({ client: new EventBridgeClient({}), busName }),
+    identity: async () => {
+      const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
+      if (Arn === undefined) throw new Error("STS did not say who the caller is");
+      return Arn;
+    },
+  };
+}
+
+/**
+ * `glidepath approve|reject|promote|pause|resume|abort <deployment-id>`: puts the same "Glidepath Gate
+ * Decision" event a Slack button does, with the caller's identity as the actor. resolve-gate decides whether
+ * it applies (open gate, allowed action, approver) and records the outcome.
+ */
+export async function decideCommand(
+  action: string,
+  deploymentId: string,
+  options: DecideOptions,
+  dependencies: DecideDependencies,
+  print: (line: string) => void,
+): Promise<void> {
+  if (!(humanActions as readonly string[]).includes(action)) {
+    throw new UsageError(`unknown action '${action}'; use one of ${humanActions.join(", ")}`);
+  }
+  if (!/^d-[0-9a-f]{20}$/.test(deploymentId)) {
+    throw new UsageError(
+      `'${deploymentId}' is not a deployment id (d- and 20 hex digits; see \`glidepath history\`)`,
+    );
+  }
+  const actor = `cli:${await dependencies.identity()}`;
+  await dependencies.bus.putDecision({
+    deploymentId,
+    action: action as HumanAction,
+    actor,
+    ...(options.gate === undefined ? {} : { gateId: options.gate }),
+    ...(options.reason === undefined ? {} : { reason: options.reason }),
+  });
+  print(
+    `${action} for ${deploymentId} sent to the ${options.bus} bus as ${actor}; the deployment's decision log shows the outcome.`,
+  );
+}

@@ -1,0 +1,31 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { z } from "zod";
+import { createDocumentClient, DynamoDbStateStore } from "../../adapters/aws/dynamodb-state-store.ts";
+import { EventBridgeDecisionBus } from "../../adapters/aws/eventbridge-decision-bus.ts";
+import { awsClientConfig } from "../../adapters/aws/retry.ts";
+import { cachedSecret } from "../../adapters/aws/secrets.ts";
+import { readEnv } from "../../shared/env.ts";
+import { createSlackCallbackHandler } from "../slack-callback.ts";
+
+/** Read at cold start: a callback deployed without its secret or bus fails at once, naming the variable. */
+const env = readEnv(
+  z.object({
+    TABLE_NAME: z.string().min(1),
+    BUS_NAME: z.string().min(1),
+    SLACK_SIGNING_SECRET_ARN: z.string().startsWith("arn:"),
+  }),
+);
+
+/** Lambda entry of the Slack interactivity endpoint (a function URL): verify, check, put on the bus, answer. */
+export const handler = createSlackCallbackHandler({
+  signingSecret: cachedSecret(new SecretsManagerClient(awsClientConfig), env.SLACK_SIGNING_SECRET_ARN),
+  store: new DynamoDbStateStore({ client: createDocumentClient(), tableName: env.TABLE_NAME }),
+  // Slack wants an answer within 3 seconds: few, short retries.
+  bus: new EventBridgeDecisionBus({
+    client: new EventBridgeClient(awsClientConfig),
+    busName: env.BUS_NAME,
+    retry: { maxAttempts: 3, maxDelayMs: 300 },
+  }),
+  clock: () => new Date(),
+});

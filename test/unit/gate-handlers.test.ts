@@ -1,0 +1,347 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
+import { GateExpiredError } from "../../functions/domain/errors.ts";
+import type { TaskCallbacks } from "../../functions/domain/ports/gates.ts";
+import type { Ports } from "../../functions/domain/ports/index.ts";
+import { createOpenGateHandler } from "../../functions/handlers/open-gate.ts";
+import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
+import { logger } from "../../functions/shared/logger.ts";
+import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+
+const account = "111122223333";
+const token = "AQCEAAAAKgAAAAMAAAAAAAAAAel1KfkR9sLRs0uJ3TaskTokenSecret==";
+
+let table: LocalTable;
+let store: DynamoDbStateStore;
+let counter = 0;
+const calls: { kind: string; args: unknown[] }[] = [];
+const notices: string[] = [];
+let expireNext = false;
+
+const callbacks: TaskCallbacks = {
+  succeed: async (...args) => {
+    if (expireNext)
+      throw new GateExpiredError("Step Functions answered TaskTimedOut: the task no longer waits");
+    calls.push({ kind: "succeed", args });
+  },
+  fail: async (...args) => {
+    if (expireNext)
+      throw new GateExpiredError("Step Functions answered TaskTimedOut: the task no longer waits");
+    calls.push({ kind: "fail", args });
+  },
+};
+
+function ports(): Ports {
+  const unused = () => {
+    throw new Error("not used by gates");
+  };
+  return {
+    store,
+    callbacks,
+    notifier: new LineNotifier((line) => notices.push(line)),
+    account,
+    executionUrl: (arn) => `https://console.example/${arn}`,
+    clock: () => new Date(),
+    trafficRouter: unused,
+    deployTarget: unused,
+    healthSignals: unused,
+  };
+}
+
+const envelope = (
+  detailType: string,
+  source: string,
+  detail: unknown,
+  overrides: Record<string, unknown> = {},
+) => ({
+  version: "0",
+  id: "5d9b1f0e-2a3c-4b6d-8e7f-9a0b1c2d3e4f",
+  "detail-type": detailType,
+  source,
+  account,
+  time: "2026-11-26T14:00:00Z",
+  region: "eu-west-1",
+  resources: [],
+  detail,
+  ...overrides,
+});
+const decision = (detail: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
+  envelope("Glidepath Gate Decision", "glidepath.gates", detail, overrides);
+const alarmChange = (alarmName: string, value = "ALARM") =>
+  envelope(
+    "CloudWatch Alarm State Change",
+    "aws.cloudwatch",
+    {
+      alarmName,
+      state: {
+        value,
+        reason:
+          "Threshold Crossed: 1 out of the last 1 datapoints [12.0] was greater than the threshold (5.0).",
+        timestamp: "2026-11-26T14:00:00.000+0000",
+      },
+      previousState: {
+        value: "OK",
+        reason: "Threshold not crossed",
+        timestamp: "2026-11-26T13:00:00.000+0000",
+      },
+      configuration: { metrics: [] },
+    },
+    { resources: [`arn:aws:cloudwatch:eu-west-1:${account}:alarm:${alarmName}`] },
+  );
+
+/** A deployment IN_PROGRESS watching `api-5xx`, with an open bake gate. */
+async function deploymentWithOpenGate(kind: "bake" | "approval" = "bake", approvers: string[] = []) {
+  counter += 1;
+  const { deployment } = await store.createDeployment({
+    service: `svc-${counter}`,
+    environment: "production",
+    artifact: { uri: "repo@sha256:1", digest: `sha256:${counter}`, version: "1.4.0" },
+    strategy: "canary",
+  });
+  await store.transition(deployment.id, "IN_PROGRESS");
+  await store.watchAlarms(deployment.id, [`api-5xx-${counter}`]);
+  await createOpenGateHandler(ports())({
+    taskToken: token,
+    deploymentId: deployment.id,
+    executionArn: `arn:aws:states:eu-west-1:${account}:execution:Glidepath-canary:x`,
+    gate: { kind, phaseIndex: 0, resumes: 0, elapsedSeconds: 30, weight: 10, waitSeconds: 30 },
+    approvers,
+    service: `svc-${counter}`,
+    environment: "production",
+    version: "1.4.0",
+  });
+  return { deploymentId: deployment.id, gateId: `${kind}-p1-r0-30s`, alarm: `api-5xx-${counter}` };
+}
+
+beforeAll(async () => {
+  table = await startDynalite();
+  store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName });
+});
+
+afterAll(async () => {
+  await table.close();
+});
+
+beforeEach(() => {
+  calls.length = 0;
+  notices.length = 0;
+  expireNext = false;
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("resolve-gate", () => {
+  it("fails the open gate of the deployment watching an alarm that went into ALARM", async () => {
+    // Prepare
+    const { deploymentId, gateId, alarm } = await deploymentWithOpenGate();
+
+    // Act
+    const outcome = await createResolveGateHandler(ports())(alarmChange(alarm));
+
+    // Assess
+    expect(outcome).toEqual([{ outcome: "resolved", deploymentId, gateId, action: "alarm" }]);
+    expect(calls).toEqual([
+      {
+        kind: "fail",
+        args: [
+          token,
+          "AlarmFiredError",
+          expect.stringMatching(`^alarm in ALARM: ${alarm}: Threshold Crossed`),
+        ],
+      },
+    ]);
+    expect((await store.listDecisions(deploymentId)).map((entry) => [entry.action, entry.actor])).toEqual([
+      ["rollback", `alarm:${alarm}`],
+    ]);
+  });
+
+  it.each<[string, () => Promise<{ event: unknown; expected: RegExp }>]>([
+    [
+      "an alarm no deployment watches",
+      async () => ({
+        event: alarmChange("nobody-watches-this"),
+        expected: /^no deployment in progress watches alarm nobody-watches-this$/,
+      }),
+    ],
+    [
+      "an event from another account",
+      async () => {
+        const { deploymentId } = await deploymentWithOpenGate();
+        return {
+          event: decision(
+            { deploymentId, action: "promote", actor: "cli:alice" },
+            { account: "999999999999" },
+          ),
+          expected: /^event from account 999999999999, not 111122223333: ignored$/,
+        };
+      },
+    ],
+    [
+      "an event from another source",
+      async () => {
+        const { deploymentId } = await deploymentWithOpenGate();
+        return {
+          event: envelope("Glidepath Gate Decision", "evil.source", {
+            deploymentId,
+            action: "promote",
+            actor: "cli:alice",
+          }),
+          expected: /^unexpected event evil.source \/ Glidepath Gate Decision$/,
+        };
+      },
+    ],
+    [
+      "a malformed decision",
+      async () => ({
+        event: decision({ deploymentId: "nope", action: "ship" }),
+        expected: /^malformed gate decision: deploymentId: must be a deployment id; action: .*; actor: /,
+      }),
+    ],
+    [
+      "something that is not an event",
+      async () => ({ event: "{not json", expected: /^not an EventBridge event nor a gate timer$/ }),
+    ],
+    [
+      "an unknown gate",
+      async () => {
+        const { deploymentId } = await deploymentWithOpenGate();
+        return {
+          event: decision({ deploymentId, gateId: "bake-p9-r0-0s", action: "promote", actor: "cli:alice" }),
+          expected: /^unknown gate bake-p9-r0-0s of deployment d-/,
+        };
+      },
+    ],
+    [
+      "an action the gate does not take",
+      async () => {
+        const { deploymentId } = await deploymentWithOpenGate();
+        return {
+          event: decision({ deploymentId, action: "approve", actor: "cli:alice" }),
+          expected: /^a bake gate cannot be told to approve; it accepts promote, pause, abort$/,
+        };
+      },
+    ],
+    [
+      "a decision by someone who is not an approver",
+      async () => {
+        const { deploymentId } = await deploymentWithOpenGate("approval", ["U024BE7LH"]);
+        return {
+          event: decision({ deploymentId, action: "approve", actor: "slack:U0MALLORY" }),
+          expected: /^slack:U0MALLORY is not an approver of this deployment \(approvers: U024BE7LH\)$/,
+        };
+      },
+    ],
+  ])("rejects %s and changes nothing", async (_case, prepare) => {
+    // Prepare
+    const { event, expected } = await prepare();
+    const before = await Promise.all([
+      store.getOpenGate(
+        (event as { detail?: { deploymentId?: string } }).detail?.deploymentId ?? "d-00000000000000000000",
+      ),
+    ]);
+
+    // Act
+    const outcome = await createResolveGateHandler(ports())(event);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: "rejected", reason: expect.stringMatching(expected) });
+    expect(calls).toEqual([]);
+    expect(
+      await Promise.all([
+        store.getOpenGate(
+          (event as { detail?: { deploymentId?: string } }).detail?.deploymentId ?? "d-00000000000000000000",
+        ),
+      ]),
+    ).toEqual(before);
+  });
+
+  it("answers a second click with who decided first, and resolves the task once", async () => {
+    // Prepare
+    const { deploymentId, gateId } = await deploymentWithOpenGate("approval", ["U024BE7LH"]);
+    const handler = createResolveGateHandler(ports());
+
+    // Act
+    const first = await handler(
+      decision({ deploymentId, gateId, action: "approve", actor: "slack:U024BE7LH" }),
+    );
+    const second = await handler(
+      decision({ deploymentId, gateId, action: "reject", actor: "slack:U024BE7LH" }),
+    );
+
+    // Assess
+    expect(first).toMatchObject({ outcome: "resolved", action: "approve" });
+    expect(second).toEqual({
+      outcome: "rejected",
+      reason: `gate ${gateId} was already decided by slack:U024BE7LH at 2026-11-26T14:00:00Z (approve)`,
+    });
+    expect(calls).toEqual([
+      { kind: "fail", args: [token, "GateApproved", "slack:U024BE7LH approved the approval at 10%"] },
+    ]);
+  });
+
+  it("says so when the gate's task no longer waits", async () => {
+    // Prepare
+    const { deploymentId } = await deploymentWithOpenGate();
+    expireNext = true;
+
+    // Act
+    const outcome = await createResolveGateHandler(ports())(
+      decision({ deploymentId, action: "promote", actor: "cli:alice" }),
+    );
+
+    // Assess
+    expect(outcome).toEqual({
+      outcome: "rejected",
+      reason: expect.stringMatching(/ expired before the decision: Step Functions answered TaskTimedOut/),
+    });
+  });
+
+  it("asks to be retried when the timer rings before the gate is stored", async () => {
+    // Prepare
+    const { deploymentId } = await deploymentWithOpenGate();
+
+    // Act
+    const ring = createResolveGateHandler(ports())({
+      action: "ring",
+      deploymentId,
+      gate: { kind: "bake", phaseIndex: 3, resumes: 0, elapsedSeconds: 60 },
+    });
+
+    // Assess
+    await expect(ring).rejects.toMatchObject({ name: "GateNotOpenError" });
+  });
+});
+
+describe("task tokens", () => {
+  it("never appear in a log line, a notification or a handler's answer", async () => {
+    // Prepare
+    logger.setLogLevel("DEBUG");
+    const written: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const answers: unknown[] = [];
+
+    // Act
+    const { deploymentId, gateId, alarm } = await deploymentWithOpenGate("approval", ["U024BE7LH"]);
+    const handler = createResolveGateHandler(ports());
+    answers.push(
+      await handler(decision({ deploymentId, gateId, action: "approve", actor: "slack:U0MALLORY" })),
+    );
+    answers.push(
+      await handler(decision({ deploymentId, gateId, action: "approve", actor: "slack:U024BE7LH" })),
+    );
+    answers.push(await handler(alarmChange(alarm)));
+    answers.push(await store.getGate(deploymentId, gateId));
+    logger.setLogLevel("SILENT");
+
+    // Assess
+    expect(written.length).toBeGreaterThan(0);
+    expect(notices.length).toBeGreaterThan(0);
+    expect(JSON.stringify([written, notices, answers])).not.toContain(token);
+  });
+});
