@@ -14,9 +14,22 @@ const env = readEnv(
     TABLE_NAME: z.string().min(1),
     GLIDEPATH_STEP: z.string().min(1),
     ACCOUNT_ID: z.string().regex(/^\d{12}$/),
+    SLACK_CHANNEL: z.string().min(1).optional(),
+    SLACK_BOT_TOKEN_SECRET_ARN: z.string().startsWith("arn:").optional(),
   }),
 );
-const ports = awsPorts({ tableName: env.TABLE_NAME, account: env.ACCOUNT_ID });
+const slack =
+  env.SLACK_CHANNEL === undefined || env.SLACK_BOT_TOKEN_SECRET_ARN === undefined
+    ? undefined
+    : new SlackNotifier({
+        channel: env.SLACK_CHANNEL,
+        botToken: cachedSecret(new SecretsManagerClient(awsClientConfig), env.SLACK_BOT_TOKEN_SECRET_ARN),
+      });
+const ports = awsPorts({
+  tableName: env.TABLE_NAME,
+  account: env.ACCOUNT_ID,
+  ...(slack === undefined ? {} : { notifier: slack }),
+});
 logger.appendKeys({ step: env.GLIDEPATH_STEP });
 
 /**
