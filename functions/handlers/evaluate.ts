@@ -54,6 +54,7 @@ export function createEvaluateHandler(ports: Ports) {
       metrics: { old: metrics[oldColour], new: metrics[input.newColour] },
       analysis: input.analysis,
       bake: { elapsedSeconds: input.elapsedSeconds, bakeSeconds: input.phase.bakeSeconds },
+      phaseIndex: input.phase.index,
     });
     const firing = alarms.found.filter((alarm) => alarm.state === "ALARM").map((alarm) => alarm.name);
     // The bake's own clock, not the caller's: a redelivered evaluation finds its decision already recorded.

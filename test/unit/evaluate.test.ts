@@ -37,12 +37,26 @@ function input(overrides: Partial<EvaluationInput> = {}): EvaluationInput {
 
 describe("evaluate", () => {
   it.each<[string, Partial<EvaluationInput>, string, RegExp]>([
-    ["healthy", {}, "continue", /^healthy: 5xx 0\.1% over 1000 requests/],
+    [
+      "healthy",
+      {},
+      "continue",
+      /^healthy: 5xx 0\.1% over 1000 requests, no alarm firing; undecided on 10 errors/,
+    ],
     [
       "an alarm in ALARM",
       { alarms: { found: [alarm("api-5xx", "ALARM")], missing: [] } },
       "rollback",
       /^alarm in ALARM: api-5xx \(Threshold Crossed\)/,
+    ],
+    [
+      "an alarm in ALARM while the analysis passes",
+      {
+        alarms: { found: [alarm("api-5xx", "ALARM")], missing: [] },
+        metrics: { old: arm(90_000, 450), new: arm(10_000, 50) },
+      },
+      "rollback",
+      /^alarm in ALARM: api-5xx/,
     ],
     [
       "a missing alarm",
@@ -64,22 +78,34 @@ describe("evaluate", () => {
     ],
     ["no traffic at all", { metrics: { old: arm(0, 0), new: arm(0, 0) } }, "extend", /served 0 of the 100/],
     [
-      "an absolute error rate over the limit",
-      { metrics: { old: arm(9000, 9), new: arm(1000, 20) } },
+      "an error rate far over the absolute limit, without a baseline",
+      { metrics: { old: arm(0, 0), new: arm(1000, 40) } },
       "rollback",
-      /5xx rate 2% is above the 1% limit \(20 of 1000\)/,
+      /5xx rate 4% is above the 1% limit \(40 of 1000; e-value .+ ≥ 200\)/,
     ],
     [
-      "an error rate over twice the old arm's",
+      "an error rate 20x the old arm's",
+      { metrics: { old: arm(9000, 9), new: arm(1000, 20) } },
+      "rollback",
+      /5xx rate 2% is worse than the old version's 0\.1%: 20 of the 29 errors on 10% of the requests/,
+    ],
+    [
+      "an error rate 8x the old arm's",
       { metrics: { old: arm(9000, 9), new: arm(1000, 8) } },
       "rollback",
-      /0\.8% is more than 2x the old version's 0\.1%/,
+      /0\.8% is worse than the old version's 0\.1%: 8 of the 17 errors .* \(e-value 561 ≥ 200\)/,
+    ],
+    [
+      "a clear failure before minRequests (anytime-valid)",
+      { metrics: { old: arm(900, 0), new: arm(40, 10) } },
+      "rollback",
+      /5xx rate 25% is above the 1% limit \(10 of 40/,
     ],
     [
       "a ratio on too few errors to mean anything",
       { metrics: { old: arm(9000, 0), new: arm(1000, 3) } },
       "continue",
-      /^healthy/,
+      /^healthy: .*undecided on 3 errors/,
     ],
     [
       "no ratio against an old arm with too few requests",
@@ -88,16 +114,28 @@ describe("evaluate", () => {
       /^healthy/,
     ],
     [
+      "no errors on either arm",
+      { metrics: { old: arm(9000, 0), new: arm(1000, 0) } },
+      "continue",
+      /^healthy: 5xx 0% over 1000 requests, no alarm firing; no errors on either version to compare$/,
+    ],
+    [
       "p95 over 1.5x the old arm's",
       { metrics: { old: arm(9000, 9, 80), new: arm(1000, 1, 160) } },
       "rollback",
-      /p95 latency 160 ms is 2x the old version's 80 ms \(limit 1\.5x\)/,
+      /^new version's p95 latency 160 ms is 2x the old version's 80 ms \(limit 1\.5x\)$/,
+    ],
+    [
+      "p95 over 1.5x the old arm's, on too few old requests",
+      { metrics: { old: arm(50, 0, 80), new: arm(1000, 1, 160) } },
+      "continue",
+      /^healthy/,
     ],
     [
       "all traffic on the new arm (no baseline)",
       { metrics: { old: arm(0, 0), new: arm(1000, 2, 500) } },
       "continue",
-      /^healthy/,
+      /^healthy: .*; no old version's traffic to compare with$/,
     ],
   ])("%s → %s", (_case, overrides, verdict, reason) => {
     // Act
@@ -106,6 +144,21 @@ describe("evaluate", () => {
     // Assess
     expect(result.verdict).toBe(verdict);
     expect(result.reason).toMatch(reason);
+  });
+
+  it("ends the bake early once the analysis rules out the degradation", () => {
+    // Act
+    const result = evaluate(input({ metrics: { old: arm(90_000, 450), new: arm(10_000, 50) } }));
+
+    // Assess
+    expect(result).toMatchObject({
+      verdict: "continue",
+      bake: { elapsedSeconds: 60, complete: true },
+      values: { analysis: { verdict: "pass", errorRateComparison: { verdict: "pass", errors: 500 } } },
+    });
+    expect(result.reason).toMatch(
+      /^healthy: 5xx 0\.5% over 10000 requests, no alarm firing; 2x the old version's 5xx rate \(0\.5%\) is ruled out \(e-value .+ ≥ 20 on 500 errors\); the bake ends at 60s of 300s$/,
+    );
   });
 
   it("records every value it used", () => {
@@ -123,10 +176,77 @@ describe("evaluate", () => {
         maxErrorRate: 0.01,
         maxErrorRateRatio: 2,
         maxLatencyRatio: 1.5,
+        alpha: 0.01,
+        phaseAlpha: 0.005,
+        beta: 0.05,
         missingData: "inconclusive",
+      },
+      analysis: {
+        verdict: "continue",
+        failedBy: null,
+        enoughRequests: true,
+        leansToDegradation: false,
+        errorRateComparison: {
+          verdict: "continue",
+          applicable: true,
+          requestShare: 0.1,
+          errorShare: 0.1,
+          errors: 10,
+          // One error of ten on the new arm: (20/11)^1 (9/11 ÷ 0.9)^9 for 2x, mixed with 4x, 8x and 16x.
+          failEValue: 0.4633,
+          failBound: 200,
+          failRatios: [2, 4, 8, 16],
+          likeliestRatio: 2,
+          passEValue: 1.297,
+          passBound: 20,
+          passRatio: 2,
+        },
+        errorRateLimit: {
+          verdict: "continue",
+          limit: 0.01,
+          requests: 1000,
+          errors: 1,
+          eValue: 0.00003938,
+          bound: 200,
+        },
+        latency: {
+          verdict: "pass",
+          ratio: 1.025,
+          limit: 1.5,
+          oldP95Ms: 80,
+          newP95Ms: 82,
+          oldP99Ms: null,
+          newP99Ms: null,
+        },
       },
       bake: { elapsedSeconds: 60, bakeSeconds: 300 },
     });
+  });
+
+  it("explains a rollback from its values alone", () => {
+    // Act
+    const { values } = evaluate(input({ metrics: { old: arm(9000, 9), new: arm(1000, 8) } }));
+
+    // Assess
+    const comparison = values.analysis.errorRateComparison;
+    expect(values.analysis).toMatchObject({ verdict: "fail", failedBy: "error-rate-comparison" });
+    expect(comparison.failEValue).toBeGreaterThanOrEqual(comparison.failBound);
+    expect(comparison.failBound).toBe(1 / values.thresholds.phaseAlpha);
+    expect(comparison).toMatchObject({ errors: 17, requestShare: 0.1 });
+    expect(comparison.errorShare).toBeCloseTo(8 / 17, 3);
+  });
+
+  it.each<[number, number]>([
+    [0, 0.005],
+    [1, 0.0025],
+    [2, 0.00125],
+  ])("phase %i spends alpha %f of 0.01", (phaseIndex, phaseAlpha) => {
+    // Act
+    const result = evaluate(input({ phaseIndex }));
+
+    // Assess
+    expect(result.values.thresholds).toMatchObject({ alpha: 0.01, phaseAlpha });
+    expect(result.values.analysis.errorRateComparison.failBound).toBeCloseTo(1 / phaseAlpha, 6);
   });
 
   it.each<[number, number, number, boolean]>([
@@ -142,6 +262,49 @@ describe("evaluate", () => {
     // Assess
     expect(result.bake).toEqual({ elapsedSeconds, waitSeconds, complete });
   });
+
+  it.each<[string, number, string, boolean, ArmMetrics, RegExp]>([
+    [
+      "leaning towards a degradation",
+      300,
+      "extend",
+      false,
+      arm(1000, 9),
+      /leaning towards a degradation: baking on, up to 600s$/,
+    ],
+    [
+      "leaning towards a degradation",
+      600,
+      "continue",
+      true,
+      arm(1000, 9),
+      /no significant degradation after 600s, 2x the planned bake$/,
+    ],
+    [
+      "leaning healthy",
+      300,
+      "continue",
+      true,
+      arm(1000, 4),
+      /no significant degradation in the planned bake$/,
+    ],
+  ])(
+    "an undecided analysis %s, at %is of 300s → %s (complete %s)",
+    (_case, elapsedSeconds, verdict, complete, fresh, reason) => {
+      // Act
+      const result = evaluate(
+        input({
+          metrics: { old: arm(9000, 45), new: fresh },
+          bake: { elapsedSeconds, bakeSeconds: 300 },
+        }),
+      );
+
+      // Assess
+      expect(result.values.analysis.verdict).toBe("continue");
+      expect(result).toMatchObject({ verdict, bake: { complete } });
+      expect(result.reason).toMatch(reason);
+    },
+  );
 
   it.each<[AnalysisSettings["missingData"], number, string]>([
     ["inconclusive", 300, "extend"],
@@ -175,5 +338,14 @@ describe("evaluate", () => {
     // Assess
     expect(result).toMatchObject({ verdict: "continue", bake: { complete: true } });
     expect(result.reason).toContain("no bake planned");
+  });
+
+  it("keeps every logged number within DynamoDB's range", () => {
+    // Act
+    const { values } = evaluate(input({ metrics: { old: arm(0, 0), new: arm(100_000, 90_000) } }));
+
+    // Assess
+    expect(values.analysis.errorRateLimit.eValue).toBe(1e100);
+    expect(JSON.parse(JSON.stringify(values))).toEqual(values);
   });
 });

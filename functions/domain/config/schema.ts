@@ -230,15 +230,31 @@ export const AlarmSchema = z
 export const AnalysisSchema = z.strictObject({
   /** Seconds between evaluations during a bake. @default 30 */
   intervalSeconds: positiveSeconds("intervalSeconds").default(30),
-  /** Requests the new arm must serve before its error rate counts; fewer extends the bake. @default 100 */
+  /**
+   * Requests the new arm (and, for latency, each arm) must serve before the analysis may pass it or compare
+   * latencies; fewer extends the bake. A sequential 5xx test's failure counts at any sample size. @default 100
+   */
   minRequests: z.number().int().min(0).default(100),
-  /** Highest tolerated 5xx rate of the new arm, absolute (0.01 = 1%). @default 0.01 */
+  /**
+   * Highest tolerated 5xx rate of the new arm, absolute (0.01 = 1%): the analysis rolls back once a sequential
+   * test shows the rate above it (with the chance `alpha` of doing so for a rate at the limit). The guard that
+   * still works when the old version serves nothing. @default 0.01
+   */
   maxErrorRate: z.number().min(0).max(1).default(0.01),
-  /** Highest tolerated ratio of the new arm's 5xx rate to the old arm's. @default 2 */
+  /**
+   * The smallest degradation worth catching, as the ratio of the new arm's 5xx rate to the old arm's. The
+   * sequential test passes a release this many times worse with at most a 5% chance, and fails a release no
+   * worse than the old one with at most the chance `alpha`; a lower ratio needs more errors to decide, so
+   * longer bakes (about 3x as many for 1.5 as for 2). @default 2
+   */
   maxErrorRateRatio: z.number().min(1).default(2),
   /** Highest tolerated ratio of the new arm's p95 latency to the old arm's. @default 1.5 */
   maxLatencyRatio: z.number().min(1).default(1.5),
-  /** Chance of rolling back a healthy release that the sequential test accepts. @default 0.01 */
+  /**
+   * Chance that the sequential tests roll back a release no worse than the old version, however long it bakes
+   * and however often it is evaluated. A deployment spends it over its phases: half at the first, a quarter at
+   * the second, and so on. @default 0.01
+   */
   alpha: z.number().gt(0).lt(0.5).default(0.01),
   /** What an interval without data means. @default "inconclusive" */
   missingData: z.enum(["inconclusive", "breaching", "notBreaching"]).default("inconclusive"),
