@@ -2,8 +2,11 @@
  * `npm run bench -- <name> [options]`: runs one reproducible benchmark. Benchmarks print what they measured,
  * ending with one JSON line, and are never used as tests.
  */
-const benchmarks: Readonly<Record<string, () => Promise<{ main(argv: readonly string[]): void }>>> = {
+const benchmarks: Readonly<
+  Record<string, () => Promise<{ main(argv: readonly string[]): void | Promise<void> }>>
+> = {
   "blast-radius": () => import("./blast-radius/index.ts"),
+  "rollback-latency": () => import("./rollback-latency/index.ts"),
 };
 
 const [name, ...rest] = process.argv.slice(2);
@@ -13,7 +16,7 @@ if (load === undefined) {
   process.exit(2);
 }
 try {
-  (await load()).main(rest);
+  await (await load()).main(rest);
 } catch (error) {
   if (error instanceof TypeError || error instanceof RangeError) {
     console.error(`error: ${error.message}`);

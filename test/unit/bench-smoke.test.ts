@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { defaultOptions, formatReport, runBlastRadius } from "../../bench/blast-radius/index.ts";
 import { binomialInverse, mulberry32, PoissonTable, seedOf } from "../../bench/blast-radius/random.ts";
+import { main } from "../../bench/rollback-latency/index.ts";
 
 /** A few seeds and a short horizon: the benchmark's plumbing, not its numbers. */
 const small = { ...defaultOptions, seeds: 20, horizonSeconds: 900, rhos: [2, 10] };
@@ -99,5 +100,30 @@ describe("the simulation's randomness", () => {
     expect(draws).toEqual(draws.toSorted((a, b) => a - b));
     expect(binomialInverse(0.5, 0, 0.5)).toBe(0);
     expect(binomialInverse(0.5, 10, 1)).toBe(10);
+  });
+});
+
+describe("rollback-latency benchmark (smoke)", () => {
+  it("measures both lanes once and ends with its JSON line", { timeout: 60_000 }, async () => {
+    // Prepare
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+      lines.push(String(line));
+    });
+
+    // Act
+    try {
+      await main(["--interval", "1", "--runs", "1"]);
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Assess
+    const summary = JSON.parse(lines.at(-1) ?? "");
+    expect(summary).toMatchObject({ intervalSeconds: 1, runs: 1 });
+    expect(summary.eventDrivenMs).toBeLessThan(1000);
+    // One polling sample can land right after the alarm; the ratio is the full benchmark's to report.
+    expect(summary.pollingMs).toBeGreaterThan(0);
+    expect(lines.filter((line) => /^run 1\/1 {2}(event-driven|polling)/.test(line))).toHaveLength(2);
   });
 });
