@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigInvalidError } from "../functions/domain/config/index.ts";
 import { PlanInvalidError } from "../functions/domain/planner.ts";
-import { awsDecisionDependencies, decideCommand } from "./commands/decide.ts";
+import { awsDecisionDependencies, decideCommand, localDecisionDependencies } from "./commands/decide.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { planCommand } from "./commands/plan.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -50,6 +50,7 @@ program
   .option("--config <file>", "the config file", "examples/glidepath.config.ts")
   .option("--service <name>", "the service to deploy (its target must be local)", "sample")
   .option("--json", "print the summary as JSON on the last line")
+  .option("--auto-approve", "approve every approval gate as the local operator (unattended runs)")
   .action((options) => demoCommand(options, print));
 
 for (const [action, description] of [
@@ -66,9 +67,17 @@ for (const [action, description] of [
     .option("--reason <text>", "why, for the decision log")
     .option("--gate <gate-id>", "act only if this gate is the open one")
     .option("--bus <name>", "the Glidepath event bus", "glidepath")
-    .action((deploymentId: string, options) =>
-      decideCommand(action, deploymentId, options, awsDecisionDependencies(options.bus), print),
-    );
+    .option("--aws", "decide on AWS even while a local deployment runs here")
+    .action((deploymentId: string, options) => {
+      const local = options.aws ? undefined : localDecisionDependencies();
+      return decideCommand(
+        action,
+        deploymentId,
+        options,
+        local ?? awsDecisionDependencies(options.bus),
+        print,
+      );
+    });
 }
 
 try {

@@ -56,7 +56,7 @@ export default defineConfig({
           }),
           alarms: [errorRateAlarm],
           analysis,
-          approval: { required: true, approvers: ["local-operator"], timeoutSeconds: 3600 },
+          approval: { required: true, approvers: ["ULOCALOPS"], timeoutSeconds: 3600 },
         },
       ],
     },

@@ -12,7 +12,6 @@ import {
 import { LocalTaskCallbacks } from "../functions/adapters/local/local-task-callbacks.ts";
 import { LocalTrafficRouter } from "../functions/adapters/local/local-traffic-router.ts";
 import { ProcessDeployTarget } from "../functions/adapters/local/process-deploy-target.ts";
-import { LineNotifier } from "../functions/adapters/log-notifier.ts";
 import type { AlarmDefinition } from "../functions/domain/alarm-evaluation.ts";
 import type { EnvironmentConfig, GlidepathConfig, ServiceConfig } from "../functions/domain/config/index.ts";
 import type { Decision, Deployment } from "../functions/domain/deployment.ts";
@@ -28,6 +27,7 @@ import { createResolveGateHandler } from "../functions/handlers/resolve-gate.ts"
 import { createShiftTrafficHandler } from "../functions/handlers/shift-traffic.ts";
 import { ControlPlaneStack } from "../infra/stacks/control-plane-stack.ts";
 import type { StepName } from "../statemachines/step-functions.ts";
+import { startCallbackServer } from "./callback-server.ts";
 import { startDynalite } from "./dynalite.ts";
 import { renderStateMachines } from "./render-asl.ts";
 import { WeightedRouter } from "./router.ts";
@@ -65,6 +65,8 @@ export interface LocalRunOptions {
   readonly rps: number;
   readonly onEvent?: (event: RuntimeEvent) => void;
   readonly signal?: AbortSignal;
+  /** Approve every approval gate as the local operator, for unattended runs. @default false */
+  readonly autoApprove?: boolean;
 }
 
 export interface LocalRunResult {
@@ -146,6 +148,11 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       region: "local-1",
       deliver: (event) => resolveGate(event),
     });
+    const callbackServer = await startCallbackServer({ store, bus });
+    cleanup.push(() => callbackServer.stop());
+    phase(
+      `decisions: ${callbackServer.url} (or \`npx glidepath pause|resume|promote|abort|approve|reject <deployment-id>\` from another terminal)`,
+    );
     const signals = new LocalHealthSignals({
       router,
       alarms: options.environment.alarms.filter(
@@ -172,7 +179,23 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     const ports: Ports = {
       store,
       callbacks,
-      notifier: new LineNotifier(phase),
+      notifier: {
+        gateOpened: async (notice) => {
+          const links = notice.actions.map(
+            (action) =>
+              `${action} ${callbackServer.decideUrl(notice.deploymentId, notice.kind === "bake" ? undefined : notice.gateId, action)}`,
+          );
+          phase(
+            `gate open: ${notice.label} of ${notice.service} ${notice.version} (${notice.deploymentId}): ${links.join(" · ")}`,
+          );
+          if (options.autoApprove && notice.kind === "approval") {
+            phase(`auto-approving the ${notice.label}`);
+            await callbackServer.decide(notice.deploymentId, notice.gateId, "approve");
+          }
+        },
+        gateDecided: async (notice, decision) =>
+          phase(`gate decided: ${notice.label}: ${decision.action} by ${decision.actor}`),
+      },
       account: localAccount,
       executionUrl: (arn) => `local execution ${arn}`,
       clock: () => new Date(),
@@ -206,7 +229,8 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
           weightHistory.push({ at: Date.now() - started, new: weight });
           emit({ kind: "weights", at: Date.now() - started, weights: { old: 100 - weight, new: weight } });
         }
-        if (step === "evaluate" || step === "record" || step === "resolve-gate") await reportNews();
+        if (step === "evaluate" || step === "record" || step === "resolve-gate" || step === "open-gate")
+          await reportNews();
         return output;
       };
     let decisionsSeen = 0;

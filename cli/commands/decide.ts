@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { EventBridgeDecisionBus } from "../../functions/adapters/aws/eventbridge-decision-bus.ts";
 import { type HumanAction, humanActions } from "../../functions/domain/gates.ts";
 import type { DecisionBus } from "../../functions/domain/ports/gates.ts";
+import { localOperator, localStateFile } from "../../local/callback-server.ts";
 import { UsageError } from "../usage-error.ts";
 
 export interface DecideOptions {
@@ -61,4 +63,45 @@ export async function decideCommand(
   print(
     `${action} for ${deploymentId} sent to the ${options.bus} bus as ${actor}; the deployment's decision log shows the outcome.`,
   );
+}
+
+/**
+ * While `npm start` runs here, decisions go to its local endpoint, which decides as the local operator through
+ * the same signed Slack path; undefined when no local deployment runs.
+ */
+export function localDecisionDependencies(stateFile = localStateFile): DecideDependencies | undefined {
+  let state: { url?: unknown; pid?: unknown };
+  try {
+    state = JSON.parse(readFileSync(stateFile, "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (typeof state.url !== "string" || typeof state.pid !== "number" || !alive(state.pid)) return undefined;
+  const url = state.url;
+  return {
+    identity: async () => `local:${localOperator}`,
+    bus: {
+      putDecision: async (decision) => {
+        const query = new URLSearchParams({
+          d: decision.deploymentId,
+          a: decision.action,
+          ...(decision.gateId === undefined ? {} : { g: decision.gateId }),
+        });
+        const response = await fetch(`${url}/decide?${query}`, { signal: AbortSignal.timeout(5000) });
+        const answer = (await response.json()) as { text?: string };
+        if (!response.ok || (answer.text !== undefined && !answer.text.startsWith("⏳"))) {
+          throw new UsageError(`the local deployment refused: ${answer.text ?? response.status}`);
+        }
+      },
+    },
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -12,6 +12,7 @@ export interface DemoOptions {
   readonly speed: string;
   readonly rps: string;
   readonly json?: boolean;
+  readonly autoApprove?: boolean;
 }
 
 /**
@@ -57,6 +58,7 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
       speed,
       rps,
       signal: controller.signal,
+      autoApprove: options.autoApprove === true,
       onEvent: progressPrinter(print),
     });
     for (const line of summary(result)) print(line);

@@ -66,9 +66,7 @@ export function createOpenGateHandler(ports: Ports) {
         version: input.version,
         weights: { old: 100 - input.gate.weight, new: input.gate.weight },
         health: decisions.at(-1)?.reason ?? "no evaluation yet",
-        actions: allowedActions(gate.kind).filter((action) =>
-          (humanActions as readonly string[]).includes(action),
-        ),
+        actions: humanActions.filter((action) => allowedActions(gate.kind).includes(action)),
         executionUrl: ports.executionUrl(input.executionArn),
         expiresAt: gate.expiresAt,
       });

@@ -151,3 +151,48 @@ describe("the local deployment (npm start)", () => {
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   });
 });
+
+describe("deciding from a second terminal", () => {
+  it("glidepath pause and resume reach the running local deployment through its signed endpoint", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(process.execPath, ["cli/main.ts", ...args], {
+          cwd: root,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.on("close", (code) => resolve({ code, output }));
+      });
+    const answers: { code: number | null; output: string }[] = [];
+    let step = "waiting";
+
+    // Act
+    const { code, output } = await demo(
+      ["--speed", String(fast.speed), "--rps", String(fast.rps)],
+      (text) => {
+        const deploymentId = /gate open: bake at 10% of sample 1\.1\.0 \((d-[0-9a-f]{20})\)/.exec(text)?.[1];
+        if (step === "waiting" && deploymentId !== undefined) {
+          step = "pausing";
+          void cli("pause", deploymentId).then((answer) => answers.push(answer));
+        }
+        if (step === "pausing" && deploymentId !== undefined && /status {4}PAUSED/.test(text)) {
+          step = "resuming";
+          void cli("resume", deploymentId).then((answer) => answers.push(answer));
+        }
+      },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(answers.map((answer) => answer.code)).toEqual([0, 0]);
+    expect(answers[0]?.output).toContain("pause for d-");
+    expect(output).toMatch(/status {4}PAUSED/);
+    expect(output).toMatch(/gate decided: pause at 10%: resume by slack:ULOCALOPS/);
+    expect(output).toContain("Result: SUCCEEDED");
+  });
+});

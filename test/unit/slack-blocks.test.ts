@@ -11,7 +11,7 @@ import {
   gateText,
   slackDate,
 } from "../../functions/adapters/slack/blocks.ts";
-import type { GateAction, GateDecision, GateKind } from "../../functions/domain/gates.ts";
+import type { GateDecision, GateKind, HumanAction } from "../../functions/domain/gates.ts";
 import type { GateNotice } from "../../functions/domain/ports/notifier.ts";
 import fixture from "../fixtures/slack/gate-notice.json" with { type: "json" };
 
@@ -80,10 +80,10 @@ describe("gateBlocks", () => {
     ]);
   });
 
-  it.each<[GateKind, GateAction[], [string, string | undefined, boolean][]]>([
+  it.each<[GateKind, HumanAction[], [string, string | undefined, boolean][]]>([
     [
       "approval",
-      ["approve", "reject", "abort", "alarm", "timer"],
+      ["approve", "reject", "abort"],
       [
         ["glidepath:approve", "primary", false],
         ["glidepath:reject", "danger", true],
@@ -92,7 +92,7 @@ describe("gateBlocks", () => {
     ],
     [
       "bake",
-      ["promote", "pause", "abort", "alarm", "timer"],
+      ["promote", "pause", "abort"],
       [
         ["glidepath:promote", "primary", false],
         ["glidepath:pause", undefined, false],
@@ -101,7 +101,7 @@ describe("gateBlocks", () => {
     ],
     [
       "pause",
-      ["resume", "abort", "alarm"],
+      ["resume", "abort"],
       [
         ["glidepath:resume", "primary", false],
         ["glidepath:abort", "danger", true],
@@ -140,7 +140,7 @@ describe("gateBlocks", () => {
 
   it("has no actions block when no human may act", () => {
     // Act
-    const blocks = gateBlocks({ ...notice, actions: ["alarm", "timer"] });
+    const blocks = gateBlocks({ ...notice, actions: [] });
 
     // Assess
     expect(blocks.some((block) => block.type === "actions")).toBe(false);

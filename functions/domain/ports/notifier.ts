@@ -1,4 +1,4 @@
-import type { GateAction, GateDecision, GateKind } from "../gates.ts";
+import type { GateDecision, GateKind, HumanAction } from "../gates.ts";
 
 /** Everything a human needs to decide at a gate, and nothing secret (never the task token). */
 export interface GateNotice {
@@ -12,8 +12,8 @@ export interface GateNotice {
   readonly weights: { readonly old: number; readonly new: number };
   /** One line on health, e.g. "5xx 0.1% · p95 48 ms over 1,204 requests, no alarm firing". */
   readonly health: string;
-  /** The actions this gate accepts, in button order. */
-  readonly actions: readonly GateAction[];
+  /** The human actions this gate accepts, in button order. */
+  readonly actions: readonly HumanAction[];
   /** Link to the execution in the Step Functions console (or the local equivalent). */
   readonly executionUrl: string;
   readonly expiresAt: string;

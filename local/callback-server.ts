@@ -1,0 +1,135 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import { actionIdOf, buttonValue } from "../functions/adapters/slack/interactivity.ts";
+import { signSlackRequest } from "../functions/adapters/slack/signature.ts";
+import { type HumanAction, humanActions } from "../functions/domain/gates.ts";
+import type { DecisionBus } from "../functions/domain/ports/gates.ts";
+import type { StateStore } from "../functions/domain/ports/state-store.ts";
+import { createSlackCallbackHandler, type FunctionUrlResult } from "../functions/handlers/slack-callback.ts";
+
+/** The local operator, as a Slack user id: the sample config lists it among the approvers. */
+export const localOperator = "ULOCALOPS";
+
+/** Where a running local deployment says how to reach its callback endpoint (for `glidepath approve` etc.). */
+export const localStateFile = ".glidepath/local.json";
+
+export interface CallbackServer {
+  readonly url: string;
+  /** The URL that decides `action` at a gate, as a human clicking a button would. */
+  decideUrl(deploymentId: string, gateId: string | undefined, action: HumanAction): string;
+  /** Decides as the local operator, through the same signed path as a click. */
+  decide(deploymentId: string, gateId: string | undefined, action: HumanAction): Promise<FunctionUrlResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The local counterpart of the Slack interactivity endpoint. `POST /slack/interactivity` is the Slack callback
+ * handler itself, with a signing secret made for this run. `GET /decide?d=&g=&a=` (the links the terminal
+ * prints, and what `glidepath approve` calls from another terminal) builds the `block_actions` request a
+ * Slack click would send, signs it with that secret and hands it to the same handler: same signature check,
+ * same approver check, same bus, same resolve-gate.
+ */
+export async function startCallbackServer(props: {
+  readonly store: Pick<StateStore, "getGate" | "getDeployment" | "getOpenGate">;
+  readonly bus: DecisionBus;
+}): Promise<CallbackServer> {
+  const signingSecret = randomBytes(32).toString("hex");
+  const handler = createSlackCallbackHandler({
+    signingSecret: async () => signingSecret,
+    store: props.store,
+    bus: props.bus,
+    clock: () => new Date(),
+    respond: async () => undefined,
+  });
+  const interactivity = async (body: string, headers: Record<string, string>) =>
+    handler({ headers, body, isBase64Encoded: false, requestContext: { http: { method: "POST" } } });
+
+  const decide = async (deploymentId: string, gateId: string | undefined, action: HumanAction) => {
+    const gate = gateId ?? (await props.store.getOpenGate(deploymentId))?.gateId;
+    if (gate === undefined) {
+      return {
+        statusCode: 200,
+        headers: {},
+        body: JSON.stringify({ text: `deployment ${deploymentId} has no open gate` }),
+      };
+    }
+    const payload = {
+      type: "block_actions",
+      user: { id: localOperator, username: "local-operator", name: "local-operator" },
+      response_url: `${url}/slack/response`,
+      actions: [{ type: "button", action_id: actionIdOf(action), value: buttonValue(deploymentId, gate) }],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const headers = signSlackRequest({
+      signingSecret,
+      timestamp: Math.floor(Date.now() / 1000),
+      rawBody: body,
+    });
+    return interactivity(body, { ...headers, "content-type": "application/x-www-form-urlencoded" });
+  };
+
+  const server: Server = createServer(async (request, response) => {
+    try {
+      const target = new URL(request.url ?? "/", url);
+      let result: FunctionUrlResult;
+      if (request.method === "POST" && target.pathname === "/slack/interactivity") {
+        result = await interactivity(await readBody(request), flatHeaders(request));
+      } else if (request.method === "GET" && target.pathname === "/decide") {
+        const action = target.searchParams.get("a") ?? "";
+        const deploymentId = target.searchParams.get("d") ?? "";
+        if (!(humanActions as readonly string[]).includes(action)) {
+          result = {
+            statusCode: 400,
+            headers: {},
+            body: JSON.stringify({ text: `unknown action '${action}'` }),
+          };
+        } else {
+          result = await decide(
+            deploymentId,
+            target.searchParams.get("g") ?? undefined,
+            action as HumanAction,
+          );
+        }
+      } else {
+        result = { statusCode: 404, headers: {}, body: JSON.stringify({ text: "not found" }) };
+      }
+      response.writeHead(result.statusCode, { "content-type": "application/json; charset=utf-8" });
+      response.end(result.body);
+    } catch (error) {
+      response.writeHead(500, { "content-type": "text/plain" });
+      response.end(String(error));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  mkdirSync(dirname(localStateFile), { recursive: true });
+  writeFileSync(localStateFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  return {
+    url,
+    decideUrl: (deploymentId, gateId, action) =>
+      `${url}/decide?${new URLSearchParams({ d: deploymentId, ...(gateId === undefined ? {} : { g: gateId }), a: action })}`,
+    decide,
+    stop: async () => {
+      rmSync(localStateFile, { force: true });
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function flatHeaders(request: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(request.headers).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(",") : value]],
+    ),
+  );
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
