@@ -29,6 +29,17 @@ export interface RetryOptions {
    * @default Math.random
    */
   readonly random?: () => number;
+  /**
+   * Which errors are worth another attempt.
+   * @default isRetryable: AWS throttling, 5xx and network errors
+   */
+  readonly retryable?: (error: unknown) => boolean;
+  /**
+   * A wait the service asked for (an HTTP 429's Retry-After), used instead of the backoff; return undefined to
+   * back off as usual. Throwing from it gives up at once.
+   * @default none
+   */
+  readonly requestedDelayMs?: (error: unknown) => number | undefined;
 }
 
 const retryableNames: ReadonlySet<string> = new Set([
@@ -92,9 +103,9 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
     try {
       return await operation();
     } catch (error) {
-      if (attempt >= maxAttempts || !isRetryable(error)) throw error;
+      if (attempt >= maxAttempts || !(options.retryable ?? isRetryable)(error)) throw error;
       const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.floor(random() * ceiling));
+      await sleep(options.requestedDelayMs?.(error) ?? Math.floor(random() * ceiling));
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { GateDecision } from "../../domain/gates.ts";
 import type { GateNotice, Notifier } from "../../domain/ports/notifier.ts";
-import type { RetryOptions } from "../aws/retry.ts";
+import { type RetryOptions, withRetry } from "../aws/retry.ts";
 import { type Block, decidedBlocks, decidedText, gateBlocks, gateText } from "./blocks.ts";
 
 const slackApi = "https://slack.com/api";
@@ -133,28 +133,23 @@ export async function postToResponseUrl(
   );
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * Retries Slack's transient failures: a 429 waits what its `Retry-After` says (up to 30 s), anything else
- * retryable backs off with full jitter as `withRetry` does.
+ * Retries Slack's transient failures: a 429 waits what its `Retry-After` says (up to 30 s, beyond which it gives
+ * up), anything else retryable backs off with full jitter as every adapter does.
  */
-async function withSlackRetry<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 5;
-  const baseDelayMs = options.baseDelayMs ?? 100;
-  const maxDelayMs = options.maxDelayMs ?? 5000;
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= maxAttempts || !(error instanceof SlackApiError) || !error.retryable) throw error;
-      const askedMs = error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000;
+function withSlackRetry<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
+  return withRetry(operation, {
+    ...options,
+    retryable: (error) => error instanceof SlackApiError && error.retryable,
+    requestedDelayMs: (error) => {
+      const askedMs =
+        error instanceof SlackApiError && error.retryAfterSeconds !== undefined
+          ? error.retryAfterSeconds * 1000
+          : undefined;
       if (askedMs !== undefined && askedMs > maxRetryAfterMs) throw error;
-      await sleep(askedMs ?? Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))));
-    }
-  }
+      return askedMs;
+    },
+  });
 }
 
 export interface SlackNotifierProps {
