@@ -21,6 +21,7 @@ export const ErrorNames = {
   GateNotOpen: "GateNotOpenError",
   StepInputInvalid: "StepInputInvalidError",
   InvalidCursor: "InvalidCursorError",
+  TriggerEventInvalid: "TriggerEventInvalidError",
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -144,4 +145,18 @@ export class GateExpiredError extends GlidepathError {
 /** The timer rang before open-gate stored its gate; the state machine retries the ring. */
 export class GateNotOpenError extends GlidepathError {
   override readonly name = ErrorNames.GateNotOpen;
+}
+
+/**
+ * An artifact event (ECR push, ArtifactPublished) that Glidepath's rule routed to the trigger but cannot read.
+ * Thrown rather than ignored so that the rule target's dead-letter queue keeps the event with this message,
+ * which names the bad fields.
+ */
+export class TriggerEventInvalidError extends GlidepathError {
+  override readonly name = ErrorNames.TriggerEventInvalid;
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`Invalid artifact event: ${reason}`);
+    this.reason = reason;
+  }
 }

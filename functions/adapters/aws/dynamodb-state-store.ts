@@ -15,8 +15,19 @@
  *   (idempotent by its deterministic id); each transition is one UpdateItem conditioned on the current
  *   status being a legal predecessor, so concurrent writers cannot skip or repeat a step.
  * - lock: `holder` (deployment id, absent when free), `acquiredAt`, `liveVersion` (version serving the
- *   environment), `releasedBy` (last releaser, so a redelivered release is a no-op), `queued` (reserved for
- *   the queue), `updatedAt`.
+ *   environment), `releasedBy` (last releaser, so a redelivered release is a no-op), `queued` and
+ *   `queuedOrder` (the one deployment waiting, and the order that lets only a newer artifact replace it),
+ *   `updatedAt`.
+ *
+ * Races the lock's single conditional writes close, each on the one lock item, so DynamoDB serialises them:
+ * - two acquires: one wins, the other learns the holder;
+ * - many enqueues at once: each replaces the waiting deployment only if it is newer, and learns whom it
+ *   replaced (or that it lost), so every loser is reported exactly once;
+ * - an enqueue against a release: the enqueue reports the lock free, and its caller takes the queue;
+ * - a release followed by the hand-over: a lock with a waiting deployment refuses newcomers even without a
+ *   holder, and `takeQueued` moves `queued` to `holder` in the same write, so nothing jumps the queue;
+ * - an enqueue against a hand-over: either the waiting one was handed the lock before (and is not
+ *   superseded) or it was replaced before (and can no longer be handed the lock).
  * - decision: the Decision's fields; `values` is stored in its JSON form.
  *
  * No transactions: dynalite, the local DynamoDB, has none, and every operation here is one conditional write.
@@ -54,6 +65,8 @@ import type {
   AcquireLockResult,
   CreateDeploymentInput,
   CreateDeploymentResult,
+  EnqueueRequest,
+  EnqueueResult,
   HistoryPage,
   HistoryQuery,
   LockRelease,
@@ -244,8 +257,8 @@ export class DynamoDbStateStore implements StateStore {
         .set("holder", request.deploymentId)
         .setIfNotExists("acquiredAt", now)
         .set("updatedAt", now);
-      // Re-entrant, so that a retried acquire by the holder succeeds.
-      const holderIsFreeOrMe = `attribute_not_exists(#holder) OR #holder = ${update.value("holder")}`;
+      // Re-entrant, so that a retried acquire by the holder succeeds. A waiting deployment owns a free lock.
+      const holderIsFreeOrMe = `(attribute_not_exists(#holder) AND attribute_not_exists(${update.name("queued")})) OR #holder = ${update.value("holder")}`;
       try {
         await this.client.send(
           new UpdateCommand({
@@ -259,8 +272,13 @@ export class DynamoDbStateStore implements StateStore {
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
-      const holder = stringOrUndefined((await this.getItem(key))?.holder);
-      if (holder !== undefined && holder !== request.deploymentId) return { acquired: false, holder };
+      const item = await this.getItem(key);
+      const holder = stringOrUndefined(item?.holder);
+      const queued = stringOrUndefined(item?.queued);
+      if (holder !== undefined && holder !== request.deploymentId) {
+        return compact({ acquired: false as const, holder, queued });
+      }
+      if (holder === undefined && queued !== undefined) return { acquired: false, queued };
     }
     throw new Error(
       `The lock of ${request.service}/${request.environment} kept changing hands while ${request.deploymentId} tried to acquire it; retry.`,
@@ -296,6 +314,81 @@ export class DynamoDbStateStore implements StateStore {
         release.deploymentId,
         stringOrUndefined(item?.holder),
       );
+    }
+  }
+
+  async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+    const key = lockKey(request.service, request.environment);
+    for (let attempt = 1; attempt <= maxConditionalAttempts; attempt++) {
+      const update = new UpdateBuilder()
+        .set("itemType", ItemType.Lock)
+        .set("service", request.service)
+        .set("environment", request.environment)
+        .set("queued", request.deploymentId)
+        .set("queuedOrder", request.order)
+        .set("updatedAt", this.clock().toISOString());
+      const newerThanWaiting = `(attribute_not_exists(#queuedOrder) OR #queuedOrder < ${update.value("queuedOrder")})`;
+      const notTheHolder = `(attribute_not_exists(${update.name("holder")}) OR #holder <> ${update.value("queued")})`;
+      try {
+        const output = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            ...update.build(),
+            ConditionExpression: `${newerThanWaiting} AND ${notTheHolder}`,
+            ReturnValues: "ALL_OLD",
+          }),
+        );
+        const previous = stringOrUndefined(output.Attributes?.queued);
+        return compact({
+          superseded: previous === request.deploymentId ? undefined : previous,
+          holder: stringOrUndefined(output.Attributes?.holder),
+        });
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+      const item = await this.getItem(key);
+      const holder = stringOrUndefined(item?.holder);
+      if (holder === request.deploymentId) return { holder };
+      if (item?.queued === request.deploymentId) return compact({ holder });
+      const waitingOrder = stringOrUndefined(item?.queuedOrder);
+      if (waitingOrder !== undefined && waitingOrder >= request.order) {
+        return compact({ superseded: request.deploymentId, holder });
+      }
+    }
+    throw new Error(
+      `The queue of ${request.service}/${request.environment} kept changing while ${request.deploymentId} tried to join it; retry.`,
+    );
+  }
+
+  async takeQueued(lock: {
+    readonly service: string;
+    readonly environment: string;
+  }): Promise<string | undefined> {
+    const now = this.clock().toISOString();
+    try {
+      const output = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: lockKey(lock.service, lock.environment),
+          UpdateExpression:
+            "SET #holder = #queued, #acquiredAt = :now, #updatedAt = :now REMOVE #queued, #queuedOrder",
+          ConditionExpression: "attribute_not_exists(#holder) AND attribute_exists(#queued)",
+          ExpressionAttributeNames: {
+            "#holder": "holder",
+            "#queued": "queued",
+            "#queuedOrder": "queuedOrder",
+            "#acquiredAt": "acquiredAt",
+            "#updatedAt": "updatedAt",
+          },
+          ExpressionAttributeValues: { ":now": now },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return stringOrUndefined(output.Attributes?.holder);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return undefined;
     }
   }
 

@@ -1,0 +1,181 @@
+import { z } from "zod";
+import type { GlidepathConfig, ServiceConfig } from "./config/index.ts";
+import type { Artifact } from "./deployment.ts";
+
+/** The `detail-type` of the event ECR puts on the default bus for pushes (and deletes) of images. */
+export const EcrImageActionDetailType = "ECR Image Action";
+export const EcrSource = "aws.ecr";
+
+/**
+ * The `detail-type` of the events a CI system puts for artifacts that are not ECR images (or that it wants to
+ * announce itself). Their `source` is the one a service names in `artifact: { type: "custom", source }`.
+ */
+export const ArtifactPublishedDetailType = "ArtifactPublished";
+
+/**
+ * The detail of an ArtifactPublished event:
+ *
+ * ```json
+ * { "service": "checkout", "uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/checkout@sha256:…",
+ *   "digest": "sha256:…", "version": "1.4.0" }
+ * ```
+ *
+ * - `service` (optional): deploy only this service, when several services claim the same source;
+ *   without it, every service claiming the source deploys the artifact.
+ * - `uri`: where the target pulls the artifact from.
+ * - `digest`: the content digest, the artifact's identity: publishing the same digest again deploys nothing new.
+ * - `version`: the label humans see in Slack, the CLI and the execution name.
+ */
+export const ArtifactPublishedDetailSchema = z.object({
+  service: z.string().min(1).optional(),
+  uri: z.string().min(1, { error: "must be the artifact's URI" }),
+  digest: z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]{16,}$/, {
+    error: "must be a content digest such as sha256:<hex>",
+  }),
+  version: z.string().min(1, { error: "must be the artifact's version label" }).max(128),
+});
+export type ArtifactPublishedDetail = z.output<typeof ArtifactPublishedDetailSchema>;
+
+/** The EventBridge envelope; the detail is read by its detail-type. */
+const EnvelopeSchema = z.object({
+  "detail-type": z.string().min(1),
+  source: z.string().min(1),
+  account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit account id" }),
+  region: z.string().min(1),
+  time: z.iso.datetime({ error: "must be an ISO-8601 date-time" }),
+  detail: z.record(z.string(), z.unknown(), { error: "must be an object" }),
+});
+
+/** The part of an "ECR Image Action" detail that a push carries; only read once it is a successful push. */
+const EcrPushDetailSchema = z.object({
+  "repository-name": z.string().min(1),
+  "image-digest": z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]{16,}$/, {
+    error: "must be an image digest such as sha256:<hex>",
+  }),
+  "image-tag": z.string().optional(),
+});
+
+export interface DeployMatch {
+  readonly kind: "deploy";
+  readonly service: string;
+  /** The first environment of the service's promotion order. */
+  readonly environment: string;
+  readonly artifact: Artifact;
+  /** The event's `time`: orders pushes of one service, so the newest waiting artifact wins the queue. */
+  readonly publishedAt: string;
+}
+
+export interface IgnoredMatch {
+  readonly kind: "ignored";
+  readonly reason: string;
+}
+
+export interface MalformedMatch {
+  readonly kind: "malformed";
+  readonly reason: string;
+}
+
+export type ArtifactMatch = readonly DeployMatch[] | IgnoredMatch | MalformedMatch;
+
+/**
+ * Maps an artifact event to the deployments it starts: an ECR push to the services whose repository it is and
+ * whose `tagPattern` its tag matches, an ArtifactPublished event to the services claiming its source. An event
+ * no service claims is `ignored` (not an error: the rule may see more than Glidepath deploys); one that cannot
+ * be read is `malformed`, with a reason naming the fields.
+ */
+export function matchArtifact(config: GlidepathConfig, event: unknown): ArtifactMatch {
+  const envelope = EnvelopeSchema.safeParse(event);
+  if (!envelope.success) return malformed("the EventBridge envelope", envelope.error);
+  const { source, detail, account, region, time } = envelope.data;
+  const detailType = envelope.data["detail-type"];
+  const publishedAt = new Date(time).toISOString();
+  if (source === EcrSource && detailType === EcrImageActionDetailType) {
+    return matchEcrPush(config, detail, { account, region, publishedAt });
+  }
+  if (detailType === ArtifactPublishedDetailType) return matchPublished(config, source, detail, publishedAt);
+  return {
+    kind: "malformed",
+    reason: `unexpected event ${source} / ${detailType}: the trigger reads ${EcrSource} / ${EcrImageActionDetailType} and ${ArtifactPublishedDetailType}`,
+  };
+}
+
+function matchEcrPush(
+  config: GlidepathConfig,
+  detail: Record<string, unknown>,
+  origin: { readonly account: string; readonly region: string; readonly publishedAt: string },
+): ArtifactMatch {
+  const action = detail["action-type"];
+  const result = detail.result;
+  if (action !== "PUSH" || result !== "SUCCESS") {
+    return ignored(`ECR image action ${String(action)} ${String(result)} is not a successful push`);
+  }
+  const parsed = EcrPushDetailSchema.safeParse(detail);
+  if (!parsed.success) return malformed("the ECR push detail", parsed.error, ["detail"]);
+  const repository = parsed.data["repository-name"];
+  const digest = parsed.data["image-digest"];
+  const tag = parsed.data["image-tag"];
+  const owners = config.services.filter(
+    (service) => service.artifact.type === "ecr" && service.artifact.repository === repository,
+  );
+  if (owners.length === 0) return ignored(`no service deploys ECR repository ${repository}`);
+  if (tag === undefined || tag === "") {
+    return ignored(`push of an untagged image to ${repository}: a tag is needed to match tagPattern`);
+  }
+  const matching = owners.filter(
+    (service) => service.artifact.type === "ecr" && new RegExp(service.artifact.tagPattern).test(tag),
+  );
+  if (matching.length === 0) {
+    const patterns = owners.map((service) =>
+      service.artifact.type === "ecr" ? `${service.name}: /${service.artifact.tagPattern}/` : service.name,
+    );
+    return ignored(`tag ${tag} of ${repository} matches no tagPattern (${patterns.join(", ")})`);
+  }
+  const uri = `${origin.account}.dkr.ecr.${origin.region}.${ecrDomain(origin.region)}/${repository}@${digest}`;
+  return matching.map((service) => deploy(service, { uri, digest, version: tag }, origin.publishedAt));
+}
+
+function matchPublished(
+  config: GlidepathConfig,
+  source: string,
+  detail: Record<string, unknown>,
+  publishedAt: string,
+): ArtifactMatch {
+  const claimants = config.services.filter(
+    (service) => service.artifact.type === "custom" && service.artifact.source === source,
+  );
+  if (claimants.length === 0) return ignored(`no service takes ArtifactPublished events from ${source}`);
+  const parsed = ArtifactPublishedDetailSchema.safeParse(detail);
+  if (!parsed.success)
+    return malformed(`the ArtifactPublished detail from ${source}`, parsed.error, ["detail"]);
+  const { service: named, uri, digest, version } = parsed.data;
+  const targets = named === undefined ? claimants : claimants.filter((service) => service.name === named);
+  if (targets.length === 0) {
+    return ignored(
+      `service ${named} does not take ArtifactPublished events from ${source} (${claimants.map((service) => service.name).join(", ")} do)`,
+    );
+  }
+  return targets.map((service) => deploy(service, { uri, digest, version }, publishedAt));
+}
+
+function deploy(service: ServiceConfig, artifact: Artifact, publishedAt: string): DeployMatch {
+  // The schema requires at least one environment.
+  const first = service.environments[0];
+  if (first === undefined) throw new Error(`service ${service.name} has no environment`);
+  return { kind: "deploy", service: service.name, environment: first.name, artifact, publishedAt };
+}
+
+/** Registry host names outside the commercial partition end differently. */
+function ecrDomain(region: string): string {
+  return region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+}
+
+function ignored(reason: string): IgnoredMatch {
+  return { kind: "ignored", reason };
+}
+
+function malformed(what: string, error: z.ZodError, prefix: readonly string[] = []): MalformedMatch {
+  const problems = error.issues.map(
+    (issue) => `${[...prefix, ...issue.path.map(String)].join(".") || "(event)"}: ${issue.message}`,
+  );
+  return { kind: "malformed", reason: `${what} is invalid: ${problems.join("; ")}` };
+}

@@ -1,0 +1,102 @@
+import type { GlidepathConfig } from "../domain/config/index.ts";
+import { DeploymentStatus } from "../domain/deployment.ts";
+import { type DeploymentRequest, deploymentRequest } from "../domain/deployment-request.ts";
+import { DeploymentNotFoundError, IllegalTransitionError } from "../domain/errors.ts";
+import type { StateStore } from "../domain/ports/state-store.ts";
+import { logger } from "../shared/logger.ts";
+
+/** What starting a deployment needs: the store, the config it is resolved from, and how to start it. */
+export interface StarterPorts {
+  readonly store: StateStore;
+  readonly config: GlidepathConfig;
+  /**
+   * Starts the deployment's execution. On AWS: StartExecution named by `executionName()`, so Step Functions
+   * itself refuses a second execution of the same deployment; `ExecutionAlreadyExists` must resolve as success
+   * with that execution's ARN, because starting again is how a retried delivery finishes an interrupted start.
+   */
+  start(request: DeploymentRequest): Promise<{ readonly executionArn: string }>;
+}
+
+export type StartResult =
+  | { readonly status: "started"; readonly executionArn: string }
+  /** It was started before (its record has an execution or has moved on): nothing new is started. */
+  | { readonly status: "running" }
+  /** It can never start: it ended without an execution (failed, superseded), or its config is gone. */
+  | { readonly status: "unstartable"; readonly reason: string };
+
+/**
+ * Starts a deployment that holds its lock, unless it was started already. Safe to repeat: the record's
+ * execution ARN says it was started, and Step Functions refuses the same execution name twice in the window
+ * where the ARN is not recorded yet.
+ */
+export async function startHolder(ports: StarterPorts, deploymentId: string): Promise<StartResult> {
+  const deployment = await ports.store.getDeployment(deploymentId);
+  if (deployment === undefined) throw new DeploymentNotFoundError(deploymentId);
+  if (deployment.executionArn !== undefined) return { status: "running" };
+  if (deployment.status !== DeploymentStatus.Queued) {
+    return { status: "unstartable", reason: `it is ${deployment.status} without an execution` };
+  }
+  const service = ports.config.services.find((candidate) => candidate.name === deployment.service);
+  const environment = service?.environments.find((candidate) => candidate.name === deployment.environment);
+  if (service === undefined || environment === undefined) {
+    const reason = `${deployment.service}/${deployment.environment} is no longer in the config`;
+    await ports.store.transition(deploymentId, DeploymentStatus.Failed, { statusReason: reason });
+    return { status: "unstartable", reason };
+  }
+  const { executionArn } = await ports.start(deploymentRequest({ service, environment, deployment }));
+  try {
+    await ports.store.recordProgress(deploymentId, { executionArn });
+  } catch (error) {
+    // The execution may already have run to its end and recorded itself; the ARN is then on the record.
+    if (!(error instanceof IllegalTransitionError)) throw error;
+  }
+  return { status: "started", executionArn };
+}
+
+/**
+ * Hands a free lock to the deployment waiting for it and starts that one. A waiting deployment that can no
+ * longer start gives the lock back at once. Returns the deployment handed the lock, if any.
+ */
+export async function drainQueue(
+  ports: StarterPorts,
+  lock: { readonly service: string; readonly environment: string },
+): Promise<{ readonly deploymentId: string; readonly result: StartResult } | undefined> {
+  for (;;) {
+    const next = await ports.store.takeQueued(lock);
+    if (next === undefined) return undefined;
+    const result = await startHolder(ports, next);
+    if (result.status !== "unstartable") return { deploymentId: next, result };
+    logger.warn("waiting deployment cannot start; lock given back", {
+      deploymentId: next,
+      reason: result.reason,
+    });
+    await ports.store.releaseLock({ ...lock, deploymentId: next });
+  }
+}
+
+export interface DeploymentEnded {
+  readonly service: string;
+  readonly environment: string;
+  readonly deploymentId: string;
+  /** The version serving the environment now, recorded on the lock. */
+  readonly liveVersion?: string;
+}
+
+/**
+ * What happens when a deployment ends (succeeded, rolled back, failed): its lock is released and handed to
+ * the deployment waiting for it, which is started. Safe to repeat: a second release is a no-op, and when the
+ * first delivery handed the lock over but stopped before starting, the new holder is started now.
+ */
+export async function onDeploymentEnded(
+  ports: StarterPorts,
+  ended: DeploymentEnded,
+): Promise<{ readonly started?: string }> {
+  await ports.store.releaseLock(ended);
+  const lock = { service: ended.service, environment: ended.environment };
+  const handed = await drainQueue(ports, lock);
+  if (handed !== undefined) return handed.result.status === "started" ? { started: handed.deploymentId } : {};
+  const { holder } = await ports.store.getLock(ended.service, ended.environment);
+  if (holder === undefined) return {};
+  const result = await startHolder(ports, holder);
+  return result.status === "started" ? { started: holder } : {};
+}
