@@ -40,6 +40,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   type QueryCommandOutput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -437,27 +438,13 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async listDecisions(id: string): Promise<readonly Decision[]> {
-    const decisions: Decision[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const output: QueryCommandOutput = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-          ExpressionAttributeNames: { "#pk": partitionKey, "#sk": sortKey },
-          ExpressionAttributeValues: {
-            ":pk": deploymentKey(id)[partitionKey],
-            ":prefix": DecisionSortKeyPrefix,
-          },
-          ScanIndexForward: true,
-          ConsistentRead: true,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      for (const item of output.Items ?? []) decisions.push(toDecision(item));
-      exclusiveStartKey = output.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined);
-    return decisions;
+    const items = await this.queryAll({
+      KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+      ExpressionAttributeNames: { "#pk": partitionKey, "#sk": sortKey },
+      ExpressionAttributeValues: { ":pk": deploymentKey(id)[partitionKey], ":prefix": DecisionSortKeyPrefix },
+      ScanIndexForward: true,
+    });
+    return items.map(toDecision);
   }
 
   async listHistory(query: HistoryQuery): Promise<HistoryPage> {
@@ -607,23 +594,36 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async deploymentsWatching(alarmName: string): Promise<readonly string[]> {
-    const ids: string[] = [];
+    const items = await this.queryAll({
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": partitionKey },
+      ExpressionAttributeValues: { ":pk": alarmWatchPartition(alarmName) },
+    });
+    return items.map((item) => String(item.deploymentId));
+  }
+
+  /** Every item a consistent query of the table returns, following its pages. */
+  private async queryAll(
+    query: Pick<
+      QueryCommandInput,
+      "KeyConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues" | "ScanIndexForward"
+    >,
+  ): Promise<Item[]> {
+    const items: Item[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const output: QueryCommandOutput = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: "#pk = :pk",
-          ExpressionAttributeNames: { "#pk": partitionKey },
-          ExpressionAttributeValues: { ":pk": alarmWatchPartition(alarmName) },
+          ...query,
           ConsistentRead: true,
           ExclusiveStartKey: exclusiveStartKey,
         }),
       );
-      for (const item of output.Items ?? []) ids.push(String(item.deploymentId));
+      items.push(...(output.Items ?? []));
       exclusiveStartKey = output.LastEvaluatedKey;
     } while (exclusiveStartKey !== undefined);
-    return ids;
+    return items;
   }
 
   private transitionCommand(
