@@ -1,6 +1,8 @@
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { actionIdOf, buttonValue } from "../../functions/adapters/slack/interactivity.ts";
+import { signSlackRequest } from "../../functions/adapters/slack/signature.ts";
 import {
   Presets,
   Strategy,
@@ -8,6 +10,7 @@ import {
   type StrategyType,
 } from "../../functions/domain/config/index.ts";
 import type { HumanAction } from "../../functions/domain/gates.ts";
+import { createSlackCallbackHandler } from "../../functions/handlers/slack-callback.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { FakeAws, type FakeAwsOptions, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
@@ -414,6 +417,79 @@ describe("gates: humans and alarms decide through the bus", () => {
       { approval: { timeoutSeconds: 3600 } },
       { setWeight: 50 },
     ],
+  });
+
+  it("canary: a signed Slack click on Approve promotes the deployment to its next step", async () => {
+    // Prepare
+    const signingSecret = "8f742231b10e8888abcd99yyyzzz85a5";
+    const answers: unknown[] = [];
+    let weightBeforeClick: number | undefined;
+
+    // Act
+    const {
+      result,
+      record,
+      aws: fake,
+    } = await run(
+      "canary",
+      {},
+      {
+        strategy: withApproval,
+        approvers: ["U024BE7LH"],
+        waitMs: { ...fastRollout, "Bake timer": 0, "Approval timeout": 60_000 },
+        during: async (world) => {
+          const gate = await openGate(world, "approval");
+          weightBeforeClick = aws?.weights.green;
+          const callback = createSlackCallbackHandler({
+            signingSecret: async () => signingSecret,
+            store: world.store,
+            bus: world.bus,
+            clock: () => new Date(),
+            respond: async () => undefined,
+          });
+          const payload = {
+            type: "block_actions",
+            user: { id: "U024BE7LH", username: "alice", name: "alice" },
+            response_url: "https://hooks.slack.com/actions/T0CAG8H7R/1/abc",
+            actions: [
+              {
+                type: "button",
+                action_id: actionIdOf("approve"),
+                value: buttonValue(world.deploymentId, gate.gateId),
+              },
+            ],
+          };
+          const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+          const headers = signSlackRequest({
+            signingSecret,
+            timestamp: Math.floor(Date.now() / 1000),
+            rawBody: body,
+          });
+          answers.push(
+            await callback({
+              headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+              body,
+              isBase64Encoded: false,
+              requestContext: { http: { method: "POST" } },
+            }),
+          );
+        },
+      },
+    );
+
+    // Assess
+    expect(answers).toEqual([expect.objectContaining({ statusCode: 200 })]);
+    expect(weightBeforeClick).toBe(10);
+    expect(fake.weightHistory.map((weights) => weights.green)).toEqual([10, 50, 100]);
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    const approvals = (await awsStore(record?.id ?? "")).filter((decision) => decision.action === "approve");
+    expect(approvals).toEqual([
+      expect.objectContaining({
+        actor: "slack:U024BE7LH",
+        reason: "slack:U024BE7LH approved the approval at 10%",
+      }),
+    ]);
   });
 
   it("canary: an approver approves at the approval gate; others and second clicks are refused", async () => {
