@@ -1,7 +1,7 @@
 import type { GlidepathConfig } from "../domain/config/index.ts";
 import { DeploymentStatus } from "../domain/deployment.ts";
 import { type DeploymentRequest, deploymentRequest } from "../domain/deployment-request.ts";
-import { DeploymentNotFoundError, IllegalTransitionError } from "../domain/errors.ts";
+import { DeploymentNotFoundError, IllegalTransitionError, LockNotHeldError } from "../domain/errors.ts";
 import type { StateStore } from "../domain/ports/state-store.ts";
 import { logger } from "../shared/logger.ts";
 
@@ -85,13 +85,24 @@ export interface DeploymentEnded {
 /**
  * What happens when a deployment ends (succeeded, rolled back, failed): its lock is released and handed to
  * the deployment waiting for it, which is started. Safe to repeat: a second release is a no-op, and when the
- * first delivery handed the lock over but stopped before starting, the new holder is started now.
+ * first delivery handed the lock over but stopped before starting, the new holder is started now. A deployment
+ * that never held the lock (started by hand, without the trigger) changes nothing: the lock, its live version
+ * and whoever waits for it belong to the trigger's deployments.
  */
 export async function onDeploymentEnded(
   ports: StarterPorts,
   ended: DeploymentEnded,
 ): Promise<{ readonly started?: string }> {
-  await ports.store.releaseLock(ended);
+  try {
+    await ports.store.releaseLock(ended);
+  } catch (error) {
+    if (!(error instanceof LockNotHeldError)) throw error;
+    logger.info("deployment ended without holding its lock; nothing to hand over", {
+      deploymentId: ended.deploymentId,
+      holder: error.holder,
+    });
+    return {};
+  }
   const lock = { service: ended.service, environment: ended.environment };
   const handed = await drainQueue(ports, lock);
   if (handed !== undefined) return handed.result.status === "started" ? { started: handed.deploymentId } : {};

@@ -19,6 +19,13 @@ export interface GlidepathFunctionProps {
    */
   readonly environment?: Record<string, string>;
   /**
+   * Replaced in the bundle at synth time (esbuild's `define`): identifiers to JSON expressions, e.g.
+   * `{ "process.env.GLIDEPATH_CONFIG": JSON.stringify(JSON.stringify(config)) }`. For data too large for the
+   * environment, which Lambda limits to 4 KB.
+   * @default - nothing is replaced
+   */
+  readonly define?: Record<string, string>;
+  /**
    * Steps never wait inside Lambda (waiting is a Wait state or a gate), so a short timeout is enough.
    * @default Duration.seconds(30)
    */
@@ -103,6 +110,7 @@ export class GlidepathFunction extends Construct {
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         minify: true,
         sourceMap: true,
+        ...(props.define === undefined ? {} : { define: props.define }),
       },
     });
 

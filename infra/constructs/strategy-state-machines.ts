@@ -29,6 +29,60 @@ export interface StrategyStateMachinesProps {
   readonly config: GlidepathConfig;
 }
 
+/**
+ * esbuild `define` that bundles the parsed config as `process.env.GLIDEPATH_CONFIG` (read by `bundledConfig()`):
+ * the config can exceed the 4 KB Lambda allows for environment variables.
+ */
+export function bundledConfigDefine(config: GlidepathConfig): Record<string, string> {
+  return { "process.env.GLIDEPATH_CONFIG": JSON.stringify(JSON.stringify(config)) };
+}
+
+/**
+ * `arn:<partition>:states:<region>:<account>:stateMachine:<stack>-`: a strategy's machine is this followed by
+ * its type. Built from the stack's name, not the machines' ARNs, because the machines invoke the functions
+ * that need it (a dependency cycle otherwise).
+ */
+export function stateMachineArnPrefix(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  return stack.formatArn({
+    service: "states",
+    resource: "stateMachine",
+    resourceName: `${stack.stackName}-`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** The strategy state machines of this stack, by name: `<stack>-*`. */
+function stackStateMachines(scope: IConstruct): string {
+  return `${stateMachineArnPrefix(scope)}*`;
+}
+
+/** Acknowledges the `<stack>-*` wildcard of a statement on this stack's own state machines. */
+function acknowledgeStackStateMachines(fn: GlidepathFunction, reason: string): void {
+  const stack = Stack.of(fn);
+  const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+  const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+  acknowledge(fn, {
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:stateMachine:${stack.stackName}-*]`,
+    reason,
+  });
+}
+
+/**
+ * Lets the function start executions of this stack's strategy state machines (named `<stack>-<strategy>`) and
+ * tells it where they are (STATE_MACHINE_ARN_PREFIX).
+ */
+export function grantStartExecution(fn: GlidepathFunction): void {
+  fn.fn.addEnvironment("STATE_MACHINE_ARN_PREFIX", stateMachineArnPrefix(fn));
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({ actions: ["states:StartExecution"], resources: [stackStateMachines(fn)] }),
+  );
+  acknowledgeStackStateMachines(
+    fn,
+    "Starts deployments on this stack's own strategy state machines, named <stack>-<strategy>; by name because the machines invoke this stack's functions (a dependency cycle otherwise).",
+  );
+}
+
 const handlerEntry = (step: StepName) =>
   new URL(`../../functions/handlers/lambda/${step}.ts`, import.meta.url).pathname;
 
@@ -47,6 +101,8 @@ export class StrategyStateMachines extends Construct {
       new GlidepathFunction(this, key[0]?.toUpperCase() + key.slice(1), {
         entry: handlerEntry(StepNames[key]),
         description,
+        // The record step ends deployments and starts the waiting one, which is resolved from the config.
+        ...(key === "record" ? { define: bundledConfigDefine(props.config) } : {}),
         environment: {
           TABLE_NAME: props.table.tableName,
           ACCOUNT_ID: Stack.of(this).account,
@@ -69,6 +125,7 @@ export class StrategyStateMachines extends Construct {
     grantShiftAccess(this.functions.shiftTraffic, props.config);
     grantEvaluateAccess(this.functions.evaluate);
     grantResolveAccess(this.functions.resolveGate);
+    grantStartExecution(this.functions.record);
     const slack = props.config.notifications.slack;
     if (slack !== undefined) {
       for (const gateFunction of [this.functions.openGate, this.functions.resolveGate]) {
@@ -249,25 +306,16 @@ function grantEvaluateAccess(fn: GlidepathFunction): void {
 
 function grantResolveAccess(fn: GlidepathFunction): void {
   // By name: the state machines invoke this function, so naming their ARNs here would be a dependency cycle.
-  const machines = Stack.of(fn).formatArn({
-    service: "states",
-    resource: "stateMachine",
-    resourceName: `${Stack.of(fn).stackName}-*`,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
   fn.fn.addToRolePolicy(
     new PolicyStatement({
       actions: ["states:SendTaskSuccess", "states:SendTaskFailure"],
-      resources: [machines],
+      resources: [stackStateMachines(fn)],
     }),
   );
-  const stack = Stack.of(fn);
-  const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
-  const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
-  acknowledge(fn, {
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:stateMachine:${stack.stackName}-*]`,
-    reason: "Resolves the task tokens of this stack's own strategy state machines, named <stack>-<strategy>.",
-  });
+  acknowledgeStackStateMachines(
+    fn,
+    "Resolves the task tokens of this stack's own strategy state machines, named <stack>-<strategy>.",
+  );
 }
 
 function acknowledge(scope: IConstruct, finding: { id: string; reason: string }): void {

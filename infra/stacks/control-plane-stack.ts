@@ -7,6 +7,7 @@ import { GateRules } from "../constructs/gate-rules.ts";
 import { SlackCallback } from "../constructs/slack-callback.ts";
 import { StateTable } from "../constructs/state-table.ts";
 import { StrategyStateMachines } from "../constructs/strategy-state-machines.ts";
+import { Triggers } from "../constructs/triggers.ts";
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The parsed config (`parseConfig`); the stack never sees unvalidated input. */
@@ -15,7 +16,8 @@ export interface ControlPlaneStackProps extends StackProps {
 
 /**
  * The control plane: the state table and the event bus that every gate, timer, alarm and Slack event goes
- * through, and one state machine per deployment strategy with the Lambda steps its states invoke.
+ * through, one state machine per deployment strategy with the Lambda steps its states invoke, and the trigger
+ * that starts deployments from artifact events.
  */
 export class ControlPlaneStack extends Stack {
   readonly config: GlidepathConfig;
@@ -23,6 +25,8 @@ export class ControlPlaneStack extends Stack {
   readonly bus: EventBus;
   readonly strategies: StrategyStateMachines;
   readonly gateRules: GateRules;
+  /** Artifact events (ECR pushes, ArtifactPublished) start deployments. */
+  readonly triggers: Triggers;
   /** Present when the config names a Slack channel. */
   readonly slackCallback?: SlackCallback;
 
@@ -51,6 +55,7 @@ export class ControlPlaneStack extends Stack {
         service.environments.flatMap((environment) => environment.alarms.map((alarm) => alarm.name)),
       ),
     });
+    this.triggers = new Triggers(this, "Triggers", { table: this.table, bus: this.bus, config: this.config });
     const slack = this.config.notifications.slack;
     if (slack !== undefined) {
       this.slackCallback = new SlackCallback(this, "Slack", {

@@ -1,0 +1,74 @@
+import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { DeploymentRequest } from "../../domain/deployment-request.ts";
+import { executionName } from "../../domain/execution-name.ts";
+import { type RetryOptions, withRetry } from "./retry.ts";
+
+export interface SfnExecutionStarterProps {
+  /** Created once at module scope with `awsClientConfig`. */
+  readonly client: SFNClient;
+  /**
+   * The ARN of the strategy state machines up to the strategy: `arn:<partition>:states:<region>:<account>:stateMachine:<stack>-`.
+   * The machine of a deployment is this prefix followed by its strategy type.
+   */
+  readonly stateMachineArnPrefix: string;
+  /** @default withRetry's defaults */
+  readonly retry?: RetryOptions;
+}
+
+/**
+ * Starts a deployment's strategy execution, named by `executionName()`. Step Functions refuses a second execution
+ * of the same name: `ExecutionAlreadyExists` means an earlier delivery started it, and resolves as success with
+ * the deterministic ARN of that execution.
+ */
+export class SfnExecutionStarter {
+  readonly #client: SFNClient;
+  readonly #prefix: string;
+  readonly #retry: RetryOptions | undefined;
+
+  constructor(props: SfnExecutionStarterProps) {
+    if (!/^arn:[^:]+:states:[^:]+:\d{12}:stateMachine:.+$/.test(props.stateMachineArnPrefix)) {
+      throw new Error(
+        `stateMachineArnPrefix must look like arn:<partition>:states:<region>:<account>:stateMachine:<stack>-, got ${props.stateMachineArnPrefix}`,
+      );
+    }
+    this.#client = props.client;
+    this.#prefix = props.stateMachineArnPrefix;
+    this.#retry = props.retry;
+  }
+
+  /** An arrow so it can be handed over as the `start` port on its own. */
+  readonly start = async (request: DeploymentRequest): Promise<{ readonly executionArn: string }> => {
+    const stateMachineArn = `${this.#prefix}${request.strategy}`;
+    const name = executionName({
+      service: request.service,
+      environment: request.environment,
+      version: request.artifact.version,
+      deploymentId: request.deploymentId,
+    });
+    try {
+      const output = await withRetry(
+        () =>
+          this.#client.send(
+            new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }),
+          ),
+        this.#retry,
+      );
+      return { executionArn: output.executionArn ?? executionArnOf(stateMachineArn, name) };
+    } catch (error) {
+      if (!isExecutionAlreadyExists(error)) throw error;
+      return { executionArn: executionArnOf(stateMachineArn, name) };
+    }
+  };
+}
+
+/** `arn:…:stateMachine:<machine>` → `arn:…:execution:<machine>:<name>`. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+}
+
+function isExecutionAlreadyExists(error: unknown): boolean {
+  return (
+    error instanceof ExecutionAlreadyExists ||
+    (error instanceof Error && error.name === "ExecutionAlreadyExists")
+  );
+}

@@ -1,0 +1,112 @@
+import { Duration, Validations } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { type IEventBus, Rule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
+import {
+  ArtifactPublishedDetailType,
+  EcrImageActionDetailType,
+  EcrSource,
+} from "../../functions/domain/triggers.ts";
+import { GlidepathFunction } from "./glidepath-function.ts";
+import { bundledConfigDefine, grantStartExecution } from "./strategy-state-machines.ts";
+
+export interface TriggersProps {
+  readonly table: ITable;
+  /** The Glidepath bus: CI systems put ArtifactPublished events here, and `supersede` puts its aborts here. */
+  readonly bus: IEventBus;
+  readonly config: GlidepathConfig;
+}
+
+const entry = new URL("../../functions/handlers/lambda/trigger.ts", import.meta.url).pathname;
+
+/**
+ * The trigger: artifact events start deployments. ECR pushes arrive on the account's default bus (where ECR puts
+ * them), ArtifactPublished events on the Glidepath bus; each rule exists only when a service takes such
+ * artifacts and matches only the repositories and sources the config names. Events the function could not take
+ * after EventBridge's retries (malformed ones included) land in a dead-letter queue.
+ */
+export class Triggers extends Construct {
+  readonly function: GlidepathFunction;
+  readonly deadLetters: Queue;
+  /** Present when a service deploys ECR images. */
+  readonly ecrPushes?: Rule;
+  /** Present when a service takes `custom` artifacts. */
+  readonly artifactsPublished?: Rule;
+
+  constructor(scope: Construct, id: string, props: TriggersProps) {
+    super(scope, id);
+    this.function = new GlidepathFunction(this, "Trigger", {
+      entry,
+      description: "Glidepath trigger: artifact events start, queue or supersede deployments",
+      define: bundledConfigDefine(props.config),
+      environment: { TABLE_NAME: props.table.tableName, BUS_NAME: props.bus.eventBusName },
+    });
+    const fn = this.function.fn;
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+        resources: [props.table.tableArn],
+      }),
+    );
+    // The `supersede` policy aborts the running deployment with a gate decision on the bus.
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ["events:PutEvents"], resources: [props.bus.eventBusArn] }),
+    );
+    grantStartExecution(this.function);
+
+    this.deadLetters = new Queue(this, "DeadLetters", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason:
+        "This queue is the dead-letter queue of the trigger rules' targets (EventBridge DLQs are not SQS redrive policies, which cdk-nag looks for).",
+    });
+    const target = () =>
+      new LambdaFunction(fn, {
+        deadLetterQueue: this.deadLetters,
+        retryAttempts: 4,
+        maxEventAge: Duration.hours(1),
+      });
+
+    const repositories = unique(
+      props.config.services.flatMap((service) =>
+        service.artifact.type === "ecr" ? [service.artifact.repository] : [],
+      ),
+    );
+    if (repositories.length > 0) {
+      this.ecrPushes = new Rule(this, "EcrPushes", {
+        description: "Successful pushes to the ECR repositories of Glidepath services start deployments",
+        eventPattern: {
+          source: [EcrSource],
+          detailType: [EcrImageActionDetailType],
+          detail: { "action-type": ["PUSH"], result: ["SUCCESS"], "repository-name": repositories },
+        },
+        targets: [target()],
+      });
+    }
+    const sources = unique(
+      props.config.services.flatMap((service) =>
+        service.artifact.type === "custom" ? [service.artifact.source] : [],
+      ),
+    );
+    if (sources.length > 0) {
+      this.artifactsPublished = new Rule(this, "ArtifactsPublished", {
+        description: "ArtifactPublished events from the sources of Glidepath services start deployments",
+        eventBus: props.bus,
+        eventPattern: { source: sources, detailType: [ArtifactPublishedDetailType] },
+        targets: [target()],
+      });
+    }
+  }
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}

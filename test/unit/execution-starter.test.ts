@@ -1,0 +1,105 @@
+import {
+  ExecutionAlreadyExists,
+  SFNClient,
+  SFNServiceException,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { SfnExecutionStarter } from "../../functions/adapters/aws/execution-starter.ts";
+import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
+import type { DeploymentRequest } from "../../functions/domain/deployment-request.ts";
+import { noDelay, serviceError } from "../helpers/sdk-mock.ts";
+
+const client = new SFNClient({ region: "eu-west-1", ...awsClientConfig });
+const sfn = mockClient(client);
+const prefix = "arn:aws:states:eu-west-1:123456789012:stateMachine:Glidepath-";
+
+const starter = () => new SfnExecutionStarter({ client, stateMachineArnPrefix: prefix, retry: noDelay });
+
+const request = {
+  deploymentId: "d-2cc7a59bb3dada364d00",
+  service: "checkout",
+  environment: "production",
+  artifact: {
+    uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:ab",
+    digest: "sha256:ab",
+    version: "1.4.0",
+  },
+  strategy: "canary",
+} as unknown as DeploymentRequest;
+
+const name = "checkout-production-1-4-0-2cc7a59b";
+const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:Glidepath-canary:${name}`;
+
+describe("SfnExecutionStarter", () => {
+  beforeEach(() => {
+    sfn.reset();
+  });
+
+  it("starts the strategy's state machine with the execution name and the request as input", async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
+
+    // Act
+    const result = await starter().start(request);
+
+    // Assess
+    expect(result).toEqual({ executionArn });
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:Glidepath-canary",
+      name,
+      input: JSON.stringify(request),
+    });
+  });
+
+  it("answers ExecutionAlreadyExists with the deterministic ARN of the execution started before", async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(
+        new ExecutionAlreadyExists({ message: `Execution Already Exists: '${executionArn}'`, $metadata: {} }),
+      );
+
+    // Act
+    const result = await starter().start(request);
+
+    // Assess
+    expect(result).toEqual({ executionArn });
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+  });
+
+  it("retries throttling", async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(serviceError(SFNServiceException, "ThrottlingException", 400))
+      .resolves({ executionArn, startDate: new Date() });
+
+    // Act
+    const result = await starter().start(request);
+
+    // Assess
+    expect(result).toEqual({ executionArn });
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 2);
+  });
+
+  it("rethrows any other error", async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).rejects(serviceError(SFNServiceException, "StateMachineDoesNotExist", 400));
+
+    // Act
+    const start = starter().start(request);
+
+    // Assess
+    await expect(start).rejects.toMatchObject({ name: "StateMachineDoesNotExist" });
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+  });
+
+  it("refuses a prefix that is not a state machine ARN", () => {
+    expect(() => new SfnExecutionStarter({ client, stateMachineArnPrefix: "Glidepath-" })).toThrow(
+      /stateMachineArnPrefix must look like/,
+    );
+  });
+});
