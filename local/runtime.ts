@@ -19,12 +19,7 @@ import { type DeploymentRequest, deploymentRequest } from "../functions/domain/d
 import { executionName } from "../functions/domain/execution-name.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
-import { createDeployHandler, type PrepareOutput } from "../functions/handlers/deploy.ts";
-import { createEvaluateHandler } from "../functions/handlers/evaluate.ts";
-import { createOpenGateHandler } from "../functions/handlers/open-gate.ts";
-import { createRecordHandler } from "../functions/handlers/record.ts";
-import { createResolveGateHandler } from "../functions/handlers/resolve-gate.ts";
-import { createShiftTrafficHandler } from "../functions/handlers/shift-traffic.ts";
+import type { PrepareOutput } from "../functions/handlers/deploy.ts";
 import { ControlPlaneStack } from "../infra/stacks/control-plane-stack.ts";
 import type { StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
@@ -39,6 +34,7 @@ import {
 } from "./run-execution.ts";
 import { scaleRequest } from "./scale-request.ts";
 import { behaviourOf, liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
+import { stepHandlers } from "./step-handlers.ts";
 import { tableFromTemplate } from "./table-from-template.ts";
 import { startTraffic } from "./traffic.ts";
 
@@ -251,14 +247,12 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         });
       }
     };
-    const steps: Record<StepName, StepHandler> = {
-      deploy: observe("deploy", createDeployHandler(ports)),
-      "shift-traffic": observe("shift-traffic", createShiftTrafficHandler(ports)),
-      evaluate: observe("evaluate", createEvaluateHandler(ports)),
-      record: observe("record", createRecordHandler(ports)),
-      "open-gate": observe("open-gate", createOpenGateHandler(ports)),
-      "resolve-gate": observe("resolve-gate", createResolveGateHandler(ports)),
-    };
+    const steps = Object.fromEntries(
+      Object.entries(stepHandlers(ports)).map(([step, handler]) => [
+        step,
+        observe(step as StepName, handler),
+      ]),
+    ) as Record<StepName, StepHandler>;
     resolveGate = steps["resolve-gate"];
 
     phase(

@@ -11,17 +11,13 @@ import type { DeployTarget, TargetStatus } from "../../functions/domain/ports/de
 import type { HealthSignals } from "../../functions/domain/ports/health-signals.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
 import type { Colour, ColourWeights } from "../../functions/domain/ports/traffic-router.ts";
-import { createDeployHandler } from "../../functions/handlers/deploy.ts";
-import { createEvaluateHandler } from "../../functions/handlers/evaluate.ts";
-import { createOpenGateHandler } from "../../functions/handlers/open-gate.ts";
-import { createRecordHandler } from "../../functions/handlers/record.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
-import { createShiftTrafficHandler } from "../../functions/handlers/shift-traffic.ts";
 import { logger } from "../../functions/shared/logger.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { startDynalite } from "../../local/dynalite.ts";
 import { renderStateMachines } from "../../local/render-asl.ts";
 import { runExecution } from "../../local/run-execution.ts";
+import { stepHandlers } from "../../local/step-handlers.ts";
 import { tableFromTemplate } from "../../local/table-from-template.ts";
 
 const account = "000000000000";
@@ -157,14 +153,7 @@ async function measure(
     machine,
     input,
     executionName: `bench-${mode}-${run}`,
-    steps: {
-      deploy: createDeployHandler(ports),
-      "shift-traffic": createShiftTrafficHandler(ports),
-      evaluate: createEvaluateHandler(ports),
-      record: createRecordHandler(ports),
-      "open-gate": createOpenGateHandler(ports),
-      "resolve-gate": resolveGate,
-    },
+    steps: { ...stepHandlers(ports), "resolve-gate": resolveGate },
     callbacks,
     waitMs: { "Wait for rollout": 0 },
   });

@@ -1,11 +1,10 @@
-import { Duration, Validations } from "aws-cdk-lib";
 import { type IEventBus, Rule } from "aws-cdk-lib/aws-events";
-import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { GateDecisionDetailType, GateDecisionSource } from "../../functions/domain/gates.ts";
 import { AlarmStateChangeDetailType } from "../../functions/handlers/resolve-gate.ts";
+import { DeadLetterTargets } from "./dead-letter-targets.ts";
 
 export interface GateRulesProps {
   /** The Glidepath bus, where Slack callbacks and the CLI put gate decisions. */
@@ -27,22 +26,9 @@ export class GateRules extends Construct {
 
   constructor(scope: Construct, id: string, props: GateRulesProps) {
     super(scope, id);
-    this.deadLetters = new Queue(this, "DeadLetters", {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: "AwsSolutions-SQS3",
-      reason:
-        "This queue is the dead-letter queue of the gate rules' targets (EventBridge DLQs are not SQS redrive policies, which cdk-nag looks for).",
-    });
-    const target = () =>
-      new LambdaFunction(props.resolveGate, {
-        deadLetterQueue: this.deadLetters,
-        retryAttempts: 4,
-        maxEventAge: Duration.hours(1),
-      });
+    const targets = new DeadLetterTargets(this, "DeadLetters", { fn: props.resolveGate, purpose: "gate" });
+    this.deadLetters = targets.queue;
+    const target = () => targets.target();
     this.decisions = new Rule(this, "Decisions", {
       description: "Gate decisions from Slack and the CLI resolve the open gate",
       eventBus: props.bus,

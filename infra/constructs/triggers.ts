@@ -1,9 +1,7 @@
-import { Duration, Validations } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { type IEventBus, Rule } from "aws-cdk-lib/aws-events";
-import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
 import {
@@ -11,6 +9,7 @@ import {
   EcrImageActionDetailType,
   EcrSource,
 } from "../../functions/domain/triggers.ts";
+import { DeadLetterTargets } from "./dead-letter-targets.ts";
 import { GlidepathFunction } from "./glidepath-function.ts";
 import { bundledConfigDefine, grantStartExecution } from "./strategy-state-machines.ts";
 
@@ -58,22 +57,9 @@ export class Triggers extends Construct {
     );
     grantStartExecution(this.function);
 
-    this.deadLetters = new Queue(this, "DeadLetters", {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: "AwsSolutions-SQS3",
-      reason:
-        "This queue is the dead-letter queue of the trigger rules' targets (EventBridge DLQs are not SQS redrive policies, which cdk-nag looks for).",
-    });
-    const target = () =>
-      new LambdaFunction(fn, {
-        deadLetterQueue: this.deadLetters,
-        retryAttempts: 4,
-        maxEventAge: Duration.hours(1),
-      });
+    const targets = new DeadLetterTargets(this, "DeadLetters", { fn: fn, purpose: "trigger" });
+    this.deadLetters = targets.queue;
+    const target = () => targets.target();
 
     const repositories = unique(
       props.config.services.flatMap((service) =>

@@ -10,15 +10,11 @@ import type { Deployment } from "../../functions/domain/deployment.ts";
 import { type DeploymentRequest, deploymentRequest } from "../../functions/domain/deployment-request.ts";
 import type { Gate } from "../../functions/domain/gates.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
-import { createDeployHandler } from "../../functions/handlers/deploy.ts";
-import { createEvaluateHandler } from "../../functions/handlers/evaluate.ts";
-import { createOpenGateHandler } from "../../functions/handlers/open-gate.ts";
-import { createRecordHandler } from "../../functions/handlers/record.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
-import { createShiftTrafficHandler } from "../../functions/handlers/shift-traffic.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
 import { type ExecutionResult, runExecution } from "../../local/run-execution.ts";
+import { stepHandlers } from "../../local/step-handlers.ts";
 import type { LocalTable } from "../helpers/dynalite.ts";
 import { account, ecsServices, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
 
@@ -144,14 +140,7 @@ export async function deploy(props: {
     machine,
     input: props.request === undefined ? request : props.request(request),
     executionName: `checkout-production-${deployment.id.slice(2, 10)}`,
-    steps: {
-      deploy: createDeployHandler(ports),
-      "shift-traffic": createShiftTrafficHandler(ports),
-      evaluate: createEvaluateHandler(ports),
-      record: createRecordHandler(ports),
-      "open-gate": createOpenGateHandler(ports),
-      "resolve-gate": resolveGate,
-    },
+    steps: { ...stepHandlers(ports), "resolve-gate": resolveGate },
     callbacks,
     ...(props.smokeTest === undefined
       ? {}
