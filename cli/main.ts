@@ -4,8 +4,11 @@ import { ConfigInvalidError } from "../functions/domain/config/index.ts";
 import { PlanInvalidError } from "../functions/domain/planner.ts";
 import { awsDecisionDependencies, decideCommand, localDecisionDependencies } from "./commands/decide.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { historyCommand } from "./commands/history.ts";
 import { planCommand } from "./commands/plan.ts";
+import { statsCommand } from "./commands/stats.ts";
 import { validateCommand } from "./commands/validate.ts";
+import { awsStateTable } from "./state-table.ts";
 import { UsageError } from "./usage-error.ts";
 
 const EXIT_BAD_INPUT = 2;
@@ -52,6 +55,27 @@ program
   .option("--json", "print the summary as JSON on the last line")
   .option("--auto-approve", "approve every approval gate as the local operator (unattended runs)")
   .action((options) => demoCommand(options, print));
+
+program
+  .command("history")
+  .description("list a service's deployments in an environment, newest first, one page at a time")
+  .requiredOption("--service <name>", "the service")
+  .requiredOption("--env <name>", "the environment")
+  .option("--limit <n>", "deployments per page", "20")
+  .option("--cursor <cursor>", "the cursor printed with the previous page")
+  .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")
+  .option("--json", "print { items, nextCursor } as JSON on the last line")
+  .action((options) => historyCommand(options, awsStateTable(), print));
+
+program
+  .command("stats")
+  .description("DORA metrics of a service in an environment over the last days")
+  .requiredOption("--service <name>", "the service")
+  .option("--env <name>", "the environment", "production")
+  .option("--days <n>", "the window, ending now, in days", "30")
+  .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")
+  .option("--json", "print the metrics as JSON on the last line")
+  .action((options) => statsCommand(options, awsStateTable(), print));
 
 for (const [action, description] of [
   ["approve", "approve the open approval gate of a deployment"],

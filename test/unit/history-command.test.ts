@@ -1,0 +1,332 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { historyCommand } from "../../cli/commands/history.ts";
+import { statsCommand } from "../../cli/commands/stats.ts";
+import type { StateTableDependencies } from "../../cli/state-table.ts";
+import { UsageError } from "../../cli/usage-error.ts";
+import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import type { Deployment } from "../../functions/domain/deployment.ts";
+import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+
+const start = new Date("2025-03-01T09:00:00.000Z");
+const minute = 60_000;
+let table: LocalTable;
+let now: Date;
+let store: DynamoDbStateStore;
+let serviceCounter = 0;
+let lines: string[];
+
+beforeAll(async () => {
+  table = await startDynalite();
+});
+
+afterAll(async () => {
+  await table.close();
+});
+
+beforeEach(() => {
+  now = start;
+  lines = [];
+  store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName, clock: () => now });
+});
+
+const print = (line: string) => lines.push(line);
+const lastLine = () => lines.at(-1) ?? "";
+
+/** The dynalite table, reached only through the name the command resolved. */
+function dependencies(env: Record<string, string | undefined> = {}): StateTableDependencies & {
+  now: () => Date;
+} {
+  return {
+    store: (tableName) => {
+      expect(tableName).toBe(table.tableName);
+      return store;
+    },
+    env,
+    now: () => now,
+  };
+}
+
+/** Every test works on its own service so that the shared table needs no cleaning. */
+function freshService(): string {
+  serviceCounter += 1;
+  return `history-${serviceCounter}`;
+}
+
+function advance(minutes: number): void {
+  now = new Date(now.getTime() + minutes * minute);
+}
+
+/** Creates a deployment now and walks it to `outcome`, `minutes` later. */
+async function deploy(
+  service: string,
+  version: string,
+  outcome: "SUCCEEDED" | "ROLLED_BACK" | "FAILED" | "IN_PROGRESS",
+  minutes: number,
+): Promise<Deployment> {
+  const { deployment } = await store.createDeployment({
+    service,
+    environment: "production",
+    artifact: { uri: `repo/${service}@sha256:${version}`, digest: `sha256:${version}`, version },
+    strategy: "canary",
+  });
+  await store.transition(deployment.id, "IN_PROGRESS");
+  advance(minutes);
+  let final: Deployment;
+  if (outcome === "ROLLED_BACK") {
+    await store.transition(deployment.id, "ROLLING_BACK", { statusReason: "alarm api-5xx" });
+    final = await store.transition(deployment.id, "ROLLED_BACK", { statusReason: "alarm api-5xx" });
+  } else if (outcome === "FAILED") {
+    final = await store.transition(deployment.id, "FAILED", { statusReason: "task never healthy" });
+  } else if (outcome === "SUCCEEDED") {
+    final = await store.transition(deployment.id, "SUCCEEDED");
+  } else {
+    final = (await store.getDeployment(deployment.id)) ?? deployment;
+  }
+  advance(60);
+  return final;
+}
+
+describe("glidepath history", () => {
+  it("prints one page newest first as a table, and says when it is the last", async () => {
+    // Prepare
+    const service = freshService();
+    const first = await deploy(service, "1.0.0", "SUCCEEDED", 10);
+    const second = await deploy(service, "1.1.0", "ROLLED_BACK", 5);
+    const third = await deploy(service, "1.2.0", "IN_PROGRESS", 1);
+
+    // Act
+    await historyCommand({ service, env: "production", table: table.tableName }, dependencies(), print);
+
+    // Assess
+    const output = lines.join("\n").split("\n");
+    expect(output[0]).toMatch(/^created\s+id\s+version\s+strategy\s+status\s+reason$/);
+    expect(output.slice(2)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^2025-03-01 11:15:00Z\\s+${third.id}\\s+1\\.2\\.0\\s+canary\\s+IN_PROGRESS\\s+-$`),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^2025-03-01 10:10:00Z\\s+${second.id}\\s+1\\.1\\.0\\s+canary\\s+ROLLED_BACK\\s+alarm api-5xx$`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(`^2025-03-01 09:00:00Z\\s+${first.id}\\s+1\\.0\\.0\\s+canary\\s+SUCCEEDED\\s+-$`),
+      ),
+      "(last page)",
+    ]);
+  });
+
+  it("pages with the printed --cursor until the last page", async () => {
+    // Prepare
+    const service = freshService();
+    const versions = ["1.0.0", "1.1.0", "1.2.0"];
+    for (const version of versions) await deploy(service, version, "SUCCEEDED", 10);
+
+    // Act
+    await historyCommand(
+      { service, env: "production", limit: "2", table: table.tableName },
+      dependencies(),
+      print,
+    );
+    const hint = lastLine();
+    const cursor = hint.match(/--cursor (\S+)$/)?.[1] ?? "";
+    lines = [];
+    await historyCommand(
+      { service, env: "production", limit: "2", cursor, table: table.tableName },
+      dependencies(),
+      print,
+    );
+
+    // Assess
+    expect(hint).toBe(
+      `next page: glidepath history --service ${service} --env production --limit 2 --table ${table.tableName} --cursor ${cursor}`,
+    );
+    const secondPage = lines.join("\n");
+    expect(secondPage).toMatch(/\s1\.0\.0\s+canary\s+SUCCEEDED/);
+    expect(secondPage).not.toContain("1.1.0");
+    expect(lastLine()).toBe("(last page)");
+  });
+
+  it("--json prints { items, nextCursor } on the last line, and the cursor leads to the next page", async () => {
+    // Prepare
+    const service = freshService();
+    const older = await deploy(service, "2.0.0", "FAILED", 3);
+    const newer = await deploy(service, "2.1.0", "SUCCEEDED", 7);
+
+    // Act
+    await historyCommand(
+      { service, env: "production", limit: "1", json: true, table: table.tableName },
+      dependencies(),
+      print,
+    );
+    const first = JSON.parse(lastLine()) as { items: Deployment[]; nextCursor: string | null };
+    await historyCommand(
+      { service, env: "production", limit: "1", json: true, cursor: first.nextCursor ?? "" },
+      dependencies({ GLIDEPATH_TABLE: table.tableName }),
+      print,
+    );
+    const second = JSON.parse(lastLine()) as { items: Deployment[]; nextCursor: string | null };
+
+    // Assess
+    expect(first.items).toEqual([newer]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    expect(second).toEqual({ items: [older], nextCursor: null });
+  });
+
+  it("says so when the service has no deployments there", async () => {
+    // Act
+    await historyCommand(
+      { service: freshService(), env: "staging" },
+      dependencies({ GLIDEPATH_TABLE: table.tableName }),
+      print,
+    );
+
+    // Assess
+    expect(lines).toEqual([expect.stringMatching(/^no deployments of history-\d+ in staging$/)]);
+  });
+
+  it.each([
+    ["no --table and no GLIDEPATH_TABLE", {}, {}, /--table NAME or set GLIDEPATH_TABLE.*`TableName` output/],
+    ["an empty GLIDEPATH_TABLE", {}, { GLIDEPATH_TABLE: " " }, /GLIDEPATH_TABLE/],
+    [
+      "a limit that is not a positive integer",
+      { limit: "0" },
+      { GLIDEPATH_TABLE: "t" },
+      /--limit must be a positive integer/,
+    ],
+    ["a cursor it did not print", { cursor: "bm9wZQ" }, { GLIDEPATH_TABLE: "t" }, /Invalid history cursor/],
+  ])("refuses %s with a usage error", async (_name, options, env, message) => {
+    // Prepare
+    const deps: StateTableDependencies = { store: () => store, env };
+
+    // Act
+    const run = historyCommand({ service: freshService(), env: "production", ...options }, deps, print);
+
+    // Assess
+    await expect(run).rejects.toThrow(UsageError);
+    await expect(run).rejects.toThrow(message);
+    expect(lines).toEqual([]);
+  });
+
+  it("the CLI exits 2 and says where the table name comes from when none is given", async () => {
+    // Prepare
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const env = { ...process.env };
+    delete env.GLIDEPATH_TABLE;
+
+    // Act
+    const result = await promisify(execFile)(
+      process.execPath,
+      ["cli/main.ts", "history", "--service", "checkout", "--env", "production"],
+      { cwd: root, env },
+    ).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("pass --table NAME or set GLIDEPATH_TABLE");
+    expect(result.stderr).toContain("TableName");
+  });
+});
+
+describe("glidepath stats", () => {
+  /** Two successes (10m and 30m), a rollback restored 2h later, an old success outside a 1-day window. */
+  async function history(service: string): Promise<void> {
+    await deploy(service, "0.9.0", "SUCCEEDED", 5);
+    advance(2 * 24 * 60);
+    await deploy(service, "1.0.0", "SUCCEEDED", 10);
+    await deploy(service, "1.1.0", "ROLLED_BACK", 20); // ends, then 60m pause, then 1.2.0 runs 60m
+    await deploy(service, "1.2.0", "SUCCEEDED", 60);
+    await deploy(service, "1.3.0", "IN_PROGRESS", 1);
+  }
+
+  it("reads every page and prints the four metrics as JSON", async () => {
+    // Prepare
+    const service = freshService();
+    await history(service);
+    const pages: (string | undefined)[] = [];
+    const twoPerPage: StateTableDependencies = {
+      env: { GLIDEPATH_TABLE: table.tableName },
+      store: () => ({
+        listHistory: (query) => {
+          pages.push(query.cursor);
+          return store.listHistory({ ...query, limit: 2 });
+        },
+      }),
+    };
+
+    // Act
+    await statsCommand({ service, days: "1", json: true }, { ...twoPerPage, now: () => now }, print);
+
+    // Assess
+    expect(pages).toEqual([undefined, expect.any(String), expect.any(String)]);
+    expect(JSON.parse(lastLine())).toEqual({
+      service,
+      environment: "production",
+      window: { from: "2025-03-02T15:36:00.000Z", to: "2025-03-03T15:36:00.000Z", days: 1 },
+      finished: { succeeded: 2, failed: 0, rolledBack: 1, total: 3 },
+      deploymentFrequency: { perDay: 2, perWeek: 14 },
+      leadTime: { count: 2, medianSeconds: 2100, meanSeconds: 2100 },
+      changeFailureRate: 1 / 3,
+      timeToRestore: { count: 1, medianSeconds: 7200, meanSeconds: 7200, unrestored: 0 },
+    });
+  });
+
+  it("prints a readable table, defaulting to production over 30 days", async () => {
+    // Prepare
+    const service = freshService();
+    await history(service);
+
+    // Act
+    await statsCommand({ service }, dependencies({ GLIDEPATH_TABLE: table.tableName }), print);
+
+    // Assess
+    const output = lines.join("\n");
+    expect(lines[0]).toBe(
+      `${service} → production, last 30 days (2025-02-01T15:36:00.000Z → 2025-03-03T15:36:00.000Z), 4 finished deployments`,
+    );
+    expect(output).toMatch(/^deployment frequency\s+0\.1\/day, 0\.7\/week \(3 succeeded\)$/m);
+    expect(output).toMatch(/^lead time\s+median 10m, mean 25m \(3\)$/m);
+    expect(output).toMatch(/^change failure rate\s+25% \(0 failed \+ 1 rolled back of 4\)$/m);
+    expect(output).toMatch(/^time to restore\s+median 2h, mean 2h \(1\)$/m);
+  });
+
+  it("prints dashes, not NaN, for a service without deployments", async () => {
+    // Act
+    await statsCommand(
+      { service: freshService(), env: "staging", table: table.tableName },
+      dependencies(),
+      print,
+    );
+
+    // Assess
+    const output = lines.join("\n");
+    expect(output).toMatch(/^deployment frequency\s+0\/day, 0\/week \(0 succeeded\)$/m);
+    expect(output).toMatch(/^lead time\s+- \(no successful deployments\)$/m);
+    expect(output).toMatch(/^change failure rate\s+- \(no finished deployments\)$/m);
+    expect(output).toMatch(/^time to restore\s+- \(no failures\)$/m);
+    expect(output).not.toContain("NaN");
+  });
+
+  it.each([
+    ["no table", { service: "s" }, {}, /GLIDEPATH_TABLE/],
+    [
+      "a bad --days",
+      { service: "s", days: "-3" },
+      { GLIDEPATH_TABLE: "t" },
+      /--days must be a positive integer/,
+    ],
+  ])("refuses %s with a usage error", async (_name, options, env, message) => {
+    // Act
+    const run = statsCommand(options, { store: () => store, env }, print);
+
+    // Assess
+    await expect(run).rejects.toThrow(UsageError);
+    await expect(run).rejects.toThrow(message);
+  });
+});
