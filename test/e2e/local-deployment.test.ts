@@ -152,6 +152,54 @@ describe("the local deployment (npm start)", () => {
   });
 });
 
+describe("approvals in the local run", () => {
+  it("--auto-approve approves a canary's approval gate through the signed endpoint and the release goes on", {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare
+    const config = await loadConfig(`${root}examples/glidepath.config.ts`);
+    const service = config.services.find((candidate) => candidate.name === "sample");
+    const production = service?.environments.at(-1);
+    if (service === undefined || production === undefined)
+      throw new Error("the sample config has no sample service");
+    const withApproval = {
+      ...production,
+      strategy: {
+        type: "canary" as const,
+        steps: [
+          { setWeight: 10 },
+          { bake: { seconds: 60 } },
+          { approval: { timeoutSeconds: 3600 } },
+          { setWeight: 50 },
+        ],
+      },
+    };
+    const lines: string[] = [];
+
+    // Act
+    const result = await runLocalDeployment({
+      config,
+      service,
+      environment: withApproval,
+      scenario: "good",
+      ...fast,
+      autoApprove: true,
+      onEvent: (event) => {
+        if (event.kind === "phase") lines.push(event.text);
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.weightHistory.map((entry) => entry.new)).toEqual([10, 50, 100]);
+    expect(lines).toContain("auto-approving the approval at 10%");
+    expect(lines).toContain("gate decided: approval at 10%: approve by slack:ULOCALOPS");
+    expect(result.decisions).toContainEqual(
+      expect.objectContaining({ action: "approve", actor: "slack:ULOCALOPS" }),
+    );
+  });
+});
+
 describe("deciding from a second terminal", () => {
   it("glidepath pause and resume reach the running local deployment through its signed endpoint", {
     timeout: 90_000,

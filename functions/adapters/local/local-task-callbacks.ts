@@ -20,6 +20,9 @@ export class LocalTaskCallbacks implements TaskCallbacks {
     const result = new Promise<Record<string, unknown>>((resolve, reject) =>
       this.#waiting.set(taskToken, { resolve, reject }),
     );
+    // A decision can come before the task awaits its result (open-gate notifies, and a human or --auto-approve
+    // answers at once), as SendTaskSuccess can on AWS: the rejection is the task's, not an unhandled one.
+    result.catch(() => undefined);
     return { taskToken, result };
   }
 
