@@ -43,6 +43,7 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import {
   allStatuses,
@@ -121,6 +122,9 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
 }
 
 type Item = Record<string, unknown>;
+
+/** An UpdateItem's expression, condition and return values; the table and key come from the store. */
+type ConditionalUpdate = Omit<UpdateCommandInput, "TableName" | "Key">;
 
 const secondsPerDay = 86_400;
 
@@ -204,12 +208,11 @@ export class DynamoDbStateStore implements StateStore {
     const predecessors = predecessorsOf(to);
     for (let attempt = 1; attempt <= maxConditionalAttempts; attempt++) {
       if (predecessors.length > 0) {
-        try {
-          const output = await this.client.send(this.transitionCommand(id, to, predecessors, patch));
-          return toDeployment(output.Attributes ?? {});
-        } catch (error) {
-          if (!isConditionalCheckFailed(error)) throw error;
-        }
+        const updated = await this.updateIf(
+          deploymentKey(id),
+          this.transitionUpdate(to, predecessors, patch),
+        );
+        if (updated !== undefined) return toDeployment(updated);
       }
       const current = await this.getDeployment(id);
       if (current === undefined) throw new DeploymentNotFoundError(id);
@@ -228,23 +231,15 @@ export class DynamoDbStateStore implements StateStore {
     const live = allStatuses.filter((status) => !isTerminal(status));
     const statusIsLive = `#status IN (${live.map((status, index) => update.bindValue(`live${index}`, status)).join(", ")})`;
     update.name("status");
-    try {
-      const output = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deploymentKey(id),
-          ...update.build(),
-          ConditionExpression: statusIsLive,
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return toDeployment(output.Attributes ?? {});
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const current = await this.getDeployment(id);
-      if (current === undefined) throw new DeploymentNotFoundError(id);
-      throw new IllegalTransitionError(id, current.status, current.status, nextStatuses(current.status));
-    }
+    const updated = await this.updateIf(deploymentKey(id), {
+      ...update.build(),
+      ConditionExpression: statusIsLive,
+      ReturnValues: "ALL_NEW",
+    });
+    if (updated !== undefined) return toDeployment(updated);
+    const current = await this.getDeployment(id);
+    if (current === undefined) throw new DeploymentNotFoundError(id);
+    throw new IllegalTransitionError(id, current.status, current.status, nextStatuses(current.status));
   }
 
   async acquireLock(request: LockRequest): Promise<AcquireLockResult> {
@@ -260,19 +255,8 @@ export class DynamoDbStateStore implements StateStore {
         .set("updatedAt", now);
       // Re-entrant, so that a retried acquire by the holder succeeds. A waiting deployment owns a free lock.
       const holderIsFreeOrMe = `(attribute_not_exists(#holder) AND attribute_not_exists(${update.name("queued")})) OR #holder = ${update.value("holder")}`;
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            ...update.build(),
-            ConditionExpression: holderIsFreeOrMe,
-          }),
-        );
-        return { acquired: true };
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-      }
+      const acquired = await this.updateIf(key, { ...update.build(), ConditionExpression: holderIsFreeOrMe });
+      if (acquired !== undefined) return { acquired: true };
       const item = await this.getItem(key);
       const holder = stringOrUndefined(item?.holder);
       const queued = stringOrUndefined(item?.queued);
@@ -295,27 +279,17 @@ export class DynamoDbStateStore implements StateStore {
       .remove("acquiredAt");
     if (release.liveVersion !== undefined) update.set("liveVersion", release.liveVersion);
     const holderIsMe = `#holder = ${update.value("releasedBy")}`;
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          ...update.build(),
-          ConditionExpression: holderIsMe,
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const item = await this.getItem(key);
-      // A redelivered release of a lock this deployment already gave up.
-      if (item?.releasedBy === release.deploymentId) return;
-      throw new LockNotHeldError(
-        release.service,
-        release.environment,
-        release.deploymentId,
-        stringOrUndefined(item?.holder),
-      );
-    }
+    const released = await this.updateIf(key, { ...update.build(), ConditionExpression: holderIsMe });
+    if (released !== undefined) return;
+    const item = await this.getItem(key);
+    // A redelivered release of a lock this deployment already gave up.
+    if (item?.releasedBy === release.deploymentId) return;
+    throw new LockNotHeldError(
+      release.service,
+      release.environment,
+      release.deploymentId,
+      stringOrUndefined(item?.holder),
+    );
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
@@ -330,23 +304,17 @@ export class DynamoDbStateStore implements StateStore {
         .set("updatedAt", this.clock().toISOString());
       const newerThanWaiting = `(attribute_not_exists(#queuedOrder) OR #queuedOrder < ${update.value("queuedOrder")})`;
       const notTheHolder = `(attribute_not_exists(${update.name("holder")}) OR #holder <> ${update.value("queued")})`;
-      try {
-        const output = await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            ...update.build(),
-            ConditionExpression: `${newerThanWaiting} AND ${notTheHolder}`,
-            ReturnValues: "ALL_OLD",
-          }),
-        );
-        const previous = stringOrUndefined(output.Attributes?.queued);
+      const before = await this.updateIf(key, {
+        ...update.build(),
+        ConditionExpression: `${newerThanWaiting} AND ${notTheHolder}`,
+        ReturnValues: "ALL_OLD",
+      });
+      if (before !== undefined) {
+        const previous = stringOrUndefined(before.queued);
         return compact({
           superseded: previous === request.deploymentId ? undefined : previous,
-          holder: stringOrUndefined(output.Attributes?.holder),
+          holder: stringOrUndefined(before.holder),
         });
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
       }
       const item = await this.getItem(key);
       const holder = stringOrUndefined(item?.holder);
@@ -367,30 +335,21 @@ export class DynamoDbStateStore implements StateStore {
     readonly environment: string;
   }): Promise<string | undefined> {
     const now = this.clock().toISOString();
-    try {
-      const output = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: lockKey(lock.service, lock.environment),
-          UpdateExpression:
-            "SET #holder = #queued, #acquiredAt = :now, #updatedAt = :now REMOVE #queued, #queuedOrder",
-          ConditionExpression: "attribute_not_exists(#holder) AND attribute_exists(#queued)",
-          ExpressionAttributeNames: {
-            "#holder": "holder",
-            "#queued": "queued",
-            "#queuedOrder": "queuedOrder",
-            "#acquiredAt": "acquiredAt",
-            "#updatedAt": "updatedAt",
-          },
-          ExpressionAttributeValues: { ":now": now },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return stringOrUndefined(output.Attributes?.holder);
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      return undefined;
-    }
+    const taken = await this.updateIf(lockKey(lock.service, lock.environment), {
+      UpdateExpression:
+        "SET #holder = #queued, #acquiredAt = :now, #updatedAt = :now REMOVE #queued, #queuedOrder",
+      ConditionExpression: "attribute_not_exists(#holder) AND attribute_exists(#queued)",
+      ExpressionAttributeNames: {
+        "#holder": "holder",
+        "#queued": "queued",
+        "#queuedOrder": "queuedOrder",
+        "#acquiredAt": "acquiredAt",
+        "#updatedAt": "updatedAt",
+      },
+      ExpressionAttributeValues: { ":now": now },
+      ReturnValues: "ALL_NEW",
+    });
+    return stringOrUndefined(taken?.holder);
   }
 
   async getLock(service: string, environment: string): Promise<LockState> {
@@ -497,21 +456,13 @@ export class DynamoDbStateStore implements StateStore {
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      // A redelivered task: Step Functions now waits on the new token.
-      await this.client
-        .send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: "SET #token = :token",
-            ConditionExpression: "#status = :open",
-            ExpressionAttributeNames: { "#token": "taskToken", "#status": "status" },
-            ExpressionAttributeValues: { ":token": taskToken, ":open": "open" },
-          }),
-        )
-        .catch((updateError: unknown) => {
-          if (!isConditionalCheckFailed(updateError)) throw updateError;
-        });
+      // A redelivered task: Step Functions now waits on the new token (a decided gate keeps its record).
+      await this.updateIf(key, {
+        UpdateExpression: "SET #token = :token",
+        ConditionExpression: "#status = :open",
+        ExpressionAttributeNames: { "#token": "taskToken", "#status": "status" },
+        ExpressionAttributeValues: { ":token": taskToken, ":open": "open" },
+      });
     }
     await this.client.send(
       new UpdateCommand({
@@ -543,30 +494,21 @@ export class DynamoDbStateStore implements StateStore {
     gateId: string,
     decision: GateDecision,
   ): Promise<{ decided: true; taskToken: string; gate: Gate } | { decided: false; gate: Gate | undefined }> {
-    try {
-      const output = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: gateKey(deploymentId, gateId),
-          UpdateExpression: "SET #status = :decided, #decision = :decision",
-          // An expired gate's task has timed out: nothing waits on its token any more.
-          ConditionExpression: "#status = :open AND #closesAt > :now",
-          ExpressionAttributeNames: { "#status": "status", "#decision": "decision", "#closesAt": "closesAt" },
-          ExpressionAttributeValues: {
-            ":now": this.clock().toISOString(),
-            ":decided": "decided",
-            ":open": "open",
-            ":decision": JSON.parse(JSON.stringify(decision)) as unknown,
-          },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      const item = output.Attributes ?? {};
-      return { decided: true, taskToken: String(item.taskToken), gate: toGate(item) };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      return { decided: false, gate: await this.getGate(deploymentId, gateId) };
-    }
+    const decided = await this.updateIf(gateKey(deploymentId, gateId), {
+      UpdateExpression: "SET #status = :decided, #decision = :decision",
+      // An expired gate's task has timed out: nothing waits on its token any more.
+      ConditionExpression: "#status = :open AND #closesAt > :now",
+      ExpressionAttributeNames: { "#status": "status", "#decision": "decision", "#closesAt": "closesAt" },
+      ExpressionAttributeValues: {
+        ":now": this.clock().toISOString(),
+        ":decided": "decided",
+        ":open": "open",
+        ":decision": JSON.parse(JSON.stringify(decision)) as unknown,
+      },
+      ReturnValues: "ALL_NEW",
+    });
+    if (decided === undefined) return { decided: false, gate: await this.getGate(deploymentId, gateId) };
+    return { decided: true, taskToken: String(decided.taskToken), gate: toGate(decided) };
   }
 
   async watchAlarms(deploymentId: string, alarmNames: readonly string[]): Promise<void> {
@@ -626,12 +568,11 @@ export class DynamoDbStateStore implements StateStore {
     return items;
   }
 
-  private transitionCommand(
-    id: string,
+  private transitionUpdate(
     to: DeploymentStatus,
     predecessors: readonly DeploymentStatus[],
     patch: TransitionPatch,
-  ): UpdateCommand {
+  ): ConditionalUpdate {
     const now = this.clock();
     const update = new UpdateBuilder().set("status", to).set("updatedAt", now.toISOString());
     applyProgress(update, patch);
@@ -639,14 +580,27 @@ export class DynamoDbStateStore implements StateStore {
     else update.remove("statusReason");
     if (isTerminal(to)) update.set(timeToLiveAttribute, this.expiresAt(now));
     const fromValues = predecessors.map((status, index) => update.bindValue(`from${index}`, status));
-    const statusIsPredecessor = `#status IN (${fromValues.join(", ")})`;
-    return new UpdateCommand({
-      TableName: this.tableName,
-      Key: deploymentKey(id),
+    return {
       ...update.build(),
-      ConditionExpression: statusIsPredecessor,
+      ConditionExpression: `#status IN (${fromValues.join(", ")})`,
       ReturnValues: "ALL_NEW",
-    });
+    };
+  }
+
+  /**
+   * One conditional UpdateItem: the item's attributes as `ReturnValues` asks, or undefined when the condition
+   * did not hold (which callers explain by reading the item).
+   */
+  private async updateIf(key: TableKey, params: ConditionalUpdate): Promise<Item | undefined> {
+    try {
+      const output = await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: key, ...params }),
+      );
+      return output.Attributes ?? {};
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return undefined;
+    }
   }
 
   private async getItem(key: TableKey): Promise<Item | undefined> {
