@@ -111,6 +111,7 @@ async function ring(ports: Ports, input: z.output<typeof RingInput>): Promise<Re
   return decide(ports, {
     deploymentId: input.deploymentId,
     gateId,
+    gate,
     action: "timer",
     actor: "timer",
     at: ports.clock().toISOString(),
@@ -144,6 +145,8 @@ async function alarm(
 interface DecideInput {
   readonly deploymentId: string;
   readonly gateId?: string;
+  /** The gate, when the caller has just read it. */
+  readonly gate?: Gate;
   readonly action: GateAction;
   readonly actor: string;
   readonly at: string;
@@ -154,9 +157,10 @@ interface DecideInput {
 
 async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome> {
   const gate: Gate | undefined =
-    input.gateId === undefined
+    input.gate ??
+    (input.gateId === undefined
       ? await ports.store.getOpenGate(input.deploymentId)
-      : await ports.store.getGate(input.deploymentId, input.gateId);
+      : await ports.store.getGate(input.deploymentId, input.gateId));
   if (gate === undefined) {
     return input.gateId === undefined
       ? reject(
