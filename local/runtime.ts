@@ -1,8 +1,4 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { App } from "aws-cdk-lib";
 import { DynamoDbStateStore } from "../functions/adapters/aws/dynamodb-state-store.ts";
 import { LocalBus } from "../functions/adapters/local/local-bus.ts";
 import {
@@ -20,7 +16,6 @@ import { executionName } from "../functions/domain/execution-name.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
 import type { PrepareOutput } from "../functions/handlers/deploy.ts";
-import { ControlPlaneStack } from "../infra/stacks/control-plane-stack.ts";
 import type { StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
 import { startDynalite } from "./dynalite.ts";
@@ -35,6 +30,7 @@ import {
 import { scaleRequest } from "./scale-request.ts";
 import { behaviourOf, liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
 import { stepHandlers } from "./step-handlers.ts";
+import { synthesizeTemplate } from "./synthesize.ts";
 import { tableFromTemplate } from "./table-from-template.ts";
 import { startTraffic } from "./traffic.ts";
 
@@ -98,7 +94,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
     phase("synthesizing the stack");
-    const template = synthesize(options.config);
+    const template = synthesizeTemplate(options.config);
     const machine = renderStateMachines(template as never).get(options.environment.strategy.type);
     if (machine === undefined)
       throw new Error(`the stack has no ${options.environment.strategy.type} state machine`);
@@ -306,17 +302,5 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     };
   } finally {
     for (const stop of cleanup.reverse()) await stop().catch(() => undefined);
-  }
-}
-
-/** The stack as `cdk synth` builds it, without bundling the functions (the local run never uploads them). */
-function synthesize(config: GlidepathConfig): unknown {
-  const outdir = mkdtempSync(join(tmpdir(), "glidepath-local-"));
-  try {
-    const app = new App({ outdir, context: { "aws:cdk:bundling-stacks": [] } });
-    const stack = new ControlPlaneStack(app, "Glidepath", { config });
-    return app.synth().getStackByName(stack.stackName).template;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,4 @@
 import { parseArgs } from "node:util";
-import { App } from "aws-cdk-lib";
 import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
 import { LocalBus } from "../../functions/adapters/local/local-bus.ts";
 import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-callbacks.ts";
@@ -13,11 +12,11 @@ import type { Ports } from "../../functions/domain/ports/index.ts";
 import type { Colour, ColourWeights } from "../../functions/domain/ports/traffic-router.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
 import { logger } from "../../functions/shared/logger.ts";
-import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { startDynalite } from "../../local/dynalite.ts";
 import { renderStateMachines } from "../../local/render-asl.ts";
 import { runExecution } from "../../local/run-execution.ts";
 import { stepHandlers } from "../../local/step-handlers.ts";
+import { synthesizeTemplate } from "../../local/synthesize.ts";
 import { tableFromTemplate } from "../../local/table-from-template.ts";
 
 const account = "000000000000";
@@ -62,9 +61,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       },
     ],
   });
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new ControlPlaneStack(app, "Glidepath", { config });
-  const template = app.synth().getStackByName(stack.stackName).template;
+  const template = synthesizeTemplate(config);
   const machine = renderStateMachines(template).get("canary");
   if (machine === undefined) throw new Error("no canary state machine");
   const table = await startDynalite(tableFromTemplate(template, "bench"));
