@@ -55,7 +55,10 @@ describe("the local deployment (npm start)", () => {
     const result = await deployLocally("good");
 
     // Assess
-    expect(result.status).toBe("SUCCEEDED");
+    expect({ status: result.status, reason: result.deployment.statusReason }).toEqual({
+      status: "SUCCEEDED",
+      reason: "every phase passed",
+    });
     expect(result.deployment).toMatchObject({
       status: "SUCCEEDED",
       weights: { old: 0, new: 100 },
@@ -190,7 +193,10 @@ describe("approvals in the local run", () => {
     });
 
     // Assess
-    expect(result.status).toBe("SUCCEEDED");
+    expect({ status: result.status, reason: result.deployment.statusReason }).toEqual({
+      status: "SUCCEEDED",
+      reason: "every phase passed",
+    });
     expect(result.weightHistory.map((entry) => entry.new)).toEqual([10, 50, 100]);
     expect(lines).toContain("auto-approving the approval at 10%");
     expect(lines).toContain("gate decided: approval at 10%: approve by slack:ULOCALOPS");
