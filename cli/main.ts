@@ -49,7 +49,10 @@ program
   )
   .option("--speed <factor>", "run bakes and alarm periods this many times faster", "5")
   .option("--rps <n>", "requests per second sent through the router", "50")
-  .option("--env <name>", "the environment to deploy to (default: the last one, production)")
+  .option(
+    "--env <name>",
+    "deploy only this environment (default: promote through every environment in order)",
+  )
   .option("--config <file>", "the config file", "examples/glidepath.config.ts")
   .option("--service <name>", "the service to deploy (its target must be local)", "sample")
   .option("--json", "print the summary as JSON on the last line")

@@ -46,6 +46,7 @@ export default defineConfig({
           name: "production",
           account: "000000000000",
           region: ["eu-west-1", "us-east-1"],
+          waveBakeSeconds: 60,
           strategy: Strategy.canary({
             steps: [
               { setWeight: 10 },

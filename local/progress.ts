@@ -73,7 +73,12 @@ function describeDecision(decision: Decision): string {
 }
 
 const timelineStates = new Set([
-  "Start deployment",
+  "Start promotion",
+  "Approve promotion",
+  "Wait for the freeze to end",
+  "Bake between waves",
+  "Finish promotion",
+  "Stop promotion",
   "Deploy new version",
   "Run smoke test",
   "Shift and bake",
@@ -91,7 +96,7 @@ export function summary(result: LocalRunResult): string[] {
   const lines = [
     "",
     `Result: ${result.status}${result.statusReason === undefined ? "" : ` — ${result.statusReason}`}`,
-    `Execution: ${result.execution.executionArn}`,
+    `Pipeline execution: ${result.execution.executionArn}`,
     "Timeline:",
   ];
   const seen = new Set<string>();
@@ -102,11 +107,23 @@ export function summary(result: LocalRunResult): string[] {
     seen.add(event.state);
     timeline.push({ at: event.timestamp - result.startedAt, text: event.state });
   }
-  for (const weight of result.weightHistory)
-    timeline.push({ at: weight.at, text: `traffic ${weight.new}% on the new version` });
+  for (const environment of result.environments)
+    for (const weight of environment.weightHistory)
+      timeline.push({
+        at: weight.at,
+        text: `${environment.name}: traffic ${weight.new}% on the new version`,
+      });
   for (const entry of timeline.toSorted((a, b) => a.at - b.at))
     lines.push(`  ${seconds(entry.at)}  ${entry.text}`);
+  lines.push("Environments:");
+  for (const environment of result.environments) {
+    const reason = environment.statusReason === undefined ? "" : ` — ${environment.statusReason}`;
+    lines.push(
+      `  ${environment.name.padEnd(12)} ${environment.status}${reason} (requests old ${environment.requests.old} · new ${environment.requests.new}, errors served by new ${environment.errorsServedByNew})`,
+    );
+  }
   lines.push(
+    `In ${result.environments.find((environment) => environment.requests === result.requests)?.name ?? "the last environment reached"}:`,
     `Requests served: old version ${result.requests.old}, new version ${result.requests.new}`,
     `Errors served to users by the new version: ${result.errorsServedByNew}`,
     `Duration: ${result.durationSeconds}s`,
@@ -126,5 +143,9 @@ export function jsonSummary(result: LocalRunResult): string {
     weights: result.weightHistory.map((entry) => entry.new),
     deploymentId: result.deployment.id,
     executionArn: result.execution.executionArn,
+    environments: result.environments.map((environment) => ({
+      name: environment.name,
+      status: environment.status,
+    })),
   });
 }

@@ -1,5 +1,6 @@
 import type { StrategyType } from "../functions/domain/config/index.ts";
 import {
+  type pipelineTag,
   type StepName,
   StepNames,
   stepEnvironmentVariable,
@@ -12,11 +13,16 @@ export type TaskBinding =
   | { readonly kind: "step"; readonly step: StepName }
   /** A step function invoked with a task token (waitForTaskToken): the task waits until the token is resolved. */
   | { readonly kind: "callback"; readonly step: StepName }
-  /** The lambda:invoke integration with a function named at run time (blue-green's smoke test hook). */
-  | { readonly kind: "dynamic" };
+  /** The lambda:invoke integration with a function named at run time (hooks). */
+  | { readonly kind: "dynamic" }
+  /** startExecution.sync:2 of another state machine of the stack: the pipeline's nested strategy execution. */
+  | { readonly kind: "nested" };
+
+/** What a state machine of the stack runs: a strategy, or the promotion pipeline. */
+export type MachineKind = StrategyType | typeof pipelineTag;
 
 export interface RenderedStateMachine {
-  readonly strategy: StrategyType;
+  readonly strategy: MachineKind;
   readonly name: string;
   /** The ASL exactly as Step Functions receives it, with function ARNs filled in. */
   readonly definition: AslDefinition;
@@ -52,10 +58,10 @@ type Template = {
 const functionArn = (logicalId: string) => `arn:aws:lambda:local-1:000000000000:function:${logicalId}`;
 
 /**
- * Reads the strategy state machines out of a synthesized CloudFormation template: the same definitions
+ * Reads the state machines (strategies and pipeline) out of a synthesized CloudFormation template: the same definitions
  * `cdk deploy` sends to Step Functions, with the CloudFormation references resolved to local ARNs.
  */
-export function renderStateMachines(template: Template): Map<StrategyType, RenderedStateMachine> {
+export function renderStateMachines(template: Template): Map<MachineKind, RenderedStateMachine> {
   const steps = new Map<string, StepName>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== "AWS::Lambda::Function") continue;
@@ -65,12 +71,12 @@ export function renderStateMachines(template: Template): Map<StrategyType, Rende
     if (step !== undefined && (Object.values(StepNames) as string[]).includes(step))
       steps.set(functionArn(logicalId), step as StepName);
   }
-  const machines = new Map<StrategyType, RenderedStateMachine>();
+  const machines = new Map<MachineKind, RenderedStateMachine>();
   for (const resource of Object.values(template.Resources)) {
     if (resource.Type !== "AWS::StepFunctions::StateMachine") continue;
     const properties = resource.Properties ?? {};
     const tags = (properties.Tags ?? []) as { Key: string; Value: string }[];
-    const strategy = tags.find((tag) => tag.Key === strategyTagKey)?.Value as StrategyType | undefined;
+    const strategy = tags.find((tag) => tag.Key === strategyTagKey)?.Value as MachineKind | undefined;
     if (strategy === undefined) continue;
     const definition = JSON.parse(resolve(properties.DefinitionString)) as AslDefinition;
     const tasks: Record<string, TaskBinding> = {};
@@ -80,6 +86,10 @@ export function renderStateMachines(template: Template): Map<StrategyType, Rende
       if (state.Type !== "Task" || state.Resource === undefined) return;
       if (state.Resource.endsWith(":states:::lambda:invoke")) {
         tasks[name] = { kind: "dynamic" };
+        return;
+      }
+      if (state.Resource.endsWith(":states:::states:startExecution.sync:2")) {
+        tasks[name] = { kind: "nested" };
         return;
       }
       const callback = state.Resource.endsWith(":states:::lambda:invoke.waitForTaskToken");

@@ -12,6 +12,16 @@ export type StepHandler = (event: unknown) => Promise<unknown>;
 /** A function named at run time through lambda:invoke (a hook): gets its name and payload, returns its payload. */
 export type InvokeHandler = (functionName: string, payload: unknown) => Promise<unknown>;
 
+/**
+ * Runs a nested execution (startExecution.sync:2) to its end: gets the StartExecution parameters, returns the
+ * child's result. A child that does not succeed fails the parent's task as on AWS: `States.TaskFailed`.
+ */
+export type NestedHandler = (start: {
+  readonly StateMachineArn: string;
+  readonly Name: string;
+  readonly Input: unknown;
+}) => Promise<ExecutionResult>;
+
 export interface ExecutionEvent {
   readonly type: string;
   readonly timestamp: number;
@@ -26,6 +36,7 @@ export interface RunExecutionProps {
   readonly executionName: string;
   readonly steps: Readonly<Record<StepName, StepHandler>>;
   readonly invoke?: InvokeHandler;
+  readonly nested?: NestedHandler;
   /** Issues the task tokens of waitForTaskToken states; resolve-gate settles them. */
   readonly callbacks?: LocalTaskCallbacks;
   /** Milliseconds Wait states wait whatever their definition says: all of them, or by state name. @default as defined */
@@ -68,6 +79,28 @@ export async function runExecution(props: RunExecutionProps): Promise<ExecutionR
           const { taskToken, result } = props.callbacks.issue();
           await props.steps[binding.step]({ ...Payload, taskToken });
           return result;
+        }
+        case "nested": {
+          if (props.nested === undefined)
+            throw new Error(`state '${stateName}' starts a nested execution, but no nested runner was given`);
+          const start = input as unknown as Parameters<NestedHandler>[0];
+          const child = await props.nested(start);
+          if (child.status !== "SUCCEEDED") {
+            throw new NestedExecutionFailed(
+              JSON.stringify({
+                ExecutionArn: child.executionArn,
+                Status: child.status,
+                Error: child.error,
+                Cause: child.cause,
+              }),
+            );
+          }
+          return {
+            ExecutionArn: child.executionArn,
+            Name: start.Name,
+            Status: "SUCCEEDED",
+            Output: child.output,
+          } as unknown as JSONValue;
         }
         case "dynamic": {
           if (props.invoke === undefined)
@@ -154,4 +187,9 @@ export async function runExecution(props: RunExecutionProps): Promise<ExecutionR
   } finally {
     props.signal?.removeEventListener("abort", abort);
   }
+}
+
+/** How Step Functions fails a .sync task whose child execution did not succeed. */
+class NestedExecutionFailed extends Error {
+  override readonly name = "States.TaskFailed";
 }

@@ -11,19 +11,24 @@ import { ProcessDeployTarget } from "../functions/adapters/local/process-deploy-
 import type { AlarmDefinition } from "../functions/domain/alarm-evaluation.ts";
 import type { EnvironmentConfig, GlidepathConfig, ServiceConfig } from "../functions/domain/config/index.ts";
 import type { Decision, Deployment } from "../functions/domain/deployment.ts";
-import { type DeploymentRequest, deploymentRequest } from "../functions/domain/deployment-request.ts";
-import { executionName } from "../functions/domain/execution-name.ts";
+import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
+import {
+  type PromotionRequest,
+  promotionExecutionName,
+  promotionRequest,
+} from "../functions/domain/promotion.ts";
 import type { PrepareOutput } from "../functions/handlers/deploy.ts";
-import type { StepName } from "../statemachines/step-functions.ts";
+import { pipelineTag, type StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
 import { startDynalite } from "./dynalite.ts";
-import { renderStateMachines } from "./render-asl.ts";
+import { type RenderedStateMachine, renderStateMachines } from "./render-asl.ts";
 import { WeightedRouter } from "./router.ts";
 import {
   type ExecutionEvent,
   type ExecutionResult,
+  type NestedHandler,
   runExecution,
   type StepHandler,
 } from "./run-execution.ts";
@@ -49,11 +54,12 @@ export type RuntimeEvent =
 export interface LocalRunOptions {
   readonly config: GlidepathConfig;
   readonly service: ServiceConfig;
-  readonly environment: EnvironmentConfig;
+  /** The environments to promote through, in order. @default every environment of the service */
+  readonly environments?: readonly EnvironmentConfig[];
   readonly scenario: ScenarioName;
   /** Time runs this many times faster than configured. */
   readonly speed: number;
-  /** Requests per second the traffic generator sends through the router. */
+  /** Requests per second the traffic generator sends through each environment's router. */
   readonly rps: number;
   readonly onEvent?: (event: RuntimeEvent) => void;
   readonly signal?: AbortSignal;
@@ -61,16 +67,39 @@ export interface LocalRunOptions {
   readonly autoApprove?: boolean;
 }
 
+/** What happened in one environment of the promotion. */
+export interface EnvironmentResult {
+  readonly name: string;
+  /** The status of its deployment (the last wave's), or NOT_PROMOTED when the promotion never reached it. */
+  readonly status: string;
+  readonly statusReason?: string;
+  readonly deploymentIds: readonly string[];
+  /** The deployment whose status is the environment's: its first wave that did not succeed, or its last. */
+  readonly deployment?: Deployment;
+  /** Every weight its router was set to, in order, as the new version's share. */
+  readonly weightHistory: readonly { readonly at: number; readonly new: number }[];
+  readonly requests: { readonly old: number; readonly new: number };
+  readonly errorsServedByNew: number;
+}
+
+/** The status of an environment the promotion stopped before. */
+export const NotPromoted = "NOT_PROMOTED";
+
 export interface LocalRunResult {
   readonly scenario: ScenarioName;
   /** Epoch ms at which the run began; every `at` is relative to it. */
   readonly startedAt: number;
+  /** SUCCEEDED when every environment succeeded; otherwise the status of the environment it stopped in. */
   readonly status: string;
   readonly statusReason?: string;
+  /** The pipeline execution. */
   readonly execution: ExecutionResult;
+  readonly promotion: PromotionRequest;
+  /** Every environment in promotion order. */
+  readonly environments: readonly EnvironmentResult[];
+  /** The deployment of the last environment the promotion reached (its last wave). */
   readonly deployment: Deployment;
-  readonly request: DeploymentRequest;
-  /** Every weight the router was set to, in order, as the new version's share. */
+  /** Of the last environment reached, as are the fields below. */
   readonly weightHistory: readonly { readonly at: number; readonly new: number }[];
   readonly maxWeight: number;
   readonly requests: { readonly old: number; readonly new: number };
@@ -81,57 +110,49 @@ export interface LocalRunResult {
   readonly pids: readonly number[];
 }
 
+/** One environment's own fleet: a router, the sample-service processes behind it, traffic and alarms. */
+interface EnvironmentWorld {
+  readonly name: string;
+  /** The wave deployed into it. */
+  readonly deploymentId: string;
+  readonly ports: Pick<Ports, "trafficRouter" | "deployTarget" | "healthSignals">;
+  readonly router: WeightedRouter;
+  newColour?: Colour;
+  readonly weightHistory: { at: number; new: number }[];
+  /** Reports the sample-service processes started since the last call. */
+  notePids(): void;
+  stop(): Promise<void>;
+}
+
 /**
- * Deploys the new version of the sample service on this machine with the real state machine: the strategy's
- * ASL read out of the synthesized stack and run on aws-local-stepfunctions, the real step handlers with local
- * ports (weighted router, sample-service processes, alarms over the router's metrics), state in dynalite,
- * and real HTTP traffic throughout. Everything it starts is stopped before it returns or throws.
+ * Promotes the new version of the sample service through its environments on this machine with the real state
+ * machines: the pipeline's and the strategies' ASL read out of the synthesized stack and run on
+ * aws-local-stepfunctions (each strategy as the pipeline's nested execution), the real step handlers with local
+ * ports, state in dynalite, and per environment its own fleet: a weighted router, sample-service processes,
+ * alarms over the router's metrics and real HTTP traffic. Everything it starts is stopped before it returns or
+ * throws.
  */
 export async function runLocalDeployment(options: LocalRunOptions): Promise<LocalRunResult> {
   const started = Date.now();
   const emit = (event: RuntimeEvent) => options.onEvent?.(event);
   const phase = (text: string) => emit({ kind: "phase", at: Date.now() - started, text });
   const cleanup: (() => Promise<unknown>)[] = [];
+  const service = {
+    ...options.service,
+    environments: [...(options.environments ?? options.service.environments)],
+  };
   try {
     phase("synthesizing the stack");
     const template = synthesizeTemplate(options.config);
-    const machine = renderStateMachines(template as never).get(options.environment.strategy.type);
-    if (machine === undefined)
-      throw new Error(`the stack has no ${options.environment.strategy.type} state machine`);
+    const machines = renderStateMachines(template as never);
+    const pipelineMachine = machines.get(pipelineTag);
+    if (pipelineMachine === undefined) throw new Error("the stack has no pipeline state machine");
 
     phase("starting dynalite with the table of the template");
     const table = await startDynalite(tableFromTemplate(template as never, "glidepath-local"));
     cleanup.push(() => table.close());
     const store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName });
 
-    const router = new WeightedRouter();
-    const port = await router.start();
-    cleanup.push(() => router.stop());
-    const target = new ProcessDeployTarget({
-      entry:
-        options.service.target.type === "local"
-          ? options.service.target.entry
-          : "examples/sample-service/server.ts",
-      router,
-      behaviourOf: behaviourOf(options.scenario),
-    });
-    const pids = new Set<number>();
-    cleanup.push(() => target.stopAll());
-    phase(
-      `starting ${options.service.name} ${liveVersion} on blue behind the router on http://127.0.0.1:${port}`,
-    );
-    await target.startLive("blue", liveVersion);
-    const notePids = () => {
-      for (const pid of target.pids()) {
-        if (pids.has(pid)) continue;
-        pids.add(pid);
-        phase(`sample-service process ${pid} started`);
-      }
-    };
-    notePids();
-    router.setWeights({ blue: 100, green: 0 });
-
-    let newColour: Colour | undefined;
     const callbacks = new LocalTaskCallbacks();
     cleanup.push(async () => callbacks.clear());
     let resolveGate: (event: unknown) => Promise<unknown> = async () => undefined;
@@ -145,30 +166,13 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     phase(
       `decisions: ${callbackServer.url} (or \`npx glidepath pause|resume|promote|abort|approve|reject <deployment-id>\` from another terminal)`,
     );
-    const signals = new LocalHealthSignals({
-      router,
-      alarms: options.environment.alarms.filter(
-        (alarm): alarm is AlarmDefinition => alarm.kind === "definition",
-      ),
-      newColour: () => newColour,
-      timeScale: options.speed,
-      onStateChange: (change) => {
-        emit({ kind: "alarm", at: Date.now() - started, change });
-        // As CloudWatch puts the change on the default bus: an alarm into ALARM fails the open gate at once.
-        bus
-          .putAlarmChange(change)
-          .catch((error: unknown) => phase(`alarm event not delivered: ${(error as Error).message}`));
-      },
-    });
-    const alarmClock = setInterval(() => signals.tick(), 500);
-    cleanup.push(async () => clearInterval(alarmClock));
 
-    phase(`sending ${options.rps} requests/s through the router`);
-    const traffic = startTraffic({ url: `http://127.0.0.1:${port}/`, rps: options.rps, maxSeconds: 3600 });
-    cleanup.push(() => traffic.stop());
-
-    const localRouter = new LocalTrafficRouter(router);
-    const ports: Ports = {
+    const pids = new Set<number>();
+    const worlds: EnvironmentWorld[] = [];
+    const noWorld = () => {
+      throw new Error("a strategy step ran outside a nested strategy execution");
+    };
+    const basePorts: Ports = {
       store,
       callbacks,
       notifier: {
@@ -187,54 +191,102 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         },
         gateDecided: async (notice, decision) =>
           phase(`gate decided: ${notice.label}: ${decision.action} by ${decision.actor}`),
+        promotionEnded: async (notice) =>
+          phase(
+            `promotion ${notice.outcome}${notice.outcome === "promoted" ? "" : ` in ${notice.environment}`}: ${notice.reason}`,
+          ),
       },
       account: localAccount,
       executionUrl: (arn) => `local execution ${arn}`,
       clock: () => new Date(),
-      trafficRouter: () => localRouter,
-      deployTarget: () => target,
-      healthSignals: () => signals,
+      trafficRouter: noWorld,
+      deployTarget: noWorld,
+      healthSignals: noWorld,
     };
-    const digest = `sha256:${createHash("sha256").update(`${options.service.name}:${newVersion}`).digest("hex")}`;
-    const { deployment } = await store.createDeployment({
-      service: options.service.name,
-      environment: options.environment.name,
-      artifact: { uri: `local://${options.service.name}@${digest}`, digest, version: newVersion },
-      strategy: options.environment.strategy.type,
-    });
-    const request = scaleRequest(
-      deploymentRequest({ service: options.service, environment: options.environment, deployment }),
-      options.speed,
-    );
 
-    const weightHistory: { at: number; new: number }[] = [];
-    const observe =
-      (step: StepName, handler: StepHandler): StepHandler =>
-      async (event) => {
-        const output = await handler(event);
-        if (step === "deploy" && (event as { action?: string }).action === "prepare") {
-          newColour = (output as PrepareOutput).newColour;
-        }
-        if (step === "deploy") notePids();
-        if (step === "shift-traffic") {
-          const weight = (output as { weight: number }).weight;
-          weightHistory.push({ at: Date.now() - started, new: weight });
-          emit({ kind: "weights", at: Date.now() - started, weights: { old: 100 - weight, new: weight } });
-        }
-        if (step === "evaluate" || step === "record" || step === "resolve-gate" || step === "open-gate")
-          await reportNews();
-        return output;
+    const startWorld = async (
+      environment: EnvironmentConfig,
+      deploymentId: string,
+    ): Promise<EnvironmentWorld> => {
+      const stops: (() => Promise<unknown>)[] = [];
+      const stop = async () => {
+        for (const each of stops.reverse()) await each().catch(() => undefined);
+        stops.length = 0;
       };
-    let decisionsSeen = 0;
-    let lastStatus = deployment.status as string;
-    const reportNews = async () => {
-      const decisions = await store.listDecisions(deployment.id);
-      for (const decision of decisions.slice(decisionsSeen))
+      cleanup.push(stop);
+      const router = new WeightedRouter();
+      const port = await router.start();
+      stops.push(() => router.stop());
+      const target = new ProcessDeployTarget({
+        entry: service.target.type === "local" ? service.target.entry : "examples/sample-service/server.ts",
+        router,
+        behaviourOf: behaviourOf(options.scenario),
+      });
+      stops.push(() => target.stopAll());
+      const notePids = () => {
+        for (const pid of target.pids()) {
+          if (pids.has(pid)) continue;
+          pids.add(pid);
+          phase(`sample-service process ${pid} started`);
+        }
+      };
+      phase(
+        `${environment.name}: starting ${service.name} ${liveVersion} on blue behind the router on http://127.0.0.1:${port}`,
+      );
+      await target.startLive("blue", liveVersion);
+      notePids();
+      router.setWeights({ blue: 100, green: 0 });
+      const localRouter = new LocalTrafficRouter(router);
+      let newColour: Colour | undefined;
+      const signals = new LocalHealthSignals({
+        router,
+        alarms: environment.alarms.filter((alarm): alarm is AlarmDefinition => alarm.kind === "definition"),
+        newColour: () => newColour,
+        timeScale: options.speed,
+        onStateChange: (change) => {
+          emit({ kind: "alarm", at: Date.now() - started, change });
+          // As CloudWatch puts the change on the default bus: an alarm into ALARM fails the open gate at once.
+          bus
+            .putAlarmChange(change)
+            .catch((error: unknown) => phase(`alarm event not delivered: ${(error as Error).message}`));
+        },
+      });
+      const alarmClock = setInterval(() => signals.tick(), 500);
+      stops.push(async () => clearInterval(alarmClock));
+      phase(`${environment.name}: sending ${options.rps} requests/s through the router`);
+      const traffic = startTraffic({ url: `http://127.0.0.1:${port}/`, rps: options.rps, maxSeconds: 3600 });
+      stops.push(() => traffic.stop());
+      return {
+        name: environment.name,
+        deploymentId,
+        router,
+        weightHistory: [],
+        stop,
+        notePids,
+        get newColour() {
+          return newColour;
+        },
+        set newColour(colour) {
+          newColour = colour;
+        },
+        ports: {
+          trafficRouter: () => localRouter,
+          deployTarget: () => target,
+          healthSignals: () => signals,
+        },
+      };
+    };
+
+    let decisionsSeen = new Map<string, number>();
+    const lastStatus = new Map<string, string>();
+    const reportNews = async (deploymentId: string) => {
+      const decisions = await store.listDecisions(deploymentId);
+      for (const decision of decisions.slice(decisionsSeen.get(deploymentId) ?? 0))
         emit({ kind: "decision", at: Date.now() - started, decision });
-      decisionsSeen = decisions.length;
-      const record = await store.getDeployment(deployment.id);
-      if (record !== undefined && record.status !== lastStatus) {
-        lastStatus = record.status;
+      decisionsSeen = decisionsSeen.set(deploymentId, decisions.length);
+      const record = await store.getDeployment(deploymentId);
+      if (record !== undefined && record.status !== lastStatus.get(deploymentId)) {
+        lastStatus.set(deploymentId, record.status);
         emit({
           kind: "status",
           at: Date.now() - started,
@@ -243,64 +295,191 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         });
       }
     };
-    const steps = Object.fromEntries(
-      Object.entries(stepHandlers(ports)).map(([step, handler]) => [
-        step,
-        observe(step as StepName, handler),
-      ]),
-    ) as Record<StepName, StepHandler>;
-    resolveGate = steps["resolve-gate"];
+    const deploymentOf = (event: unknown) =>
+      typeof event === "object" &&
+      event !== null &&
+      "deploymentId" in event &&
+      typeof event.deploymentId === "string"
+        ? event.deploymentId
+        : undefined;
+    const observe =
+      (step: StepName, handler: StepHandler, world?: EnvironmentWorld): StepHandler =>
+      async (event) => {
+        const output = await handler(event);
+        if (world !== undefined && step === "deploy" && (event as { action?: string }).action === "prepare") {
+          world.newColour = (output as PrepareOutput).newColour;
+        }
+        if (world !== undefined && step === "deploy") world.notePids();
+        if (world !== undefined && step === "shift-traffic") {
+          const weight = (output as { weight: number }).weight;
+          world.weightHistory.push({ at: Date.now() - started, new: weight });
+          emit({ kind: "weights", at: Date.now() - started, weights: { old: 100 - weight, new: weight } });
+        }
+        const deploymentId = deploymentOf(event) ?? deploymentOf((event as { request?: unknown }).request);
+        if (deploymentId !== undefined && step !== "deploy" && step !== "shift-traffic")
+          await reportNews(deploymentId);
+        return output;
+      };
+    const observed = (ports: Ports, world?: EnvironmentWorld) =>
+      Object.fromEntries(
+        Object.entries(stepHandlers(ports, lifecycle)).map(([step, handler]) => [
+          step,
+          observe(step as StepName, handler, world),
+        ]),
+      ) as Record<StepName, StepHandler>;
+    const lifecycle = {
+      config: options.config,
+      start: async () => {
+        throw new Error("the local run starts one promotion; none waits for its lock");
+      },
+    };
+    const pipelineSteps = observed(basePorts);
+    resolveGate = pipelineSteps["resolve-gate"];
+
+    const artifact = localArtifact(service.name);
+    const promotion = promotionRequest({
+      service,
+      artifact,
+      adjust: (request) => scaleRequest(request, options.speed),
+    });
+    const scaledPromotion: PromotionRequest = {
+      ...promotion,
+      environments: promotion.environments.map((environment) => ({
+        ...environment,
+        waveBakeSeconds: Math.max(1, Math.round(environment.waveBakeSeconds / options.speed)),
+      })),
+    };
+    // As the trigger does: the promotion's first deployment takes the service's lock before the pipeline starts.
+    const firstRegion = scaledPromotion.environments[0]?.waves[0]?.region;
+    await store.createDeployment({
+      service: service.name,
+      environment: scaledPromotion.lockEnvironment,
+      artifact,
+      strategy: service.environments[0]?.strategy.type ?? "",
+      promotionId: promotion.promotionId,
+      ...(firstRegion === undefined ? {} : { region: firstRegion }),
+    });
+    await store.acquireLock({
+      service: service.name,
+      environment: scaledPromotion.lockEnvironment,
+      deploymentId: promotion.promotionId,
+    });
+
+    const children = new AbortController();
+    cleanup.push(async () => children.abort());
+    options.signal?.addEventListener("abort", () => children.abort(), { once: true });
+    const nested: NestedHandler = async (start) => {
+      const machine = [...machines.values()].find((candidate) =>
+        start.StateMachineArn.endsWith(`:stateMachine:${candidate.name}`),
+      );
+      if (machine === undefined) throw new Error(`no state machine ${start.StateMachineArn} in the stack`);
+      const request = start.Input as DeploymentRequest;
+      const environment = service.environments.find((candidate) => candidate.name === request.environment);
+      if (environment === undefined) throw new Error(`no environment ${request.environment}`);
+      for (const world of worlds.splice(0)) await world.stop();
+      const world = await startWorld(environment, request.deploymentId);
+      worlds.push(world);
+      finished.push(world);
+      const worldPorts: Ports = { ...basePorts, ...world.ports };
+      phase(`${environment.name}: deploying ${newVersion} with ${machine.name} (${start.Name})`);
+      return runExecution({
+        machine,
+        input: start.Input,
+        executionName: start.Name,
+        steps: observed(worldPorts, world),
+        callbacks,
+        // Stopped with the pipeline, as Step Functions stops the child of a .sync task that ends.
+        signal: children.signal,
+        onEvent: stateEvents(machine),
+      });
+    };
+    const finished: EnvironmentWorld[] = [];
+    const stateEvents = (machine: RenderedStateMachine) => (event: ExecutionEvent) => {
+      if (event.type === "StateEntered" && event.state !== undefined) {
+        emit({
+          kind: "state",
+          at: Date.now() - started,
+          state: event.state,
+          type: machine.states[event.state] ?? "",
+        });
+      }
+    };
 
     phase(
-      `deploying ${newVersion} to ${options.environment.name} with ${machine.name} (scenario ${options.scenario}, ${options.speed}x speed)`,
+      `promoting ${service.name} ${newVersion} through ${service.environments.map((environment) => environment.name).join(" → ")} (scenario ${options.scenario}, ${options.speed}x speed)`,
     );
     const execution = await runExecution({
-      machine,
-      input: request,
-      executionName: executionName({
-        service: options.service.name,
-        environment: options.environment.name,
-        version: newVersion,
-        deploymentId: deployment.id,
-      }),
-      steps,
+      machine: pipelineMachine,
+      input: scaledPromotion,
+      executionName: promotionExecutionName(scaledPromotion),
+      steps: pipelineSteps,
+      nested,
       callbacks,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onEvent: (event: ExecutionEvent) => {
-        if (event.type === "StateEntered" && event.state !== undefined) {
-          emit({
-            kind: "state",
-            at: Date.now() - started,
-            state: event.state,
-            type: machine.states[event.state] ?? "",
-          });
-        }
-      },
+      onEvent: stateEvents(pipelineMachine),
     });
-    await reportNews();
 
-    const totals = router.totals();
-    const served = (colour: Colour | undefined) =>
-      colour === undefined ? { requests: 0, errors: 0 } : totals[colour];
-    const oldColour: Colour = newColour === "blue" ? "green" : "blue";
-    const final = (await store.getDeployment(deployment.id)) ?? deployment;
+    const environments: EnvironmentResult[] = [];
+    for (const environment of scaledPromotion.environments) {
+      const ids = environment.waves.map((wave) => wave.deploymentId);
+      // The environment's outcome is its first wave that did not succeed, or its last wave.
+      const records = (await Promise.all(ids.map((id) => store.getDeployment(id)))).filter(
+        (candidate) => candidate !== undefined,
+      );
+      const ran = records.filter((candidate) => candidate.executionArn !== undefined);
+      const record =
+        ran.find((candidate) => candidate.status !== "SUCCEEDED") ?? ran.at(-1) ?? records.at(-1);
+      const world = finished.find((candidate) => candidate.deploymentId === record?.id);
+      const totals = world?.router.totals();
+      const served = (colour: Colour | undefined) =>
+        colour === undefined || totals === undefined ? { requests: 0, errors: 0 } : totals[colour];
+      const oldColour: Colour = world?.newColour === "blue" ? "green" : "blue";
+      environments.push({
+        name: environment.name,
+        status: record?.status ?? NotPromoted,
+        ...(record?.statusReason === undefined ? {} : { statusReason: record.statusReason }),
+        deploymentIds: ids,
+        ...(record === undefined ? {} : { deployment: record }),
+        weightHistory: world?.weightHistory ?? [],
+        requests: {
+          old: world === undefined ? 0 : served(oldColour).requests,
+          new: served(world?.newColour).requests,
+        },
+        errorsServedByNew: served(world?.newColour).errors,
+      });
+    }
+    const reached =
+      environments.filter((environment) => environment.status !== NotPromoted).at(-1) ?? environments[0];
+    if (reached === undefined) throw new Error("the promotion has no environment");
+    const final = reached.deployment ?? (await store.getDeployment(promotion.promotionId));
+    if (final === undefined)
+      throw new Error(`the promotion ${promotion.promotionId} left no deployment record`);
+    const promoted = execution.status === "SUCCEEDED";
+    const stoppedReason = promoted ? final.statusReason : (reached.statusReason ?? execution.cause);
     return {
       scenario: options.scenario,
       startedAt: started,
-      status: execution.status === "ABORTED" ? "ABORTED" : final.status,
-      ...(final.statusReason === undefined ? {} : { statusReason: final.statusReason }),
+      status: execution.status === "ABORTED" ? "ABORTED" : promoted ? "SUCCEEDED" : reached.status,
+      ...(stoppedReason === undefined ? {} : { statusReason: stoppedReason }),
       execution,
+      promotion: scaledPromotion,
+      environments,
       deployment: final,
-      request,
-      weightHistory,
-      maxWeight: Math.max(0, ...weightHistory.map((entry) => entry.new)),
-      requests: { old: served(oldColour).requests, new: served(newColour).requests },
-      errorsServedByNew: served(newColour).errors,
+      weightHistory: reached.weightHistory,
+      maxWeight: Math.max(0, ...reached.weightHistory.map((entry) => entry.new)),
+      requests: reached.requests,
+      errorsServedByNew: reached.errorsServedByNew,
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-      decisions: await store.listDecisions(deployment.id),
+      decisions: await store.listDecisions(final.id),
       pids: [...pids],
     };
   } finally {
     for (const stop of cleanup.reverse()) await stop().catch(() => undefined);
   }
+}
+
+/** The artifact the local run deploys: the sample service's new version, with a digest derived from it. */
+function localArtifact(service: string) {
+  const digest = `sha256:${createHash("sha256").update(`${service}:${newVersion}`).digest("hex")}`;
+  return { uri: `local://${service}@${digest}`, digest, version: newVersion };
 }

@@ -10,6 +10,8 @@ export interface StepFunctions {
   readonly openGate: IFunction;
   /** Resolves gates: events from the bus (humans, alarms) and the timers of the state machine itself. */
   readonly resolveGate: IFunction;
+  /** The pipeline's step: environments' records, freeze checks, hook answers, the promotion's end. */
+  readonly promote: IFunction;
 }
 
 /**
@@ -23,12 +25,16 @@ export const StepNames = {
   record: "record",
   openGate: "open-gate",
   resolveGate: "resolve-gate",
+  promote: "promote",
 } as const satisfies Record<keyof StepFunctions, string>;
 
 export type StepName = (typeof StepNames)[keyof typeof StepNames];
 
-/** Tag on each state machine naming its strategy; the local runtime finds the machines by it. */
+/** Tag on each state machine naming its strategy, or `pipeline`; the local runtime finds the machines by it. */
 export const strategyTagKey = "glidepath:strategy";
+
+/** The `strategyTagKey` value of the promotion pipeline. */
+export const pipelineTag = "pipeline";
 
 /** Environment variable of each step function naming its step. */
 export const stepEnvironmentVariable = "GLIDEPATH_STEP";

@@ -1,3 +1,4 @@
+import { logger } from "../../functions/shared/logger.ts";
 import { jsonSummary, progressPrinter, summary } from "../../local/progress.ts";
 import { runLocalDeployment } from "../../local/runtime.ts";
 import { isScenarioName, type ScenarioName, scenarioNames } from "../../local/scenarios.ts";
@@ -37,14 +38,14 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
     );
   }
   const environment =
-    options.env === undefined
-      ? service.environments.at(-1)
-      : service.environments.find((e) => e.name === options.env);
-  if (environment === undefined) {
+    options.env === undefined ? undefined : service.environments.find((e) => e.name === options.env);
+  if (options.env !== undefined && environment === undefined) {
     throw new UsageError(
       `service '${service.name}' has no environment '${options.env}'; it has: ${service.environments.map((e) => e.name).join(", ")}`,
     );
   }
+  // The progress lines say what the handlers' JSON logs would, one line per change; problems still show.
+  if (process.env.POWERTOOLS_LOG_LEVEL === undefined) logger.setLogLevel("WARN");
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   process.once("SIGINT", interrupt);
@@ -53,7 +54,7 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
     const result = await runLocalDeployment({
       config,
       service,
-      environment,
+      ...(environment === undefined ? {} : { environments: [environment] }),
       scenario,
       speed,
       rps,

@@ -1,5 +1,5 @@
 import type { GateDecision } from "../domain/gates.ts";
-import type { GateNotice, Notifier } from "../domain/ports/notifier.ts";
+import type { GateNotice, Notifier, PromotionNotice } from "../domain/ports/notifier.ts";
 
 /** A Notifier that writes one line per gate event: the stand-in when no Slack channel is configured, and the local terminal's. */
 export class LineNotifier implements Notifier {
@@ -23,5 +23,10 @@ export class LineNotifier implements Notifier {
     this.#write(
       `gate decided: ${notice.label} of ${notice.service} ${notice.version}: ${decision.action} by ${decision.actor}`,
     );
+  }
+
+  async promotionEnded(notice: PromotionNotice): Promise<void> {
+    const where = notice.outcome === "promoted" ? "" : ` in ${notice.environment}`;
+    this.#write(`promotion ${notice.outcome}: ${notice.service} ${notice.version}${where}: ${notice.reason}`);
   }
 }

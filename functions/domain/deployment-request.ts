@@ -41,6 +41,10 @@ export const DeploymentRequestSchema = z.strictObject({
   smokeTest: z
     .strictObject({ function: z.string().min(1), timeoutSeconds: z.number().int().min(1) })
     .nullable(),
+  /**
+   * Set by a parent execution (the pipeline) for the console to link this execution to it; ignored here.
+   */
+  AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.string().optional(),
   timing: z.strictObject({
     /** Seconds between checks of a rollout. */
     deployCheckSeconds: z.number().int().min(1),

@@ -94,6 +94,13 @@ export interface Deployment {
   readonly approvals: readonly Approval[];
   /** 1 for the first try of an artifact in an environment; a redeploy of the same digest is attempt 2, … */
   readonly attempt: number;
+  /** The region of this wave, when the environment deploys several regions as waves. */
+  readonly region?: string;
+  /**
+   * The promotion this deployment is part of (the id of the promotion's first deployment): the promotion, not
+   * this deployment, releases the service's lock when it ends.
+   */
+  readonly promotionId?: string;
 }
 
 export interface DeploymentIdInput {
@@ -101,6 +108,8 @@ export interface DeploymentIdInput {
   readonly environment: string;
   readonly digest: string;
   readonly attempt: number;
+  /** The region of one wave, when the environment deploys several regions as waves. */
+  readonly region?: string;
 }
 
 /**
@@ -109,7 +118,13 @@ export interface DeploymentIdInput {
  */
 export function deploymentId(input: DeploymentIdInput): string {
   const hash = createHash("sha256")
-    .update(JSON.stringify([input.service, input.environment, input.digest, input.attempt]))
+    .update(
+      JSON.stringify(
+        input.region === undefined
+          ? [input.service, input.environment, input.digest, input.attempt]
+          : [input.service, input.environment, input.digest, input.attempt, input.region],
+      ),
+    )
     .digest("hex");
   return `d-${hash.slice(0, 20)}`;
 }
@@ -125,6 +140,12 @@ export const DecisionAction = {
   Reject: "reject",
   Abort: "abort",
   Supersede: "supersede",
+  /** A freeze window held the promotion, or an irreversible hook froze a failed environment. */
+  Freeze: "freeze",
+  /** A pre- or post-deploy hook ran (values: its answer). */
+  Hook: "hook",
+  /** A promotion went on to the next environment, or ended. */
+  Promotion: "promotion",
 } as const;
 
 export type DecisionAction = (typeof DecisionAction)[keyof typeof DecisionAction];

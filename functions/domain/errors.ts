@@ -22,6 +22,8 @@ export const ErrorNames = {
   StepInputInvalid: "StepInputInvalidError",
   InvalidCursor: "InvalidCursorError",
   TriggerEventInvalid: "TriggerEventInvalidError",
+  FreezeWindow: "FreezeWindowError",
+  HookFailed: "HookFailedError",
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -159,4 +161,14 @@ export class TriggerEventInvalidError extends GlidepathError {
     super(`Invalid artifact event: ${reason}`);
     this.reason = reason;
   }
+}
+
+/** An environment is in a freeze window and its `onFreeze` is "fail". */
+export class FreezeWindowError extends GlidepathError {
+  override readonly name = ErrorNames.FreezeWindow;
+}
+
+/** A pre- or post-deploy hook answered anything but `{ "status": "passed" }`. */
+export class HookFailedError extends GlidepathError {
+  override readonly name = ErrorNames.HookFailed;
 }

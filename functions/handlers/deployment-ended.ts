@@ -1,8 +1,8 @@
 import type { GlidepathConfig } from "../domain/config/index.ts";
 import { DeploymentStatus } from "../domain/deployment.ts";
-import { type DeploymentRequest, deploymentRequest } from "../domain/deployment-request.ts";
 import { DeploymentNotFoundError, IllegalTransitionError, LockNotHeldError } from "../domain/errors.ts";
 import type { StateStore } from "../domain/ports/state-store.ts";
+import { type PromotionRequest, promotionRequest } from "../domain/promotion.ts";
 import { logger } from "../shared/logger.ts";
 
 /** What starting a deployment needs: the store, the config it is resolved from, and how to start it. */
@@ -10,11 +10,12 @@ export interface StarterPorts {
   readonly store: StateStore;
   readonly config: GlidepathConfig;
   /**
-   * Starts the deployment's execution. On AWS: StartExecution named by `executionName()`, so Step Functions
-   * itself refuses a second execution of the same deployment; `ExecutionAlreadyExists` must resolve as success
-   * with that execution's ARN, because starting again is how a retried delivery finishes an interrupted start.
+   * Starts the promotion's pipeline execution. On AWS: StartExecution named after the promotion, so Step
+   * Functions itself refuses a second execution of the same promotion; `ExecutionAlreadyExists` must resolve as
+   * success with that execution's ARN, because starting again is how a retried delivery finishes an
+   * interrupted start.
    */
-  start(request: DeploymentRequest): Promise<{ readonly executionArn: string }>;
+  start(request: PromotionRequest): Promise<{ readonly executionArn: string }>;
 }
 
 export type StartResult =
@@ -25,7 +26,8 @@ export type StartResult =
   | { readonly status: "unstartable"; readonly reason: string };
 
 /**
- * Starts a deployment that holds its lock, unless it was started already. Safe to repeat: the record's
+ * Starts the promotion of a deployment that holds its lock (the first wave of the service's first
+ * environment), unless it was started already. Safe to repeat: the record's
  * execution ARN says it was started, and Step Functions refuses the same execution name twice in the window
  * where the ARN is not recorded yet.
  */
@@ -37,13 +39,17 @@ export async function startHolder(ports: StarterPorts, deploymentId: string): Pr
     return { status: "unstartable", reason: `it is ${deployment.status} without an execution` };
   }
   const service = ports.config.services.find((candidate) => candidate.name === deployment.service);
-  const environment = service?.environments.find((candidate) => candidate.name === deployment.environment);
-  if (service === undefined || environment === undefined) {
-    const reason = `${deployment.service}/${deployment.environment} is no longer in the config`;
+  const request =
+    service === undefined ? undefined : promotionRequest({ service, artifact: deployment.artifact });
+  if (request === undefined || request.promotionId !== deploymentId) {
+    const reason =
+      service === undefined
+        ? `${deployment.service} is no longer in the config`
+        : `${deployment.environment}${deployment.region === undefined ? "" : ` (${deployment.region})`} is no longer the first environment of ${deployment.service}`;
     await ports.store.transition(deploymentId, DeploymentStatus.Failed, { statusReason: reason });
     return { status: "unstartable", reason };
   }
-  const { executionArn } = await ports.start(deploymentRequest({ service, environment, deployment }));
+  const { executionArn } = await ports.start(request);
   try {
     await ports.store.recordProgress(deploymentId, { executionArn });
   } catch (error) {

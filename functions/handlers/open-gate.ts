@@ -21,6 +21,8 @@ const OpenGateInput = z.object({
   service: z.string().min(1),
   environment: z.string().min(1),
   version: z.string().min(1),
+  /** How humans read the gate when its position says too little (the pipeline's promotion gate). */
+  label: z.string().min(1).optional(),
 });
 
 /** Gates stop accepting decisions with their execution, which Step Functions ends after 14 days. */
@@ -36,7 +38,7 @@ export function createOpenGateHandler(ports: Ports) {
     const input = parseInput(OpenGateInput, event, "open-gate");
     const now = ports.clock();
     const gateId = gateIdOf(input.gate);
-    const label = gateLabel(input.gate, input.gate.weight);
+    const label = input.label ?? gateLabel(input.gate, input.gate.weight);
     const gate: Gate = {
       deploymentId: input.deploymentId,
       gateId,

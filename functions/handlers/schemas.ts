@@ -17,3 +17,26 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step:
   );
   throw new StepInputInvalidError(`${step} received an invalid input: ${problems.join("; ")}`);
 }
+
+/** What a Step Functions `Catch` puts at its ResultPath. */
+export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+/**
+ * `Error: message`; for a failed nested execution, its error and message. On AWS a Lambda error's Cause is a JSON document with `errorMessage`; the local engine
+ * and Step Functions' own errors (States.Timeout) give plain text.
+ */
+export function describeError(error: z.output<typeof CaughtError>): string {
+  let message = error.Cause ?? "";
+  try {
+    const parsed: unknown = JSON.parse(message);
+    if (typeof parsed === "object" && parsed !== null && "errorMessage" in parsed) {
+      message = String(parsed.errorMessage);
+    } else if (typeof parsed === "object" && parsed !== null && "Error" in parsed && "Cause" in parsed) {
+      // A nested execution (startExecution.sync) that failed: its own error says what happened.
+      return describeError({ Error: String(parsed.Error), Cause: String(parsed.Cause) });
+    }
+  } catch {
+    // Plain text already.
+  }
+  return message === "" ? error.Error : `${error.Error}: ${message}`;
+}

@@ -1,5 +1,6 @@
 import { DecisionAction, type Deployment, DeploymentStatus } from "../domain/deployment.ts";
 import { TriggerEventInvalidError } from "../domain/errors.ts";
+import { waveDeploymentId, waveRegion } from "../domain/promotion.ts";
 import { type DeployMatch, matchArtifact } from "../domain/triggers.ts";
 import { logger } from "../shared/logger.ts";
 import { drainQueue, type StarterPorts, startHolder } from "./deployment-ended.ts";
@@ -37,9 +38,9 @@ export type TriggerOutcome =
   | { readonly outcome: "ignored"; readonly reason: string };
 
 /**
- * Starts deployments from artifact events (ECR pushes, ArtifactPublished). Each artifact becomes one
- * deployment record per service in its first environment, idempotent by digest, and then takes the
- * service+environment lock and starts, or waits: with `queue`, behind the running deployment; with
+ * Starts promotions from artifact events (ECR pushes, ArtifactPublished). Each artifact becomes one
+ * deployment record per service in its first environment, idempotent by digest, which takes the
+ * service's lock (on its first environment) for the whole promotion and starts the pipeline, or waits: with `queue`, behind the running deployment; with
  * `supersede`, after aborting it. Only the newest waiting artifact waits; the ones it replaces are SUPERSEDED.
  * Malformed events throw TriggerEventInvalidError so the rule's dead-letter queue keeps them.
  */
@@ -72,11 +73,21 @@ async function place(ports: TriggerPorts, match: DeployMatch): Promise<TriggerOu
       `matchArtifact returned ${match.service}/${match.environment}, which is not in the config`,
     );
   }
+  // The first wave of the first environment: its deployment is the promotion's, and holds the service's lock.
+  const region = waveRegion(environment.regions, 0);
+  const promotionId = waveDeploymentId({
+    service: service.name,
+    environment: environment.name,
+    digest: match.artifact.digest,
+    ...(region === undefined ? {} : { region }),
+  });
   const { deployment, created } = await ports.store.createDeployment({
     service: service.name,
     environment: environment.name,
     artifact: match.artifact,
     strategy: environment.strategy.type,
+    promotionId,
+    ...(region === undefined ? {} : { region }),
   });
   const placed: Placed = {
     deploymentId: deployment.id,

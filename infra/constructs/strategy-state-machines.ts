@@ -11,11 +11,19 @@ import {
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
+import {
+  DefinitionBody,
+  type IChainable,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
 import type { GlidepathConfig, StrategyType } from "../../functions/domain/config/index.ts";
 import { strategyDefinitions, strategyTypes } from "../../statemachines/index.ts";
+import { pipeline } from "../../statemachines/pipeline.ts";
 import {
+  pipelineTag,
   type StepFunctions,
   type StepName,
   StepNames,
@@ -94,6 +102,8 @@ const handlerEntry = (step: StepName) =>
 export class StrategyStateMachines extends Construct {
   readonly functions: Readonly<Record<keyof StepFunctions, GlidepathFunction>>;
   readonly stateMachines: Readonly<Record<StrategyType, StateMachine>>;
+  /** The promotion pipeline, which runs the strategy machines as nested executions. */
+  readonly pipeline: StateMachine;
 
   constructor(scope: Construct, id: string, props: StrategyStateMachinesProps) {
     super(scope, id);
@@ -101,8 +111,8 @@ export class StrategyStateMachines extends Construct {
       new GlidepathFunction(this, key[0]?.toUpperCase() + key.slice(1), {
         entry: handlerEntry(StepNames[key]),
         description,
-        // The record step ends deployments and starts the waiting one, which is resolved from the config.
-        ...(key === "record" ? { define: bundledConfigDefine(props.config) } : {}),
+        // The promote step ends promotions and starts the waiting one, which is resolved from the config.
+        ...(key === "promote" ? { define: bundledConfigDefine(props.config) } : {}),
         environment: {
           TABLE_NAME: props.table.tableName,
           ACCOUNT_ID: Stack.of(this).account,
@@ -119,16 +129,21 @@ export class StrategyStateMachines extends Construct {
         "resolveGate",
         "Glidepath gate: resolve gates from humans, alarms and timers",
       ),
+      promote: stepFunction("promote", "Glidepath pipeline: move a promotion through its environments"),
     };
     for (const fn of Object.values(this.functions)) grantStateAccess(fn, props.table);
     grantDeployAccess(this.functions.deploy, props.config);
     grantShiftAccess(this.functions.shiftTraffic, props.config);
     grantEvaluateAccess(this.functions.evaluate);
     grantResolveAccess(this.functions.resolveGate);
-    grantStartExecution(this.functions.record);
+    grantStartExecution(this.functions.promote);
     const slack = props.config.notifications.slack;
     if (slack !== undefined) {
-      for (const gateFunction of [this.functions.openGate, this.functions.resolveGate]) {
+      for (const gateFunction of [
+        this.functions.openGate,
+        this.functions.resolveGate,
+        this.functions.promote,
+      ]) {
         gateFunction.fn.addEnvironment("SLACK_CHANNEL", slack.channel);
         gateFunction.fn.addEnvironment("SLACK_BOT_TOKEN_SECRET_ARN", slack.botTokenSecretArn);
         gateFunction.fn.addToRolePolicy(
@@ -147,6 +162,7 @@ export class StrategyStateMachines extends Construct {
       record: this.functions.record.fn,
       openGate: this.functions.openGate.fn,
       resolveGate: this.functions.resolveGate.fn,
+      promote: this.functions.promote.fn,
     };
     const stackName = Stack.of(this).stackName;
     const smokeTests = props.config.services.flatMap((service) =>
@@ -156,24 +172,12 @@ export class StrategyStateMachines extends Construct {
     for (const type of strategyTypes) {
       const id = pascal(type);
       const definition = strategyDefinitions[type]({ scope: new Construct(this, `${id}Definition`), fns });
-      const machine = new StateMachine(this, id, {
-        stateMachineName: `${stackName}-${type}`,
-        stateMachineType: StateMachineType.STANDARD,
-        comment: `Glidepath ${type} deployment`,
-        definitionBody: DefinitionBody.fromChainable(definition),
-        tracingEnabled: true,
-        logs: {
-          destination: new LogGroup(this, `${id}Logs`, {
-            retention: RetentionDays.THREE_MONTHS,
-            removalPolicy: RemovalPolicy.DESTROY,
-          }),
-          level: LogLevel.ALL,
-          includeExecutionData: true,
-        },
-        // A guard against executions left waiting forever (and holding their lock). Under 24.8 days because
-        // aws-local-stepfunctions times an execution with one setTimeout, which overflows past 2^31 ms.
-        timeout: Duration.days(14),
-      });
+      const machine = this.#stateMachine(
+        id,
+        `${stackName}-${type}`,
+        `Glidepath ${type} deployment`,
+        definition,
+      );
       Tags.of(machine).add(strategyTagKey, type);
       const awsHooks = smokeTests.filter((arn) => arn.startsWith("arn:"));
       if (type === "blue-green" && awsHooks.length > 0) {
@@ -181,22 +185,124 @@ export class StrategyStateMachines extends Construct {
           new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: awsHooks }),
         );
       }
-      acknowledge(machine, {
-        id: "AwsSolutions-IAM5[Resource::*]",
-        reason:
-          "CloudWatch Logs delivery and X-Ray tracing of a state machine take no resource-level permissions.",
-      });
-      for (const fn of Object.values(this.functions)) {
-        const logicalId = Stack.of(this).getLogicalId(fn.fn.node.defaultChild as CfnElement);
-        acknowledge(machine, {
-          id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-          reason:
-            "CDK's LambdaInvoke grants the step function and its versions and aliases (`<arn>:*`), nothing else.",
-        });
-      }
       machines[type] = machine;
     }
     this.stateMachines = machines;
+    this.pipeline = this.#pipeline(props.config, fns, machines);
+  }
+
+  /** A standard state machine with full logging and X-Ray, and the findings its grants always raise. */
+  #stateMachine(id: string, name: string, comment: string, definition: IChainable): StateMachine {
+    const machine = new StateMachine(this, id, {
+      stateMachineName: name,
+      stateMachineType: StateMachineType.STANDARD,
+      comment,
+      definitionBody: DefinitionBody.fromChainable(definition),
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, `${id}Logs`, {
+          retention: RetentionDays.THREE_MONTHS,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: LogLevel.ALL,
+        includeExecutionData: true,
+      },
+      // A guard against executions left waiting forever (and holding their lock). Under 24.8 days because
+      // aws-local-stepfunctions times an execution with one setTimeout, which overflows past 2^31 ms.
+      timeout: Duration.days(14),
+    });
+    acknowledge(machine, {
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "CloudWatch Logs delivery and X-Ray tracing of a state machine take no resource-level permissions.",
+    });
+    for (const fn of Object.values(this.functions)) {
+      const logicalId = Stack.of(this).getLogicalId(fn.fn.node.defaultChild as CfnElement);
+      acknowledge(machine, {
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason:
+          "CDK's LambdaInvoke grants the step function and its versions and aliases (`<arn>:*`), nothing else.",
+      });
+    }
+    return machine;
+  }
+
+  /**
+   * The promotion pipeline, `<stack>-pipeline`: it runs the strategy machines as nested executions
+   * (startExecution.sync:2 needs DescribeExecution and StopExecution on their executions and the managed rule
+   * through which Step Functions learns that a child ended) and invokes the environments' hooks.
+   */
+  #pipeline(
+    config: GlidepathConfig,
+    fns: StepFunctions,
+    strategies: Readonly<Record<StrategyType, StateMachine>>,
+  ): StateMachine {
+    const stack = Stack.of(this);
+    const definition = pipeline({
+      scope: new Construct(this, "PipelineDefinition"),
+      fns,
+      strategyArnPrefix: stateMachineArnPrefix(this),
+    });
+    const machine = this.#stateMachine(
+      "Pipeline",
+      `${stack.stackName}-${pipelineTag}`,
+      "Glidepath promotion through environments",
+      definition,
+    );
+    Tags.of(machine).add(strategyTagKey, pipelineTag);
+    machine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["states:StartExecution"],
+        resources: Object.values(strategies).map((strategy) => strategy.stateMachineArn),
+      }),
+    );
+    const executions = strategyTypes.map((type) =>
+      stack.formatArn({
+        service: "states",
+        resource: "execution",
+        resourceName: `${stack.stackName}-${type}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    machine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["states:DescribeExecution", "states:StopExecution"],
+        resources: executions,
+      }),
+    );
+    machine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+        resources: [
+          stack.formatArn({
+            service: "events",
+            resource: "rule",
+            resourceName: "StepFunctionsGetEventsForStepFunctionsExecutionRule",
+          }),
+        ],
+      }),
+    );
+    const hooks = config.services.flatMap((service) =>
+      service.environments.flatMap((environment) =>
+        [...environment.hooks.preDeploy, ...environment.hooks.postDeploy].map((hook) => hook.function),
+      ),
+    );
+    const awsHooks = [...new Set(hooks.filter((arn) => arn.startsWith("arn:")))];
+    if (awsHooks.length > 0) {
+      machine.addToRolePolicy(
+        new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: awsHooks }),
+      );
+    }
+    const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
+    const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+    for (const type of strategyTypes) {
+      acknowledge(machine, {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${stack.stackName}-${type}:*]`,
+        reason:
+          "startExecution.sync:2 watches and stops the nested executions of this strategy machine, whose names are only known at run time.",
+      });
+    }
+    return machine;
   }
 }
 

@@ -60,12 +60,8 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
   });
   const retire = scale(ctx, "Retire old version", { colourPath: Paths.liveColour, role: "old", weight: 100 });
   const end = new Succeed(scope, "Deployed");
-  // The lock passes to the next deployment only once the old colour is retired, which it may deploy onto.
-  const release = step(scope, "Release lock", {
-    fn: fns.record,
-    payload: { action: "released", "deploymentId.$": Paths.deploymentId },
-  });
-  retire.addCatch(release, { resultPath: "$.retireError" });
+  // The new version serves everything already: an old colour that will not scale down is left to humans.
+  retire.addCatch(end, { resultPath: "$.retireError" });
   if (shape.retireAfterPath === undefined) {
     succeeded.next(retire);
   } else {
@@ -73,7 +69,7 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
       .next(new Wait(scope, "Wait before retiring", { time: WaitTime.secondsPath(shape.retireAfterPath) }))
       .next(retire);
   }
-  retire.next(release).next(end);
+  retire.next(end);
   loop.next(succeeded);
 
   const phases = shape.beforePhases === undefined ? loop : shape.beforePhases(ctx, loop, failed);

@@ -15,7 +15,7 @@ async function deployLocally(scenario: ScenarioName): Promise<LocalRunResult> {
   const environment = service?.environments.at(-1);
   if (service === undefined || environment === undefined)
     throw new Error("the sample config has no sample service");
-  return runLocalDeployment({ config, service, environment, scenario, ...fast });
+  return runLocalDeployment({ config, service, environments: [environment], scenario, ...fast });
 }
 
 function alive(pid: number): boolean {
@@ -114,6 +114,8 @@ describe("the local deployment (npm start)", () => {
       "--rps",
       String(fast.rps),
       "--json",
+      "--env",
+      "production",
     ]);
 
     // Assess
@@ -136,7 +138,7 @@ describe("the local deployment (npm start)", () => {
   it("Ctrl-C stops the execution and every process, and closes the router", { timeout: 60_000 }, async () => {
     // Act
     let interrupted = false;
-    const { code, output } = await demo(["--speed", "5"], (text, child) => {
+    const { code, output } = await demo(["--speed", "5", "--env", "production"], (text, child) => {
       if (!interrupted && text.includes("traffic   new 10%")) {
         interrupted = true;
         child.kill("SIGINT");
@@ -183,7 +185,9 @@ describe("approvals in the local run", () => {
     const result = await runLocalDeployment({
       config,
       service,
-      environment: withApproval,
+      environments: [
+        { ...withApproval, regions: ["eu-west-1"], approval: { ...withApproval.approval, required: false } },
+      ],
       scenario: "good",
       ...fast,
       autoApprove: true,
@@ -227,7 +231,7 @@ describe("deciding from a second terminal", () => {
 
     // Act
     const { code, output } = await demo(
-      ["--speed", String(fast.speed), "--rps", String(fast.rps)],
+      ["--speed", String(fast.speed), "--rps", String(fast.rps), "--env", "production", "--auto-approve"],
       (text) => {
         const deploymentId = /gate open: bake at 10% of sample 1\.1\.0 \((d-[0-9a-f]{20})\)/.exec(text)?.[1];
         if (step === "waiting" && deploymentId !== undefined) {
@@ -248,5 +252,84 @@ describe("deciding from a second terminal", () => {
     expect(output).toMatch(/status {4}PAUSED/);
     expect(output).toMatch(/gate decided: pause at 10%: resume by slack:ULOCALOPS/);
     expect(output).toContain("Result: SUCCEEDED");
+  });
+});
+
+describe("the promotion pipeline in the local run", () => {
+  it("npm start promotes dev → staging → production, each environment's strategy a nested execution", {
+    timeout: 120_000,
+  }, async () => {
+    // Act
+    const { code, output } = await demo([
+      "--speed",
+      String(fast.speed),
+      "--rps",
+      String(fast.rps),
+      "--auto-approve",
+      "--json",
+    ]);
+
+    // Assess
+    expect(code).toBe(0);
+    const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    expect(summary).toMatchObject({
+      status: "SUCCEEDED",
+      environments: [
+        { name: "dev", status: "SUCCEEDED" },
+        { name: "staging", status: "SUCCEEDED" },
+        { name: "production", status: "SUCCEEDED" },
+      ],
+    });
+    expect(summary.executionArn).toMatch(/:execution:Glidepath-pipeline:sample-promote-1-1-0-[0-9a-f]{8}$/);
+    const nested = [...output.matchAll(/(\w+): deploying 1\.1\.0 with (Glidepath-[a-z-]+) \((\S+)\)/g)].map(
+      (match) => [match[1], match[2], match[3]?.replace(/-[0-9a-f]{8}$/, "")],
+    );
+    expect(nested).toEqual([
+      ["dev", "Glidepath-all-at-once", "sample-dev-1-1-0"],
+      ["staging", "Glidepath-linear", "sample-staging-1-1-0"],
+      ["production", "Glidepath-canary", "sample-production-eu-west-1-1-1-0"],
+      ["production", "Glidepath-canary", "sample-production-us-east-1-1-1-0"],
+    ]);
+    expect(output).toContain("gate decided: promotion to production: approve by slack:ULOCALOPS");
+    expect(output.indexOf("▸ Bake between waves")).toBeGreaterThan(output.indexOf("eu-west-1-1-1-0"));
+    expect(output).toContain("promotion promoted: every environment succeeded, up to production");
+    expect(startedPids(output).filter(alive)).toEqual([]);
+  });
+
+  it("a release that fails in staging stops the promotion: production is never deployed", {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const config = await loadConfig(`${root}examples/glidepath.config.ts`);
+    const service = config.services.find((candidate) => candidate.name === "sample");
+    if (service === undefined) throw new Error("the sample config has no sample service");
+    const phases: string[] = [];
+
+    // Act
+    const result = await runLocalDeployment({
+      config,
+      service,
+      scenario: "bad",
+      ...fast,
+      autoApprove: true,
+      onEvent: (event) => {
+        if (event.kind === "phase") phases.push(event.text);
+      },
+    });
+
+    // Assess
+    expect(result.environments.map(({ name, status }) => ({ name, status }))).toEqual([
+      { name: "dev", status: "SUCCEEDED" },
+      { name: "staging", status: "ROLLED_BACK" },
+      { name: "production", status: "NOT_PROMOTED" },
+    ]);
+    expect(result.status).toBe("ROLLED_BACK");
+    expect(result.execution.status).toBe("FAILED");
+    expect(result.environments[1]?.statusReason).toMatch(/^(AlarmFiredError|AnalysisFailedError): /);
+    expect(phases.some((text) => text.startsWith("production:"))).toBe(false);
+    expect(phases).toContainEqual(
+      expect.stringMatching(/^promotion stopped in staging: (AlarmFiredError|AnalysisFailedError): /),
+    );
+    expect(result.pids.filter(alive)).toEqual([]);
   });
 });

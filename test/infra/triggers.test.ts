@@ -183,9 +183,9 @@ describe("Triggers", () => {
     ]);
   });
 
-  it("lets the record step start the waiting deployment and bundles the config into it", () => {
+  it("lets the promote step start the waiting promotion and bundles the config into it", () => {
     // Prepare
-    const record = stack.strategies.functions.record.fn;
+    const record = stack.strategies.functions.promote.fn;
     const roleId = stack.getLogicalId(record.role?.node.defaultChild as never);
     const policies = template.findResources("AWS::IAM::Policy") as Resources;
 
@@ -198,7 +198,10 @@ describe("Triggers", () => {
     expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('"Action":"states:StartExecution"');
     template.hasResourceProperties("AWS::Lambda::Function", {
       Environment: {
-        Variables: Match.objectLike({ GLIDEPATH_STEP: "record", STATE_MACHINE_ARN_PREFIX: Match.anyValue() }),
+        Variables: Match.objectLike({
+          GLIDEPATH_STEP: "promote",
+          STATE_MACHINE_ARN_PREFIX: Match.anyValue(),
+        }),
       },
     });
   });

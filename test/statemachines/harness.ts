@@ -4,7 +4,7 @@ import { awsPorts } from "../../functions/adapters/aws/ports.ts";
 import { LocalBus } from "../../functions/adapters/local/local-bus.ts";
 import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-callbacks.ts";
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
-import type { StrategyType } from "../../functions/domain/config/index.ts";
+import type { GlidepathConfig, StrategyType } from "../../functions/domain/config/index.ts";
 import { Presets, parseConfig, type StrategyInput } from "../../functions/domain/config/index.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
 import { type DeploymentRequest, deploymentRequest } from "../../functions/domain/deployment-request.ts";
@@ -12,9 +12,10 @@ import type { Gate } from "../../functions/domain/gates.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
-import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
+import { type MachineKind, type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
 import { type ExecutionResult, runExecution } from "../../local/run-execution.ts";
 import { stepHandlers } from "../../local/step-handlers.ts";
+import { pipelineTag } from "../../statemachines/step-functions.ts";
 import type { LocalTable } from "../helpers/dynalite.ts";
 import { account, ecsServices, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
 
@@ -49,7 +50,15 @@ export function configWith(
 
 /** The five strategy state machines, read out of the synthesized template as `cdk deploy` would send them. */
 export function synthesizeMachines(app: App): Map<StrategyType, RenderedStateMachine> {
-  const stack = new ControlPlaneStack(app, "Glidepath", { config: configWith(Presets.ECSAllAtOnce) });
+  const all = synthesizeAll(app, configWith(Presets.ECSAllAtOnce));
+  return new Map(
+    [...all].filter((entry): entry is [StrategyType, RenderedStateMachine] => entry[0] !== pipelineTag),
+  );
+}
+
+/** Every state machine of the stack of `config`: the five strategies and the pipeline. */
+export function synthesizeAll(app: App, config: GlidepathConfig): Map<MachineKind, RenderedStateMachine> {
+  const stack = new ControlPlaneStack(app, "Glidepath", { config });
   return renderStateMachines(Template.fromStack(stack).toJSON() as never);
 }
 

@@ -8,7 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SfnExecutionStarter } from "../../functions/adapters/aws/execution-starter.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
-import type { DeploymentRequest } from "../../functions/domain/deployment-request.ts";
+import type { PromotionRequest } from "../../functions/domain/promotion.ts";
 import { noDelay, serviceError } from "../helpers/sdk-mock.ts";
 
 const client = new SFNClient({ region: "eu-west-1", ...awsClientConfig });
@@ -18,26 +18,26 @@ const prefix = "arn:aws:states:eu-west-1:123456789012:stateMachine:Glidepath-";
 const starter = () => new SfnExecutionStarter({ client, stateMachineArnPrefix: prefix, retry: noDelay });
 
 const request = {
-  deploymentId: "d-2cc7a59bb3dada364d00",
+  promotionId: "d-2cc7a59bb3dada364d00",
   service: "checkout",
-  environment: "production",
+  lockEnvironment: "dev",
   artifact: {
     uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:ab",
     digest: "sha256:ab",
     version: "1.4.0",
   },
-  strategy: "canary",
-} as unknown as DeploymentRequest;
+  environments: [],
+} as unknown as PromotionRequest;
 
-const name = "checkout-production-1-4-0-2cc7a59b";
-const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:Glidepath-canary:${name}`;
+const name = "checkout-promote-1-4-0-2cc7a59b";
+const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:Glidepath-pipeline:${name}`;
 
 describe("SfnExecutionStarter", () => {
   beforeEach(() => {
     sfn.reset();
   });
 
-  it("starts the strategy's state machine with the execution name and the request as input", async () => {
+  it("starts the pipeline state machine with the promotion's execution name and the request as input", async () => {
     // Prepare
     sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
 
@@ -48,7 +48,7 @@ describe("SfnExecutionStarter", () => {
     expect(result).toEqual({ executionArn });
     expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
-      stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:Glidepath-canary",
+      stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:Glidepath-pipeline",
       name,
       input: JSON.stringify(request),
     });

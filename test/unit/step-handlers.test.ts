@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fleetShare } from "../../functions/handlers/deploy.ts";
-import { describeError } from "../../functions/handlers/record.ts";
-import { parseInput } from "../../functions/handlers/schemas.ts";
+import { describeError, parseInput } from "../../functions/handlers/schemas.ts";
 
 describe("describeError", () => {
   it.each([

@@ -3,10 +3,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
 import { type GlidepathConfig, parseConfig } from "../../functions/domain/config/index.ts";
 import { type Deployment, deploymentId } from "../../functions/domain/deployment.ts";
-import { type DeploymentRequest, deploymentRequest } from "../../functions/domain/deployment-request.ts";
 import { ErrorNames, TriggerEventInvalidError } from "../../functions/domain/errors.ts";
-import { executionName } from "../../functions/domain/execution-name.ts";
 import type { StateStore } from "../../functions/domain/ports/state-store.ts";
+import {
+  type PromotionRequest,
+  promotionExecutionName,
+  promotionRequest,
+} from "../../functions/domain/promotion.ts";
 import { onDeploymentEnded } from "../../functions/handlers/deployment-ended.ts";
 import { createTriggerHandler, type TriggerPorts } from "../../functions/handlers/trigger.ts";
 import { logger } from "../../functions/shared/logger.ts";
@@ -19,7 +22,7 @@ const ecrPush = JSON.parse(
 let table: LocalTable;
 let store: DynamoDbStateStore;
 let serviceCounter = 0;
-let starts: DeploymentRequest[];
+let starts: PromotionRequest[];
 let aborts: { deploymentId: string; actor: string; reason: string }[];
 /** Execution names Step Functions has seen: a second StartExecution with one of them starts nothing. */
 let executions: Set<string>;
@@ -81,11 +84,11 @@ function ports(config: GlidepathConfig, overrides: Partial<TriggerPorts> = {}): 
     clock: () => new Date(),
     start: async (request) => {
       starts.push(request);
-      const name = executionName({ ...request, version: request.artifact.version });
-      const executionArn = `arn:aws:states:us-west-2:123456789012:execution:glidepath-${request.strategy}:${name}`;
+      const name = promotionExecutionName(request);
+      const executionArn = `arn:aws:states:us-west-2:123456789012:execution:glidepath-pipeline:${name}`;
       if (!executions.has(name)) {
         executions.add(name);
-        await store.transition(request.deploymentId, "IN_PROGRESS", { executionArn, currentStep: "Started" });
+        await store.transition(request.promotionId, "IN_PROGRESS", { executionArn, currentStep: "Started" });
       }
       return { executionArn };
     },
@@ -118,7 +121,7 @@ async function history(service: string): Promise<readonly Deployment[]> {
 }
 
 describe("trigger handler", () => {
-  it("starts a deployment of the ECR sample push with the exact request", async () => {
+  it("starts the promotion of the ECR sample push with the exact request", async () => {
     // Prepare
     const { config, service } = configFor();
     const handler = createTriggerHandler(ports(config));
@@ -136,13 +139,14 @@ describe("trigger handler", () => {
         version: "latest",
       },
       strategy: "all-at-once",
-      executionArn: expect.stringMatching(/:execution:glidepath-all-at-once:web-\d+-dev-latest-/),
+      executionArn: expect.stringMatching(/:execution:glidepath-pipeline:web-\d+-promote-latest-/),
     });
     if (deployment === undefined) throw new Error("no deployment recorded");
     const serviceConfig = config.services[0];
-    const dev = serviceConfig?.environments[0];
-    if (serviceConfig === undefined || dev === undefined) throw new Error("config without service");
-    expect(starts).toEqual([deploymentRequest({ service: serviceConfig, environment: dev, deployment })]);
+    if (serviceConfig === undefined) throw new Error("config without service");
+    expect(starts).toEqual([promotionRequest({ service: serviceConfig, artifact: deployment.artifact })]);
+    expect(starts[0]?.promotionId).toBe(deployment.id);
+    expect(deployment.promotionId).toBe(deployment.id);
     expect(outcomes).toEqual([
       {
         outcome: "started",
@@ -186,7 +190,7 @@ describe("trigger handler", () => {
 
     // Assess
     expect(outcomes).toMatchObject([{ outcome: "started", deploymentId: idOf(service, 1) }]);
-    expect(starts.map((request) => request.deploymentId)).toEqual([idOf(service, 1)]);
+    expect(starts.map((request) => request.promotionId)).toEqual([idOf(service, 1)]);
   });
 
   it("leaves one started, the newest queued and every other superseded after 20 concurrent pushes", async () => {
@@ -207,7 +211,7 @@ describe("trigger handler", () => {
     expect(running).toHaveLength(1);
     expect(waiting).toHaveLength(1);
     expect(byStatus("SUPERSEDED")).toHaveLength(18);
-    expect(starts.map((request) => request.deploymentId)).toEqual(running.map((record) => record.id));
+    expect(starts.map((request) => request.promotionId)).toEqual(running.map((record) => record.id));
     const newestNotRunning = Array.from({ length: 20 }, (_, index) => idOf(service, 20 - index)).find(
       (id) => id !== running[0]?.id,
     );
@@ -368,7 +372,7 @@ describe("onDeploymentEnded", () => {
 
     // Assess
     expect(result).toEqual({ started: idOf(service, 2) });
-    expect(starts.map((request) => request.deploymentId)).toEqual([idOf(service, 1), idOf(service, 2)]);
+    expect(starts.map((request) => request.promotionId)).toEqual([idOf(service, 1), idOf(service, 2)]);
     expect(await store.getDeployment(idOf(service, 2))).toMatchObject({ status: "IN_PROGRESS" });
     const lock = await store.getLock(service, "dev");
     expect(lock).toMatchObject({ holder: idOf(service, 2), liveVersion: "v1" });

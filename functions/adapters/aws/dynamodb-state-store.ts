@@ -161,6 +161,7 @@ export class DynamoDbStateStore implements StateStore {
       environment: input.environment,
       digest: input.artifact.digest,
       attempt,
+      ...(input.region === undefined ? {} : { region: input.region }),
     });
     const now = this.clock().toISOString();
     const deployment: Deployment = {
@@ -175,6 +176,8 @@ export class DynamoDbStateStore implements StateStore {
       updatedAt: now,
       approvals: [],
       attempt,
+      ...(input.region === undefined ? {} : { region: input.region }),
+      ...(input.promotionId === undefined ? {} : { promotionId: input.promotionId }),
     };
     try {
       await this.client.send(
@@ -727,6 +730,8 @@ function toDeployment(item: Item): Deployment {
     statusReason: record.statusReason,
     approvals: record.approvals ?? [],
     attempt: record.attempt,
+    region: record.region,
+    promotionId: record.promotionId,
   });
 }
 

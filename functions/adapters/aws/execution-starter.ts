@@ -1,14 +1,15 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import type { DeploymentRequest } from "../../domain/deployment-request.ts";
-import { executionName } from "../../domain/execution-name.ts";
+import { pipelineTag } from "../../../statemachines/step-functions.ts";
+import type { PromotionRequest } from "../../domain/promotion.ts";
+import { promotionExecutionName } from "../../domain/promotion.ts";
 import { type RetryOptions, withRetry } from "./retry.ts";
 
 export interface SfnExecutionStarterProps {
   /** Created once at module scope with `awsClientConfig`. */
   readonly client: SFNClient;
   /**
-   * The ARN of the strategy state machines up to the strategy: `arn:<partition>:states:<region>:<account>:stateMachine:<stack>-`.
-   * The machine of a deployment is this prefix followed by its strategy type.
+   * The ARN of the stack's state machines up to their kind: `arn:<partition>:states:<region>:<account>:stateMachine:<stack>-`.
+   * The pipeline is this prefix followed by `pipeline`.
    */
   readonly stateMachineArnPrefix: string;
   /** @default withRetry's defaults */
@@ -16,7 +17,7 @@ export interface SfnExecutionStarterProps {
 }
 
 /**
- * Starts a deployment's strategy execution, named by `executionName()`. Step Functions refuses a second execution
+ * Starts a promotion's pipeline execution (`<stack>-pipeline`), named by `promotionExecutionName()`. Step Functions refuses a second execution
  * of the same name: `ExecutionAlreadyExists` means an earlier delivery started it, and resolves as success with
  * the deterministic ARN of that execution.
  */
@@ -37,14 +38,9 @@ export class SfnExecutionStarter {
   }
 
   /** An arrow so it can be handed over as the `start` port on its own. */
-  readonly start = async (request: DeploymentRequest): Promise<{ readonly executionArn: string }> => {
-    const stateMachineArn = `${this.#prefix}${request.strategy}`;
-    const name = executionName({
-      service: request.service,
-      environment: request.environment,
-      version: request.artifact.version,
-      deploymentId: request.deploymentId,
-    });
+  readonly start = async (request: PromotionRequest): Promise<{ readonly executionArn: string }> => {
+    const stateMachineArn = `${this.#prefix}${pipelineTag}`;
+    const name = promotionExecutionName(request);
     try {
       const output = await withRetry(
         () =>

@@ -5,7 +5,7 @@ import {
   type HumanAction,
   humanActions,
 } from "../../domain/gates.ts";
-import type { GateNotice } from "../../domain/ports/notifier.ts";
+import type { GateNotice, PromotionNotice } from "../../domain/ports/notifier.ts";
 import { actionIdOf, buttonValue } from "./interactivity.ts";
 
 /** The Block Kit subset Glidepath's messages use. */
@@ -238,4 +238,27 @@ export function gateText(notice: GateNotice): string {
 
 export function decidedText(notice: GateNotice, decision: GateDecision): string {
   return `${headline(notice)}, ${escapeMrkdwn(notice.label)}: ${decisionLine(notice.kind, decision)}`;
+}
+
+const promotionLines = {
+  promoted: "promoted through every environment",
+  stopped: "stopped",
+  frozen:
+    "FROZEN: an irreversible change ran before the failure; traffic stays on the old version. <!here> act now",
+} as const;
+
+/** The `text` of a promotion's end: `@here` when a human must act (Slack expands `<!here>`). */
+export function promotionText(notice: PromotionNotice): string {
+  const where = notice.outcome === "promoted" ? "" : ` in ${escapeMrkdwn(notice.environment)}`;
+  return `${escapeMrkdwn(`${notice.service} ${notice.version}`)}: ${promotionLines[notice.outcome]}${where}. ${escapeMrkdwn(notice.reason)}`;
+}
+
+export function promotionBlocks(notice: PromotionNotice): Block[] {
+  return [
+    { type: "section", text: mrkdwn(promotionText(notice)) },
+    {
+      type: "context",
+      elements: [mrkdwn(`<${notice.executionUrl}|Pipeline execution> · promotion ${notice.promotionId}`)],
+    },
+  ];
 }

@@ -1,7 +1,15 @@
 import type { GateDecision } from "../../domain/gates.ts";
-import type { GateNotice, Notifier } from "../../domain/ports/notifier.ts";
+import type { GateNotice, Notifier, PromotionNotice } from "../../domain/ports/notifier.ts";
 import { type RetryOptions, withRetry } from "../aws/retry.ts";
-import { type Block, decidedBlocks, decidedText, gateBlocks, gateText } from "./blocks.ts";
+import {
+  type Block,
+  decidedBlocks,
+  decidedText,
+  gateBlocks,
+  gateText,
+  promotionBlocks,
+  promotionText,
+} from "./blocks.ts";
 
 const slackApi = "https://slack.com/api";
 
@@ -202,6 +210,14 @@ export class SlackNotifier implements Notifier {
       }
     }
     await this.#postMessage({ channel: this.#channel, text, blocks });
+  }
+
+  async promotionEnded(notice: PromotionNotice): Promise<void> {
+    await this.#postMessage({
+      channel: this.#channel,
+      text: promotionText(notice),
+      blocks: promotionBlocks(notice),
+    });
   }
 
   async #postMessage(message: {

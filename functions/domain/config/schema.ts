@@ -326,6 +326,8 @@ export const EnvironmentSchema = z
     account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }),
     /** One region, or several deployed as waves in this order. */
     region: z.union([regionName, z.array(regionName).min(1, { error: "list at least one region" })]),
+    /** Seconds the promotion bakes a wave before it deploys the next region. @default 600 */
+    waveBakeSeconds: z.number().int().min(0).default(600),
     strategy: StrategySchema,
     alarms: z.array(AlarmSchema).default([]),
     analysis: AnalysisSchema.prefault({}),

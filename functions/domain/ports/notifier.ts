@@ -24,4 +24,19 @@ export interface Notifier {
   gateOpened(notice: GateNotice): Promise<void>;
   /** Updates the gate's message to show who decided what; `responseUrl` is Slack's, when the decision came from Slack. */
   gateDecided(notice: GateNotice, decision: GateDecision, responseUrl?: string): Promise<void>;
+  /** A promotion ended, or froze: a message that pages whoever watches the channel when it did not succeed. */
+  promotionEnded(notice: PromotionNotice): Promise<void>;
+}
+
+/** The end of a promotion, or an environment frozen on the way: humans hear about every one. */
+export interface PromotionNotice {
+  readonly promotionId: string;
+  readonly service: string;
+  readonly version: string;
+  /** `frozen`: an irreversible hook ran before the failure; traffic stays on the old version, someone must act. */
+  readonly outcome: "promoted" | "stopped" | "frozen";
+  /** The environment it stopped or froze in, or the last one it reached. */
+  readonly environment: string;
+  readonly reason: string;
+  readonly executionUrl: string;
 }

@@ -10,6 +10,10 @@ export interface CreateDeploymentInput {
   readonly attempt?: number;
   /** @default { old: 100, new: 0 } */
   readonly weights?: Weights;
+  /** The wave's region, when the environment deploys several regions as waves; part of the id. */
+  readonly region?: string;
+  /** The promotion the deployment is part of; see `Deployment.promotionId`. */
+  readonly promotionId?: string;
 }
 
 export interface CreateDeploymentResult {

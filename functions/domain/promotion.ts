@@ -1,0 +1,154 @@
+import { z } from "zod";
+import type { ServiceConfig } from "./config/index.ts";
+import { FreezeWindowSchema, HookSchema } from "./config/schema.ts";
+import { type Artifact, deploymentId } from "./deployment.ts";
+import { DeploymentRequestSchema, deploymentRequest } from "./deployment-request.ts";
+import { ErrorNames, GlidepathError } from "./errors.ts";
+import { executionName } from "./execution-name.ts";
+
+/**
+ * One region of an environment: its own deployment record and strategy execution. The id is derived like every
+ * deployment id (service, environment, digest, attempt, and the region when the environment has several), so
+ * the promotion knows it before the record exists and the record is created idempotently.
+ */
+const WaveSchema = z.strictObject({
+  deploymentId: z.string().regex(/^d-[0-9a-f]{20}$/),
+  /** Set only when the environment deploys several regions as waves. */
+  region: z.string().min(1).optional(),
+  /** The strategy execution's name: `<service>-<env>-<version>-<short id>`. */
+  executionName: z.string().min(1).max(80),
+  request: DeploymentRequestSchema,
+});
+
+const PromotionEnvironmentSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Position in promotion order, from 0. */
+  index: z.number().int().min(0),
+  approval: z.strictObject({
+    required: z.boolean(),
+    approvers: z.array(z.string().min(1)),
+    timeoutSeconds: z.number().int().min(1),
+  }),
+  freezeWindows: z.array(FreezeWindowSchema),
+  onFreeze: z.enum(["wait", "fail"]),
+  preDeploy: z.array(HookSchema),
+  postDeploy: z.array(HookSchema),
+  waves: z.array(WaveSchema).min(1),
+  waveBakeSeconds: z.number().int().min(0),
+});
+
+/**
+ * The input of a pipeline execution: the artifact and, for every environment in promotion order, everything
+ * its states need, resolved from the config when the promotion starts (a config change never alters a running
+ * promotion). Its id is the id of the first wave's deployment, which holds the service's lock.
+ */
+export const PromotionRequestSchema = z.strictObject({
+  promotionId: z.string().regex(/^d-[0-9a-f]{20}$/, { error: "must be a deployment id" }),
+  service: z.string().min(1),
+  artifact: z.strictObject({ uri: z.string().min(1), digest: z.string().min(1), version: z.string().min(1) }),
+  /** The environment whose lock the promotion holds: the first. */
+  lockEnvironment: z.string().min(1),
+  environments: z.array(PromotionEnvironmentSchema).min(1),
+});
+
+export type PromotionRequest = z.output<typeof PromotionRequestSchema>;
+export type PromotionEnvironment = PromotionRequest["environments"][number];
+export type Wave = PromotionEnvironment["waves"][number];
+
+export class PromotionRequestInvalidError extends GlidepathError {
+  override readonly name = ErrorNames.PlanInvalid;
+}
+
+/** The region a wave's deployment record names: none when the environment has a single region. */
+export function waveRegion(regions: readonly string[], index: number): string | undefined {
+  return regions.length > 1 ? regions[index] : undefined;
+}
+
+/** The deployment id of one wave of an artifact in an environment. */
+export function waveDeploymentId(input: {
+  readonly service: string;
+  readonly environment: string;
+  readonly digest: string;
+  readonly region?: string;
+  readonly attempt?: number;
+}): string {
+  return deploymentId({
+    service: input.service,
+    environment: input.environment,
+    digest: input.digest,
+    attempt: input.attempt ?? 1,
+    ...(input.region === undefined ? {} : { region: input.region }),
+  });
+}
+
+/** Resolves the promotion of an artifact through every environment of the service, in order. */
+export function promotionRequest(input: {
+  readonly service: ServiceConfig;
+  readonly artifact: Artifact;
+  /** Adjusts each strategy request (the local runtime scales its durations). @default unchanged */
+  readonly adjust?: (request: Wave["request"]) => Wave["request"];
+}): PromotionRequest {
+  const { service, artifact } = input;
+  const environments = service.environments.map((environment, index) => ({
+    name: environment.name,
+    index,
+    approval: { ...environment.approval, approvers: [...environment.approval.approvers] },
+    freezeWindows: environment.freezeWindows.map((window) => ({ ...window })),
+    onFreeze: environment.onFreeze,
+    preDeploy: environment.hooks.preDeploy.map((hook) => ({ ...hook })),
+    postDeploy: environment.hooks.postDeploy.map((hook) => ({ ...hook })),
+    waveBakeSeconds: environment.waveBakeSeconds,
+    waves: environment.regions.map((_, wave) => {
+      const region = waveRegion(environment.regions, wave);
+      const id = waveDeploymentId({
+        service: service.name,
+        environment: environment.name,
+        digest: artifact.digest,
+        ...(region === undefined ? {} : { region }),
+      });
+      const request = deploymentRequest({ service, environment, deployment: { id, artifact } });
+      return {
+        deploymentId: id,
+        ...(region === undefined ? {} : { region }),
+        executionName: executionName({
+          service: service.name,
+          environment: region === undefined ? environment.name : `${environment.name}-${region}`,
+          version: artifact.version,
+          deploymentId: id,
+        }),
+        request: input.adjust === undefined ? request : input.adjust(request),
+      };
+    }),
+  }));
+  const first = environments[0]?.waves[0];
+  if (first === undefined) throw new PromotionRequestInvalidError(`${service.name} has no environment`);
+  return {
+    promotionId: first.deploymentId,
+    service: service.name,
+    artifact: { ...artifact },
+    lockEnvironment: environments[0]?.name ?? "",
+    environments,
+  };
+}
+
+/** Checks a pipeline execution's input before anything is deployed. */
+export function parsePromotionRequest(input: unknown): PromotionRequest {
+  const result = PromotionRequestSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`,
+  );
+  throw new PromotionRequestInvalidError(`the promotion input is invalid: ${problems.join("; ")}`);
+}
+
+/** `<service>-promote-<version>-<short id>`: the pipeline execution of a promotion, unique per promotion. */
+export function promotionExecutionName(
+  request: Pick<PromotionRequest, "service" | "artifact" | "promotionId">,
+): string {
+  return executionName({
+    service: request.service,
+    environment: "promote",
+    version: request.artifact.version,
+    deploymentId: request.promotionId,
+  });
+}

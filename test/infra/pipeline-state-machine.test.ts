@@ -1,0 +1,158 @@
+import { createRequire } from "node:module";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../functions/domain/config/index.ts";
+import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
+import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
+import { useTestApps } from "../helpers/synth.ts";
+
+// asl-validator is CommonJS without type declarations.
+const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
+  isValid: boolean;
+  errors: unknown[];
+};
+
+const migrate = "arn:aws:lambda:eu-west-1:123456789012:function:migrate";
+const verify = "arn:aws:lambda:eu-west-1:123456789012:function:verify";
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+describe("the pipeline state machine", () => {
+  const newApp = useTestApps();
+  let template: Template;
+  let pipeline: RenderedStateMachine | undefined;
+  let statements: Statement[];
+
+  beforeAll(() => {
+    const config = parseConfig({
+      services: [
+        {
+          name: "api",
+          artifact: { type: "custom", source: "ci.example" },
+          target: { type: "local" },
+          environments: [
+            {
+              name: "staging",
+              account: "123456789012",
+              region: "eu-west-1",
+              strategy: "ECSAllAtOnce",
+              hooks: {
+                preDeploy: [{ name: "migrate", function: migrate }],
+                postDeploy: [{ name: "verify", function: verify }],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const stack = new ControlPlaneStack(newApp(), "Glidepath", { config });
+    template = Template.fromStack(stack);
+    pipeline = renderStateMachines(template.toJSON() as never).get("pipeline");
+    const roleId = stack.getLogicalId(stack.strategies.pipeline.role.node.defaultChild as never);
+    const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles).includes(roleId),
+    );
+    statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+  });
+
+  it("is a standard state machine named Glidepath-pipeline, logging every event with X-Ray tracing", () => {
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineName: "Glidepath-pipeline",
+      StateMachineType: "STANDARD",
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: "ALL", IncludeExecutionData: true }),
+      Tags: Match.arrayWith([{ Key: "glidepath:strategy", Value: "pipeline" }]),
+    });
+  });
+
+  it("asl-validator accepts the definition", () => {
+    // Act
+    const result = validateAsl(pipeline?.definition);
+
+    // Assess
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it("runs each strategy as a nested execution that the console links to the pipeline", () => {
+    // Act
+    const state = findState(pipeline?.definition, "Run strategy");
+
+    // Assess
+    expect(state).toEqual({
+      QueryLanguage: "JSONPath",
+      Type: "Task",
+      Resource: "arn:aws:states:::states:startExecution.sync:2",
+      Parameters: {
+        "StateMachineArn.$":
+          "States.Format('arn:aws:states:local-1:000000000000:stateMachine:Glidepath-{}', $.wave.request.strategy)",
+        "Name.$": "$.wave.executionName",
+        "Input.$": "States.JsonMerge($.wave.request, $.startedBy, false)",
+      },
+      ResultPath: null,
+      TimeoutSeconds: 14 * 86_400,
+      End: true,
+    });
+  });
+
+  it("may start the five strategy machines, watch and stop their executions, and invoke the configured hooks only", () => {
+    // Act
+    const byAction = (action: string) =>
+      statements
+        .filter((statement) => [statement.Action].flat().includes(action))
+        .map((statement) => statement.Resource);
+
+    // Assess
+    expect(byAction("states:StartExecution")).toEqual([
+      ["AllAtOnce", "Rolling", "BlueGreen", "Canary", "Linear"].map((id) => ({
+        Ref: expect.stringMatching(new RegExp(`^Strategies${id}[0-9A-F]{8}$`)),
+      })),
+    ]);
+    expect(JSON.stringify(byAction("states:DescribeExecution"))).toContain(":execution:Glidepath-canary:*");
+    expect(JSON.stringify(byAction("events:PutRule"))).toContain(
+      "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule",
+    );
+    expect(byAction("lambda:InvokeFunction")).toContainEqual([migrate, verify]);
+  });
+
+  it("gives every state a name that reads well in the console: no CDK ids", () => {
+    // Act
+    const names = Object.keys(pipeline?.states ?? {});
+
+    // Assess
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "Start promotion",
+        "Promote through environments",
+        "Enter environment",
+        "Approve promotion",
+        "Check freeze windows",
+        "Wait for the freeze to end",
+        "Run pre-deploy hooks",
+        "Deploy region waves",
+        "Bake between waves",
+        "Run strategy",
+        "Run post-deploy hooks",
+        "Record environment failure",
+        "Undo pre-deploy hooks",
+        "Finish promotion",
+        "Stop promotion",
+      ]),
+    );
+    expect(names.filter((name) => /[A-Z][a-z]+[A-Z]|[0-9A-F]{8}/.test(name))).toEqual([]);
+  });
+});
+
+function findState(definition: unknown, name: string): unknown {
+  if (typeof definition !== "object" || definition === null) return undefined;
+  const states = (definition as { States?: Record<string, unknown> }).States ?? {};
+  if (name in states) return states[name];
+  for (const state of Object.values(states)) {
+    const inner = state as { ItemProcessor?: unknown; Iterator?: unknown; Branches?: unknown[] };
+    for (const child of [inner.ItemProcessor, inner.Iterator, ...(inner.Branches ?? [])]) {
+      const found = findState(child, name);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
