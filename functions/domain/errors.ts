@@ -24,6 +24,7 @@ export const ErrorNames = {
   TriggerEventInvalid: "TriggerEventInvalidError",
   FreezeWindow: "FreezeWindowError",
   HookFailed: "HookFailedError",
+  PromotionBlocked: "PromotionBlockedError",
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -171,4 +172,9 @@ export class FreezeWindowError extends GlidepathError {
 /** A pre- or post-deploy hook answered anything but `{ "status": "passed" }`. */
 export class HookFailedError extends GlidepathError {
   override readonly name = ErrorNames.HookFailed;
+}
+
+/** An environment was to be entered although an earlier one did not succeed: promotion never skips a failure. */
+export class PromotionBlockedError extends GlidepathError {
+  override readonly name = ErrorNames.PromotionBlocked;
 }

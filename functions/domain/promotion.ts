@@ -35,6 +35,8 @@ const PromotionEnvironmentSchema = z.strictObject({
   postDeploy: z.array(HookSchema),
   waves: z.array(WaveSchema).min(1),
   waveBakeSeconds: z.number().int().min(0),
+  /** The deployments (the previous environment's waves) that must have succeeded before this one is entered. */
+  requires: z.array(z.string().regex(/^d-[0-9a-f]{20}$/)),
 });
 
 /**
@@ -120,14 +122,18 @@ export function promotionRequest(input: {
       };
     }),
   }));
-  const first = environments[0]?.waves[0];
+  const ordered = environments.map((environment, index) => ({
+    ...environment,
+    requires: index === 0 ? [] : (environments[index - 1]?.waves.map((wave) => wave.deploymentId) ?? []),
+  }));
+  const first = ordered[0]?.waves[0];
   if (first === undefined) throw new PromotionRequestInvalidError(`${service.name} has no environment`);
   return {
     promotionId: first.deploymentId,
     service: service.name,
     artifact: { ...artifact },
-    lockEnvironment: environments[0]?.name ?? "",
-    environments,
+    lockEnvironment: ordered[0]?.name ?? "",
+    environments: ordered,
   };
 }
 

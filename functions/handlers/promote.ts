@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DecisionAction, DeploymentStatus } from "../domain/deployment.ts";
-import { FreezeWindowError, HookFailedError } from "../domain/errors.ts";
+import { FreezeWindowError, HookFailedError, PromotionBlockedError } from "../domain/errors.ts";
 import { activeFreeze } from "../domain/freeze.ts";
 import { HookStages, readHookOutput } from "../domain/hooks.ts";
 import type { Ports } from "../domain/ports/index.ts";
@@ -101,6 +101,15 @@ async function enter(
   promotion: Omit<PromotionRequest, "environments">,
   environment: PromotionEnvironment,
 ): Promise<{ readonly deployments: readonly string[] }> {
+  // Step Functions starts no iteration after a failed one; this holds even where a Map runs on regardless.
+  for (const id of environment.requires) {
+    const required = await ports.store.getDeployment(id);
+    if (required?.status !== DeploymentStatus.Succeeded) {
+      throw new PromotionBlockedError(
+        `${environment.name} is not entered: ${required?.environment ?? "an earlier environment"} deployment ${id} is ${required?.status ?? "missing"}, not SUCCEEDED`,
+      );
+    }
+  }
   const deployments: string[] = [];
   for (const wave of environment.waves) {
     const { deployment } = await ports.store.createDeployment({

@@ -238,11 +238,38 @@ describe("promote handler: the end of a promotion", () => {
   });
 });
 
+/** Enters dev and lets its deployment succeed, as the strategy's execution would. */
+async function devSucceeded({ promotion, dev }: ReturnType<typeof promotionOf>): Promise<void> {
+  await createPromoteHandler(ports)({ action: "enter", promotion, environment: dev });
+  await ports.store.transition(promotion.promotionId, "IN_PROGRESS");
+  await ports.store.transition(promotion.promotionId, "SUCCEEDED");
+}
+
 describe("promote handler: an environment", () => {
+  it("enter refuses an environment whose previous environment did not succeed", async () => {
+    // Prepare
+    const { config } = configFor();
+    const { promotion, dev, production } = promotionOf(config);
+    const promote = createPromoteHandler(ports);
+    await promote({ action: "enter", promotion, environment: dev });
+
+    // Act
+    const entered = promote({ action: "enter", promotion, environment: production });
+
+    // Assess
+    await expect(entered).rejects.toMatchObject({
+      name: "PromotionBlockedError",
+      message: `production is not entered: dev deployment ${dev.waves[0]?.deploymentId} is QUEUED, not SUCCEEDED`,
+    });
+    expect(await ports.store.getDeployment(production.waves[0]?.deploymentId ?? "")).toBeUndefined();
+  });
+
   it("enter creates one deployment per region wave, idempotently, all part of the promotion", async () => {
     // Prepare
     const { config, service } = configFor();
-    const { promotion, production } = promotionOf(config);
+    const promoted = promotionOf(config);
+    const { promotion, production } = promoted;
+    await devSucceeded(promoted);
     const promote = createPromoteHandler(ports);
 
     // Act
@@ -272,7 +299,9 @@ describe("promote handler: an environment", () => {
         { name: "boxing-week", start: "2026-12-27T00:00:00Z", end: "2027-01-02T00:00:00Z" },
       ],
     });
-    const { promotion, production } = promotionOf(config);
+    const promoted = promotionOf(config);
+    const { promotion, production } = promoted;
+    await devSucceeded(promoted);
     const promote = createPromoteHandler(ports);
     await promote({ action: "enter", promotion, environment: production });
 
@@ -346,7 +375,9 @@ describe("promote handler: an environment", () => {
       function: `arn:aws:lambda:us-west-2:123456789012:function:${name}`,
     }));
     const { config } = configFor({ hooks: { preDeploy: hooks } });
-    const { promotion, production } = promotionOf(config);
+    const promoted = promotionOf(config);
+    const { promotion, production } = promoted;
+    await devSucceeded(promoted);
     const promote = createPromoteHandler(ports);
     await promote({ action: "enter", promotion, environment: production });
     for (const hook of production.preDeploy)
@@ -385,7 +416,9 @@ describe("promote handler: an environment", () => {
       { name: "seed", function: "arn:aws:lambda:us-west-2:123456789012:function:seed" },
     ];
     const { config, service } = configFor({ hooks: { preDeploy: hooks } });
-    const { promotion, production } = promotionOf(config);
+    const promoted = promotionOf(config);
+    const { promotion, production } = promoted;
+    await devSucceeded(promoted);
     const promote = createPromoteHandler(ports);
     const [schema, seed] = production.preDeploy;
     await promote({

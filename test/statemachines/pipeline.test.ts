@@ -1,0 +1,400 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsPorts } from "../../functions/adapters/aws/ports.ts";
+import { LocalBus } from "../../functions/adapters/local/local-bus.ts";
+import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-callbacks.ts";
+import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
+import { type GlidepathConfigInput, parseConfig } from "../../functions/domain/config/index.ts";
+import type { DeploymentRequest } from "../../functions/domain/deployment-request.ts";
+import type { Ports } from "../../functions/domain/ports/index.ts";
+import {
+  type PromotionRequest,
+  promotionExecutionName,
+  promotionRequest,
+} from "../../functions/domain/promotion.ts";
+import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
+import type { RenderedStateMachine } from "../../local/render-asl.ts";
+import { type ExecutionResult, type NestedHandler, runExecution } from "../../local/run-execution.ts";
+import { stepHandlers } from "../../local/step-handlers.ts";
+import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+import { account } from "../helpers/fake-aws.ts";
+import { useTestApps } from "../helpers/synth.ts";
+import { openGate, synthesizeAll } from "./harness.ts";
+
+const migrate = `arn:aws:lambda:eu-west-1:${account}:function:migrate`;
+const verify = `arn:aws:lambda:eu-west-1:${account}:function:verify`;
+
+let table: LocalTable;
+let pipeline: RenderedStateMachine;
+const apps = useTestApps();
+let serviceCounter = 0;
+
+beforeAll(async () => {
+  const machine = synthesizeAll(apps(), parseConfig(configInput("api"))).get("pipeline");
+  if (machine === undefined) throw new Error("no pipeline state machine");
+  pipeline = machine;
+  table = await startDynalite();
+});
+
+afterAll(async () => {
+  await table.close();
+});
+
+type EnvironmentInput = GlidepathConfigInput["services"][number]["environments"][number];
+
+/** dev (a reversible migration before it, a verification after it), then production in two regions. */
+function configInput(
+  name: string,
+  change: { dev?: Partial<EnvironmentInput>; production?: Partial<EnvironmentInput> } = {},
+): GlidepathConfigInput {
+  return {
+    services: [
+      {
+        name,
+        artifact: { type: "custom", source: "ci.example" },
+        target: { type: "local" },
+        environments: [
+          {
+            name: "dev",
+            account,
+            region: "eu-west-1",
+            strategy: "ECSAllAtOnce",
+            hooks: {
+              preDeploy: [{ name: "migrate", function: migrate }],
+              postDeploy: [{ name: "verify", function: verify }],
+            },
+            ...change.dev,
+          },
+          {
+            name: "production",
+            account,
+            region: ["eu-west-1", "us-east-1"],
+            strategy: "ECSCanary10Percent5Minutes",
+            ...change.production,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+interface Promotion {
+  readonly result: ExecutionResult;
+  readonly request: PromotionRequest;
+  readonly ports: Ports;
+  /** The StartExecution parameters of each nested execution, in order. */
+  readonly started: Parameters<NestedHandler>[0][];
+  /** Each hook invocation: function and payload. */
+  readonly hooks: { readonly fn: string; readonly payload: Record<string, unknown> }[];
+  readonly notices: string[];
+  readonly states: readonly string[];
+}
+
+/**
+ * Runs the synthesized pipeline with the real promote, open-gate and resolve-gate handlers over dynalite.
+ * Nested strategy executions and hooks are stand-ins (the strategies have their own tests): a child moves its
+ * deployment record as the strategy's record step would and ends as `child` says.
+ */
+async function promote(props: {
+  readonly change?: Parameters<typeof configInput>[1];
+  readonly child?: (request: DeploymentRequest) => "SUCCEEDED" | "ROLLED_BACK";
+  readonly hook?: (fn: string, payload: Record<string, unknown>) => unknown;
+  readonly during?: (world: {
+    ports: Ports;
+    request: PromotionRequest;
+    resolveGate: (event: unknown) => Promise<unknown>;
+  }) => Promise<void>;
+}): Promise<Promotion> {
+  serviceCounter += 1;
+  const config = parseConfig(configInput(`svc-${serviceCounter}`, props.change));
+  const service = config.services[0];
+  if (service === undefined) throw new Error("no service");
+  const callbacks = new LocalTaskCallbacks();
+  const notices: string[] = [];
+  const ports: Ports = {
+    ...awsPorts({ tableName: table.tableName, documentClient: table.client, account }),
+    callbacks,
+    notifier: new LineNotifier((line) => notices.push(line)),
+  };
+  const digest = `sha256:${serviceCounter.toString(16).padStart(64, "c")}`;
+  const artifact = { uri: `local://api@${digest}`, digest, version: "2.0.0" };
+  const request = promotionRequest({ service, artifact });
+  // As the trigger leaves it: the promotion's first deployment holds the service's lock.
+  await ports.store.createDeployment({
+    service: service.name,
+    environment: "dev",
+    artifact,
+    strategy: "all-at-once",
+    promotionId: request.promotionId,
+  });
+  await ports.store.acquireLock({
+    service: service.name,
+    environment: "dev",
+    deploymentId: request.promotionId,
+  });
+  const started: Parameters<NestedHandler>[0][] = [];
+  const hooks: { fn: string; payload: Record<string, unknown> }[] = [];
+  const lifecycle = {
+    config,
+    start: async () => {
+      throw new Error("nothing waits for the lock in these tests");
+    },
+  };
+  const steps = stepHandlers(ports, lifecycle);
+  const resolveGate = createResolveGateHandler(ports);
+  new LocalBus({ account, region: "eu-west-1", deliver: resolveGate });
+  const running = runExecution({
+    machine: pipeline,
+    input: request,
+    executionName: promotionExecutionName(request),
+    steps: { ...steps, "resolve-gate": resolveGate },
+    callbacks,
+    waitMs: { "Bake between waves": 0 },
+    retryMs: 0,
+    invoke: async (fn, payload) => {
+      hooks.push({ fn, payload: payload as Record<string, unknown> });
+      return props.hook?.(fn, payload as Record<string, unknown>) ?? { passed: true };
+    },
+    nested: async (start) => {
+      started.push(start);
+      const child = start.Input as DeploymentRequest;
+      const outcome = props.child?.(child) ?? "SUCCEEDED";
+      const arn = `arn:aws:states:local-1:000000000000:execution:${start.StateMachineArn.split(":").at(-1)}:${start.Name}`;
+      await ports.store.transition(child.deploymentId, "IN_PROGRESS", { executionArn: arn });
+      if (outcome === "SUCCEEDED") {
+        await ports.store.transition(child.deploymentId, "SUCCEEDED", { statusReason: "every phase passed" });
+        return { status: "SUCCEEDED", output: {}, events: [], executionArn: arn };
+      }
+      await ports.store.transition(child.deploymentId, "ROLLING_BACK");
+      await ports.store.transition(child.deploymentId, "ROLLED_BACK", {
+        statusReason: "AlarmFiredError: 5xx",
+      });
+      return { status: "FAILED", error: "AlarmFiredError", cause: "5xx", events: [], executionArn: arn };
+    },
+  });
+  const [result] = await Promise.all([running, props.during?.({ ports, request, resolveGate })]);
+  const states = result.events
+    .filter((event) => event.type === "StateEntered")
+    .map((event) => event.state ?? "");
+  return { result, request, ports, started, hooks, notices, states };
+}
+
+const statuses = async (ports: Ports, request: PromotionRequest) =>
+  Promise.all(
+    request.environments.flatMap((environment) =>
+      environment.waves.map(async (wave) => [
+        environment.name,
+        wave.region ?? "-",
+        (await ports.store.getDeployment(wave.deploymentId))?.status ?? "none",
+      ]),
+    ),
+  );
+
+const decisionEvent = (deploymentId: string, gateId: string, action: string) => ({
+  version: "0",
+  id: "4a8f5e02-1c6b-4d5e-9f3a-0b2c7d8e9f10",
+  "detail-type": "Glidepath Gate Decision",
+  source: "glidepath.gates",
+  account,
+  time: new Date().toISOString(),
+  region: "eu-west-1",
+  resources: [],
+  detail: { deploymentId, gateId, action, actor: "cli:alice" },
+});
+
+describe("the pipeline state machine, run locally", () => {
+  it("promotes through every environment and wave in order, each strategy a nested execution", async () => {
+    // Act
+    const { result, request, ports, started, hooks, states, notices } = await promote({});
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    const [dev, production] = request.environments;
+    expect(started).toEqual(
+      [dev?.waves[0], production?.waves[0], production?.waves[1]].map((wave) => ({
+        StateMachineArn: `arn:aws:states:local-1:000000000000:stateMachine:Glidepath-${wave?.request.strategy}`,
+        Name: wave?.executionName,
+        Input: { ...wave?.request, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: result.executionArn },
+      })),
+    );
+    expect(hooks).toEqual([
+      {
+        fn: migrate,
+        payload: {
+          contract: "glidepath.hook/v1",
+          stage: "preDeploy",
+          hook: "migrate",
+          timeoutSeconds: 300,
+          promotionId: request.promotionId,
+          deploymentId: request.promotionId,
+          service: request.service,
+          environment: "dev",
+          artifact: request.artifact,
+        },
+      },
+      expect.objectContaining({ fn: verify, payload: expect.objectContaining({ stage: "postDeploy" }) }),
+    ]);
+    expect(states.filter((state) => state === "Bake between waves")).toHaveLength(1);
+    expect(await statuses(ports, request)).toEqual([
+      ["dev", "-", "SUCCEEDED"],
+      ["production", "eu-west-1", "SUCCEEDED"],
+      ["production", "us-east-1", "SUCCEEDED"],
+    ]);
+    expect(await ports.store.getLock(request.service, "dev")).toMatchObject({ liveVersion: "2.0.0" });
+    expect((await ports.store.getLock(request.service, "dev")).holder).toBeUndefined();
+    expect(notices).toContain(
+      `promotion promoted: ${request.service} 2.0.0: every environment succeeded, up to production`,
+    );
+  });
+
+  it("a failing environment stops the promotion: later environments are never deployed, its migration is undone", async () => {
+    // Act
+    const { result, request, ports, started, hooks, notices } = await promote({ child: () => "ROLLED_BACK" });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("States.TaskFailed");
+    expect(started.map((start) => start.Name)).toEqual([request.environments[0]?.waves[0]?.executionName]);
+    expect(hooks.map((hook) => [hook.fn, hook.payload.stage])).toEqual([
+      [migrate, "preDeploy"],
+      [migrate, "undo"],
+    ]);
+    expect(await statuses(ports, request)).toEqual([
+      ["dev", "-", "ROLLED_BACK"],
+      ["production", "eu-west-1", "none"],
+      ["production", "us-east-1", "none"],
+    ]);
+    expect((await ports.store.getLock(request.service, "dev")).holder).toBeUndefined();
+    expect(notices).toContain(`promotion stopped: ${request.service} 2.0.0 in dev: AlarmFiredError: 5xx`);
+  });
+
+  it("freezes instead of undoing when the migration says it is irreversible, and tells humans", async () => {
+    // Act
+    const { result, request, hooks, notices } = await promote({
+      child: () => "ROLLED_BACK",
+      hook: () => ({ passed: true, irreversible: true }),
+    });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(hooks.map((hook) => hook.payload.stage)).toEqual(["preDeploy"]);
+    expect(notices).toContain(
+      `promotion frozen: ${request.service} 2.0.0 in dev: irreversible migrate ran, then AlarmFiredError: 5xx. Fix forward with a new artifact.`,
+    );
+  });
+
+  it("a failing pre-deploy hook stops the promotion before anything is deployed", async () => {
+    // Act
+    const { result, request, ports, started } = await promote({
+      hook: () => ({ passed: false, reason: "column user_id already exists" }),
+    });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("HookFailedError");
+    expect(started).toEqual([]);
+    expect(await ports.store.getDeployment(request.promotionId)).toMatchObject({
+      status: "FAILED",
+      statusReason: `not deployed: HookFailedError: preDeploy hook migrate (${migrate}) failed: column user_id already exists`,
+    });
+  });
+
+  it("a freeze window with onFreeze fail blocks the environment", async () => {
+    // Prepare
+    const now = Date.now();
+    const freeze = {
+      onFreeze: "fail" as const,
+      freezeWindows: [
+        {
+          name: "peak",
+          start: new Date(now - 3_600_000).toISOString(),
+          end: new Date(now + 3_600_000).toISOString(),
+        },
+      ],
+    };
+
+    // Act
+    const { result, started, hooks } = await promote({ change: { dev: freeze } });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("FreezeWindowError");
+    expect(result.cause).toMatch(/^dev is frozen by 'peak' until /);
+    expect(started).toEqual([]);
+    expect(hooks).toEqual([]);
+  });
+
+  it("a freeze window with onFreeze wait holds the environment until the window ends", async () => {
+    // Prepare
+    const end = Date.now() + 1500;
+    const freeze = {
+      freezeWindows: [
+        {
+          name: "release-freeze",
+          start: new Date(end - 3_600_000).toISOString(),
+          end: new Date(end).toISOString(),
+        },
+      ],
+    };
+
+    // Act
+    const { result, started, states } = await promote({ change: { dev: freeze } });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(states).toContain("Wait for the freeze to end");
+    const waited = result.events.find(
+      (event) => event.type === "StateEntered" && event.state === "Enter environment",
+    );
+    const deployed = result.events.find(
+      (event) => event.type === "StateEntered" && event.state === "Run strategy",
+    );
+    expect((deployed?.timestamp ?? 0) - (waited?.timestamp ?? 0)).toBeGreaterThanOrEqual(1000);
+    expect(deployed?.timestamp ?? 0).toBeGreaterThanOrEqual(end - 50);
+    expect(started).toHaveLength(3);
+  });
+
+  it("waits at the promotion approval; a rejection stops the promotion before production", async () => {
+    // Act
+    const { result, request, ports, started } = await promote({
+      change: { production: { approval: { required: true, approvers: ["alice"] } } },
+      during: async ({ ports: worldPorts, request: promotion, resolveGate }) => {
+        const deploymentId = promotion.environments[1]?.waves[0]?.deploymentId ?? "";
+        const gate = await openGate(
+          { store: worldPorts.store, deploymentId } as Parameters<typeof openGate>[0],
+          "approval",
+        );
+        expect(gate.label).toBe("promotion to production");
+        await resolveGate(decisionEvent(deploymentId, gate.gateId, "reject"));
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe("GateRejectedError");
+    expect(started).toHaveLength(1);
+    expect(await statuses(ports, request)).toEqual([
+      ["dev", "-", "SUCCEEDED"],
+      ["production", "eu-west-1", "FAILED"],
+      ["production", "us-east-1", "FAILED"],
+    ]);
+  });
+
+  it("an approved promotion goes on to production", async () => {
+    // Act
+    const { result, started } = await promote({
+      change: { production: { approval: { required: true, approvers: ["alice"] } } },
+      during: async ({ ports: worldPorts, request: promotion, resolveGate }) => {
+        const deploymentId = promotion.environments[1]?.waves[0]?.deploymentId ?? "";
+        const gate = await openGate(
+          { store: worldPorts.store, deploymentId } as Parameters<typeof openGate>[0],
+          "approval",
+        );
+        await resolveGate(decisionEvent(deploymentId, gate.gateId, "approve"));
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(started).toHaveLength(3);
+  });
+});
