@@ -4,7 +4,7 @@ import { UsageError } from "./usage-error.ts";
 
 /** What `history` and `stats` read the state table through; tests pass a dynalite-backed store. */
 export interface StateTableDependencies {
-  readonly store: (tableName: string) => Pick<StateStore, "listHistory">;
+  readonly store: (tableName: string) => Pick<StateStore, "listHistory" | "getDeployment">;
   /** Where `GLIDEPATH_TABLE` is looked up. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }

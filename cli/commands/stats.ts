@@ -54,7 +54,19 @@ export async function statsCommand(
     cursor = page.nextCursor;
   } while (cursor !== undefined);
 
-  const metrics = doraMetrics(deployments, { days, now: (dependencies.now ?? (() => new Date()))() });
+  // Lead time runs from the push: the creation of each promotion's first deployment (in the first environment).
+  const promotionStarts = new Map<string, string>();
+  for (const promotionId of new Set(deployments.flatMap((deployment) => deployment.promotionId ?? []))) {
+    const first =
+      deployments.find((deployment) => deployment.id === promotionId) ??
+      (await store.getDeployment(promotionId));
+    if (first !== undefined) promotionStarts.set(promotionId, first.createdAt);
+  }
+  const metrics = doraMetrics(deployments, {
+    days,
+    now: (dependencies.now ?? (() => new Date()))(),
+    promotionStarts,
+  });
   if (options.json) {
     print(JSON.stringify({ service: options.service, environment, ...metrics }));
     return;

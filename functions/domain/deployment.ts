@@ -51,6 +51,12 @@ export function isDeploymentStatus(value: unknown): value is DeploymentStatus {
   return typeof value === "string" && (allStatuses as readonly string[]).includes(value);
 }
 
+/**
+ * The `currentStep` of a deployment that never ran: its promotion stopped before it (a rejected approval, a
+ * freeze, a hook, an earlier wave). It is FAILED, but no change was made, so DORA does not count it.
+ */
+export const NotDeployedStep = "Not deployed";
+
 export interface Artifact {
   /** Where the artifact is pulled from, e.g. an ECR image URI. */
   readonly uri: string;

@@ -1,4 +1,4 @@
-import { type Deployment, DeploymentStatus } from "./deployment.ts";
+import { type Deployment, DeploymentStatus, NotDeployedStep } from "./deployment.ts";
 
 export const DefaultDoraWindowDays = 30;
 
@@ -12,6 +12,11 @@ export interface DoraWindowOptions {
   readonly days?: number;
   /** @default new Date() */
   readonly now?: Date;
+  /**
+   * When each promotion began (`promotionId` → the `createdAt` of its first deployment, created from the push):
+   * lead time then runs from the push, not from the promotion's arrival in this environment.
+   */
+  readonly promotionStarts?: ReadonlyMap<string, string>;
 }
 
 /** A sample of durations in seconds; `null` statistics when the sample is empty. */
@@ -34,10 +39,11 @@ export interface DoraMetrics {
   /** SUCCEEDED deployments per day and per week of the window (0, not null, when there were none). */
   readonly deploymentFrequency: { readonly perDay: number; readonly perWeek: number };
   /**
-   * Lead time of each SUCCEEDED deployment in the window. A deployment record carries no publication time of
-   * its artifact, only `createdAt`, which is when the trigger created it from the push or ArtifactPublished
-   * event (seconds after the publication); so lead time here is the record's `createdAt` → `updatedAt` of the
-   * SUCCEEDED record: queueing, every phase, bake and approval until the deployment succeeded.
+   * Lead time of each SUCCEEDED deployment in the window: from the push (the `createdAt` of its promotion's
+   * first deployment, which the trigger created from the push or ArtifactPublished event, seconds after the
+   * publication; see `promotionStarts`) to the `updatedAt` of the SUCCEEDED record: queueing, every earlier
+   * environment, every phase, bake and approval until it succeeded here. Without the promotion's start, from
+   * the record's own `createdAt`.
    */
   readonly leadTime: DurationSummary;
   /**
@@ -73,13 +79,7 @@ export function doraMetrics(
   const to = (options.now ?? new Date()).getTime();
   const from = to - days * secondsPerDay * 1000;
 
-  const ended = deployments
-    .filter((deployment) => outcomes.includes(deployment.status))
-    .map((deployment) => ({
-      status: deployment.status,
-      created: Date.parse(deployment.createdAt),
-      ended: Date.parse(deployment.updatedAt),
-    }))
+  const ended = changes(deployments, options.promotionStarts ?? new Map())
     .filter((record) => Number.isFinite(record.created) && Number.isFinite(record.ended))
     .sort((a, b) => a.ended - b.ended);
   const inWindow = ended.filter((record) => record.ended > from && record.ended <= to);
@@ -110,6 +110,35 @@ export function doraMetrics(
     changeFailureRate: inWindow.length === 0 ? null : failures.length / inWindow.length,
     timeToRestore: { ...summarise(restores), unrestored: failures.length - restores.length },
   };
+}
+
+/**
+ * One change per promotion: the region waves of a promotion in this environment count once, ending with the
+ * last wave, failed when any wave failed; a promotion with a wave still running has not finished. Deployments
+ * that never ran (`NotDeployedStep`) are no change.
+ */
+function changes(deployments: readonly Deployment[], starts: ReadonlyMap<string, string>): Ended[] {
+  const groups = new Map<string, Deployment[]>();
+  for (const deployment of deployments) {
+    if (deployment.currentStep === NotDeployedStep) continue;
+    const key = deployment.promotionId ?? deployment.id;
+    groups.set(key, [...(groups.get(key) ?? []), deployment]);
+  }
+  const result: Ended[] = [];
+  for (const [key, waves] of groups) {
+    if (!waves.every((wave) => outcomes.includes(wave.status))) continue;
+    const failed = waves.find((wave) => wave.status !== DeploymentStatus.Succeeded);
+    const start = starts.get(key);
+    result.push({
+      status: failed?.status ?? DeploymentStatus.Succeeded,
+      created:
+        start === undefined
+          ? Math.min(...waves.map((wave) => Date.parse(wave.createdAt)))
+          : Date.parse(start),
+      ended: Math.max(...waves.map((wave) => Date.parse(wave.updatedAt))),
+    });
+  }
+  return result;
 }
 
 const outcomes: readonly DeploymentStatus[] = [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DecisionAction, DeploymentStatus } from "../domain/deployment.ts";
+import { DecisionAction, DeploymentStatus, NotDeployedStep } from "../domain/deployment.ts";
 import { FreezeWindowError, HookFailedError, PromotionBlockedError } from "../domain/errors.ts";
 import { activeFreeze } from "../domain/freeze.ts";
 import { HookStages, readHookOutput } from "../domain/hooks.ts";
@@ -203,7 +203,7 @@ async function environmentFailed(
     const deployment = await ports.store.getDeployment(wave.deploymentId);
     if (deployment?.status !== DeploymentStatus.Queued) continue;
     await ports.store.transition(wave.deploymentId, DeploymentStatus.Failed, {
-      currentStep: "Not deployed",
+      currentStep: NotDeployedStep,
       statusReason: `not deployed: ${reason}`,
     });
   }

@@ -155,4 +155,48 @@ describe("doraMetrics", () => {
     // Act & Assess
     expect(() => doraMetrics([], { days, now })).toThrow(RangeError);
   });
+
+  it("counts a promotion's region waves once, failed when one failed, and leaves out what never ran", () => {
+    // Prepare
+    const wave = (
+      status: DeploymentStatus,
+      minutes: number,
+      promotionId: string,
+      extra: Partial<Deployment> = {},
+    ) => ({
+      ...deployment(status, 1, minutes),
+      promotionId,
+      ...extra,
+    });
+    const deployments = [
+      wave("SUCCEEDED", 10, "d-p1", { region: "eu-west-1" }),
+      wave("SUCCEEDED", 30, "d-p1", { region: "us-east-1" }),
+      wave("ROLLED_BACK", 10, "d-p2", { region: "eu-west-1" }),
+      wave("FAILED", 0, "d-p2", { region: "us-east-1", currentStep: "Not deployed" }),
+      wave("FAILED", 0, "d-p3", { currentStep: "Not deployed" }),
+      wave("SUCCEEDED", 10, "d-p4", { region: "eu-west-1" }),
+      wave("IN_PROGRESS", 10, "d-p4", { region: "us-east-1" }),
+    ];
+
+    // Act
+    const metrics = doraMetrics(deployments, { now });
+
+    // Assess
+    expect(metrics.finished).toEqual({ succeeded: 1, failed: 0, rolledBack: 1, total: 2 });
+    expect(metrics.changeFailureRate).toBe(0.5);
+  });
+
+  it("measures lead time from the push when the promotion's start is known", () => {
+    // Prepare
+    const record = { ...deployment("SUCCEEDED", 1, 30), promotionId: "d-p1" };
+    const pushed = new Date(Date.parse(record.createdAt) - 90 * minute).toISOString();
+
+    // Act
+    const withStart = doraMetrics([record], { now, promotionStarts: new Map([["d-p1", pushed]]) });
+    const withoutStart = doraMetrics([record], { now });
+
+    // Assess
+    expect(withStart.leadTime).toEqual({ count: 1, medianSeconds: 120 * 60, meanSeconds: 120 * 60 });
+    expect(withoutStart.leadTime).toEqual({ count: 1, medianSeconds: 30 * 60, meanSeconds: 30 * 60 });
+  });
 });

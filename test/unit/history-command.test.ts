@@ -257,6 +257,7 @@ describe("glidepath stats", () => {
           pages.push(query.cursor);
           return store.listHistory({ ...query, limit: 2 });
         },
+        getDeployment: (id) => store.getDeployment(id),
       }),
     };
 
