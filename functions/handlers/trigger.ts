@@ -1,4 +1,4 @@
-import { DecisionAction, type Deployment, DeploymentStatus } from "../domain/deployment.ts";
+import { DecisionAction, type Deployment, DeploymentStatus, isTerminal } from "../domain/deployment.ts";
 import { TriggerEventInvalidError } from "../domain/errors.ts";
 import { waveDeploymentId, waveRegion } from "../domain/promotion.ts";
 import { type DeployMatch, matchArtifact } from "../domain/triggers.ts";
@@ -193,8 +193,25 @@ async function markSuperseded(
 
 async function abortHolder(ports: TriggerPorts, holder: string, newcomer: Placed): Promise<void> {
   if (ports.abort === undefined) return;
-  await ports.abort(holder, {
+  await ports.abort(await activeDeployment(ports, holder), {
     actor: SupersedeActor,
     reason: `superseded by ${newcomer.version} (${newcomer.deploymentId})`,
   });
+}
+
+/**
+ * The deployment of a promotion that waits at a gate now: the first unfinished wave of the last environment
+ * it entered (from its `enter-<environment>` log), or the promotion's first deployment.
+ */
+async function activeDeployment(ports: TriggerPorts, promotionId: string): Promise<string> {
+  const entered = (await ports.store.listDecisions(promotionId)).filter((decision) =>
+    decision.id.startsWith("enter-"),
+  );
+  const waves = entered.at(-1)?.values.deployments;
+  if (!Array.isArray(waves)) return promotionId;
+  for (const id of waves) {
+    const deployment = await ports.store.getDeployment(String(id));
+    if (deployment !== undefined && !isTerminal(deployment.status)) return deployment.id;
+  }
+  return promotionId;
 }

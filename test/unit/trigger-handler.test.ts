@@ -303,6 +303,42 @@ describe("trigger handler", () => {
     });
   });
 
+  it("aborts the deployment the running promotion is at, not its first one, once it has moved on", async () => {
+    // Prepare
+    const { config, service } = configFor("supersede");
+    const handler = createTriggerHandler(ports(config));
+    await handler(push(1));
+    const production = deploymentId({
+      service,
+      environment: "production",
+      digest: `sha256:${"1".padStart(64, "0")}`,
+      attempt: 1,
+    });
+    await store.createDeployment({
+      service,
+      environment: "production",
+      artifact: { uri: "repo@sha256:1", digest: `sha256:${"1".padStart(64, "0")}`, version: "v1" },
+      strategy: "all-at-once",
+      promotionId: idOf(service, 1),
+    });
+    await store.transition(production, "IN_PROGRESS");
+    await store.appendDecision({
+      deploymentId: idOf(service, 1),
+      id: "enter-production",
+      at: new Date().toISOString(),
+      action: "promotion",
+      actor: "pipeline",
+      reason: "promotion entered production (1 wave)",
+      values: { environment: "production", deployments: [production] },
+    });
+
+    // Act
+    await handler(push(2));
+
+    // Assess
+    expect(aborts.map((abort) => abort.deploymentId)).toEqual([production]);
+  });
+
   it("refuses to be created for a supersede service without an abort port", () => {
     // Prepare
     const { config } = configFor("supersede");
