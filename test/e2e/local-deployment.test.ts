@@ -116,6 +116,7 @@ describe("the local deployment (npm start)", () => {
       "--json",
       "--env",
       "production",
+      "--auto-approve",
     ]);
 
     // Assess
@@ -138,12 +139,15 @@ describe("the local deployment (npm start)", () => {
   it("Ctrl-C stops the execution and every process, and closes the router", { timeout: 60_000 }, async () => {
     // Act
     let interrupted = false;
-    const { code, output } = await demo(["--speed", "5", "--env", "production"], (text, child) => {
-      if (!interrupted && text.includes("traffic   new 10%")) {
-        interrupted = true;
-        child.kill("SIGINT");
-      }
-    });
+    const { code, output } = await demo(
+      ["--speed", "5", "--env", "production", "--auto-approve"],
+      (text, child) => {
+        if (!interrupted && text.includes("traffic   new 10%")) {
+          interrupted = true;
+          child.kill("SIGINT");
+        }
+      },
+    );
 
     // Assess
     expect(interrupted).toBe(true);

@@ -410,3 +410,53 @@ describe("cachedSecret", () => {
     expect(String(error)).not.toContain(botToken);
   });
 });
+
+describe("SlackNotifier.promotionEnded", () => {
+  const ended = {
+    promotionId: "d-2cc7a59bb3dada364d00",
+    service: "checkout",
+    version: "1.4.0",
+    environment: "staging",
+    reason: "AlarmFiredError: checkout-5xx & more",
+    executionUrl: "https://console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn",
+  };
+
+  it("posts a frozen promotion with @here, escaped, and a link to the pipeline execution", async () => {
+    // Prepare
+    const slack = fakeFetch();
+
+    // Act
+    await notifier(slack.fetch).promotionEnded({ ...ended, outcome: "frozen" });
+
+    // Assess
+    const text =
+      "<!here> checkout 1.4.0: FROZEN in staging: an irreversible change ran before the failure, so nothing was undone and traffic stays on the old version. AlarmFiredError: checkout-5xx &amp; more";
+    expect(slack.requests).toStrictEqual([
+      postMessage(text, [
+        { type: "section", text: { type: "mrkdwn", text } },
+        {
+          type: "context",
+          elements: [
+            {
+              type: "mrkdwn",
+              text: `<${ended.executionUrl}|Pipeline execution> · promotion d-2cc7a59bb3dada364d00`,
+            },
+          ],
+        },
+      ]),
+    ]);
+  });
+
+  it("says a promoted release went through every environment, without paging anyone", async () => {
+    // Prepare
+    const slack = fakeFetch();
+
+    // Act
+    await notifier(slack.fetch).promotionEnded({ ...ended, outcome: "promoted", reason: "all green" });
+
+    // Assess
+    expect((slack.requests[0]?.body as { text: string }).text).toBe(
+      "checkout 1.4.0: promoted through every environment. all green",
+    );
+  });
+});

@@ -240,17 +240,19 @@ export function decidedText(notice: GateNotice, decision: GateDecision): string 
   return `${headline(notice)}, ${escapeMrkdwn(notice.label)}: ${decisionLine(notice.kind, decision)}`;
 }
 
-const promotionLines = {
-  promoted: "promoted through every environment",
-  stopped: "stopped",
-  frozen:
-    "FROZEN: an irreversible change ran before the failure; traffic stays on the old version. <!here> act now",
-} as const;
-
 /** The `text` of a promotion's end: `@here` when a human must act (Slack expands `<!here>`). */
 export function promotionText(notice: PromotionNotice): string {
-  const where = notice.outcome === "promoted" ? "" : ` in ${escapeMrkdwn(notice.environment)}`;
-  return `${escapeMrkdwn(`${notice.service} ${notice.version}`)}: ${promotionLines[notice.outcome]}${where}. ${escapeMrkdwn(notice.reason)}`;
+  const head = escapeMrkdwn(`${notice.service} ${notice.version}`);
+  const where = escapeMrkdwn(notice.environment);
+  const reason = escapeMrkdwn(notice.reason);
+  switch (notice.outcome) {
+    case "promoted":
+      return `${head}: promoted through every environment. ${reason}`;
+    case "stopped":
+      return `${head}: promotion stopped in ${where}. ${reason}`;
+    case "frozen":
+      return `<!here> ${head}: FROZEN in ${where}: an irreversible change ran before the failure, so nothing was undone and traffic stays on the old version. ${reason}`;
+  }
 }
 
 export function promotionBlocks(notice: PromotionNotice): Block[] {
