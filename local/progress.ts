@@ -8,6 +8,9 @@ const ms = (value: unknown) => (typeof value === "number" ? `${Math.round(value)
 /** States worth a line: the steps, the waits for humans or timers, and the ends. */
 const shownTypes = new Set(["Task", "Parallel", "Succeed", "Fail"]);
 
+/** The pipeline's waits: a line each, since nothing else happens while they last. */
+const shownWaits = new Set(["Bake between waves", "Wait for the freeze to end"]);
+
 /** The bake loop's turns: the decisions and gate lines already say what happens in them. */
 const loopStates = new Set([
   "Evaluate alarms",
@@ -30,7 +33,8 @@ export function progressPrinter(print: (line: string) => void): (event: RuntimeE
         print(`${at} ${event.text}`);
         return;
       case "state":
-        if (!shownTypes.has(event.type) || event.state === lastState || loopStates.has(event.state)) return;
+        if (!(shownTypes.has(event.type) || shownWaits.has(event.state))) return;
+        if (event.state === lastState || loopStates.has(event.state)) return;
         lastState = event.state;
         print(`${at} ▸ ${event.state}`);
         return;

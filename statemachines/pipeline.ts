@@ -81,6 +81,8 @@ export function pipeline(ctx: PipelineContext): IChainable {
     fn: fns.promote,
     payload: { action: "finish", outcome: "promoted", promotion, ...execution },
   });
+  // A finish that failed after its retries still ends through the one path that releases the lock.
+  finish.addCatch(stop, { resultPath: "$.error" });
   begin.next(environments).next(finish).next(new Succeed(scope, "Promoted"));
   return begin;
 }

@@ -4,6 +4,7 @@ import { FreezeWindowError, HookFailedError, PromotionBlockedError } from "../do
 import { activeFreeze } from "../domain/freeze.ts";
 import { HookStages, readHookOutput } from "../domain/hooks.ts";
 import type { Ports } from "../domain/ports/index.ts";
+import type { PromotionNotice } from "../domain/ports/notifier.ts";
 import {
   type PromotionEnvironment,
   type PromotionRequest,
@@ -226,7 +227,7 @@ async function environmentFailed(
       reason: `frozen: irreversible hook ${hooks.join(", ")} ran before ${reason}; nothing is undone, traffic stays on the old version`,
       values: { hooks, error: input.error.Error },
     });
-    await ports.notifier.promotionEnded({
+    await tell(ports, {
       promotionId: promotion.promotionId,
       service: promotion.service,
       version: promotion.artifact.version,
@@ -271,7 +272,20 @@ async function finish(
     reason: `promotion ${input.outcome}: ${reason}`,
     values: { outcome: input.outcome, environment: lastEnvironment },
   });
-  await ports.notifier.promotionEnded({
+  // The lock first: a message that cannot be sent must not keep the next promotion waiting.
+  const ended =
+    lifecycle === undefined
+      ? {}
+      : await onDeploymentEnded(
+          { store: ports.store, config: lifecycle.config, start: lifecycle.start },
+          {
+            service: promotion.service,
+            environment: promotion.lockEnvironment,
+            deploymentId: promotion.promotionId,
+            ...(input.outcome === "promoted" ? { liveVersion: promotion.artifact.version } : {}),
+          },
+        );
+  await tell(ports, {
     promotionId: promotion.promotionId,
     service: promotion.service,
     version: promotion.artifact.version,
@@ -280,15 +294,18 @@ async function finish(
     reason,
     executionUrl: ports.executionUrl(input.executionArn),
   });
-  if (lifecycle === undefined) return { outcome: input.outcome };
-  const ended = await onDeploymentEnded(
-    { store: ports.store, config: lifecycle.config, start: lifecycle.start },
-    {
-      service: promotion.service,
-      environment: promotion.lockEnvironment,
-      deploymentId: promotion.promotionId,
-      ...(input.outcome === "promoted" ? { liveVersion: promotion.artifact.version } : {}),
-    },
-  );
   return { outcome: input.outcome, ...(ended.started === undefined ? {} : { started: ended.started }) };
+}
+
+/** Tells humans; a notifier that fails (Slack down) is logged, and the promotion's state is not held up by it. */
+async function tell(ports: Ports, notice: PromotionNotice): Promise<void> {
+  try {
+    await ports.notifier.promotionEnded(notice);
+  } catch (error) {
+    logger.error("promotion notice not sent", {
+      promotionId: notice.promotionId,
+      outcome: notice.outcome,
+      error,
+    });
+  }
 }

@@ -15,7 +15,15 @@ async function deployLocally(scenario: ScenarioName): Promise<LocalRunResult> {
   const environment = service?.environments.at(-1);
   if (service === undefined || environment === undefined)
     throw new Error("the sample config has no sample service");
-  return runLocalDeployment({ config, service, environments: [environment], scenario, ...fast });
+  // Production requires a promotion approval: the local operator gives it.
+  return runLocalDeployment({
+    config,
+    service,
+    environments: [environment],
+    scenario,
+    ...fast,
+    autoApprove: true,
+  });
 }
 
 function alive(pid: number): boolean {

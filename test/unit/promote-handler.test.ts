@@ -195,6 +195,37 @@ describe("promote handler: the end of a promotion", () => {
     expect(notices).toEqual([`promotion stopped: ${service} v1 in dev: AlarmFiredError: 5xx`]);
   });
 
+  it("releases the lock and starts the waiting promotion even when the message cannot be sent", async () => {
+    // Prepare
+    const { config, service } = configFor();
+    const { waiting } = await runningAndWaiting(config);
+    const { promotion } = promotionOf(config, 1);
+    const slackDown: Ports = {
+      ...ports,
+      notifier: {
+        ...ports.notifier,
+        promotionEnded: async () => {
+          throw new Error("Slack chat.postMessage failed: HTTP 503");
+        },
+      },
+    };
+
+    // Act
+    const result = await createPromoteHandler(
+      slackDown,
+      lifecycle(config),
+    )({
+      action: "finish",
+      outcome: "promoted",
+      promotion,
+      executionArn,
+    });
+
+    // Assess
+    expect(result).toEqual({ outcome: "promoted", started: waiting });
+    expect((await ports.store.getLock(service, "dev")).holder).toBe(waiting);
+  });
+
   it("changes no lock when the promotion never held it", async () => {
     // Prepare
     const { config, service } = configFor();
