@@ -48,7 +48,7 @@ program
     "good",
   )
   .option("--speed <factor>", "run bakes and alarm periods this many times faster", "5")
-  .option("--rps <n>", "requests per second sent through the router", "50")
+  .option("--rps <n>", "requests per second sent through each environment's router", "100")
   .option(
     "--env <name>",
     "deploy only this environment (default: promote through every environment in order)",

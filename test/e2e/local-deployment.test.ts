@@ -185,7 +185,8 @@ describe("approvals in the local run", () => {
         type: "canary" as const,
         steps: [
           { setWeight: 10 },
-          { bake: { seconds: 60 } },
+          // 8 s at 20x: the new version serves about 240 requests at 10%, the analysis needs 200.
+          { bake: { seconds: 160 } },
           { approval: { timeoutSeconds: 3600 } },
           { setWeight: 50 },
         ],
