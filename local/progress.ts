@@ -112,11 +112,10 @@ export function summary(result: LocalRunResult): string[] {
     timeline.push({ at: event.timestamp - result.startedAt, text: event.state });
   }
   for (const environment of result.environments)
-    for (const weight of environment.weightHistory)
-      timeline.push({
-        at: weight.at,
-        text: `${environment.name}: traffic ${weight.new}% on the new version`,
-      });
+    for (const weight of environment.waveWeights) {
+      const where = weight.region === undefined ? environment.name : `${environment.name} ${weight.region}`;
+      timeline.push({ at: weight.at, text: `${where}: traffic ${weight.new}% on the new version` });
+    }
   for (const entry of timeline.toSorted((a, b) => a.at - b.at))
     lines.push(`  ${seconds(entry.at)}  ${entry.text}`);
   lines.push("Environments:");

@@ -76,8 +76,10 @@ export interface EnvironmentResult {
   readonly deploymentIds: readonly string[];
   /** The deployment whose status is the environment's: its first wave that did not succeed, or its last. */
   readonly deployment?: Deployment;
-  /** Every weight its router was set to, in order, as the new version's share. */
+  /** Every weight its router was set to, in order, as the new version's share (of the outcome's wave). */
   readonly weightHistory: readonly { readonly at: number; readonly new: number }[];
+  /** Every weight of every wave that ran, with the wave's region when the environment has several. */
+  readonly waveWeights: readonly { readonly at: number; readonly new: number; readonly region?: string }[];
   readonly requests: { readonly old: number; readonly new: number };
   readonly errorsServedByNew: number;
 }
@@ -285,7 +287,12 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         emit({ kind: "decision", at: Date.now() - started, decision });
       decisionsSeen = decisionsSeen.set(deploymentId, decisions.length);
       const record = await store.getDeployment(deploymentId);
-      if (record !== undefined && record.status !== lastStatus.get(deploymentId)) {
+      // A wave waiting for its turn is no news.
+      if (
+        record !== undefined &&
+        record.status !== "QUEUED" &&
+        record.status !== lastStatus.get(deploymentId)
+      ) {
         lastStatus.set(deploymentId, record.status);
         emit({
           kind: "status",
@@ -441,6 +448,11 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         deploymentIds: ids,
         ...(record === undefined ? {} : { deployment: record }),
         weightHistory: world?.weightHistory ?? [],
+        waveWeights: environment.waves.flatMap((wave) =>
+          (
+            finished.find((candidate) => candidate.deploymentId === wave.deploymentId)?.weightHistory ?? []
+          ).map((entry) => ({ ...entry, ...(wave.region === undefined ? {} : { region: wave.region }) })),
+        ),
         requests: {
           old: world === undefined ? 0 : served(oldColour).requests,
           new: served(world?.newColour).requests,

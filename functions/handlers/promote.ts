@@ -134,7 +134,7 @@ async function enter(
     at: ports.clock().toISOString(),
     action: DecisionAction.Promotion,
     actor: "pipeline",
-    reason: `promotion entered ${environment.name} (${environment.waves.length} wave${environment.waves.length === 1 ? "" : "s"})`,
+    reason: `entered ${environment.name} (${environment.waves.length} wave${environment.waves.length === 1 ? "" : "s"})`,
     values: { environment: environment.name, deployments },
   });
   return { deployments };

@@ -328,7 +328,7 @@ describe("trigger handler", () => {
       at: new Date().toISOString(),
       action: "promotion",
       actor: "pipeline",
-      reason: "promotion entered production (1 wave)",
+      reason: "entered production (1 wave)",
       values: { environment: "production", deployments: [production] },
     });
 
