@@ -455,8 +455,8 @@ describe("SlackNotifier.promotionEnded", () => {
     await notifier(slack.fetch).promotionEnded({ ...ended, outcome: "promoted", reason: "all green" });
 
     // Assess
-    expect((slack.requests[0]?.body as { text: string }).text).toBe(
-      "checkout 1.4.0: promoted through every environment. all green",
-    );
+    expect(slack.requests).toMatchObject([
+      { body: { text: "checkout 1.4.0: promoted through every environment. all green" } },
+    ]);
   });
 });
