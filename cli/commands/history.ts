@@ -51,10 +51,12 @@ export async function historyCommand(
     );
     return;
   }
+  // Region waves: a column for the region, only when the environment has several.
+  const waves = page.items.some((deployment) => deployment.region !== undefined);
   print(
     table(
-      ["created", "id", "version", "strategy", "status", "reason"],
-      page.items.map((deployment) => row(deployment)),
+      ["created", "id", ...(waves ? ["region"] : []), "version", "strategy", "status", "reason"],
+      page.items.map((deployment) => row(deployment, waves)),
     ),
   );
   if (page.nextCursor === undefined) {
@@ -67,10 +69,11 @@ export async function historyCommand(
   );
 }
 
-function row(deployment: Deployment): string[] {
+function row(deployment: Deployment, waves: boolean): string[] {
   return [
     formatTimestamp(deployment.createdAt),
     deployment.id,
+    ...(waves ? [deployment.region ?? "-"] : []),
     deployment.artifact.version,
     deployment.strategy,
     deployment.status,

@@ -90,6 +90,29 @@ async function deploy(
 }
 
 describe("glidepath history", () => {
+  it("adds a region column when the environment deploys region waves", async () => {
+    // Prepare
+    const service = freshService();
+    for (const region of ["eu-west-1", "us-east-1"]) {
+      await store.createDeployment({
+        service,
+        environment: "production",
+        artifact: { uri: `repo/${service}@sha256:2.0.0`, digest: "sha256:2.0.0", version: "2.0.0" },
+        strategy: "canary",
+        region,
+      });
+      advance(1);
+    }
+
+    // Act
+    await historyCommand({ service, env: "production", table: table.tableName }, dependencies(), print);
+
+    // Assess
+    const output = lines.join("\n").split("\n");
+    expect(output[0]).toMatch(/^created\s+id\s+region\s+version\s+strategy\s+status\s+reason$/);
+    expect(output.slice(2, 4).map((line) => line.split(/\s+/)[3])).toEqual(["us-east-1", "eu-west-1"]);
+  });
+
   it("prints one page newest first as a table, and says when it is the last", async () => {
     // Prepare
     const service = freshService();
