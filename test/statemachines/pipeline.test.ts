@@ -201,6 +201,25 @@ const decisionEvent = (deploymentId: string, gateId: string, action: string) => 
   detail: { deploymentId, gateId, action, actor: "cli:alice" },
 });
 
+const approvalRequired = { production: { approval: { required: true, approvers: ["alice"] } } };
+
+/** Waits for the promotion gate into production, checks how it reads, and decides it as alice. */
+function decideProductionGate(action: "approve" | "reject") {
+  return async (world: {
+    ports: Ports;
+    request: PromotionRequest;
+    resolveGate: (event: unknown) => Promise<unknown>;
+  }): Promise<void> => {
+    const deploymentId = world.request.environments[1]?.waves[0]?.deploymentId ?? "";
+    const gate = await openGate(
+      { store: world.ports.store, deploymentId } as Parameters<typeof openGate>[0],
+      "approval",
+    );
+    expect(gate.label).toBe("promotion to production");
+    await world.resolveGate(decisionEvent(deploymentId, gate.gateId, action));
+  };
+}
+
 describe("the pipeline state machine, run locally", () => {
   it("promotes through every environment and wave in order, each strategy a nested execution", async () => {
     // Act
@@ -356,16 +375,8 @@ describe("the pipeline state machine, run locally", () => {
   it("waits at the promotion approval; a rejection stops the promotion before production", async () => {
     // Act
     const { result, request, ports, started } = await promote({
-      change: { production: { approval: { required: true, approvers: ["alice"] } } },
-      during: async ({ ports: worldPorts, request: promotion, resolveGate }) => {
-        const deploymentId = promotion.environments[1]?.waves[0]?.deploymentId ?? "";
-        const gate = await openGate(
-          { store: worldPorts.store, deploymentId } as Parameters<typeof openGate>[0],
-          "approval",
-        );
-        expect(gate.label).toBe("promotion to production");
-        await resolveGate(decisionEvent(deploymentId, gate.gateId, "reject"));
-      },
+      change: approvalRequired,
+      during: decideProductionGate("reject"),
     });
 
     // Assess
@@ -382,15 +393,8 @@ describe("the pipeline state machine, run locally", () => {
   it("an approved promotion goes on to production", async () => {
     // Act
     const { result, started } = await promote({
-      change: { production: { approval: { required: true, approvers: ["alice"] } } },
-      during: async ({ ports: worldPorts, request: promotion, resolveGate }) => {
-        const deploymentId = promotion.environments[1]?.waves[0]?.deploymentId ?? "";
-        const gate = await openGate(
-          { store: worldPorts.store, deploymentId } as Parameters<typeof openGate>[0],
-          "approval",
-        );
-        await resolveGate(decisionEvent(deploymentId, gate.gateId, "approve"));
-      },
+      change: approvalRequired,
+      during: decideProductionGate("approve"),
     });
 
     // Assess
