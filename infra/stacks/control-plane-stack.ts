@@ -71,6 +71,10 @@ export class ControlPlaneStack extends Stack {
       });
     }
 
+    new CfnOutput(this, "PipelineStateMachineArn", {
+      value: this.strategies.pipeline.stateMachineArn,
+      description: "Glidepath promotion pipeline state machine",
+    });
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "Glidepath state table" });
     new CfnOutput(this, "EventBusName", { value: this.bus.eventBusName, description: "Glidepath event bus" });
     new CfnOutput(this, "EventBusArn", {

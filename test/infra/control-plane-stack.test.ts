@@ -57,10 +57,15 @@ describe("ControlPlaneStack", () => {
     template.hasResourceProperties("AWS::Events::Archive", expectedArchive);
   });
 
-  it("outputs the table name and the bus name and ARN", () => {
+  it("outputs the table name, the bus name and ARN, and the pipeline's ARN", () => {
     // Prepare
     const [tableId] = Object.keys(template.findResources("AWS::DynamoDB::Table"));
     const [busId] = Object.keys(template.findResources("AWS::Events::EventBus"));
+    const [pipelineId] = Object.keys(
+      template.findResources("AWS::StepFunctions::StateMachine", {
+        Properties: { StateMachineName: "Glidepath-pipeline" },
+      }),
+    );
 
     // Act
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
@@ -69,6 +74,7 @@ describe("ControlPlaneStack", () => {
     expect(outputs.TableName?.Value).toEqual({ Ref: tableId });
     expect(outputs.EventBusName?.Value).toEqual({ Ref: busId });
     expect(outputs.EventBusArn?.Value).toEqual({ "Fn::GetAtt": [busId, "Arn"] });
+    expect(outputs.PipelineStateMachineArn?.Value).toEqual({ Ref: pipelineId });
   });
 
   it("has no unacknowledged cdk-nag AwsSolutions findings", () => {
