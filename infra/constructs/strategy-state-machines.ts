@@ -65,13 +65,21 @@ function stackStateMachines(scope: IConstruct): string {
   return `${stateMachineArnPrefix(scope)}*`;
 }
 
-/** Acknowledges the `<stack>-*` wildcard of a statement on this stack's own state machines. */
-function acknowledgeStackStateMachines(fn: GlidepathFunction, reason: string): void {
-  const stack = Stack.of(fn);
+/**
+ * A Step Functions resource of this stack as cdk-nag names it in a finding id: `arn:<AWS::Partition>:states:…`,
+ * with the region and account as their pseudo parameters when the stack is environment-agnostic.
+ */
+function nagStatesArn(scope: IConstruct, resource: string): string {
+  const stack = Stack.of(scope);
   const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
   const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
+  return `arn:<AWS::Partition>:states:${region}:${account}:${resource}`;
+}
+
+/** Acknowledges the `<stack>-*` wildcard of a statement on this stack's own state machines. */
+function acknowledgeStackStateMachines(fn: GlidepathFunction, reason: string): void {
   acknowledge(fn, {
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:stateMachine:${stack.stackName}-*]`,
+    id: `AwsSolutions-IAM5[Resource::${nagStatesArn(fn, `stateMachine:${Stack.of(fn).stackName}-*`)}]`,
     reason,
   });
 }
@@ -293,11 +301,9 @@ export class StrategyStateMachines extends Construct {
         new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: awsHooks }),
       );
     }
-    const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
-    const account = Token.isUnresolved(stack.account) ? "<AWS::AccountId>" : stack.account;
     for (const type of strategyTypes) {
       acknowledge(machine, {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${stack.stackName}-${type}:*]`,
+        id: `AwsSolutions-IAM5[Resource::${nagStatesArn(machine, `execution:${stack.stackName}-${type}:*`)}]`,
         reason:
           "startExecution.sync:2 watches and stops the nested executions of this strategy machine, whose names are only known at run time.",
       });
