@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "aws-cdk-lib";
+import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import type { Template } from "aws-cdk-lib/assertions";
+import type { IRole } from "aws-cdk-lib/aws-iam";
 import { afterAll } from "vitest";
 import type { GlidepathConfigInput } from "../../functions/domain/config/index.ts";
 
@@ -54,3 +56,13 @@ export const minimalConfigInput: GlidepathConfigInput = {
     },
   ],
 };
+
+/** Every statement of the IAM policies attached to `role` in `template`, in order. */
+export function roleStatements(template: Template, role: IRole | undefined): unknown[] {
+  if (role === undefined) throw new Error("the construct has no role");
+  const roleId = Stack.of(role).getLogicalId(role.node.defaultChild as CfnElement);
+  const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((policy) =>
+    JSON.stringify(policy.Properties.Roles).includes(roleId),
+  );
+  return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as unknown[]);
+}

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/domain/config/index.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
-import { useTestApps } from "../helpers/synth.ts";
+import { roleStatements, useTestApps } from "../helpers/synth.ts";
 
 // asl-validator is CommonJS without type declarations.
 const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
@@ -48,11 +48,7 @@ describe("the pipeline state machine", () => {
     const stack = new ControlPlaneStack(newApp(), "Glidepath", { config });
     template = Template.fromStack(stack);
     pipeline = renderStateMachines(template.toJSON() as never).get("pipeline");
-    const roleId = stack.getLogicalId(stack.strategies.pipeline.role.node.defaultChild as never);
-    const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((policy) =>
-      JSON.stringify(policy.Properties.Roles).includes(roleId),
-    );
-    statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+    statements = roleStatements(template, stack.strategies.pipeline.role) as Statement[];
   });
 
   it("is a standard state machine named Glidepath-pipeline, logging every event with X-Ray tracing", () => {
