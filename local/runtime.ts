@@ -170,7 +170,6 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     );
 
     const pids = new Set<number>();
-    const worlds: EnvironmentWorld[] = [];
     const noWorld = () => {
       throw new Error("a strategy step ran outside a nested strategy execution");
     };
@@ -279,13 +278,13 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       };
     };
 
-    let decisionsSeen = new Map<string, number>();
+    const decisionsSeen = new Map<string, number>();
     const lastStatus = new Map<string, string>();
     const reportNews = async (deploymentId: string) => {
       const decisions = await store.listDecisions(deploymentId);
       for (const decision of decisions.slice(decisionsSeen.get(deploymentId) ?? 0))
         emit({ kind: "decision", at: Date.now() - started, decision });
-      decisionsSeen = decisionsSeen.set(deploymentId, decisions.length);
+      decisionsSeen.set(deploymentId, decisions.length);
       const record = await store.getDeployment(deploymentId);
       // A wave waiting for its turn is no news.
       if (
@@ -372,6 +371,8 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       deploymentId: promotion.promotionId,
     });
 
+    /** Every fleet started, one per wave, in order; the last one runs. */
+    const worlds: EnvironmentWorld[] = [];
     const children = new AbortController();
     cleanup.push(async () => children.abort());
     options.signal?.addEventListener("abort", () => children.abort(), { once: true });
@@ -383,10 +384,10 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       const request = start.Input as DeploymentRequest;
       const environment = service.environments.find((candidate) => candidate.name === request.environment);
       if (environment === undefined) throw new Error(`no environment ${request.environment}`);
-      for (const world of worlds.splice(0)) await world.stop();
+      // One fleet at a time: the previous wave's is stopped (stopping twice is a no-op).
+      await worlds.at(-1)?.stop();
       const world = await startWorld(environment, request.deploymentId);
       worlds.push(world);
-      finished.push(world);
       const worldPorts: Ports = { ...basePorts, ...world.ports };
       phase(`${environment.name}: deploying ${newVersion} with ${machine.name} (${start.Name})`);
       return runExecution({
@@ -400,7 +401,6 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         onEvent: stateEvents(machine),
       });
     };
-    const finished: EnvironmentWorld[] = [];
     const stateEvents = (machine: RenderedStateMachine) => (event: ExecutionEvent) => {
       if (event.type === "StateEntered" && event.state !== undefined) {
         emit({
@@ -436,7 +436,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       const ran = records.filter((candidate) => candidate.executionArn !== undefined);
       const record =
         ran.find((candidate) => candidate.status !== "SUCCEEDED") ?? ran.at(-1) ?? records.at(-1);
-      const world = finished.find((candidate) => candidate.deploymentId === record?.id);
+      const world = worlds.find((candidate) => candidate.deploymentId === record?.id);
       const totals = world?.router.totals();
       const served = (colour: Colour | undefined) =>
         colour === undefined || totals === undefined ? { requests: 0, errors: 0 } : totals[colour];
@@ -449,9 +449,9 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         ...(record === undefined ? {} : { deployment: record }),
         weightHistory: world?.weightHistory ?? [],
         waveWeights: environment.waves.flatMap((wave) =>
-          (
-            finished.find((candidate) => candidate.deploymentId === wave.deploymentId)?.weightHistory ?? []
-          ).map((entry) => ({ ...entry, ...(wave.region === undefined ? {} : { region: wave.region }) })),
+          (worlds.find((candidate) => candidate.deploymentId === wave.deploymentId)?.weightHistory ?? []).map(
+            (entry) => ({ ...entry, ...(wave.region === undefined ? {} : { region: wave.region }) }),
+          ),
         ),
         requests: {
           old: world === undefined ? 0 : served(oldColour).requests,

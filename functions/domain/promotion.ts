@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ServiceConfig } from "./config/index.ts";
 import { FreezeWindowSchema, HookSchema } from "./config/schema.ts";
-import { type Artifact, deploymentId } from "./deployment.ts";
+import { type Artifact, type Decision, deploymentId } from "./deployment.ts";
 import { DeploymentRequestSchema, deploymentRequest } from "./deployment-request.ts";
 import { ErrorNames, GlidepathError } from "./errors.ts";
 import { executionName } from "./execution-name.ts";
@@ -157,4 +157,28 @@ export function promotionExecutionName(
     version: request.artifact.version,
     deploymentId: request.promotionId,
   });
+}
+
+/** The id of the decision a promotion logs on its first deployment when it enters an environment. */
+export function enterDecisionId(environment: string): string {
+  return `enter-${environment}`;
+}
+
+/**
+ * The last environment a promotion entered and the deployments of its waves, read from the promotion's log
+ * (the decisions of its first deployment), or undefined before it entered any.
+ */
+export function lastEntered(
+  decisions: readonly Decision[],
+): { readonly environment: string; readonly deployments: readonly string[] } | undefined {
+  const entered = decisions.filter(
+    (decision) => decision.id === enterDecisionId(String(decision.values.environment)),
+  );
+  const last = entered.at(-1);
+  if (last === undefined) return undefined;
+  const deployments = last.values.deployments;
+  return {
+    environment: String(last.values.environment),
+    deployments: Array.isArray(deployments) ? deployments.map(String) : [],
+  };
 }

@@ -6,6 +6,8 @@ import { HookStages, readHookOutput } from "../domain/hooks.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import type { PromotionNotice } from "../domain/ports/notifier.ts";
 import {
+  enterDecisionId,
+  lastEntered,
   type PromotionEnvironment,
   type PromotionRequest,
   PromotionRequestSchema,
@@ -130,7 +132,7 @@ async function enter(
   }
   await ports.store.appendDecision({
     deploymentId: promotion.promotionId,
-    id: `enter-${environment.name}`,
+    id: enterDecisionId(environment.name),
     at: ports.clock().toISOString(),
     action: DecisionAction.Promotion,
     actor: "pipeline",
@@ -255,10 +257,9 @@ async function finish(
 ): Promise<{ readonly outcome: string; readonly started?: string }> {
   const { promotion } = input;
   // The last environment it entered, from its own log: the pipeline does not carry it out of the Map.
-  const entered = (await ports.store.listDecisions(promotion.promotionId)).filter((decision) =>
-    decision.id.startsWith("enter-"),
-  );
-  const lastEnvironment = String(entered.at(-1)?.values.environment ?? promotion.lockEnvironment);
+  const lastEnvironment =
+    lastEntered(await ports.store.listDecisions(promotion.promotionId))?.environment ??
+    promotion.lockEnvironment;
   const reason =
     input.error === undefined
       ? `every environment succeeded, up to ${lastEnvironment}`

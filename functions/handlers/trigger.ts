@@ -1,6 +1,6 @@
 import { DecisionAction, type Deployment, DeploymentStatus, isTerminal } from "../domain/deployment.ts";
 import { TriggerEventInvalidError } from "../domain/errors.ts";
-import { waveDeploymentId, waveRegion } from "../domain/promotion.ts";
+import { lastEntered, waveDeploymentId, waveRegion } from "../domain/promotion.ts";
 import { type DeployMatch, matchArtifact } from "../domain/triggers.ts";
 import { logger } from "../shared/logger.ts";
 import { drainQueue, type StarterPorts, startHolder } from "./deployment-ended.ts";
@@ -201,16 +201,12 @@ async function abortHolder(ports: TriggerPorts, holder: string, newcomer: Placed
 
 /**
  * The deployment of a promotion that waits at a gate now: the first unfinished wave of the last environment
- * it entered (from its `enter-<environment>` log), or the promotion's first deployment.
+ * it entered (from its log, see `lastEntered`), or the promotion's first deployment.
  */
 async function activeDeployment(ports: TriggerPorts, promotionId: string): Promise<string> {
-  const entered = (await ports.store.listDecisions(promotionId)).filter((decision) =>
-    decision.id.startsWith("enter-"),
-  );
-  const waves = entered.at(-1)?.values.deployments;
-  if (!Array.isArray(waves)) return promotionId;
+  const waves = lastEntered(await ports.store.listDecisions(promotionId))?.deployments ?? [];
   for (const id of waves) {
-    const deployment = await ports.store.getDeployment(String(id));
+    const deployment = await ports.store.getDeployment(id);
     if (deployment !== undefined && !isTerminal(deployment.status)) return deployment.id;
   }
   return promotionId;
