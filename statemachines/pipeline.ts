@@ -23,12 +23,6 @@ export interface PipelineContext extends FragmentContext {
   readonly strategyArnPrefix: string;
 }
 
-/** Names of the states that the local runtime runs itself (the nested execution) and tests look for. */
-export const PipelineStates = {
-  runStrategy: "Run strategy",
-  environments: "Promote through environments",
-} as const;
-
 /**
  * The promotion pipeline: for each environment in order, its deployment records, the promotion approval when
  * the environment requires one, the freeze-window check, the pre-deploy hooks, the strategy of each region wave
@@ -57,7 +51,7 @@ export function pipeline(ctx: PipelineContext): IChainable {
   }).next(new Fail(scope, "Promotion stopped", { errorPath: "$.error.Error", causePath: "$.error.Cause" }));
   begin.addCatch(stop, { resultPath: "$.error" });
 
-  const environments = new MapState(scope, PipelineStates.environments, {
+  const environments = new MapState(scope, "Promote through environments", {
     comment: "One environment at a time, in promotion order; a failure stops the promotion.",
     itemsPath: "$.environments",
     maxConcurrency: 1,
@@ -171,7 +165,7 @@ function regionWaves(ctx: PipelineContext): MapState {
     },
     resultPath: JsonPath.DISCARD,
   });
-  const run = new CustomState(scope, PipelineStates.runStrategy, {
+  const run = new CustomState(scope, "Run strategy", {
     stateJson: {
       Type: "Task",
       Resource: "arn:aws:states:::states:startExecution.sync:2",
