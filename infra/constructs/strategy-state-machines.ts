@@ -19,7 +19,11 @@ import {
   StateMachineType,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
-import type { GlidepathConfig, StrategyType } from "../../functions/domain/config/index.ts";
+import type {
+  EnvironmentConfig,
+  GlidepathConfig,
+  StrategyType,
+} from "../../functions/domain/config/index.ts";
 import { strategyDefinitions, strategyTypes } from "../../statemachines/index.ts";
 import { pipeline } from "../../statemachines/pipeline.ts";
 import {
@@ -173,9 +177,6 @@ export class StrategyStateMachines extends Construct {
       promote: this.functions.promote.fn,
     };
     const stackName = Stack.of(this).stackName;
-    const smokeTests = props.config.services.flatMap((service) =>
-      service.environments.flatMap((environment) => environment.hooks.smokeTest.map((hook) => hook.function)),
-    );
     const machines = {} as Record<StrategyType, StateMachine>;
     for (const type of strategyTypes) {
       const id = pascal(type);
@@ -187,12 +188,7 @@ export class StrategyStateMachines extends Construct {
         definition,
       );
       Tags.of(machine).add(strategyTagKey, type);
-      const awsHooks = smokeTests.filter((arn) => arn.startsWith("arn:"));
-      if (type === "blue-green" && awsHooks.length > 0) {
-        machine.addToRolePolicy(
-          new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: awsHooks }),
-        );
-      }
+      if (type === "blue-green") grantInvokeHooks(machine, props.config, ["smokeTest"]);
       machines[type] = machine;
     }
     this.stateMachines = machines;
@@ -290,17 +286,7 @@ export class StrategyStateMachines extends Construct {
         ],
       }),
     );
-    const hooks = config.services.flatMap((service) =>
-      service.environments.flatMap((environment) =>
-        [...environment.hooks.preDeploy, ...environment.hooks.postDeploy].map((hook) => hook.function),
-      ),
-    );
-    const awsHooks = [...new Set(hooks.filter((arn) => arn.startsWith("arn:")))];
-    if (awsHooks.length > 0) {
-      machine.addToRolePolicy(
-        new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: awsHooks }),
-      );
-    }
+    grantInvokeHooks(machine, config, ["preDeploy", "postDeploy"]);
     for (const type of strategyTypes) {
       acknowledge(machine, {
         id: `AwsSolutions-IAM5[Resource::${nagStatesArn(machine, `execution:${stack.stackName}-${type}:*`)}]`,
@@ -310,6 +296,23 @@ export class StrategyStateMachines extends Construct {
     }
     return machine;
   }
+}
+
+/** Lets the machine invoke the configured hooks of these kinds that are Lambda functions, and nothing else. */
+function grantInvokeHooks(
+  machine: StateMachine,
+  config: GlidepathConfig,
+  kinds: readonly (keyof EnvironmentConfig["hooks"])[],
+): void {
+  const functions = config.services.flatMap((service) =>
+    service.environments.flatMap((environment) =>
+      kinds.flatMap((kind) => environment.hooks[kind].map((hook) => hook.function)),
+    ),
+  );
+  // `local:<name>` hooks run only in the local runtime.
+  const arns = [...new Set(functions.filter((name) => name.startsWith("arn:")))];
+  if (arns.length === 0) return;
+  machine.addToRolePolicy(new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: arns }));
 }
 
 function grantStateAccess(fn: GlidepathFunction, table: ITable): void {
