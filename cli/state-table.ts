@@ -1,10 +1,11 @@
-import { createDocumentClient, DynamoDbStateStore } from "../functions/adapters/aws/dynamodb-state-store.ts";
-import type { StateStore } from "../functions/domain/ports/state-store.ts";
+import { dynamoDbStores } from "../functions/adapters/aws/dynamodb-stores.ts";
+import { createDocumentClient } from "../functions/adapters/aws/dynamodb-table.ts";
+import type { Stores } from "../functions/domain/ports/stores.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** What `history` and `stats` read the state table through; tests pass a dynalite-backed store. */
 export interface StateTableDependencies {
-  readonly store: (tableName: string) => Pick<StateStore, "listHistory" | "getDeployment">;
+  readonly stores: (tableName: string) => Pick<Stores, "deployments" | "promotions">;
   /** Where `GLIDEPATH_TABLE` is looked up. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -14,7 +15,7 @@ export function awsStateTable(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): StateTableDependencies {
   return {
-    store: (tableName) => new DynamoDbStateStore({ client: createDocumentClient(), tableName }),
+    stores: (tableName) => dynamoDbStores({ client: createDocumentClient(), tableName }),
     env,
   };
 }

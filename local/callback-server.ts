@@ -7,7 +7,7 @@ import { actionIdOf, buttonValue } from "../functions/adapters/slack/interactivi
 import { signSlackRequest } from "../functions/adapters/slack/signature.ts";
 import { type HumanAction, humanActions } from "../functions/domain/gates.ts";
 import type { DecisionBus } from "../functions/domain/ports/gates.ts";
-import type { StateStore } from "../functions/domain/ports/state-store.ts";
+import type { Stores } from "../functions/domain/ports/stores.ts";
 import { createSlackCallbackHandler, type FunctionUrlResult } from "../functions/handlers/slack-callback.ts";
 
 /** The local operator, as a Slack user id: the sample config lists it among the approvers. */
@@ -33,13 +33,14 @@ export interface CallbackServer {
  * same approver check, same bus, same resolve-gate.
  */
 export async function startCallbackServer(props: {
-  readonly store: Pick<StateStore, "getGate" | "getDeployment" | "getOpenGate">;
+  readonly stores: Pick<Stores, "gates" | "deployments">;
   readonly bus: DecisionBus;
 }): Promise<CallbackServer> {
   const signingSecret = randomBytes(32).toString("hex");
   const handler = createSlackCallbackHandler({
     signingSecret: async () => signingSecret,
-    store: props.store,
+    gates: props.stores.gates,
+    deployments: props.stores.deployments,
     bus: props.bus,
     clock: () => new Date(),
     respond: async () => undefined,
@@ -48,7 +49,7 @@ export async function startCallbackServer(props: {
     handler({ headers, body, isBase64Encoded: false, requestContext: { http: { method: "POST" } } });
 
   const decide = async (deploymentId: string, gateId: string | undefined, action: HumanAction) => {
-    const gate = gateId ?? (await props.store.getOpenGate(deploymentId))?.gateId;
+    const gate = gateId ?? (await props.stores.gates.getOpen(deploymentId))?.gateId;
     if (gate === undefined) {
       return {
         statusCode: 200,

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createDocumentClient } from "../functions/adapters/aws/dynamodb-state-store.ts";
+import { createDocumentClient } from "../functions/adapters/aws/dynamodb-table.ts";
 
 interface DynaliteOptions {
   readonly createTableMs?: number;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DynamoDbStateStore } from "../functions/adapters/aws/dynamodb-state-store.ts";
+import { dynamoDbStores } from "../functions/adapters/aws/dynamodb-stores.ts";
 import { LocalBus } from "../functions/adapters/local/local-bus.ts";
 import {
   type AlarmStateChange,
@@ -153,7 +153,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     phase("starting dynalite with the table of the template");
     const table = await startDynalite(tableFromTemplate(template as never, "glidepath-local"));
     cleanup.push(() => table.close());
-    const store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName });
+    const stores = dynamoDbStores({ client: table.client, tableName: table.tableName });
 
     const callbacks = new LocalTaskCallbacks();
     cleanup.push(async () => callbacks.clear());
@@ -163,7 +163,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       region: "local-1",
       deliver: (event) => resolveGate(event),
     });
-    const callbackServer = await startCallbackServer({ store, bus });
+    const callbackServer = await startCallbackServer({ stores, bus });
     cleanup.push(() => callbackServer.stop());
     phase(
       `decisions: ${callbackServer.url} (or \`npx glidepath pause|resume|promote|abort|approve|reject <deployment-id>\` from another terminal)`,
@@ -174,7 +174,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       throw new Error("a strategy step ran outside a nested strategy execution");
     };
     const basePorts: Ports = {
-      store,
+      ...stores,
       callbacks,
       notifier: {
         gateOpened: async (notice) => {
@@ -281,11 +281,11 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     const decisionsSeen = new Map<string, number>();
     const lastStatus = new Map<string, string>();
     const reportNews = async (deploymentId: string) => {
-      const decisions = await store.listDecisions(deploymentId);
+      const decisions = await stores.decisions.list(deploymentId);
       for (const decision of decisions.slice(decisionsSeen.get(deploymentId) ?? 0))
         emit({ kind: "decision", at: Date.now() - started, decision });
       decisionsSeen.set(deploymentId, decisions.length);
-      const record = await store.getDeployment(deploymentId);
+      const record = await stores.deployments.get(deploymentId);
       // A wave waiting for its turn is no news.
       if (
         record !== undefined &&
@@ -357,7 +357,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     };
     // As the trigger does: the promotion's first deployment takes the service's lock before the pipeline starts.
     const firstRegion = scaledPromotion.environments[0]?.waves[0]?.region;
-    await store.createDeployment({
+    await stores.deployments.create({
       service: service.name,
       environment: scaledPromotion.lockEnvironment,
       artifact,
@@ -365,7 +365,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       promotionId: promotion.promotionId,
       ...(firstRegion === undefined ? {} : { region: firstRegion }),
     });
-    await store.acquireLock({
+    await stores.promotions.acquireLock({
       service: service.name,
       environment: scaledPromotion.lockEnvironment,
       deploymentId: promotion.promotionId,
@@ -430,7 +430,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     for (const environment of scaledPromotion.environments) {
       const ids = environment.waves.map((wave) => wave.deploymentId);
       // The environment's outcome is its first wave that did not succeed, or its last wave.
-      const records = (await Promise.all(ids.map((id) => store.getDeployment(id)))).filter(
+      const records = (await Promise.all(ids.map((id) => stores.deployments.get(id)))).filter(
         (candidate) => candidate !== undefined,
       );
       const ran = records.filter((candidate) => candidate.executionArn !== undefined);
@@ -463,7 +463,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     const reached =
       environments.filter((environment) => environment.status !== NotPromoted).at(-1) ?? environments[0];
     if (reached === undefined) throw new Error("the promotion has no environment");
-    const final = reached.deployment ?? (await store.getDeployment(promotion.promotionId));
+    const final = reached.deployment ?? (await stores.deployments.get(promotion.promotionId));
     if (final === undefined)
       throw new Error(`the promotion ${promotion.promotionId} left no deployment record`);
     const promoted = execution.status === "SUCCEEDED";
@@ -482,7 +482,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       requests: reached.requests,
       errorsServedByNew: reached.errorsServedByNew,
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-      decisions: await store.listDecisions(final.id),
+      decisions: await stores.decisions.list(final.id),
       pids: [...pids],
     };
   } finally {

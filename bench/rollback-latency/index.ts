@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { LocalBus } from "../../functions/adapters/local/local-bus.ts";
 import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-callbacks.ts";
 import { LocalTrafficRouter } from "../../functions/adapters/local/local-traffic-router.ts";
@@ -116,9 +116,9 @@ async function measure(
     },
   });
   const callbacks = new LocalTaskCallbacks();
-  const store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName });
+  const stores = dynamoDbStores({ client: table.client, tableName: table.tableName });
   const ports: Ports = {
-    store,
+    ...stores,
     callbacks,
     notifier: new LineNotifier(() => undefined),
     account,
@@ -134,7 +134,7 @@ async function measure(
   const environment = service?.environments[0];
   if (service === undefined || environment === undefined) throw new Error("bench config");
   const digest = `sha256:${mode}-${run}-${Date.now()}`;
-  const { deployment } = await store.createDeployment({
+  const { deployment } = await stores.deployments.create({
     service: service.name,
     environment: environment.name,
     artifact: { uri: `local://checkout@${digest}`, digest, version: "2.0.0" },
@@ -155,7 +155,7 @@ async function measure(
     waitMs: { "Wait for rollout": 0 },
   });
   // The alarm fires at a random point of a bake interval, as alarms do.
-  while ((await store.getOpenGate(deployment.id))?.kind !== "bake") await sleep(5);
+  while ((await stores.gates.getOpen(deployment.id))?.kind !== "bake") await sleep(5);
   await sleep(Math.random() * intervalSeconds * 1000);
   alarmAt = performance.now();
   const alarm = {

@@ -1,6 +1,6 @@
 import type { Deployment } from "../../functions/domain/deployment.ts";
 import { InvalidCursorError } from "../../functions/domain/errors.ts";
-import type { HistoryPage } from "../../functions/domain/ports/state-store.ts";
+import type { HistoryPage } from "../../functions/domain/ports/deployment-store.ts";
 import { table } from "../format.ts";
 import { positiveInteger, resolveTableName, type StateTableDependencies } from "../state-table.ts";
 import { UsageError } from "../usage-error.ts";
@@ -28,10 +28,10 @@ export async function historyCommand(
 ): Promise<void> {
   const tableName = resolveTableName(options.table, dependencies.env);
   const limit = options.limit === undefined ? DefaultHistoryLimit : positiveInteger("--limit", options.limit);
-  const store = dependencies.store(tableName);
-  let page: HistoryPage;
+  const stores = dependencies.stores(tableName);
+  let page: HistoryPage<Deployment>;
   try {
-    page = await store.listHistory({
+    page = await stores.deployments.history({
       service: options.service,
       environment: options.env,
       limit,

@@ -40,11 +40,11 @@ export async function statsCommand(
   const tableName = resolveTableName(options.table, dependencies.env);
   const days = options.days === undefined ? DefaultDoraWindowDays : positiveInteger("--days", options.days);
   const environment = options.env ?? DefaultStatsEnvironment;
-  const store = dependencies.store(tableName);
+  const stores = dependencies.stores(tableName);
   const deployments: Deployment[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.listHistory({
+    const page = await stores.deployments.history({
       service: options.service,
       environment,
       limit: pageSize,
@@ -59,7 +59,7 @@ export async function statsCommand(
   for (const promotionId of new Set(deployments.flatMap((deployment) => deployment.promotionId ?? []))) {
     const first =
       deployments.find((deployment) => deployment.id === promotionId) ??
-      (await store.getDeployment(promotionId));
+      (await stores.deployments.get(promotionId));
     if (first !== undefined) promotionStarts.set(promotionId, first.createdAt);
   }
   const metrics = doraMetrics(deployments, {

@@ -79,7 +79,7 @@ export function createDeployHandler(ports: Ports) {
           baseRevision: live.revision,
           desiredCount: input.startEmpty ? 0 : fleetSize,
         });
-        await ports.store.recordProgress(input.deploymentId, {
+        await ports.deployments.recordProgress(input.deploymentId, {
           currentStep: `Deploying ${input.artifact.version} on ${newColour}`,
         });
         return { liveColour, newColour, revision: prepared.revision, fleetSize };

@@ -1,13 +1,12 @@
 import type { GlidepathConfig } from "../domain/config/index.ts";
 import { DeploymentStatus } from "../domain/deployment.ts";
 import { DeploymentNotFoundError, IllegalTransitionError, LockNotHeldError } from "../domain/errors.ts";
-import type { StateStore } from "../domain/ports/state-store.ts";
+import type { Stores } from "../domain/ports/stores.ts";
 import { type PromotionRequest, promotionRequest } from "../domain/promotion.ts";
 import { logger } from "../shared/logger.ts";
 
 /** What starting a deployment needs: the store, the config it is resolved from, and how to start it. */
-export interface StarterPorts {
-  readonly store: StateStore;
+export interface StarterPorts extends Pick<Stores, "promotions" | "deployments"> {
   readonly config: GlidepathConfig;
   /**
    * Starts the promotion's pipeline execution. On AWS: StartExecution named after the promotion, so Step
@@ -32,7 +31,7 @@ export type StartResult =
  * where the ARN is not recorded yet.
  */
 export async function startHolder(ports: StarterPorts, deploymentId: string): Promise<StartResult> {
-  const deployment = await ports.store.getDeployment(deploymentId);
+  const deployment = await ports.deployments.get(deploymentId);
   if (deployment === undefined) throw new DeploymentNotFoundError(deploymentId);
   if (deployment.executionArn !== undefined) return { status: "running" };
   if (deployment.status !== DeploymentStatus.Queued) {
@@ -46,12 +45,12 @@ export async function startHolder(ports: StarterPorts, deploymentId: string): Pr
       service === undefined
         ? `${deployment.service} is no longer in the config`
         : `${deployment.environment}${deployment.region === undefined ? "" : ` (${deployment.region})`} is no longer the first environment of ${deployment.service}`;
-    await ports.store.transition(deploymentId, DeploymentStatus.Failed, { statusReason: reason });
+    await ports.deployments.transition(deploymentId, DeploymentStatus.Failed, { statusReason: reason });
     return { status: "unstartable", reason };
   }
   const { executionArn } = await ports.start(request);
   try {
-    await ports.store.recordProgress(deploymentId, { executionArn });
+    await ports.deployments.recordProgress(deploymentId, { executionArn });
   } catch (error) {
     // The execution may already have run to its end and recorded itself; the ARN is then on the record.
     if (!(error instanceof IllegalTransitionError)) throw error;
@@ -68,7 +67,7 @@ export async function drainQueue(
   lock: { readonly service: string; readonly environment: string },
 ): Promise<{ readonly deploymentId: string; readonly result: StartResult } | undefined> {
   for (;;) {
-    const next = await ports.store.takeQueued(lock);
+    const next = await ports.promotions.takeQueued(lock);
     if (next === undefined) return undefined;
     const result = await startHolder(ports, next);
     if (result.status !== "unstartable") return { deploymentId: next, result };
@@ -76,7 +75,7 @@ export async function drainQueue(
       deploymentId: next,
       reason: result.reason,
     });
-    await ports.store.releaseLock({ ...lock, deploymentId: next });
+    await ports.promotions.releaseLock({ ...lock, deploymentId: next });
   }
 }
 
@@ -100,7 +99,7 @@ export async function onDeploymentEnded(
   ended: DeploymentEnded,
 ): Promise<{ readonly started?: string }> {
   try {
-    await ports.store.releaseLock(ended);
+    await ports.promotions.releaseLock(ended);
   } catch (error) {
     if (!(error instanceof LockNotHeldError)) throw error;
     logger.info("deployment ended without holding its lock; nothing to hand over", {
@@ -112,7 +111,7 @@ export async function onDeploymentEnded(
   const lock = { service: ended.service, environment: ended.environment };
   const handed = await drainQueue(ports, lock);
   if (handed !== undefined) return handed.result.status === "started" ? { started: handed.deploymentId } : {};
-  const { holder } = await ports.store.getLock(ended.service, ended.environment);
+  const { holder } = await ports.promotions.getLock(ended.service, ended.environment);
   if (holder === undefined) return {};
   const result = await startHolder(ports, holder);
   return result.status === "started" ? { started: holder } : {};

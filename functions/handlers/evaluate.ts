@@ -59,7 +59,7 @@ export function createEvaluateHandler(ports: Ports) {
     const firing = alarms.found.filter((alarm) => alarm.state === "ALARM").map((alarm) => alarm.name);
     // The bake's own clock, not the caller's: a redelivered evaluation finds its decision already recorded.
     const at = new Date(Date.parse(input.shiftedAt) + input.elapsedSeconds * 1000).toISOString();
-    await ports.store.appendDecision({
+    await ports.decisions.append({
       deploymentId: input.deploymentId,
       id: `phase-${input.phase.index + 1}-at-${input.elapsedSeconds}s`,
       at,

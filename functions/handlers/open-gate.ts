@@ -49,15 +49,15 @@ export function createOpenGateHandler(ports: Ports) {
       status: "open",
       label,
     };
-    await ports.store.openGate(gate, input.taskToken);
+    await ports.gates.open(gate, input.taskToken);
     if (gate.kind === "pause") {
-      await ports.store.transition(input.deploymentId, DeploymentStatus.Paused, {
+      await ports.deployments.transition(input.deploymentId, DeploymentStatus.Paused, {
         currentStep: `Paused at ${input.gate.weight}%`,
       });
     }
     const first = input.gate.resumes === 0 && input.gate.elapsedSeconds === input.gate.waitSeconds;
     if (gate.kind !== "bake" || first) {
-      const decisions = await ports.store.listDecisions(input.deploymentId);
+      const decisions = await ports.decisions.list(input.deploymentId);
       await ports.notifier.gateOpened({
         deploymentId: input.deploymentId,
         gateId,

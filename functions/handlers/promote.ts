@@ -63,7 +63,7 @@ export interface EnvironmentFailure {
  * What ending a promotion needs besides the store: the config the waiting promotion is resolved from and how to
  * start it (on AWS, StartExecution of the pipeline). Without it the promote step releases no lock.
  */
-export type PromotionLifecycle = Omit<StarterPorts, "store">;
+export type PromotionLifecycle = Omit<StarterPorts, "promotions" | "deployments">;
 
 /** The environment's first wave: its decisions (gate, freeze, hooks) are logged on that deployment. */
 const firstWave = (environment: PromotionEnvironment) => environment.waves[0]?.deploymentId ?? "";
@@ -106,7 +106,7 @@ async function enter(
 ): Promise<{ readonly deployments: readonly string[] }> {
   // Step Functions starts no iteration after a failed one; this holds even where a Map runs on regardless.
   for (const id of environment.requires) {
-    const required = await ports.store.getDeployment(id);
+    const required = await ports.deployments.get(id);
     if (required?.status !== DeploymentStatus.Succeeded) {
       throw new PromotionBlockedError(
         `${environment.name} is not entered: ${required?.environment ?? "an earlier environment"} deployment ${id} is ${required?.status ?? "missing"}, not SUCCEEDED`,
@@ -115,7 +115,7 @@ async function enter(
   }
   const deployments: string[] = [];
   for (const wave of environment.waves) {
-    const { deployment } = await ports.store.createDeployment({
+    const { deployment } = await ports.deployments.create({
       service: promotion.service,
       environment: environment.name,
       artifact: promotion.artifact,
@@ -130,7 +130,7 @@ async function enter(
     }
     deployments.push(deployment.id);
   }
-  await ports.store.appendDecision({
+  await ports.decisions.append({
     deploymentId: promotion.promotionId,
     id: enterDecisionId(environment.name),
     at: ports.clock().toISOString(),
@@ -147,7 +147,7 @@ async function checkFreeze(ports: Ports, environment: PromotionEnvironment): Pro
   const freeze = activeFreeze(environment.freezeWindows, now);
   if (freeze === undefined) return { frozen: false };
   const reason = `${environment.name} is frozen by '${freeze.window}' until ${freeze.until}`;
-  await ports.store.appendDecision({
+  await ports.decisions.append({
     deploymentId: firstWave(environment),
     id: `freeze-${freeze.window}`,
     at: now.toISOString(),
@@ -170,7 +170,7 @@ async function hookRan(
 ): Promise<{ readonly passed: true }> {
   const answer = readHookOutput(output);
   const irreversible = hook.irreversible || answer.irreversible;
-  await ports.store.appendDecision({
+  await ports.decisions.append({
     deploymentId: firstWave(environment),
     id: `hook-${stage}-${hook.name}`,
     at: ports.clock().toISOString(),
@@ -203,14 +203,14 @@ async function environmentFailed(
   const { environment, promotion } = input;
   const reason = describeError(input.error);
   for (const wave of environment.waves) {
-    const deployment = await ports.store.getDeployment(wave.deploymentId);
+    const deployment = await ports.deployments.get(wave.deploymentId);
     if (deployment?.status !== DeploymentStatus.Queued) continue;
-    await ports.store.transition(wave.deploymentId, DeploymentStatus.Failed, {
+    await ports.deployments.transition(wave.deploymentId, DeploymentStatus.Failed, {
       currentStep: NotDeployedStep,
       statusReason: `not deployed: ${reason}`,
     });
   }
-  const decisions = await ports.store.listDecisions(firstWave(environment));
+  const decisions = await ports.decisions.list(firstWave(environment));
   const passed = decisions.filter(
     (decision) =>
       decision.action === DecisionAction.Hook &&
@@ -220,7 +220,7 @@ async function environmentFailed(
   const irreversible = passed.filter((decision) => decision.values.irreversible === true);
   if (irreversible.length > 0) {
     const hooks = irreversible.map((decision) => String(decision.values.hook));
-    await ports.store.appendDecision({
+    await ports.decisions.append({
       deploymentId: firstWave(environment),
       id: "frozen",
       at: ports.clock().toISOString(),
@@ -258,13 +258,12 @@ async function finish(
   const { promotion } = input;
   // The last environment it entered, from its own log: the pipeline does not carry it out of the Map.
   const lastEnvironment =
-    lastEntered(await ports.store.listDecisions(promotion.promotionId))?.environment ??
-    promotion.lockEnvironment;
+    lastEntered(await ports.decisions.list(promotion.promotionId))?.environment ?? promotion.lockEnvironment;
   const reason =
     input.error === undefined
       ? `every environment succeeded, up to ${lastEnvironment}`
       : describeError(input.error);
-  await ports.store.appendDecision({
+  await ports.decisions.append({
     deploymentId: promotion.promotionId,
     id: `promotion-${input.outcome}`,
     at: ports.clock().toISOString(),
@@ -278,7 +277,7 @@ async function finish(
     lifecycle === undefined
       ? {}
       : await onDeploymentEnded(
-          { store: ports.store, config: lifecycle.config, start: lifecycle.start },
+          { ...ports, config: lifecycle.config, start: lifecycle.start },
           {
             service: promotion.service,
             environment: promotion.lockEnvironment,

@@ -37,25 +37,33 @@ export function createRecordHandler(ports: Ports) {
     switch (input.action) {
       case "start": {
         const request = parseDeploymentRequest(input.request);
-        const deployment = await ports.store.transition(request.deploymentId, DeploymentStatus.InProgress, {
-          executionArn: input.executionArn,
-          currentStep: "Started",
-        });
-        await ports.store.watchAlarms(request.deploymentId, request.alarms);
+        const deployment = await ports.deployments.transition(
+          request.deploymentId,
+          DeploymentStatus.InProgress,
+          {
+            executionArn: input.executionArn,
+            currentStep: "Started",
+          },
+        );
+        await ports.alarmWatches.watch(request.deploymentId, request.alarms);
         return { status: deployment.status };
       }
       case "succeeded": {
-        const deployment = await ports.store.transition(input.deploymentId, DeploymentStatus.Succeeded, {
-          currentStep: "Done",
-          weights: { old: 0, new: 100 },
-          statusReason: "every phase passed",
-        });
-        await ports.store.unwatchAlarms(input.deploymentId, input.alarms);
+        const deployment = await ports.deployments.transition(
+          input.deploymentId,
+          DeploymentStatus.Succeeded,
+          {
+            currentStep: "Done",
+            weights: { old: 0, new: 100 },
+            statusReason: "every phase passed",
+          },
+        );
+        await ports.alarmWatches.unwatch(input.deploymentId, input.alarms);
         return { status: deployment.status };
       }
       case "rolling-back": {
         const reason = describeError(input.error);
-        await ports.store.appendDecision({
+        await ports.decisions.append({
           deploymentId: input.deploymentId,
           id: "rollback",
           at: ports.clock().toISOString(),
@@ -64,27 +72,35 @@ export function createRecordHandler(ports: Ports) {
           reason,
           values: { error: input.error.Error },
         });
-        const deployment = await ports.store.transition(input.deploymentId, DeploymentStatus.RollingBack, {
-          currentStep: "Rolling back",
-          statusReason: reason,
-        });
+        const deployment = await ports.deployments.transition(
+          input.deploymentId,
+          DeploymentStatus.RollingBack,
+          {
+            currentStep: "Rolling back",
+            statusReason: reason,
+          },
+        );
         return { status: deployment.status };
       }
       case "rolled-back": {
-        const deployment = await ports.store.transition(input.deploymentId, DeploymentStatus.RolledBack, {
-          currentStep: "Rolled back",
-          weights: { old: 100, new: 0 },
-          statusReason: describeError(input.error),
-        });
-        await ports.store.unwatchAlarms(input.deploymentId, input.alarms);
+        const deployment = await ports.deployments.transition(
+          input.deploymentId,
+          DeploymentStatus.RolledBack,
+          {
+            currentStep: "Rolled back",
+            weights: { old: 100, new: 0 },
+            statusReason: describeError(input.error),
+          },
+        );
+        await ports.alarmWatches.unwatch(input.deploymentId, input.alarms);
         return { status: deployment.status };
       }
       case "failed": {
-        const deployment = await ports.store.transition(input.deploymentId, DeploymentStatus.Failed, {
+        const deployment = await ports.deployments.transition(input.deploymentId, DeploymentStatus.Failed, {
           currentStep: input.stage,
           statusReason: `${input.stage}: ${describeError(input.error)}`,
         });
-        await ports.store.unwatchAlarms(input.deploymentId, input.alarms);
+        await ports.alarmWatches.unwatch(input.deploymentId, input.alarms);
         return { status: deployment.status };
       }
     }

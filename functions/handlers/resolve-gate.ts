@@ -103,7 +103,7 @@ export function createResolveGateHandler(ports: Ports) {
 
 async function ring(ports: Ports, input: z.output<typeof RingInput>): Promise<ResolveOutcome> {
   const gateId = gateIdOf(input.gate);
-  const gate = await ports.store.getGate(input.deploymentId, gateId);
+  const gate = await ports.gates.get(input.deploymentId, gateId);
   if (gate === undefined)
     throw new GateNotOpenError(`gate ${gateId} of ${input.deploymentId} is not open yet`);
   if (gate.status !== "open")
@@ -126,7 +126,7 @@ async function alarm(
 ): Promise<ResolveOutcome | readonly ResolveOutcome[]> {
   if (detail.state.value !== "ALARM")
     return { outcome: "ignored", reason: `${detail.alarmName} went to ${detail.state.value}, not ALARM` };
-  const watching = await ports.store.deploymentsWatching(detail.alarmName);
+  const watching = await ports.alarmWatches.watching(detail.alarmName);
   if (watching.length === 0) return reject(`no deployment in progress watches alarm ${detail.alarmName}`);
   return Promise.all(
     watching.map((deploymentId) =>
@@ -159,8 +159,8 @@ async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome>
   const gate: Gate | undefined =
     input.gate ??
     (input.gateId === undefined
-      ? await ports.store.getOpenGate(input.deploymentId)
-      : await ports.store.getGate(input.deploymentId, input.gateId));
+      ? await ports.gates.getOpen(input.deploymentId)
+      : await ports.gates.get(input.deploymentId, input.gateId));
   if (gate === undefined) {
     return input.gateId === undefined
       ? reject(
@@ -184,7 +184,7 @@ async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome>
     at: input.at,
     ...(input.reason === undefined ? {} : { reason: input.reason }),
   };
-  const result = await ports.store.decideGate(gate.deploymentId, gate.gateId, decision);
+  const result = await ports.gates.decide(gate.deploymentId, gate.gateId, decision);
   if (!result.decided)
     return reject(result.gate === undefined ? `unknown gate ${gate.gateId}` : alreadyDecided(result.gate));
   const resolution = resolutionOf(gate.kind, input.action, decision, gate.label);
@@ -198,12 +198,12 @@ async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome>
     throw error;
   }
   if (input.action === "resume") {
-    await ports.store.transition(gate.deploymentId, DeploymentStatus.InProgress, {
+    await ports.deployments.transition(gate.deploymentId, DeploymentStatus.InProgress, {
       currentStep: `Resumed by ${input.actor}`,
     });
   }
   if (input.action !== "timer") {
-    await ports.store.appendDecision({
+    await ports.decisions.append({
       deploymentId: gate.deploymentId,
       id: `${gate.gateId}:${input.action}`,
       at: input.at,
@@ -226,7 +226,7 @@ async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome>
       action: input.action,
       actor: input.actor,
     });
-    const deployment = await ports.store.getDeployment(gate.deploymentId);
+    const deployment = await ports.deployments.get(gate.deploymentId);
     if (deployment !== undefined) {
       const notice = {
         deploymentId: gate.deploymentId,

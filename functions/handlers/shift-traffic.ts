@@ -28,7 +28,7 @@ export function createShiftTrafficHandler(ports: Ports) {
       [input.newColour]: input.weight,
       [oldColour]: 100 - input.weight,
     } as Record<Colour, number>);
-    await ports.store.recordProgress(input.deploymentId, {
+    await ports.deployments.recordProgress(input.deploymentId, {
       currentStep: `Traffic at ${input.weight}% on the new version`,
       weights: { old: 100 - input.weight, new: input.weight },
     });

@@ -10,8 +10,9 @@ import {
   type HumanAction,
   humanActions,
 } from "../domain/gates.ts";
+import type { DeploymentStore } from "../domain/ports/deployment-store.ts";
+import type { GateStore } from "../domain/ports/gate-store.ts";
 import type { DecisionBus } from "../domain/ports/gates.ts";
-import type { StateStore } from "../domain/ports/state-store.ts";
 import { logger as sharedLogger } from "../shared/logger.ts";
 
 /** The parts of a Lambda function URL event (payload format 2.0) the callback reads. */
@@ -44,8 +45,9 @@ export interface CallbackLogger {
 export interface SlackCallbackHandlerProps {
   /** The Slack app's signing secret, read when needed (`cachedSecret` on AWS). */
   readonly signingSecret: () => Promise<string>;
-  /** `getDeployment` is read only to name the environment to someone who may not decide. */
-  readonly store: Pick<StateStore, "getGate" | "getDeployment">;
+  readonly gates: Pick<GateStore, "get">;
+  /** Read only to name the environment to someone who may not decide. */
+  readonly deployments: Pick<DeploymentStore, "get">;
   readonly bus: DecisionBus;
   readonly clock: () => Date;
   /**
@@ -129,7 +131,7 @@ export function createSlackCallbackHandler(props: SlackCallbackHandlerProps) {
       return `🚫 ${click.action} is not possible at the ${label}: it accepts ${allowed.join(", ")}. Nothing was recorded.`;
     }
     if (!isApprover(gate, click.user.id)) {
-      const deployment = await props.store.getDeployment(click.deploymentId);
+      const deployment = await props.deployments.get(click.deploymentId);
       const environment = deployment === undefined ? "this deployment" : escapeMrkdwn(deployment.environment);
       return `🔒 <@${click.user.id}>, you are not an approver of ${environment} (approvers: ${approverList(gate.approvers)}). Nothing was recorded.`;
     }
@@ -176,7 +178,7 @@ export function createSlackCallbackHandler(props: SlackCallbackHandlerProps) {
     const click = parsed.click;
     const actor = `slack:${click.user.id}`;
     const about = { deploymentId: click.deploymentId, gateId: click.gateId, action: click.action, actor };
-    const gate = await props.store.getGate(click.deploymentId, click.gateId);
+    const gate = await props.gates.get(click.deploymentId, click.gateId);
     const refused = await refusal(click, gate, now);
     if (refused !== undefined) {
       log.info("gate click refused", { ...about, refusal: refused });

@@ -1,5 +1,6 @@
 import { DecisionAction, type Deployment, DeploymentStatus, isTerminal } from "../domain/deployment.ts";
 import { TriggerEventInvalidError } from "../domain/errors.ts";
+import type { Stores } from "../domain/ports/stores.ts";
 import { lastEntered, waveDeploymentId, waveRegion } from "../domain/promotion.ts";
 import { type DeployMatch, matchArtifact } from "../domain/triggers.ts";
 import { logger } from "../shared/logger.ts";
@@ -8,7 +9,7 @@ import { drainQueue, type StarterPorts, startHolder } from "./deployment-ended.t
 /** The actor of the decisions the supersede policy takes. */
 export const SupersedeActor = "glidepath:supersede";
 
-export interface TriggerPorts extends StarterPorts {
+export interface TriggerPorts extends StarterPorts, Pick<Stores, "decisions"> {
   /**
    * Aborts a running deployment for the `supersede` policy: the gate decision "abort" with actor
    * `glidepath:supersede`. Required when a service's concurrency is `supersede`.
@@ -81,7 +82,7 @@ async function place(ports: TriggerPorts, match: DeployMatch): Promise<TriggerOu
     digest: match.artifact.digest,
     ...(region === undefined ? {} : { region }),
   });
-  const { deployment, created } = await ports.store.createDeployment({
+  const { deployment, created } = await ports.deployments.create({
     service: service.name,
     environment: environment.name,
     artifact: match.artifact,
@@ -101,12 +102,12 @@ async function place(ports: TriggerPorts, match: DeployMatch): Promise<TriggerOu
     if (finished !== undefined) return finished;
   }
   const lock = { service: service.name, environment: environment.name, deploymentId: deployment.id };
-  const acquired = await ports.store.acquireLock(lock);
+  const acquired = await ports.promotions.acquireLock(lock);
   if (acquired.acquired) return started(ports, placed);
 
   // Event time first: pushes a second apart keep their order however EventBridge delivers them.
   const order = `${match.publishedAt}#${deployment.createdAt}#${deployment.id}`;
-  const queued = await ports.store.enqueue({ ...lock, order });
+  const queued = await ports.promotions.enqueue({ ...lock, order });
   if (queued.superseded !== undefined) await markSuperseded(ports, queued.superseded, match, placed);
   if (queued.holder === undefined) {
     // The lock was freed before this deployment joined the queue: nobody else will hand it over.
@@ -145,7 +146,7 @@ async function finishEarlierDelivery(
   if (deployment.status !== DeploymentStatus.Queued || deployment.executionArn !== undefined) {
     return duplicate(deployment.status);
   }
-  const lock = await ports.store.getLock(placed.service, placed.environment);
+  const lock = await ports.promotions.getLock(placed.service, placed.environment);
   if (lock.holder === deployment.id) {
     // It took the lock but the start was interrupted: start now (Step Functions refuses a second execution).
     const result = await startHolder(ports, deployment.id);
@@ -177,8 +178,8 @@ async function markSuperseded(
     loser === newcomer.deploymentId
       ? "a newer artifact already waits for the lock"
       : `superseded by ${newcomer.version} (${newcomer.deploymentId}) before it started`;
-  await ports.store.transition(loser, DeploymentStatus.Superseded, { statusReason: by });
-  await ports.store.appendDecision({
+  await ports.deployments.transition(loser, DeploymentStatus.Superseded, { statusReason: by });
+  await ports.decisions.append({
     deploymentId: loser,
     id: `superseded-by-${newcomer.deploymentId}`,
     // The event's time, so a redelivery records nothing new.
@@ -204,9 +205,9 @@ async function abortHolder(ports: TriggerPorts, holder: string, newcomer: Placed
  * it entered (from its log, see `lastEntered`), or the promotion's first deployment.
  */
 async function activeDeployment(ports: TriggerPorts, promotionId: string): Promise<string> {
-  const waves = lastEntered(await ports.store.listDecisions(promotionId))?.deployments ?? [];
+  const waves = lastEntered(await ports.decisions.list(promotionId))?.deployments ?? [];
   for (const id of waves) {
-    const deployment = await ports.store.getDeployment(id);
+    const deployment = await ports.deployments.get(id);
     if (deployment !== undefined && !isTerminal(deployment.status)) return deployment.id;
   }
   return promotionId;

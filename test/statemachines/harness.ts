@@ -10,6 +10,7 @@ import type { Deployment } from "../../functions/domain/deployment.ts";
 import { type DeploymentRequest, deploymentRequest } from "../../functions/domain/deployment-request.ts";
 import type { Gate } from "../../functions/domain/gates.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
+import type { Stores } from "../../functions/domain/ports/stores.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type MachineKind, type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
@@ -66,17 +67,21 @@ export function synthesizeAll(app: App, config: GlidepathConfig): Map<MachineKin
 export interface World {
   readonly bus: LocalBus;
   readonly resolveGate: (event: unknown) => Promise<unknown>;
-  readonly store: Ports["store"];
+  readonly stores: Stores;
   readonly deploymentId: string;
   /** Every line the notifier wrote. */
   readonly notices: string[];
 }
 
 /** Waits until the deployment's open gate is of `kind` (and, optionally, satisfies `where`), polling the store. */
-export async function openGate(world: World, kind: string, timeoutMs = 5000): Promise<Gate> {
+export async function openGate(
+  world: Pick<World, "stores" | "deploymentId">,
+  kind: string,
+  timeoutMs = 5000,
+): Promise<Gate> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const gate = await world.store.getOpenGate(world.deploymentId);
+    const gate = await world.stores.gates.getOpen(world.deploymentId);
     if (gate?.kind === kind) return gate;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -126,7 +131,7 @@ export async function deploy(props: {
   const bus = new LocalBus({ account, region: "eu-west-1", deliver: resolveGate });
   digestCounter += 1;
   const digest = `sha256:${digestCounter.toString(16).padStart(64, "b")}`;
-  const { deployment } = await ports.store.createDeployment({
+  const { deployment } = await ports.deployments.create({
     service: service.name,
     environment: environment.name,
     artifact: {
@@ -157,13 +162,13 @@ export async function deploy(props: {
     waitMs: props.waitMs ?? 0,
     retryMs: 0,
   });
-  const world: World = { bus, resolveGate, store: ports.store, deploymentId: deployment.id, notices };
+  const world: World = { bus, resolveGate, stores: ports, deploymentId: deployment.id, notices };
   const [result] = await Promise.all([running, props.during?.(world)]);
   return {
     result,
     request,
     deployment,
-    record: await ports.store.getDeployment(deployment.id),
+    record: await ports.deployments.get(deployment.id),
     states: result.events.filter((event) => event.type === "StateEntered").map((event) => event.state ?? ""),
     notices,
   };

@@ -119,14 +119,14 @@ async function promote(props: {
   const artifact = { uri: `local://api@${digest}`, digest, version: "2.0.0" };
   const request = promotionRequest({ service, artifact });
   // As the trigger leaves it: the promotion's first deployment holds the service's lock.
-  await ports.store.createDeployment({
+  await ports.deployments.create({
     service: service.name,
     environment: "dev",
     artifact,
     strategy: "all-at-once",
     promotionId: request.promotionId,
   });
-  await ports.store.acquireLock({
+  await ports.promotions.acquireLock({
     service: service.name,
     environment: "dev",
     deploymentId: request.promotionId,
@@ -159,13 +159,15 @@ async function promote(props: {
       const child = start.Input as DeploymentRequest;
       const outcome = props.child?.(child) ?? "SUCCEEDED";
       const arn = `arn:aws:states:local-1:000000000000:execution:${start.StateMachineArn.split(":").at(-1)}:${start.Name}`;
-      await ports.store.transition(child.deploymentId, "IN_PROGRESS", { executionArn: arn });
+      await ports.deployments.transition(child.deploymentId, "IN_PROGRESS", { executionArn: arn });
       if (outcome === "SUCCEEDED") {
-        await ports.store.transition(child.deploymentId, "SUCCEEDED", { statusReason: "every phase passed" });
+        await ports.deployments.transition(child.deploymentId, "SUCCEEDED", {
+          statusReason: "every phase passed",
+        });
         return { status: "SUCCEEDED", output: {}, events: [], executionArn: arn };
       }
-      await ports.store.transition(child.deploymentId, "ROLLING_BACK");
-      await ports.store.transition(child.deploymentId, "ROLLED_BACK", {
+      await ports.deployments.transition(child.deploymentId, "ROLLING_BACK");
+      await ports.deployments.transition(child.deploymentId, "ROLLED_BACK", {
         statusReason: "AlarmFiredError: 5xx",
       });
       return { status: "FAILED", error: "AlarmFiredError", cause: "5xx", events: [], executionArn: arn };
@@ -184,7 +186,7 @@ const statuses = async (ports: Ports, request: PromotionRequest) =>
       environment.waves.map(async (wave) => [
         environment.name,
         wave.region ?? "-",
-        (await ports.store.getDeployment(wave.deploymentId))?.status ?? "none",
+        (await ports.deployments.get(wave.deploymentId))?.status ?? "none",
       ]),
     ),
   );
@@ -211,10 +213,7 @@ function decideProductionGate(action: "approve" | "reject") {
     resolveGate: (event: unknown) => Promise<unknown>;
   }): Promise<void> => {
     const deploymentId = world.request.environments[1]?.waves[0]?.deploymentId ?? "";
-    const gate = await openGate(
-      { store: world.ports.store, deploymentId } as Parameters<typeof openGate>[0],
-      "approval",
-    );
+    const gate = await openGate({ stores: world.ports, deploymentId }, "approval");
     expect(gate.label).toBe("promotion to production");
     await world.resolveGate(decisionEvent(deploymentId, gate.gateId, action));
   };
@@ -258,8 +257,8 @@ describe("the pipeline state machine, run locally", () => {
       ["production", "eu-west-1", "SUCCEEDED"],
       ["production", "us-east-1", "SUCCEEDED"],
     ]);
-    expect(await ports.store.getLock(request.service, "dev")).toMatchObject({ liveVersion: "2.0.0" });
-    expect((await ports.store.getLock(request.service, "dev")).holder).toBeUndefined();
+    expect(await ports.promotions.getLock(request.service, "dev")).toMatchObject({ liveVersion: "2.0.0" });
+    expect((await ports.promotions.getLock(request.service, "dev")).holder).toBeUndefined();
     expect(notices).toContain(
       `promotion promoted: ${request.service} 2.0.0: every environment succeeded, up to production`,
     );
@@ -282,7 +281,7 @@ describe("the pipeline state machine, run locally", () => {
       ["production", "eu-west-1", "none"],
       ["production", "us-east-1", "none"],
     ]);
-    expect((await ports.store.getLock(request.service, "dev")).holder).toBeUndefined();
+    expect((await ports.promotions.getLock(request.service, "dev")).holder).toBeUndefined();
     expect(notices).toContain(`promotion stopped: ${request.service} 2.0.0 in dev: AlarmFiredError: 5xx`);
   });
 
@@ -311,7 +310,7 @@ describe("the pipeline state machine, run locally", () => {
     expect(result.status).toBe("FAILED");
     expect(result.error).toBe("HookFailedError");
     expect(started).toEqual([]);
-    expect(await ports.store.getDeployment(request.promotionId)).toMatchObject({
+    expect(await ports.deployments.get(request.promotionId)).toMatchObject({
       status: "FAILED",
       statusReason: `not deployed: HookFailedError: preDeploy hook migrate (${migrate}) failed: column user_id already exists`,
     });

@@ -343,7 +343,7 @@ describe("gates: humans and alarms decide through the bus", () => {
           await openGate(world, "bake");
           await decide(world, "pause");
           await openGate(world, "pause");
-          pausedRecord = (await world.store.getDeployment(world.deploymentId))?.status;
+          pausedRecord = (await world.stores.deployments.get(world.deploymentId))?.status;
           await decide(world, "resume");
         },
       },
@@ -369,10 +369,10 @@ describe("gates: humans and alarms decide through the bus", () => {
         during: async (world) => {
           const promoted = new Set<string>();
           while (
-            (await world.store.getDeployment(world.deploymentId))?.status === "IN_PROGRESS" ||
+            (await world.stores.deployments.get(world.deploymentId))?.status === "IN_PROGRESS" ||
             promoted.size === 0
           ) {
-            const gate = await world.store.getOpenGate(world.deploymentId);
+            const gate = await world.stores.gates.getOpen(world.deploymentId);
             if (gate?.kind === "bake" && !promoted.has(gate.gateId)) {
               promoted.add(gate.gateId);
               await decide(world, "promote", "cli:alice", gate.gateId);
@@ -442,7 +442,8 @@ describe("gates: humans and alarms decide through the bus", () => {
           weightBeforeClick = aws?.weights.green;
           const callback = createSlackCallbackHandler({
             signingSecret: async () => signingSecret,
-            store: world.store,
+            gates: world.stores.gates,
+            deployments: world.stores.deployments,
             bus: world.bus,
             clock: () => new Date(),
             respond: async () => undefined,
@@ -631,8 +632,6 @@ describe("state coverage", () => {
 });
 
 async function awsStore(deploymentId: string) {
-  const { DynamoDbStateStore } = await import("../../functions/adapters/aws/dynamodb-state-store.ts");
-  return new DynamoDbStateStore({ client: table.client, tableName: table.tableName }).listDecisions(
-    deploymentId,
-  );
+  const { dynamoDbStores } = await import("../../functions/adapters/aws/dynamodb-stores.ts");
+  return dynamoDbStores({ client: table.client, tableName: table.tableName }).decisions.list(deploymentId);
 }

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import { GateExpiredError } from "../../functions/domain/errors.ts";
 import type { TaskCallbacks } from "../../functions/domain/ports/gates.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
+import type { Stores } from "../../functions/domain/ports/stores.ts";
 import { createOpenGateHandler } from "../../functions/handlers/open-gate.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
 import { logger } from "../../functions/shared/logger.ts";
@@ -13,7 +14,7 @@ const account = "111122223333";
 const token = "AQCEAAAAKgAAAAMAAAAAAAAAAel1KfkR9sLRs0uJ3TaskTokenSecret==";
 
 let table: LocalTable;
-let store: DynamoDbStateStore;
+let stores: Stores;
 let counter = 0;
 const calls: { kind: string; args: unknown[] }[] = [];
 const notices: string[] = [];
@@ -37,7 +38,7 @@ function ports(): Ports {
     throw new Error("not used by gates");
   };
   return {
-    store,
+    ...stores,
     callbacks,
     notifier: new LineNotifier((line) => notices.push(line)),
     account,
@@ -93,14 +94,14 @@ const alarmChange = (alarmName: string, value = "ALARM") =>
 /** A deployment IN_PROGRESS watching `api-5xx`, with an open bake gate. */
 async function deploymentWithOpenGate(kind: "bake" | "approval" = "bake", approvers: string[] = []) {
   counter += 1;
-  const { deployment } = await store.createDeployment({
+  const { deployment } = await stores.deployments.create({
     service: `svc-${counter}`,
     environment: "production",
     artifact: { uri: "repo@sha256:1", digest: `sha256:${counter}`, version: "1.4.0" },
     strategy: "canary",
   });
-  await store.transition(deployment.id, "IN_PROGRESS");
-  await store.watchAlarms(deployment.id, [`api-5xx-${counter}`]);
+  await stores.deployments.transition(deployment.id, "IN_PROGRESS");
+  await stores.alarmWatches.watch(deployment.id, [`api-5xx-${counter}`]);
   await createOpenGateHandler(ports())({
     taskToken: token,
     deploymentId: deployment.id,
@@ -116,7 +117,7 @@ async function deploymentWithOpenGate(kind: "bake" | "approval" = "bake", approv
 
 beforeAll(async () => {
   table = await startDynalite();
-  store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName });
+  stores = dynamoDbStores({ client: table.client, tableName: table.tableName });
 });
 
 afterAll(async () => {
@@ -153,7 +154,7 @@ describe("resolve-gate", () => {
         ],
       },
     ]);
-    expect((await store.listDecisions(deploymentId)).map((entry) => [entry.action, entry.actor])).toEqual([
+    expect((await stores.decisions.list(deploymentId)).map((entry) => [entry.action, entry.actor])).toEqual([
       ["rollback", `alarm:${alarm}`],
     ]);
   });
@@ -238,7 +239,7 @@ describe("resolve-gate", () => {
     // Prepare
     const { event, expected } = await prepare();
     const before = await Promise.all([
-      store.getOpenGate(
+      stores.gates.getOpen(
         (event as { detail?: { deploymentId?: string } }).detail?.deploymentId ?? "d-00000000000000000000",
       ),
     ]);
@@ -251,7 +252,7 @@ describe("resolve-gate", () => {
     expect(calls).toEqual([]);
     expect(
       await Promise.all([
-        store.getOpenGate(
+        stores.gates.getOpen(
           (event as { detail?: { deploymentId?: string } }).detail?.deploymentId ?? "d-00000000000000000000",
         ),
       ]),
@@ -336,7 +337,7 @@ describe("task tokens", () => {
       await handler(decision({ deploymentId, gateId, action: "approve", actor: "slack:U024BE7LH" })),
     );
     answers.push(await handler(alarmChange(alarm)));
-    answers.push(await store.getGate(deploymentId, gateId));
+    answers.push(await stores.gates.get(deploymentId, gateId));
     logger.setLogLevel("SILENT");
 
     // Assess

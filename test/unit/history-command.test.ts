@@ -6,15 +6,16 @@ import { historyCommand } from "../../cli/commands/history.ts";
 import { statsCommand } from "../../cli/commands/stats.ts";
 import type { StateTableDependencies } from "../../cli/state-table.ts";
 import { UsageError } from "../../cli/usage-error.ts";
-import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
+import type { Stores } from "../../functions/domain/ports/stores.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 
 const start = new Date("2025-03-01T09:00:00.000Z");
 const minute = 60_000;
 let table: LocalTable;
 let now: Date;
-let store: DynamoDbStateStore;
+let stores: Stores;
 let serviceCounter = 0;
 let lines: string[];
 
@@ -29,7 +30,7 @@ afterAll(async () => {
 beforeEach(() => {
   now = start;
   lines = [];
-  store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName, clock: () => now });
+  stores = dynamoDbStores({ client: table.client, tableName: table.tableName, clock: () => now });
 });
 
 const print = (line: string) => lines.push(line);
@@ -40,9 +41,9 @@ function dependencies(env: Record<string, string | undefined> = {}): StateTableD
   now: () => Date;
 } {
   return {
-    store: (tableName) => {
+    stores: (tableName) => {
       expect(tableName).toBe(table.tableName);
-      return store;
+      return stores;
     },
     env,
     now: () => now,
@@ -66,24 +67,28 @@ async function deploy(
   outcome: "SUCCEEDED" | "ROLLED_BACK" | "FAILED" | "IN_PROGRESS",
   minutes: number,
 ): Promise<Deployment> {
-  const { deployment } = await store.createDeployment({
+  const { deployment } = await stores.deployments.create({
     service,
     environment: "production",
     artifact: { uri: `repo/${service}@sha256:${version}`, digest: `sha256:${version}`, version },
     strategy: "canary",
   });
-  await store.transition(deployment.id, "IN_PROGRESS");
+  await stores.deployments.transition(deployment.id, "IN_PROGRESS");
   advance(minutes);
   let final: Deployment;
   if (outcome === "ROLLED_BACK") {
-    await store.transition(deployment.id, "ROLLING_BACK", { statusReason: "alarm api-5xx" });
-    final = await store.transition(deployment.id, "ROLLED_BACK", { statusReason: "alarm api-5xx" });
+    await stores.deployments.transition(deployment.id, "ROLLING_BACK", { statusReason: "alarm api-5xx" });
+    final = await stores.deployments.transition(deployment.id, "ROLLED_BACK", {
+      statusReason: "alarm api-5xx",
+    });
   } else if (outcome === "FAILED") {
-    final = await store.transition(deployment.id, "FAILED", { statusReason: "task never healthy" });
+    final = await stores.deployments.transition(deployment.id, "FAILED", {
+      statusReason: "task never healthy",
+    });
   } else if (outcome === "SUCCEEDED") {
-    final = await store.transition(deployment.id, "SUCCEEDED");
+    final = await stores.deployments.transition(deployment.id, "SUCCEEDED");
   } else {
-    final = (await store.getDeployment(deployment.id)) ?? deployment;
+    final = (await stores.deployments.get(deployment.id)) ?? deployment;
   }
   advance(60);
   return final;
@@ -94,7 +99,7 @@ describe("glidepath history", () => {
     // Prepare
     const service = freshService();
     for (const region of ["eu-west-1", "us-east-1"]) {
-      await store.createDeployment({
+      await stores.deployments.create({
         service,
         environment: "production",
         artifact: { uri: `repo/${service}@sha256:2.0.0`, digest: "sha256:2.0.0", version: "2.0.0" },
@@ -223,7 +228,7 @@ describe("glidepath history", () => {
     ["a cursor it did not print", { cursor: "bm9wZQ" }, { GLIDEPATH_TABLE: "t" }, /Invalid history cursor/],
   ])("refuses %s with a usage error", async (_name, options, env, message) => {
     // Prepare
-    const deps: StateTableDependencies = { store: () => store, env };
+    const deps: StateTableDependencies = { stores: () => stores, env };
 
     // Act
     const run = historyCommand({ service: freshService(), env: "production", ...options }, deps, print);
@@ -275,12 +280,16 @@ describe("glidepath stats", () => {
     const pages: (string | undefined)[] = [];
     const twoPerPage: StateTableDependencies = {
       env: { GLIDEPATH_TABLE: table.tableName },
-      store: () => ({
-        listHistory: (query) => {
-          pages.push(query.cursor);
-          return store.listHistory({ ...query, limit: 2 });
+      stores: () => ({
+        ...stores,
+        deployments: {
+          ...stores.deployments,
+          history: (query) => {
+            pages.push(query.cursor);
+            return stores.deployments.history({ ...query, limit: 2 });
+          },
+          get: (id) => stores.deployments.get(id),
         },
-        getDeployment: (id) => store.getDeployment(id),
       }),
     };
 
@@ -347,7 +356,7 @@ describe("glidepath stats", () => {
     ],
   ])("refuses %s with a usage error", async (_name, options, env, message) => {
     // Act
-    const run = statsCommand(options, { store: () => store, env }, print);
+    const run = statsCommand(options, { stores: () => stores, env }, print);
 
     // Assess
     await expect(run).rejects.toThrow(UsageError);

@@ -82,7 +82,7 @@ function lifecycle(config: GlidepathConfig): PromotionLifecycle {
     start: async (request) => {
       starts.push(request);
       const arn = `arn:aws:states:us-west-2:123456789012:execution:Glidepath-pipeline:${promotionExecutionName(request)}`;
-      await ports.store.transition(request.promotionId, "IN_PROGRESS", {
+      await ports.deployments.transition(request.promotionId, "IN_PROGRESS", {
         executionArn: arn,
         currentStep: "Started",
       });
@@ -105,7 +105,7 @@ function push(n: number): Record<string, unknown> {
 
 /** Two pushes through the trigger: the first holds the lock and runs, the second waits for it. */
 async function runningAndWaiting(config: GlidepathConfig): Promise<{ running: string; waiting: string }> {
-  const trigger = createTriggerHandler({ ...lifecycle(config), store: ports.store, clock: () => new Date() });
+  const trigger = createTriggerHandler({ ...lifecycle(config), ...ports, clock: () => new Date() });
   const [first] = await trigger(push(1));
   const [second] = await trigger(push(2));
   if (first?.outcome !== "started" || second?.outcome !== "queued")
@@ -137,7 +137,7 @@ describe("promote handler: the end of a promotion", () => {
 
     // Act
     await createRecordHandler(ports)({ action: "succeeded", deploymentId: running, alarms: [] });
-    const heldAfterDev = (await ports.store.getLock(service, "dev")).holder;
+    const heldAfterDev = (await ports.promotions.getLock(service, "dev")).holder;
     const result = await createPromoteHandler(
       ports,
       lifecycle(config),
@@ -152,7 +152,10 @@ describe("promote handler: the end of a promotion", () => {
     expect(heldAfterDev).toBe(running);
     expect(result).toEqual({ outcome: "promoted", started: waiting });
     expect(starts.map((request) => request.promotionId)).toEqual([waiting]);
-    expect(await ports.store.getLock(service, "dev")).toMatchObject({ holder: waiting, liveVersion: "v1" });
+    expect(await ports.promotions.getLock(service, "dev")).toMatchObject({
+      holder: waiting,
+      liveVersion: "v1",
+    });
     expect(notices).toEqual([`promotion promoted: ${service} v1: every environment succeeded, up to dev`]);
   });
 
@@ -169,7 +172,7 @@ describe("promote handler: the end of a promotion", () => {
       error: { Error: "AlarmFiredError", Cause: "5xx" },
       alarms: [],
     });
-    const heldAfterRollback = (await ports.store.getLock(service, "dev")).holder;
+    const heldAfterRollback = (await ports.promotions.getLock(service, "dev")).holder;
 
     // Act
     await createPromoteHandler(
@@ -189,7 +192,7 @@ describe("promote handler: the end of a promotion", () => {
     // Assess
     expect(heldAfterRollback).toBe(running);
     expect(starts.map((request) => request.promotionId)).toEqual([waiting]);
-    const lock = await ports.store.getLock(service, "dev");
+    const lock = await ports.promotions.getLock(service, "dev");
     expect(lock.holder).toBe(waiting);
     expect(lock.liveVersion).toBeUndefined();
     expect(notices).toEqual([`promotion stopped: ${service} v1 in dev: AlarmFiredError: 5xx`]);
@@ -223,7 +226,7 @@ describe("promote handler: the end of a promotion", () => {
 
     // Assess
     expect(result).toEqual({ outcome: "promoted", started: waiting });
-    expect((await ports.store.getLock(service, "dev")).holder).toBe(waiting);
+    expect((await ports.promotions.getLock(service, "dev")).holder).toBe(waiting);
   });
 
   it("changes no lock when the promotion never held it", async () => {
@@ -245,7 +248,10 @@ describe("promote handler: the end of a promotion", () => {
 
     // Assess
     expect(starts).toEqual([]);
-    expect(await ports.store.getLock(service, "dev")).toMatchObject({ holder: running, queued: waiting });
+    expect(await ports.promotions.getLock(service, "dev")).toMatchObject({
+      holder: running,
+      queued: waiting,
+    });
   });
 
   it("only records and notifies without a lifecycle", async () => {
@@ -259,8 +265,11 @@ describe("promote handler: the end of a promotion", () => {
 
     // Assess
     expect(starts).toEqual([]);
-    expect(await ports.store.getLock(service, "dev")).toMatchObject({ holder: running, queued: waiting });
-    expect(await ports.store.listDecisions(running)).toContainEqual(
+    expect(await ports.promotions.getLock(service, "dev")).toMatchObject({
+      holder: running,
+      queued: waiting,
+    });
+    expect(await ports.decisions.list(running)).toContainEqual(
       expect.objectContaining({
         action: "promotion",
         reason: "promotion promoted: every environment succeeded, up to dev",
@@ -272,8 +281,8 @@ describe("promote handler: the end of a promotion", () => {
 /** Enters dev and lets its deployment succeed, as the strategy's execution would. */
 async function devSucceeded({ promotion, dev }: ReturnType<typeof promotionOf>): Promise<void> {
   await createPromoteHandler(ports)({ action: "enter", promotion, environment: dev });
-  await ports.store.transition(promotion.promotionId, "IN_PROGRESS");
-  await ports.store.transition(promotion.promotionId, "SUCCEEDED");
+  await ports.deployments.transition(promotion.promotionId, "IN_PROGRESS");
+  await ports.deployments.transition(promotion.promotionId, "SUCCEEDED");
 }
 
 describe("promote handler: an environment", () => {
@@ -292,7 +301,7 @@ describe("promote handler: an environment", () => {
       name: "PromotionBlockedError",
       message: `production is not entered: dev deployment ${dev.waves[0]?.deploymentId} is QUEUED, not SUCCEEDED`,
     });
-    expect(await ports.store.getDeployment(production.waves[0]?.deploymentId ?? "")).toBeUndefined();
+    expect(await ports.deployments.get(production.waves[0]?.deploymentId ?? "")).toBeUndefined();
   });
 
   it("enter creates one deployment per region wave, idempotently, all part of the promotion", async () => {
@@ -312,7 +321,7 @@ describe("promote handler: an environment", () => {
     expect(first).toEqual({ deployments: ids });
     expect(again).toEqual(first);
     expect(new Set(ids).size).toBe(2);
-    const records = await Promise.all(ids.map((id) => ports.store.getDeployment(id)));
+    const records = await Promise.all(ids.map((id) => ports.deployments.get(id)));
     expect(
       records.map((record) => [record?.service, record?.environment, record?.region, record?.status]),
     ).toEqual([
@@ -344,7 +353,7 @@ describe("promote handler: an environment", () => {
     // Assess
     expect(frozen).toEqual({ frozen: true, window: "christmas", until: "2027-01-02T00:00:00.000Z" });
     expect(thawed).toEqual({ frozen: false });
-    expect(await ports.store.listDecisions(production.waves[0]?.deploymentId ?? "")).toContainEqual(
+    expect(await ports.decisions.list(production.waves[0]?.deploymentId ?? "")).toContainEqual(
       expect.objectContaining({
         action: "freeze",
         reason: "production is frozen by 'christmas' until 2027-01-02T00:00:00.000Z: waiting",
@@ -432,7 +441,7 @@ describe("promote handler: an environment", () => {
     // Assess
     expect(failure).toEqual({ frozen: false, undo: [...production.preDeploy].reverse() });
     for (const wave of production.waves) {
-      expect(await ports.store.getDeployment(wave.deploymentId)).toMatchObject({
+      expect(await ports.deployments.get(wave.deploymentId)).toMatchObject({
         status: "FAILED",
         statusReason: "not deployed: GateRejectedError: rejected by slack:U1",
       });
@@ -481,7 +490,7 @@ describe("promote handler: an environment", () => {
     expect(notices).toEqual([
       `promotion frozen: ${service} v1 in production: irreversible schema ran, then AlarmFiredError: 5xx. Fix forward with a new artifact.`,
     ]);
-    expect(await ports.store.listDecisions(production.waves[0]?.deploymentId ?? "")).toContainEqual(
+    expect(await ports.decisions.list(production.waves[0]?.deploymentId ?? "")).toContainEqual(
       expect.objectContaining({ action: "freeze", id: "frozen" }),
     );
   });

@@ -148,7 +148,8 @@ function harness(
   };
   const handler = createSlackCallbackHandler({
     signingSecret: async () => signingSecret,
-    store,
+    gates: { get: (id, gate) => store.getGate(id, gate) },
+    deployments: { get: (id) => store.getDeployment(id) },
     bus,
     clock: () => new Date((timestamp + (options.secondsAfterSigning ?? 2)) * 1000),
     respond: async (url, reply) => {

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { type GlidepathConfig, parseConfig } from "../../functions/domain/config/index.ts";
 import { type Deployment, deploymentId } from "../../functions/domain/deployment.ts";
 import { ErrorNames, TriggerEventInvalidError } from "../../functions/domain/errors.ts";
-import type { StateStore } from "../../functions/domain/ports/state-store.ts";
+import type { PromotionStore } from "../../functions/domain/ports/promotion-store.ts";
+import type { Stores } from "../../functions/domain/ports/stores.ts";
 import {
   type PromotionRequest,
   promotionExecutionName,
@@ -20,7 +21,7 @@ const ecrPush = JSON.parse(
 ) as Record<string, unknown> & { detail: Record<string, unknown> };
 
 let table: LocalTable;
-let store: DynamoDbStateStore;
+let stores: Stores;
 let serviceCounter = 0;
 let starts: PromotionRequest[];
 let aborts: { deploymentId: string; actor: string; reason: string }[];
@@ -29,7 +30,7 @@ let executions: Set<string>;
 
 beforeAll(async () => {
   table = await startDynalite();
-  store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName });
+  stores = dynamoDbStores({ client: table.client, tableName: table.tableName });
 });
 
 afterAll(async () => {
@@ -79,7 +80,7 @@ function configFor(concurrency: "queue" | "supersede" = "queue"): {
  */
 function ports(config: GlidepathConfig, overrides: Partial<TriggerPorts> = {}): TriggerPorts {
   return {
-    store,
+    ...stores,
     config,
     clock: () => new Date(),
     start: async (request) => {
@@ -88,7 +89,10 @@ function ports(config: GlidepathConfig, overrides: Partial<TriggerPorts> = {}): 
       const executionArn = `arn:aws:states:us-west-2:123456789012:execution:glidepath-pipeline:${name}`;
       if (!executions.has(name)) {
         executions.add(name);
-        await store.transition(request.promotionId, "IN_PROGRESS", { executionArn, currentStep: "Started" });
+        await stores.deployments.transition(request.promotionId, "IN_PROGRESS", {
+          executionArn,
+          currentStep: "Started",
+        });
       }
       return { executionArn };
     },
@@ -117,7 +121,7 @@ const idOf = (service: string, n: number) =>
   deploymentId({ service, environment: "dev", digest: `sha256:${String(n).padStart(64, "0")}`, attempt: 1 });
 
 async function history(service: string): Promise<readonly Deployment[]> {
-  return (await store.listHistory({ service, environment: "dev", limit: 100 })).items;
+  return (await stores.deployments.history({ service, environment: "dev", limit: 100 })).items;
 }
 
 describe("trigger handler", () => {
@@ -157,7 +161,7 @@ describe("trigger handler", () => {
         executionArn: deployment.executionArn,
       },
     ]);
-    expect(await store.getLock(service, "dev")).toMatchObject({ holder: deployment.id });
+    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({ holder: deployment.id });
   });
 
   it("creates and starts nothing new for a redelivered event", async () => {
@@ -178,7 +182,7 @@ describe("trigger handler", () => {
   it("finishes the work of a delivery that stopped after creating the record", async () => {
     // Prepare
     const { config, service } = configFor();
-    await store.createDeployment({
+    await stores.deployments.create({
       service,
       environment: "dev",
       artifact: { uri: "ignored", digest: `sha256:${"1".padStart(64, "0")}`, version: "v1" },
@@ -216,7 +220,7 @@ describe("trigger handler", () => {
       (id) => id !== running[0]?.id,
     );
     expect(waiting[0]?.id).toBe(newestNotRunning);
-    expect(await store.getLock(service, "dev")).toMatchObject({
+    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({
       holder: running[0]?.id,
       queued: waiting[0]?.id,
     });
@@ -227,7 +231,7 @@ describe("trigger handler", () => {
     );
     for (const superseded of byStatus("SUPERSEDED")) {
       expect(superseded.statusReason).toMatch(/superseded by v\d+|a newer artifact already waits/);
-      expect(await store.listDecisions(superseded.id)).toMatchObject([
+      expect(await stores.decisions.list(superseded.id)).toMatchObject([
         { action: "supersede", actor: "glidepath:supersede" },
       ]);
     }
@@ -297,7 +301,7 @@ describe("trigger handler", () => {
         reason: `superseded by v2 (${idOf(service, 2)})`,
       },
     ]);
-    expect(await store.getLock(service, "dev")).toMatchObject({
+    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({
       holder: idOf(service, 1),
       queued: idOf(service, 2),
     });
@@ -314,15 +318,15 @@ describe("trigger handler", () => {
       digest: `sha256:${"1".padStart(64, "0")}`,
       attempt: 1,
     });
-    await store.createDeployment({
+    await stores.deployments.create({
       service,
       environment: "production",
       artifact: { uri: "repo@sha256:1", digest: `sha256:${"1".padStart(64, "0")}`, version: "v1" },
       strategy: "all-at-once",
       promotionId: idOf(service, 1),
     });
-    await store.transition(production, "IN_PROGRESS");
-    await store.appendDecision({
+    await stores.deployments.transition(production, "IN_PROGRESS");
+    await stores.decisions.append({
       deploymentId: idOf(service, 1),
       id: "enter-production",
       at: new Date().toISOString(),
@@ -354,21 +358,21 @@ describe("trigger handler", () => {
     // Prepare
     const { config, service } = configFor();
     await createTriggerHandler(ports(config))(push(1));
-    const endsMeanwhile: StateStore = Object.assign(Object.create(store) as StateStore, {
-      acquireLock: async (request: Parameters<StateStore["acquireLock"]>[0]) => {
-        const result = await store.acquireLock(request);
-        await store.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
+    const endsMeanwhile: PromotionStore = Object.assign(Object.create(stores.promotions) as PromotionStore, {
+      acquireLock: async (request: Parameters<PromotionStore["acquireLock"]>[0]) => {
+        const result = await stores.promotions.acquireLock(request);
+        await stores.promotions.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
         return result;
       },
     });
 
     // Act
-    const outcomes = await createTriggerHandler(ports(config, { store: endsMeanwhile }))(push(2));
+    const outcomes = await createTriggerHandler(ports(config, { promotions: endsMeanwhile }))(push(2));
 
     // Assess
     expect(outcomes).toMatchObject([{ outcome: "started", deploymentId: idOf(service, 2) }]);
-    expect(await store.getLock(service, "dev")).toMatchObject({ holder: idOf(service, 2) });
-    expect((await store.getLock(service, "dev")).queued).toBeUndefined();
+    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({ holder: idOf(service, 2) });
+    expect((await stores.promotions.getLock(service, "dev")).queued).toBeUndefined();
   });
 
   it("lets no newcomer take a lock released but not yet handed to the waiting deployment", async () => {
@@ -377,14 +381,14 @@ describe("trigger handler", () => {
     const handler = createTriggerHandler(ports(config));
     await handler(push(1));
     await handler(push(2));
-    await store.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
+    await stores.promotions.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
 
     // Act
     const outcomes = await handler(push(3));
 
     // Assess
     expect(outcomes).toMatchObject([{ outcome: "started", deploymentId: idOf(service, 3) }]);
-    expect(await store.getDeployment(idOf(service, 2))).toMatchObject({ status: "SUPERSEDED" });
+    expect(await stores.deployments.get(idOf(service, 2))).toMatchObject({ status: "SUPERSEDED" });
     expect(starts.map((request) => request.artifact.version)).toEqual(["v1", "v3"]);
   });
 });
@@ -396,7 +400,7 @@ describe("onDeploymentEnded", () => {
     const handler = createTriggerHandler(ports(config));
     await handler(push(1));
     await handler(push(2));
-    await store.transition(idOf(service, 1), "SUCCEEDED");
+    await stores.deployments.transition(idOf(service, 1), "SUCCEEDED");
 
     // Act
     const result = await onDeploymentEnded(ports(config), {
@@ -409,8 +413,8 @@ describe("onDeploymentEnded", () => {
     // Assess
     expect(result).toEqual({ started: idOf(service, 2) });
     expect(starts.map((request) => request.promotionId)).toEqual([idOf(service, 1), idOf(service, 2)]);
-    expect(await store.getDeployment(idOf(service, 2))).toMatchObject({ status: "IN_PROGRESS" });
-    const lock = await store.getLock(service, "dev");
+    expect(await stores.deployments.get(idOf(service, 2))).toMatchObject({ status: "IN_PROGRESS" });
+    const lock = await stores.promotions.getLock(service, "dev");
     expect(lock).toMatchObject({ holder: idOf(service, 2), liveVersion: "v1" });
     expect(lock.queued).toBeUndefined();
   });
@@ -438,8 +442,8 @@ describe("onDeploymentEnded", () => {
     const handler = createTriggerHandler(ports(config));
     await handler(push(1));
     await handler(push(2));
-    await store.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
-    await store.takeQueued({ service, environment: "dev" });
+    await stores.promotions.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
+    await stores.promotions.takeQueued({ service, environment: "dev" });
 
     // Act
     const result = await onDeploymentEnded(ports(config), {
@@ -450,7 +454,7 @@ describe("onDeploymentEnded", () => {
 
     // Assess
     expect(result).toEqual({ started: idOf(service, 2) });
-    expect(await store.getDeployment(idOf(service, 2))).toMatchObject({ status: "IN_PROGRESS" });
+    expect(await stores.deployments.get(idOf(service, 2))).toMatchObject({ status: "IN_PROGRESS" });
   });
 
   it("leaves the lock free when nothing waits", async () => {
@@ -467,7 +471,7 @@ describe("onDeploymentEnded", () => {
 
     // Assess
     expect(result).toEqual({});
-    expect((await store.getLock(service, "dev")).holder).toBeUndefined();
+    expect((await stores.promotions.getLock(service, "dev")).holder).toBeUndefined();
   });
 });
 
@@ -476,12 +480,16 @@ describe("DynamoDbStateStore queue", () => {
     // Prepare
     const { service } = configFor();
     const lock = { service, environment: "dev" };
-    await store.acquireLock({ ...lock, deploymentId: "d-holder" });
-    await store.enqueue({ ...lock, deploymentId: "d-new", order: "2026-11-26T14:00:02.000Z#b" });
+    await stores.promotions.acquireLock({ ...lock, deploymentId: "d-holder" });
+    await stores.promotions.enqueue({ ...lock, deploymentId: "d-new", order: "2026-11-26T14:00:02.000Z#b" });
 
     // Act
-    const late = await store.enqueue({ ...lock, deploymentId: "d-old", order: "2026-11-26T14:00:01.000Z#a" });
-    const again = await store.enqueue({
+    const late = await stores.promotions.enqueue({
+      ...lock,
+      deploymentId: "d-old",
+      order: "2026-11-26T14:00:01.000Z#a",
+    });
+    const again = await stores.promotions.enqueue({
       ...lock,
       deploymentId: "d-new",
       order: "2026-11-26T14:00:02.000Z#b",
@@ -490,29 +498,32 @@ describe("DynamoDbStateStore queue", () => {
     // Assess
     expect(late).toEqual({ superseded: "d-old", holder: "d-holder" });
     expect(again).toEqual({ holder: "d-holder" });
-    expect(await store.getLock(service, "dev")).toMatchObject({ holder: "d-holder", queued: "d-new" });
+    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({
+      holder: "d-holder",
+      queued: "d-new",
+    });
   });
 
   it("hands the lock to the waiting deployment only once it is free", async () => {
     // Prepare
     const { service } = configFor();
     const lock = { service, environment: "dev" };
-    await store.acquireLock({ ...lock, deploymentId: "d-holder" });
-    await store.enqueue({ ...lock, deploymentId: "d-next", order: "1" });
+    await stores.promotions.acquireLock({ ...lock, deploymentId: "d-holder" });
+    await stores.promotions.enqueue({ ...lock, deploymentId: "d-next", order: "1" });
 
     // Act
-    const whileHeld = await store.takeQueued(lock);
-    await store.releaseLock({ ...lock, deploymentId: "d-holder" });
-    const newcomer = await store.acquireLock({ ...lock, deploymentId: "d-newcomer" });
-    const handed = await store.takeQueued(lock);
-    const twice = await store.takeQueued(lock);
+    const whileHeld = await stores.promotions.takeQueued(lock);
+    await stores.promotions.releaseLock({ ...lock, deploymentId: "d-holder" });
+    const newcomer = await stores.promotions.acquireLock({ ...lock, deploymentId: "d-newcomer" });
+    const handed = await stores.promotions.takeQueued(lock);
+    const twice = await stores.promotions.takeQueued(lock);
 
     // Assess
     expect(whileHeld).toBeUndefined();
     expect(newcomer).toEqual({ acquired: false, queued: "d-next" });
     expect(handed).toBe("d-next");
     expect(twice).toBeUndefined();
-    const state = await store.getLock(service, "dev");
+    const state = await stores.promotions.getLock(service, "dev");
     expect(state).toMatchObject({ holder: "d-next" });
     expect(state.queued).toBeUndefined();
   });

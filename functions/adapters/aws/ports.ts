@@ -9,7 +9,8 @@ import { logger } from "../../shared/logger.ts";
 import { LineNotifier } from "../log-notifier.ts";
 import { loadBalancerDimension } from "./arns.ts";
 import { CloudWatchHealthSignals } from "./cloudwatch-health-signals.ts";
-import { createDocumentClient, DynamoDbStateStore } from "./dynamodb-state-store.ts";
+import { dynamoDbStores } from "./dynamodb-stores.ts";
+import { createDocumentClient } from "./dynamodb-table.ts";
 import { EcsDeployTarget } from "./ecs-deploy-target.ts";
 import { ElbTrafficRouter } from "./elb-traffic-router.ts";
 import { awsClientConfig } from "./retry.ts";
@@ -39,7 +40,7 @@ export function awsPorts(props: AwsPortsProps): Ports {
   const elb = new ElasticLoadBalancingV2Client(awsClientConfig);
   const ecsClient = new ECSClient(awsClientConfig);
   const cloudwatch = new CloudWatchClient(awsClientConfig);
-  const store = new DynamoDbStateStore({
+  const stores = dynamoDbStores({
     client: props.documentClient ?? createDocumentClient(),
     tableName: props.tableName,
   });
@@ -49,7 +50,7 @@ export function awsPorts(props: AwsPortsProps): Ports {
       : { listenerArn: target.listenerArn };
   const callbacks = new SfnTaskCallbacks({ client: new SFNClient(awsClientConfig) });
   return {
-    store,
+    ...stores,
     callbacks,
     notifier: props.notifier ?? new LineNotifier((line) => logger.info(line)),
     account: props.account,

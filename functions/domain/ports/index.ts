@@ -3,7 +3,7 @@ import type { DeployTarget } from "./deploy-target.ts";
 import type { TaskCallbacks } from "./gates.ts";
 import type { HealthSignals } from "./health-signals.ts";
 import type { Notifier } from "./notifier.ts";
-import type { StateStore } from "./state-store.ts";
+import type { Stores } from "./stores.ts";
 import type { TrafficRouter } from "./traffic-router.ts";
 
 export type TargetConfig = ServiceConfig["target"];
@@ -12,8 +12,7 @@ export type TargetConfig = ServiceConfig["target"];
  * Everything a step handler reaches outside itself. On AWS the adapters call ELBv2, CloudWatch, ECS and
  * DynamoDB; locally the same handlers get the weighted router, the local processes and dynalite.
  */
-export interface Ports {
-  readonly store: StateStore;
+export interface Ports extends Stores {
   trafficRouter(target: TargetConfig): TrafficRouter;
   deployTarget(target: TargetConfig): DeployTarget;
   healthSignals(target: TargetConfig): HealthSignals;

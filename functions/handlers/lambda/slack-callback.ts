@@ -1,7 +1,8 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
-import { createDocumentClient, DynamoDbStateStore } from "../../adapters/aws/dynamodb-state-store.ts";
+import { dynamoDbStores } from "../../adapters/aws/dynamodb-stores.ts";
+import { createDocumentClient } from "../../adapters/aws/dynamodb-table.ts";
 import { EventBridgeDecisionBus } from "../../adapters/aws/eventbridge-decision-bus.ts";
 import { awsClientConfig } from "../../adapters/aws/retry.ts";
 import { cachedSecret } from "../../adapters/aws/secrets.ts";
@@ -17,10 +18,13 @@ const env = readEnv(
   }),
 );
 
+const { gates, deployments } = dynamoDbStores({ client: createDocumentClient(), tableName: env.TABLE_NAME });
+
 /** Lambda entry of the Slack interactivity endpoint (a function URL): verify, check, put on the bus, answer. */
 export const handler = createSlackCallbackHandler({
   signingSecret: cachedSecret(new SecretsManagerClient(awsClientConfig), env.SLACK_SIGNING_SECRET_ARN),
-  store: new DynamoDbStateStore({ client: createDocumentClient(), tableName: env.TABLE_NAME }),
+  gates,
+  deployments,
   // Slack wants an answer within 3 seconds: few, short retries.
   bus: new EventBridgeDecisionBus({
     client: new EventBridgeClient(awsClientConfig),

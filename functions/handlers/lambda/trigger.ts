@@ -1,7 +1,8 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
-import { createDocumentClient, DynamoDbStateStore } from "../../adapters/aws/dynamodb-state-store.ts";
+import { dynamoDbStores } from "../../adapters/aws/dynamodb-stores.ts";
+import { createDocumentClient } from "../../adapters/aws/dynamodb-table.ts";
 import { EventBridgeDecisionBus } from "../../adapters/aws/eventbridge-decision-bus.ts";
 import { SfnExecutionStarter } from "../../adapters/aws/execution-starter.ts";
 import { awsClientConfig } from "../../adapters/aws/retry.ts";
@@ -24,7 +25,7 @@ const bus = new EventBridgeDecisionBus({
 });
 const run = createTriggerHandler({
   config: bundledConfig(),
-  store: new DynamoDbStateStore({ client: createDocumentClient(), tableName: env.TABLE_NAME }),
+  ...dynamoDbStores({ client: createDocumentClient(), tableName: env.TABLE_NAME }),
   start: new SfnExecutionStarter({
     client: new SFNClient(awsClientConfig),
     stateMachineArnPrefix: env.STATE_MACHINE_ARN_PREFIX,

@@ -1,7 +1,7 @@
 import { type AttributeValue, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deploymentKey, lockKey } from "../../functions/adapters/aws/dynamodb-keys.ts";
-import { DynamoDbStateStore } from "../../functions/adapters/aws/dynamodb-state-store.ts";
+import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { TableSchema } from "../../functions/adapters/aws/table-schema.ts";
 import type { Decision } from "../../functions/domain/deployment.ts";
 import {
@@ -11,7 +11,8 @@ import {
   InvalidCursorError,
   LockNotHeldError,
 } from "../../functions/domain/errors.ts";
-import type { CreateDeploymentInput } from "../../functions/domain/ports/state-store.ts";
+import type { CreateDeploymentInput } from "../../functions/domain/ports/deployment-store.ts";
+import type { Stores } from "../../functions/domain/ports/stores.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 
 const start = new Date("2030-01-01T00:00:00.000Z");
@@ -19,7 +20,7 @@ const day = 86_400;
 
 let table: LocalTable;
 let now: Date;
-let store: DynamoDbStateStore;
+let stores: Stores;
 let serviceCounter = 0;
 
 beforeAll(async () => {
@@ -32,7 +33,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   now = start;
-  store = new DynamoDbStateStore({ client: table.client, tableName: table.tableName, clock: () => now });
+  stores = dynamoDbStores({ client: table.client, tableName: table.tableName, clock: () => now });
 });
 
 /** Every test works on its own service so that the shared table needs no cleaning. */
@@ -82,13 +83,13 @@ async function itemsUnder(pk: string): Promise<Record<string, AttributeValue>[]>
   return output.Items ?? [];
 }
 
-describe("DynamoDbStateStore.createDeployment", () => {
+describe("DynamoDbDeploymentStore.create", () => {
   it("creates a QUEUED deployment with a deterministic id", async () => {
     // Prepare
     const service = freshService();
 
     // Act
-    const result = await store.createDeployment(input(service));
+    const result = await stores.deployments.create(input(service));
 
     // Assess
     expect(result.created).toBe(true);
@@ -105,17 +106,17 @@ describe("DynamoDbStateStore.createDeployment", () => {
       approvals: [],
       attempt: 1,
     });
-    expect(await store.getDeployment(result.deployment.id)).toStrictEqual(result.deployment);
+    expect(await stores.deployments.get(result.deployment.id)).toStrictEqual(result.deployment);
   });
 
   it("returns the existing record with created=false when retried, and stores one item", async () => {
     // Prepare
     const service = freshService();
-    const first = await store.createDeployment(input(service));
+    const first = await stores.deployments.create(input(service));
     advance(30);
 
     // Act
-    const retry = await store.createDeployment(input(service));
+    const retry = await stores.deployments.create(input(service));
 
     // Assess
     expect(retry.created).toBe(false);
@@ -128,10 +129,10 @@ describe("DynamoDbStateStore.createDeployment", () => {
   it("creates a new deployment for a new attempt of the same artifact", async () => {
     // Prepare
     const service = freshService();
-    const first = await store.createDeployment(input(service));
+    const first = await stores.deployments.create(input(service));
 
     // Act
-    const second = await store.createDeployment(input(service, { attempt: 2 }));
+    const second = await stores.deployments.create(input(service, { attempt: 2 }));
 
     // Assess
     expect(second.created).toBe(true);
@@ -141,21 +142,21 @@ describe("DynamoDbStateStore.createDeployment", () => {
 
   it("returns undefined for an unknown id", async () => {
     // Act
-    const deployment = await store.getDeployment("d-00000000000000000000");
+    const deployment = await stores.deployments.get("d-00000000000000000000");
 
     // Assess
     expect(deployment).toBeUndefined();
   });
 });
 
-describe("DynamoDbStateStore.transition", () => {
+describe("DynamoDbDeploymentStore.transition", () => {
   it("moves the status and applies the patch", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
+    const { deployment } = await stores.deployments.create(input(freshService()));
     advance(5);
 
     // Act
-    const updated = await store.transition(deployment.id, "IN_PROGRESS", {
+    const updated = await stores.deployments.transition(deployment.id, "IN_PROGRESS", {
       currentStep: "setWeight-10",
       weights: { old: 90, new: 10 },
       executionArn: "arn:aws:states:eu-west-1:123456789012:execution:canary:run-1",
@@ -170,17 +171,19 @@ describe("DynamoDbStateStore.transition", () => {
       executionArn: "arn:aws:states:eu-west-1:123456789012:execution:canary:run-1",
       updatedAt: now.toISOString(),
     });
-    expect(await store.getDeployment(deployment.id)).toStrictEqual(updated);
+    expect(await stores.deployments.get(deployment.id)).toStrictEqual(updated);
   });
 
   it("keeps a status reason only for the status it was given with", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
-    await store.transition(deployment.id, "IN_PROGRESS");
+    const { deployment } = await stores.deployments.create(input(freshService()));
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS");
 
     // Act
-    const paused = await store.transition(deployment.id, "PAUSED", { statusReason: "paused by alice" });
-    const resumed = await store.transition(deployment.id, "IN_PROGRESS");
+    const paused = await stores.deployments.transition(deployment.id, "PAUSED", {
+      statusReason: "paused by alice",
+    });
+    const resumed = await stores.deployments.transition(deployment.id, "IN_PROGRESS");
 
     // Assess
     expect(paused.statusReason).toBe("paused by alice");
@@ -189,13 +192,17 @@ describe("DynamoDbStateStore.transition", () => {
 
   it("treats a repeat of the same transition as a no-op", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
-    const first = await store.transition(deployment.id, "IN_PROGRESS", { currentStep: "deploy" });
+    const { deployment } = await stores.deployments.create(input(freshService()));
+    const first = await stores.deployments.transition(deployment.id, "IN_PROGRESS", {
+      currentStep: "deploy",
+    });
     const before = await rawItem(deploymentKey(deployment.id));
     advance(60);
 
     // Act
-    const repeat = await store.transition(deployment.id, "IN_PROGRESS", { currentStep: "deploy" });
+    const repeat = await stores.deployments.transition(deployment.id, "IN_PROGRESS", {
+      currentStep: "deploy",
+    });
 
     // Assess
     expect(repeat).toStrictEqual(first);
@@ -204,12 +211,12 @@ describe("DynamoDbStateStore.transition", () => {
 
   it("throws IllegalTransitionError and writes nothing for a forbidden transition", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
+    const { deployment } = await stores.deployments.create(input(freshService()));
     const before = await rawItem(deploymentKey(deployment.id));
     advance(60);
 
     // Act
-    const attempt = store.transition(deployment.id, "SUCCEEDED", { statusReason: "skip ahead" });
+    const attempt = stores.deployments.transition(deployment.id, "SUCCEEDED", { statusReason: "skip ahead" });
 
     // Assess
     const error = await attempt.catch((caught: unknown) => caught);
@@ -226,12 +233,12 @@ describe("DynamoDbStateStore.transition", () => {
 
   it("says a terminal status allows nothing", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
-    await store.transition(deployment.id, "SUPERSEDED");
+    const { deployment } = await stores.deployments.create(input(freshService()));
+    await stores.deployments.transition(deployment.id, "SUPERSEDED");
     const before = await rawItem(deploymentKey(deployment.id));
 
     // Act
-    const attempt = store.transition(deployment.id, "IN_PROGRESS");
+    const attempt = stores.deployments.transition(deployment.id, "IN_PROGRESS");
 
     // Assess
     await expect(attempt).rejects.toThrow(/from SUPERSEDED to IN_PROGRESS \(SUPERSEDED is terminal/);
@@ -240,10 +247,10 @@ describe("DynamoDbStateStore.transition", () => {
 
   it("refuses a transition into QUEUED, which nothing leads to", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
+    const { deployment } = await stores.deployments.create(input(freshService()));
 
     // Act
-    const attempt = store.transition(deployment.id, "QUEUED");
+    const attempt = stores.deployments.transition(deployment.id, "QUEUED");
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(IllegalTransitionError);
@@ -254,7 +261,7 @@ describe("DynamoDbStateStore.transition", () => {
     const id = "d-ffffffffffffffffffff";
 
     // Act
-    const attempt = store.transition(id, "IN_PROGRESS");
+    const attempt = stores.deployments.transition(id, "IN_PROGRESS");
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(DeploymentNotFoundError);
@@ -264,13 +271,13 @@ describe("DynamoDbStateStore.transition", () => {
 
   it("sets expiresAt when a terminal status is reached, and not before", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
-    await store.transition(deployment.id, "IN_PROGRESS");
+    const { deployment } = await stores.deployments.create(input(freshService()));
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS");
     const live = await rawItem(deploymentKey(deployment.id));
     advance(3600);
 
     // Act
-    await store.transition(deployment.id, "SUCCEEDED");
+    await stores.deployments.transition(deployment.id, "SUCCEEDED");
 
     // Assess
     expect(live?.[TableSchema.timeToLiveAttribute]).toBeUndefined();
@@ -281,16 +288,16 @@ describe("DynamoDbStateStore.transition", () => {
 
   it("uses the configured retention", async () => {
     // Prepare
-    const shortLived = new DynamoDbStateStore({
+    const shortLived = dynamoDbStores({
       client: table.client,
       tableName: table.tableName,
       retentionDays: 30,
       clock: () => now,
     });
-    const { deployment } = await shortLived.createDeployment(input(freshService()));
+    const { deployment } = await shortLived.deployments.create(input(freshService()));
 
     // Act
-    await shortLived.transition(deployment.id, "FAILED", { statusReason: "image pull failed" });
+    await shortLived.deployments.transition(deployment.id, "FAILED", { statusReason: "image pull failed" });
 
     // Assess
     const item = await rawItem(deploymentKey(deployment.id));
@@ -299,13 +306,13 @@ describe("DynamoDbStateStore.transition", () => {
 
   it("lets exactly one of two concurrent conflicting transitions win", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
-    await store.transition(deployment.id, "IN_PROGRESS");
+    const { deployment } = await stores.deployments.create(input(freshService()));
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS");
 
     // Act
     const results = await Promise.allSettled([
-      store.transition(deployment.id, "SUCCEEDED"),
-      store.transition(deployment.id, "PAUSED"),
+      stores.deployments.transition(deployment.id, "SUCCEEDED"),
+      stores.deployments.transition(deployment.id, "PAUSED"),
     ]);
 
     // Assess
@@ -317,18 +324,22 @@ describe("DynamoDbStateStore.transition", () => {
   });
 });
 
-describe("DynamoDbStateStore locks", () => {
+describe("DynamoDbPromotionStore locks", () => {
   it("gives the lock to exactly one of 50 concurrent deployments", async () => {
     // Prepare
     const service = freshService();
     const bystander = freshService();
-    await store.acquireLock({ service: bystander, environment: "production", deploymentId: "d-bystander" });
+    await stores.promotions.acquireLock({
+      service: bystander,
+      environment: "production",
+      deploymentId: "d-bystander",
+    });
     const contenders = Array.from({ length: 50 }, (_, index) => `d-contender-${index}`);
 
     // Act
     const results = await Promise.all(
       contenders.map((deploymentId) =>
-        store.acquireLock({ service, environment: "production", deploymentId }),
+        stores.promotions.acquireLock({ service, environment: "production", deploymentId }),
       ),
     );
 
@@ -339,35 +350,39 @@ describe("DynamoDbStateStore locks", () => {
     for (const result of results) {
       if (!result.acquired) expect(result.holder).toBe(winner);
     }
-    expect((await store.getLock(service, "production")).holder).toBe(winner);
+    expect((await stores.promotions.getLock(service, "production")).holder).toBe(winner);
     expect((await rawItem(lockKey(service, "production")))?.holder).toEqual({ S: winner });
-    expect((await store.getLock(bystander, "production")).holder).toBe("d-bystander");
-    expect(await store.getLock(service, "staging")).toEqual({});
+    expect((await stores.promotions.getLock(bystander, "production")).holder).toBe("d-bystander");
+    expect(await stores.promotions.getLock(service, "staging")).toEqual({});
   });
 
   it("is re-entrant for the holder", async () => {
     // Prepare
     const service = freshService();
-    await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
-    const before = await store.getLock(service, "production");
+    await stores.promotions.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+    const before = await stores.promotions.getLock(service, "production");
     advance(10);
 
     // Act
-    const retry = await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+    const retry = await stores.promotions.acquireLock({
+      service,
+      environment: "production",
+      deploymentId: "d-a",
+    });
 
     // Assess
     expect(retry).toEqual({ acquired: true });
-    expect(await store.getLock(service, "production")).toEqual(before);
+    expect(await stores.promotions.getLock(service, "production")).toEqual(before);
   });
 
   it("refuses a release by a deployment that does not hold the lock, changing nothing", async () => {
     // Prepare
     const service = freshService();
-    await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+    await stores.promotions.acquireLock({ service, environment: "production", deploymentId: "d-a" });
     const before = await rawItem(lockKey(service, "production"));
 
     // Act
-    const attempt = store.releaseLock({
+    const attempt = stores.promotions.releaseLock({
       service,
       environment: "production",
       deploymentId: "d-b",
@@ -386,7 +401,11 @@ describe("DynamoDbStateStore locks", () => {
     const service = freshService();
 
     // Act
-    const attempt = store.releaseLock({ service, environment: "production", deploymentId: "d-a" });
+    const attempt = stores.promotions.releaseLock({
+      service,
+      environment: "production",
+      deploymentId: "d-a",
+    });
 
     // Assess
     await expect(attempt).rejects.toThrow(/nobody holds it/);
@@ -395,20 +414,24 @@ describe("DynamoDbStateStore locks", () => {
   it("records the live version on release and hands the lock to the next deployment", async () => {
     // Prepare
     const service = freshService();
-    await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+    await stores.promotions.acquireLock({ service, environment: "production", deploymentId: "d-a" });
 
     // Act
-    await store.releaseLock({
+    await stores.promotions.releaseLock({
       service,
       environment: "production",
       deploymentId: "d-a",
       liveVersion: "1.4.0",
     });
-    const next = await store.acquireLock({ service, environment: "production", deploymentId: "d-b" });
+    const next = await stores.promotions.acquireLock({
+      service,
+      environment: "production",
+      deploymentId: "d-b",
+    });
 
     // Assess
     expect(next).toEqual({ acquired: true });
-    expect(await store.getLock(service, "production")).toEqual({
+    expect(await stores.promotions.getLock(service, "production")).toEqual({
       holder: "d-b",
       acquiredAt: start.toISOString(),
       liveVersion: "1.4.0",
@@ -418,8 +441,8 @@ describe("DynamoDbStateStore locks", () => {
   it("treats a second release by the same deployment as a no-op", async () => {
     // Prepare
     const service = freshService();
-    await store.acquireLock({ service, environment: "production", deploymentId: "d-a" });
-    await store.releaseLock({
+    await stores.promotions.acquireLock({ service, environment: "production", deploymentId: "d-a" });
+    await stores.promotions.releaseLock({
       service,
       environment: "production",
       deploymentId: "d-a",
@@ -429,7 +452,7 @@ describe("DynamoDbStateStore locks", () => {
     advance(10);
 
     // Act
-    await store.releaseLock({
+    await stores.promotions.releaseLock({
       service,
       environment: "production",
       deploymentId: "d-a",
@@ -438,15 +461,15 @@ describe("DynamoDbStateStore locks", () => {
 
     // Assess
     expect(await rawItem(lockKey(service, "production"))).toStrictEqual(before);
-    expect(await store.getLock(service, "production")).toEqual({ liveVersion: "1.4.0" });
+    expect(await stores.promotions.getLock(service, "production")).toEqual({ liveVersion: "1.4.0" });
   });
 });
 
-describe("DynamoDbStateStore.listHistory", () => {
+describe("DynamoDbDeploymentStore.history", () => {
   async function createHistory(service: string, environment: string, count: number): Promise<string[]> {
     const ids: string[] = [];
     for (let index = 0; index < count; index++) {
-      const { deployment } = await store.createDeployment(
+      const { deployment } = await stores.deployments.create(
         input(service, {
           environment,
           artifact: {
@@ -472,7 +495,7 @@ describe("DynamoDbStateStore.listHistory", () => {
     const pages = [];
     let cursor: string | undefined;
     do {
-      const page = await store.listHistory({ service, environment: "production", limit: 3, cursor });
+      const page = await stores.deployments.history({ service, environment: "production", limit: 3, cursor });
       pages.push(page);
       cursor = page.nextCursor;
     } while (cursor !== undefined && pages.length < 10);
@@ -492,8 +515,8 @@ describe("DynamoDbStateStore.listHistory", () => {
     await createHistory(service, "production", 6);
 
     // Act
-    const first = await store.listHistory({ service, environment: "production", limit: 3 });
-    const second = await store.listHistory({
+    const first = await stores.deployments.history({ service, environment: "production", limit: 3 });
+    const second = await stores.deployments.history({
       service,
       environment: "production",
       limit: 3,
@@ -507,19 +530,23 @@ describe("DynamoDbStateStore.listHistory", () => {
 
   it("returns an empty page for a service without deployments", async () => {
     // Act
-    const page = await store.listHistory({ service: freshService(), environment: "production", limit: 3 });
+    const page = await stores.deployments.history({
+      service: freshService(),
+      environment: "production",
+      limit: 3,
+    });
 
     // Assess
     expect(page).toEqual({ items: [] });
   });
 
   it.each([
-    ["garbage", "not-a-cursor!", /not a cursor returned by listHistory/],
+    ["garbage", "not-a-cursor!", /not a cursor returned by a history query/],
     ["JSON of the wrong shape", Buffer.from('{"pk":"x"}').toString("base64url"), /not a cursor returned/],
     ["a JSON array", Buffer.from("[1,2]").toString("base64url"), /not a cursor returned/],
   ])("rejects a cursor that is %s", async (_kind, cursor, message) => {
     // Act
-    const attempt = store.listHistory({
+    const attempt = stores.deployments.history({
       service: freshService(),
       environment: "production",
       limit: 3,
@@ -535,10 +562,14 @@ describe("DynamoDbStateStore.listHistory", () => {
     // Prepare
     const other = freshService();
     await createHistory(other, "production", 2);
-    const { nextCursor } = await store.listHistory({ service: other, environment: "production", limit: 1 });
+    const { nextCursor } = await stores.deployments.history({
+      service: other,
+      environment: "production",
+      limit: 1,
+    });
 
     // Act
-    const attempt = store.listHistory({
+    const attempt = stores.deployments.history({
       service: freshService(),
       environment: "production",
       limit: 1,
@@ -551,14 +582,14 @@ describe("DynamoDbStateStore.listHistory", () => {
 
   it.each([0, -1, 2.5])("rejects limit %s", async (limit) => {
     // Act
-    const attempt = store.listHistory({ service: freshService(), environment: "production", limit });
+    const attempt = stores.deployments.history({ service: freshService(), environment: "production", limit });
 
     // Assess
     await expect(attempt).rejects.toThrow(RangeError);
   });
 });
 
-describe("DynamoDbStateStore decisions", () => {
+describe("DynamoDbDecisionLog", () => {
   function decision(
     deploymentId: string,
     id: string,
@@ -579,8 +610,8 @@ describe("DynamoDbStateStore decisions", () => {
 
   it("lists decisions oldest first, whatever order they were appended in", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
-    const { deployment: other } = await store.createDeployment(input(freshService()));
+    const { deployment } = await stores.deployments.create(input(freshService()));
+    const { deployment: other } = await stores.deployments.create(input(freshService()));
     const second = decision(deployment.id, "evt-2", "2030-01-01T00:10:00.000Z");
     const third = decision(deployment.id, "evt-3", "2030-01-01T00:20:00.000Z", {
       action: "rollback",
@@ -591,33 +622,33 @@ describe("DynamoDbStateStore decisions", () => {
     const first = decision(deployment.id, "evt-1", "2030-01-01T00:05:00.000Z");
 
     // Act
-    for (const entry of [second, third, first]) await store.appendDecision(entry);
-    await store.appendDecision(decision(other.id, "evt-9", "2030-01-01T00:00:00.000Z"));
+    for (const entry of [second, third, first]) await stores.decisions.append(entry);
+    await stores.decisions.append(decision(other.id, "evt-9", "2030-01-01T00:00:00.000Z"));
 
     // Assess
-    expect(await store.listDecisions(deployment.id)).toStrictEqual([first, second, third]);
+    expect(await stores.decisions.list(deployment.id)).toStrictEqual([first, second, third]);
   });
 
   it("records a redelivered decision once", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
+    const { deployment } = await stores.deployments.create(input(freshService()));
     const entry = decision(deployment.id, "evt-1", "2030-01-01T00:05:00.000Z");
 
     // Act
-    const results = [await store.appendDecision(entry), await store.appendDecision(entry)];
+    const results = [await stores.decisions.append(entry), await stores.decisions.append(entry)];
 
     // Assess
     expect(results).toEqual([{ appended: true }, { appended: false }]);
-    expect(await store.listDecisions(deployment.id)).toStrictEqual([entry]);
+    expect(await stores.decisions.list(deployment.id)).toStrictEqual([entry]);
   });
 
   it("expires a decision with the retention counted from when it was made", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
+    const { deployment } = await stores.deployments.create(input(freshService()));
     const entry = decision(deployment.id, "evt-1", "2030-01-02T00:00:00.000Z");
 
     // Act
-    await store.appendDecision(entry);
+    await stores.decisions.append(entry);
 
     // Assess
     const items = await itemsUnder(deploymentKey(deployment.id)[TableSchema.partitionKey]);
@@ -629,22 +660,22 @@ describe("DynamoDbStateStore decisions", () => {
 
   it("rejects a decision time that is not a timestamp", async () => {
     // Act
-    const attempt = store.appendDecision(decision("d-x", "evt-1", "yesterday"));
+    const attempt = stores.decisions.append(decision("d-x", "evt-1", "yesterday"));
 
     // Assess
     await expect(attempt).rejects.toThrow(/ISO-8601/);
   });
 });
 
-describe("DynamoDbStateStore.recordProgress", () => {
+describe("DynamoDbDeploymentStore.recordProgress", () => {
   it("records step, weights and execution without changing the status", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
-    await store.transition(deployment.id, "IN_PROGRESS");
+    const { deployment } = await stores.deployments.create(input(freshService()));
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS");
     advance(30);
 
     // Act
-    const updated = await store.recordProgress(deployment.id, {
+    const updated = await stores.deployments.recordProgress(deployment.id, {
       currentStep: "Shift traffic",
       weights: { old: 90, new: 10 },
       executionArn: "arn:aws:states:eu-west-1:123456789012:execution:Glidepath-canary:web-prod-1-abc",
@@ -658,18 +689,18 @@ describe("DynamoDbStateStore.recordProgress", () => {
       executionArn: "arn:aws:states:eu-west-1:123456789012:execution:Glidepath-canary:web-prod-1-abc",
       updatedAt: "2030-01-01T00:00:30.000Z",
     });
-    expect(await store.getDeployment(deployment.id)).toEqual(updated);
+    expect(await stores.deployments.get(deployment.id)).toEqual(updated);
   });
 
   it("refuses to touch a finished deployment and writes nothing", async () => {
     // Prepare
-    const { deployment } = await store.createDeployment(input(freshService()));
-    await store.transition(deployment.id, "IN_PROGRESS");
-    await store.transition(deployment.id, "SUCCEEDED");
+    const { deployment } = await stores.deployments.create(input(freshService()));
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS");
+    await stores.deployments.transition(deployment.id, "SUCCEEDED");
     const before = await rawItem(deploymentKey(deployment.id));
 
     // Act
-    const attempt = store.recordProgress(deployment.id, { weights: { old: 100, new: 0 } });
+    const attempt = stores.deployments.recordProgress(deployment.id, { weights: { old: 100, new: 0 } });
 
     // Assess
     await expect(attempt).rejects.toThrow(IllegalTransitionError);
@@ -677,7 +708,7 @@ describe("DynamoDbStateStore.recordProgress", () => {
   });
 
   it("reports an unknown deployment", async () => {
-    await expect(store.recordProgress("d-unknown", { currentStep: "x" })).rejects.toThrow(
+    await expect(stores.deployments.recordProgress("d-unknown", { currentStep: "x" })).rejects.toThrow(
       DeploymentNotFoundError,
     );
   });
