@@ -57,6 +57,8 @@ program
   .option("--service <name>", "the service to deploy (its target must be local)", "sample")
   .option("--json", "print the summary as JSON on the last line")
   .option("--auto-approve", "approve every approval gate as the local operator (unattended runs)")
+  .option("--pushes <n>", "publish this many versions a second apart (the queue and supersede policies)", "1")
+  .option("--concurrency <policy>", "override the service's concurrency: queue or supersede")
   .action((options) => demoCommand(options, print));
 
 program

@@ -125,6 +125,13 @@ export function summary(result: LocalRunResult): string[] {
       `  ${environment.name.padEnd(12)} ${environment.status}${reason} (requests old ${environment.requests.old} · new ${environment.requests.new}, errors served by new ${environment.errorsServedByNew})`,
     );
   }
+  if (result.promotions.length > 1) {
+    lines.push("Promotions:");
+    for (const promotion of result.promotions) {
+      const reason = promotion.reason === undefined ? "" : ` — ${promotion.reason}`;
+      lines.push(`  ${promotion.artifact.version.padEnd(12)} ${promotion.status}${reason} (${promotion.id})`);
+    }
+  }
   lines.push(
     `In ${result.environments.find((environment) => environment.requests === result.requests)?.name ?? "the last environment reached"}:`,
     `Requests served: old version ${result.requests.old}, new version ${result.requests.new}`,
@@ -149,6 +156,12 @@ export function jsonSummary(result: LocalRunResult): string {
     environments: result.environments.map((environment) => ({
       name: environment.name,
       status: environment.status,
+    })),
+    promotions: result.promotions.map((promotion) => ({
+      id: promotion.id,
+      version: promotion.artifact.version,
+      status: promotion.status,
+      ...(promotion.reason === undefined ? {} : { reason: promotion.reason }),
     })),
   });
 }

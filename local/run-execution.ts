@@ -58,13 +58,18 @@ export interface ExecutionResult {
   readonly executionArn: string;
 }
 
+/** The ARN a local execution gets, as Step Functions derives it from the machine and the execution's name. */
+export function localExecutionArn(machineName: string, executionName: string): string {
+  return `arn:aws:states:local-1:000000000000:execution:${machineName}:${executionName}`;
+}
+
 /**
  * Runs a synthesized state machine on aws-local-stepfunctions with every Task state answered in-process by
  * the step handler its function runs on AWS. Nothing of the workflow is written here: only the wiring.
  */
 export async function runExecution(props: RunExecutionProps): Promise<ExecutionResult> {
   const { machine } = props;
-  const executionArn = `arn:aws:states:local-1:000000000000:execution:${machine.name}:${props.executionName}`;
+  const executionArn = localExecutionArn(machine.name, props.executionName);
   const taskResourceLocalHandlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   for (const [stateName, binding] of Object.entries(machine.tasks)) {
     taskResourceLocalHandlers[stateName] = (async (input: unknown) => {

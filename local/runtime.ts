@@ -14,12 +14,12 @@ import type { Decision, Deployment } from "../functions/domain/deployment.ts";
 import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
-import {
-  type PromotionRequest,
-  promotionExecutionName,
-  promotionRequest,
-} from "../functions/domain/promotion.ts";
+import type { Promotion } from "../functions/domain/promotion/record.ts";
+import { type PromotionRequest, promotionExecutionName } from "../functions/domain/promotion/request.ts";
+import { ArtifactPublishedDetailType } from "../functions/domain/triggers.ts";
 import type { PrepareOutput } from "../functions/handlers/deploy.ts";
+import type { PromotionLifecycle } from "../functions/handlers/promote.ts";
+import { createTriggerHandler, type TriggerOutcome } from "../functions/handlers/trigger.ts";
 import { pipelineTag, type StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
 import { startDynalite } from "./dynalite.ts";
@@ -28,11 +28,12 @@ import { WeightedRouter } from "./router.ts";
 import {
   type ExecutionEvent,
   type ExecutionResult,
+  localExecutionArn,
   type NestedHandler,
   runExecution,
   type StepHandler,
 } from "./run-execution.ts";
-import { scaleRequest } from "./scale-request.ts";
+import { scalePromotion } from "./scale-request.ts";
 import { behaviourOf, liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
 import { stepHandlers } from "./step-handlers.ts";
 import { synthesizeTemplate } from "./synthesize.ts";
@@ -65,6 +66,10 @@ export interface LocalRunOptions {
   readonly signal?: AbortSignal;
   /** Approve every approval gate as the local operator, for unattended runs. @default false */
   readonly autoApprove?: boolean;
+  /** Artifacts published a second apart: the first is the new version, each next one a patch release. @default 1 */
+  readonly pushes?: number;
+  /** Overrides the service's `concurrency` (what a newer artifact does to a running promotion). */
+  readonly concurrency?: ServiceConfig["concurrency"];
 }
 
 /** What happened in one environment of the promotion. */
@@ -96,7 +101,10 @@ export interface LocalRunResult {
   readonly statusReason?: string;
   /** The pipeline execution. */
   readonly execution: ExecutionResult;
+  /** The pipeline input of the last promotion that ran, whose results the fields below are. */
   readonly promotion: PromotionRequest;
+  /** Every promotion the pushes made, in push order, as its record ended. */
+  readonly promotions: readonly Promotion[];
   /** Every environment in promotion order. */
   readonly environments: readonly EnvironmentResult[];
   /** The deployment of the last environment the promotion reached (its last wave). */
@@ -139,10 +147,19 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
   const emit = (event: RuntimeEvent) => options.onEvent?.(event);
   const phase = (text: string) => emit({ kind: "phase", at: Date.now() - started, text });
   const cleanup: (() => Promise<unknown>)[] = [];
-  const service = {
+  const service: ServiceConfig = {
     ...options.service,
     environments: [...(options.environments ?? options.service.environments)],
+    concurrency: options.concurrency ?? options.service.concurrency,
   };
+  // The config the trigger and the promote step read: the service as this run promotes it.
+  const config: GlidepathConfig = {
+    ...options.config,
+    services: options.config.services.map((candidate) =>
+      candidate.name === service.name ? service : candidate,
+    ),
+  };
+  const pushes = options.pushes ?? 1;
   try {
     phase("synthesizing the stack");
     const template = synthesizeTemplate(options.config);
@@ -158,10 +175,15 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     const callbacks = new LocalTaskCallbacks();
     cleanup.push(async () => callbacks.clear());
     let resolveGate: (event: unknown) => Promise<unknown> = async () => undefined;
+    let trigger: (event: unknown) => Promise<unknown> = async () => undefined;
+    // The rules of the Glidepath bus: artifact events to the trigger, decisions and alarms to resolve-gate.
     const bus = new LocalBus({
       account: localAccount,
       region: "local-1",
-      deliver: (event) => resolveGate(event),
+      deliver: (event) =>
+        (event as { "detail-type"?: string })["detail-type"] === ArtifactPublishedDetailType
+          ? trigger(event)
+          : resolveGate(event),
     });
     const callbackServer = await startCallbackServer({ stores, bus });
     cleanup.push(() => callbackServer.stop());
@@ -280,11 +302,15 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
 
     const decisionsSeen = new Map<string, number>();
     const lastStatus = new Map<string, string>();
-    const reportNews = async (deploymentId: string) => {
-      const decisions = await stores.decisions.list(deploymentId);
-      for (const decision of decisions.slice(decisionsSeen.get(deploymentId) ?? 0))
+    const reportDecisions = async (id: string | undefined) => {
+      if (id === undefined) return;
+      const decisions = await stores.decisions.list(id);
+      for (const decision of decisions.slice(decisionsSeen.get(id) ?? 0))
         emit({ kind: "decision", at: Date.now() - started, decision });
-      decisionsSeen.set(deploymentId, decisions.length);
+      decisionsSeen.set(id, decisions.length);
+    };
+    const reportNews = async (deploymentId: string) => {
+      await reportDecisions(deploymentId);
       const record = await stores.deployments.get(deploymentId);
       // A wave waiting for its turn is no news.
       if (
@@ -324,8 +350,22 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         const deploymentId = deploymentOf(event) ?? deploymentOf((event as { request?: unknown }).request);
         if (deploymentId !== undefined && step !== "deploy" && step !== "shift-traffic")
           await reportNews(deploymentId);
+        if (step === "promote") await reportDecisions(promotionOf(event));
         return output;
       };
+    const promotionOf = (event: unknown) => {
+      const { promotion, request } = event as {
+        promotion?: { promotionId?: unknown };
+        request?: { promotionId?: unknown };
+      };
+      const id = promotion?.promotionId ?? request?.promotionId;
+      return typeof id === "string" ? id : undefined;
+    };
+    // The step handlers are built before the pipeline they start exists.
+    let startPipeline: PromotionLifecycle["start"] = async () => {
+      throw new Error("the local pipeline is not ready yet");
+    };
+    const lifecycle: PromotionLifecycle = { config, start: (request) => startPipeline(request) };
     const observed = (ports: Ports, world?: EnvironmentWorld) =>
       Object.fromEntries(
         Object.entries(stepHandlers(ports, lifecycle)).map(([step, handler]) => [
@@ -333,43 +373,8 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
           observe(step as StepName, handler, world),
         ]),
       ) as Record<StepName, StepHandler>;
-    const lifecycle = {
-      config: options.config,
-      start: async () => {
-        throw new Error("the local run starts one promotion; none waits for its lock");
-      },
-    };
     const pipelineSteps = observed(basePorts);
     resolveGate = pipelineSteps["resolve-gate"];
-
-    const artifact = localArtifact(service.name);
-    const promotion = promotionRequest({
-      service,
-      artifact,
-      adjust: (request) => scaleRequest(request, options.speed),
-    });
-    const scaledPromotion: PromotionRequest = {
-      ...promotion,
-      environments: promotion.environments.map((environment) => ({
-        ...environment,
-        waveBakeSeconds: Math.max(1, Math.round(environment.waveBakeSeconds / options.speed)),
-      })),
-    };
-    // As the trigger does: the promotion's first deployment takes the service's lock before the pipeline starts.
-    const firstRegion = scaledPromotion.environments[0]?.waves[0]?.region;
-    await stores.deployments.create({
-      service: service.name,
-      environment: scaledPromotion.lockEnvironment,
-      artifact,
-      strategy: service.environments[0]?.strategy.type ?? "",
-      promotionId: promotion.promotionId,
-      ...(firstRegion === undefined ? {} : { region: firstRegion }),
-    });
-    await stores.promotions.acquireLock({
-      service: service.name,
-      environment: scaledPromotion.lockEnvironment,
-      deploymentId: promotion.promotionId,
-    });
 
     /** Every fleet started, one per wave, in order; the last one runs. */
     const worlds: EnvironmentWorld[] = [];
@@ -389,7 +394,9 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       const world = await startWorld(environment, request.deploymentId);
       worlds.push(world);
       const worldPorts: Ports = { ...basePorts, ...world.ports };
-      phase(`${environment.name}: deploying ${newVersion} with ${machine.name} (${start.Name})`);
+      phase(
+        `${environment.name}: deploying ${request.artifact.version} with ${machine.name} (${start.Name})`,
+      );
       return runExecution({
         machine,
         input: start.Input,
@@ -412,22 +419,78 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       }
     };
 
-    phase(
-      `promoting ${service.name} ${newVersion} through ${service.environments.map((environment) => environment.name).join(" → ")} (scenario ${options.scenario}, ${options.speed}x speed)`,
-    );
-    const execution = await runExecution({
-      machine: pipelineMachine,
-      input: scaledPromotion,
-      executionName: promotionExecutionName(scaledPromotion),
-      steps: pipelineSteps,
-      nested,
-      callbacks,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onEvent: stateEvents(pipelineMachine),
+    // StartExecution, as the trigger and the promote step call it: one execution per name, started once.
+    const launched = new Map<string, { request: PromotionRequest; run: Promise<ExecutionResult> }>();
+    const start = async (request: PromotionRequest) => {
+      const scaled = scalePromotion(request, options.speed);
+      const name = promotionExecutionName(scaled);
+      if (!launched.has(name)) {
+        phase(`starting the pipeline of ${scaled.service} ${scaled.artifact.version} (${name})`);
+        launched.set(name, {
+          request: scaled,
+          run: runExecution({
+            machine: pipelineMachine,
+            input: scaled,
+            executionName: name,
+            steps: pipelineSteps,
+            nested,
+            callbacks,
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+            onEvent: stateEvents(pipelineMachine),
+          }),
+        });
+      }
+      return { executionArn: localExecutionArn(pipelineMachine.name, name) };
+    };
+    startPipeline = start;
+    trigger = createTriggerHandler({
+      ...basePorts,
+      config,
+      start,
+      // As on AWS: the abort is a gate decision on the bus, which resolve-gate applies or refuses on its own.
+      abort: async (deploymentId, { actor, reason }) => {
+        await bus
+          .putDecision({ deploymentId, action: "abort", actor, reason })
+          .catch((error: unknown) => phase(`supersede abort not applied: ${(error as Error).message}`));
+      },
     });
 
+    phase(
+      `promoting ${service.name} ${pushVersion(0)}${pushes > 1 ? ` and ${pushes - 1} newer version(s)` : ""} through ${service.environments.map((environment) => environment.name).join(" → ")} (scenario ${options.scenario}, ${options.speed}x speed)`,
+    );
+    const promotionIds: string[] = [];
+    for (let push = 0; push < pushes; push++) {
+      if (push > 0) await new Promise((resolve) => setTimeout(resolve, pushIntervalMs));
+      const outcomes = (await bus.put(
+        artifactSource(service),
+        ArtifactPublishedDetailType,
+        artifactDetail(service.name, pushVersion(push)),
+      )) as readonly TriggerOutcome[];
+      for (const outcome of outcomes) {
+        if (outcome.outcome === "ignored")
+          throw new Error(`the trigger ignored the local push: ${outcome.reason}`);
+        if (!promotionIds.includes(outcome.promotionId)) promotionIds.push(outcome.promotionId);
+        phase(`pushed ${outcome.version}: ${outcome.outcome} (${outcome.promotionId})`);
+      }
+    }
+    // Promotions that waited start when the one before them ends: wait until no execution is left running.
+    const results = new Map<string, ExecutionResult>();
+    while (results.size < launched.size) {
+      for (const [name, { run }] of launched) if (!results.has(name)) results.set(name, await run);
+    }
+    const last = [...launched.values()].at(-1);
+    if (last === undefined) throw new Error("no promotion was started");
+    const promotion = last.request;
+    const execution = results.get(promotionExecutionName(promotion)) ?? (await last.run);
+    const promotions = [];
+    for (const id of promotionIds) {
+      const record = await stores.promotions.get(id);
+      if (record === undefined) throw new Error(`promotion ${id} left no record`);
+      promotions.push(record);
+    }
+
     const environments: EnvironmentResult[] = [];
-    for (const environment of scaledPromotion.environments) {
+    for (const environment of promotion.environments) {
       const ids = environment.waves.map((wave) => wave.deploymentId);
       // The environment's outcome is its first wave that did not succeed, or its last wave.
       const records = (await Promise.all(ids.map((id) => stores.deployments.get(id)))).filter(
@@ -463,7 +526,9 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     const reached =
       environments.filter((environment) => environment.status !== NotPromoted).at(-1) ?? environments[0];
     if (reached === undefined) throw new Error("the promotion has no environment");
-    const final = reached.deployment ?? (await stores.deployments.get(promotion.promotionId));
+    const final =
+      reached.deployment ??
+      (await stores.deployments.get(promotion.environments[0]?.waves[0]?.deploymentId ?? ""));
     if (final === undefined)
       throw new Error(`the promotion ${promotion.promotionId} left no deployment record`);
     const promoted = execution.status === "SUCCEEDED";
@@ -474,7 +539,8 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       status: execution.status === "ABORTED" ? "ABORTED" : promoted ? "SUCCEEDED" : reached.status,
       ...(stoppedReason === undefined ? {} : { statusReason: stoppedReason }),
       execution,
-      promotion: scaledPromotion,
+      promotion,
+      promotions,
       environments,
       deployment: final,
       weightHistory: reached.weightHistory,
@@ -490,8 +556,26 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
   }
 }
 
-/** The artifact the local run deploys: the sample service's new version, with a digest derived from it. */
-function localArtifact(service: string) {
-  const digest = `sha256:${createHash("sha256").update(`${service}:${newVersion}`).digest("hex")}`;
-  return { uri: `local://${service}@${digest}`, digest, version: newVersion };
+/** Pushes a second apart, as `--pushes` promises. */
+const pushIntervalMs = 1000;
+
+/** The version of the n-th push: the sample service's new version, then patch releases after it. */
+function pushVersion(push: number): string {
+  const [major, minor, patch] = newVersion.split(".").map(Number);
+  return `${major}.${minor}.${(patch ?? 0) + push}`;
+}
+
+/** The ArtifactPublished detail of a local push, with a digest derived from the version. */
+function artifactDetail(service: string, version: string) {
+  const digest = `sha256:${createHash("sha256").update(`${service}:${version}`).digest("hex")}`;
+  return { service, uri: `local://${service}@${digest}`, digest, version };
+}
+
+function artifactSource(service: ServiceConfig): string {
+  if (service.artifact.type !== "custom") {
+    throw new Error(
+      `the local run publishes ArtifactPublished events: service ${service.name} needs artifact { type: "custom", source }`,
+    );
+  }
+  return service.artifact.source;
 }

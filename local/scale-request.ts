@@ -1,4 +1,5 @@
 import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
+import type { PromotionRequest } from "../functions/domain/promotion/request.ts";
 
 const scaled = (seconds: number, speed: number) =>
   seconds === 0 ? 0 : Math.max(1, Math.round(seconds / speed));
@@ -23,5 +24,17 @@ export function scaleRequest(request: DeploymentRequest, speed: number): Deploym
     },
     analysis: { ...request.analysis, intervalSeconds: scaled(request.analysis.intervalSeconds, speed) },
     timing: { deployCheckSeconds: 1, deployMaxChecks: 10 },
+  };
+}
+
+/** A promotion `speed` times faster: each wave's strategy (see `scaleRequest`) and each bake between waves. */
+export function scalePromotion(request: PromotionRequest, speed: number): PromotionRequest {
+  return {
+    ...request,
+    environments: request.environments.map((environment) => ({
+      ...environment,
+      waveBakeSeconds: Math.max(1, Math.round(environment.waveBakeSeconds / speed)),
+      waves: environment.waves.map((wave) => ({ ...wave, request: scaleRequest(wave.request, speed) })),
+    })),
   };
 }

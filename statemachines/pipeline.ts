@@ -33,21 +33,19 @@ export interface PipelineContext extends FragmentContext {
  */
 export function pipeline(ctx: PipelineContext): IChainable {
   const { scope, fns } = ctx;
-  const execution = { "executionArn.$": "$$.Execution.Id" };
   const promotion = {
     "promotionId.$": "$.promotionId",
     "service.$": "$.service",
     "artifact.$": "$.artifact",
-    "lockEnvironment.$": "$.lockEnvironment",
   };
 
   const begin = step(scope, "Start promotion", {
     fn: fns.promote,
-    payload: { action: "start", "request.$": "$", ...execution },
+    payload: { action: "start", "request.$": "$", "executionArn.$": "$$.Execution.Id" },
   });
   const stop = step(scope, "Stop promotion", {
     fn: fns.promote,
-    payload: { action: "finish", outcome: "stopped", promotion, "error.$": "$.error", ...execution },
+    payload: { action: "finish", outcome: "stopped", promotion, "error.$": "$.error" },
   }).next(new Fail(scope, "Promotion stopped", { errorPath: "$.error.Error", causePath: "$.error.Cause" }));
   begin.addCatch(stop, { resultPath: "$.error" });
 
@@ -73,7 +71,7 @@ export function pipeline(ctx: PipelineContext): IChainable {
 
   const finish = step(scope, "Finish promotion", {
     fn: fns.promote,
-    payload: { action: "finish", outcome: "promoted", promotion, ...execution },
+    payload: { action: "finish", outcome: "promoted", promotion },
   });
   // A finish that failed after its retries still ends through the one path that releases the lock.
   finish.addCatch(stop, { resultPath: "$.error" });
@@ -96,7 +94,7 @@ function environment(ctx: PipelineContext): IChainable {
 
   const checkFreeze = step(scope, "Check freeze windows", {
     fn: fns.promote,
-    payload: { action: "check-freeze", "environment.$": "$.environment" },
+    payload: { action: "check-freeze", "promotion.$": "$.promotion", "environment.$": "$.environment" },
     resultPath: "$.freeze",
   });
   catchInto(checkFreeze);
@@ -126,9 +124,16 @@ function environment(ctx: PipelineContext): IChainable {
       },
     },
   );
-  approval.addCatch(checkFreeze, { errors: [GateSignal.Approved], resultPath: JsonPath.DISCARD });
+  const approved = step(scope, "Record promotion approval", {
+    fn: fns.promote,
+    payload: { action: "approved", "promotion.$": "$.promotion", "environment.$": "$.environment" },
+    resultPath: JsonPath.DISCARD,
+  });
+  catchInto(approved);
+  approved.next(checkFreeze);
+  approval.addCatch(approved, { errors: [GateSignal.Approved], resultPath: JsonPath.DISCARD });
   catchInto(approval);
-  approval.next(checkFreeze);
+  approval.next(approved);
 
   const preDeploy = hooks(ctx, "preDeploy", "pre-deploy");
   const postDeploy = hooks(ctx, "postDeploy", "post-deploy");
@@ -147,13 +152,23 @@ function environment(ctx: PipelineContext): IChainable {
       .when(Condition.booleanEquals("$.freeze.frozen", true), waitForFreeze)
       .otherwise(preDeploy),
   );
-  preDeploy.next(waves).next(postDeploy).next(new Succeed(scope, "Environment promoted"));
+  const promoted = step(scope, "Record environment success", {
+    fn: fns.promote,
+    payload: {
+      action: "environment-promoted",
+      "promotion.$": "$.promotion",
+      "environment.$": "$.environment",
+    },
+    resultPath: JsonPath.DISCARD,
+  });
+  catchInto(promoted);
+  preDeploy.next(waves).next(postDeploy).next(promoted).next(new Succeed(scope, "Environment promoted"));
   return enter;
 }
 
 /** Each region of the environment in turn, the first at once and every other after the wave bake. */
 function regionWaves(ctx: PipelineContext): MapState {
-  const { scope } = ctx;
+  const { scope, fns } = ctx;
   const waves = new MapState(scope, "Deploy region waves", {
     itemsPath: "$.environment.waves",
     maxConcurrency: 1,
@@ -162,6 +177,8 @@ function regionWaves(ctx: PipelineContext): MapState {
       "index.$": "$$.Map.Item.Index",
       "bakeSeconds.$": "$.environment.waveBakeSeconds",
       "startedBy.$": "$.startedBy",
+      "promotion.$": "$.promotion",
+      "environment.$": "$.environment",
     },
     resultPath: JsonPath.DISCARD,
   });
@@ -181,6 +198,17 @@ function regionWaves(ctx: PipelineContext): MapState {
       TimeoutSeconds: gateTimeoutDays * 86_400,
     },
   });
+  const recordWave = step(scope, "Record wave", {
+    fn: fns.promote,
+    payload: {
+      action: "wave-ended",
+      "promotion.$": "$.promotion",
+      "environment.$": "$.environment",
+      "deploymentId.$": "$.wave.deploymentId",
+    },
+    resultPath: JsonPath.DISCARD,
+  });
+  run.next(recordWave);
   const bake = new Wait(scope, "Bake between waves", { time: WaitTime.secondsPath("$.bakeSeconds") }).next(
     run,
   );
@@ -267,6 +295,7 @@ function invokeHook(ctx: PipelineContext, stage: HookStage, run: string, check: 
     fn: fns.promote,
     payload: {
       action: "hook-ran",
+      "promotion.$": "$.promotion",
       stage,
       "hook.$": "$.hook",
       "environment.$": "$.environment",
@@ -290,7 +319,6 @@ function environmentFailed(ctx: PipelineContext): IChainable {
       "promotion.$": "$.promotion",
       "environment.$": "$.environment",
       "error.$": "$.error",
-      "executionArn.$": "$$.Execution.Id",
     },
     resultPath: "$.failure",
   });

@@ -14,6 +14,9 @@ export interface DemoOptions {
   readonly rps: string;
   readonly json?: boolean;
   readonly autoApprove?: boolean;
+  /** A positive integer, as typed. @default "1" */
+  readonly pushes?: string;
+  readonly concurrency?: string;
 }
 
 /**
@@ -25,6 +28,10 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
   const scenario = parseScenario(options.scenario);
   const speed = positive("--speed", options.speed, 1000);
   const rps = positive("--rps", options.rps, 1000);
+  const pushes = positive("--pushes", options.pushes ?? "1", 10);
+  if (!Number.isInteger(pushes))
+    throw new UsageError(`--pushes must be a whole number, got '${options.pushes}'`);
+  const concurrency = parseConcurrency(options.concurrency);
   const config = await loadConfig(options.config);
   const service = config.services.find((candidate) => candidate.name === options.service);
   if (service === undefined) {
@@ -60,6 +67,8 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
       rps,
       signal: controller.signal,
       autoApprove: options.autoApprove === true,
+      pushes,
+      ...(concurrency === undefined ? {} : { concurrency }),
       onEvent: progressPrinter(print),
     });
     for (const line of summary(result)) print(line);
@@ -69,6 +78,11 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
   }
+}
+
+function parseConcurrency(value: string | undefined): "queue" | "supersede" | undefined {
+  if (value === undefined || value === "queue" || value === "supersede") return value;
+  throw new UsageError(`--concurrency must be queue or supersede, got '${value}'`);
 }
 
 function parseScenario(name: string): ScenarioName {

@@ -25,6 +25,8 @@ export const ErrorNames = {
   FreezeWindow: "FreezeWindowError",
   HookFailed: "HookFailedError",
   PromotionBlocked: "PromotionBlockedError",
+  PromotionEventRefused: "PromotionEventRefusedError",
+  PromotionNotFound: "PromotionNotFoundError",
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -62,15 +64,13 @@ export class IllegalTransitionError extends GlidepathError {
 export class LockNotHeldError extends GlidepathError {
   override readonly name = ErrorNames.LockNotHeld;
   readonly service: string;
-  readonly environment: string;
-  readonly deploymentId: string;
+  readonly promotionId: string;
   readonly holder: string | undefined;
-  constructor(service: string, environment: string, deploymentId: string, holder: string | undefined) {
+  constructor(service: string, promotionId: string, holder: string | undefined) {
     const current = holder === undefined ? "nobody holds it" : `it is held by ${holder}`;
-    super(`Deployment ${deploymentId} cannot release the lock of ${service}/${environment}: ${current}.`);
+    super(`Promotion ${promotionId} cannot release the lock of ${service}: ${current}.`);
     this.service = service;
-    this.environment = environment;
-    this.deploymentId = deploymentId;
+    this.promotionId = promotionId;
     this.holder = holder;
   }
 }
@@ -177,4 +177,18 @@ export class HookFailedError extends GlidepathError {
 /** An environment was to be entered although an earlier one did not succeed: promotion never skips a failure. */
 export class PromotionBlockedError extends GlidepathError {
   override readonly name = ErrorNames.PromotionBlocked;
+}
+
+/** An event a promotion cannot take where it is (see the promotion controller): nothing was changed. */
+export class PromotionEventRefusedError extends GlidepathError {
+  override readonly name = ErrorNames.PromotionEventRefused;
+}
+
+export class PromotionNotFoundError extends GlidepathError {
+  override readonly name = ErrorNames.PromotionNotFound;
+  readonly promotionId: string;
+  constructor(promotionId: string) {
+    super(`Promotion ${promotionId} does not exist. Check the id with \`glidepath history --promotions\`.`);
+    this.promotionId = promotionId;
+  }
 }

@@ -1,20 +1,17 @@
 import { z } from "zod";
-import { DecisionAction, DeploymentStatus, NotDeployedStep } from "../domain/deployment.ts";
-import { FreezeWindowError, HookFailedError, PromotionBlockedError } from "../domain/errors.ts";
 import { activeFreeze } from "../domain/freeze.ts";
+import { gateIdOf } from "../domain/gates.ts";
 import { HookStages, readHookOutput } from "../domain/hooks.ts";
 import type { Ports } from "../domain/ports/index.ts";
-import type { PromotionNotice } from "../domain/ports/notifier.ts";
+import type { PromotionEvent } from "../domain/promotion/events.ts";
 import {
-  enterDecisionId,
-  lastEntered,
+  PromotionApprovalPosition,
   type PromotionEnvironment,
-  type PromotionRequest,
   PromotionRequestSchema,
   parsePromotionRequest,
-} from "../domain/promotion.ts";
+} from "../domain/promotion/request.ts";
 import { logger } from "../shared/logger.ts";
-import { onDeploymentEnded, type StarterPorts } from "./deployment-ended.ts";
+import { applyPromotionEvent, type PromotionPorts, type RunContext } from "./promotion-runner.ts";
 import { CaughtError, describeError, parseInput } from "./schemas.ts";
 
 const Environment = PromotionRequestSchema.shape.environments.element;
@@ -25,287 +22,170 @@ const PromoteInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("start"), request: z.unknown(), executionArn: z.string().min(1) }),
   /** Creates the environment's deployment records (one per wave), before its gate and freeze check. */
   z.object({ action: z.literal("enter"), promotion: Promotion, environment: Environment }),
-  z.object({ action: z.literal("check-freeze"), environment: Environment }),
+  z.object({ action: z.literal("approved"), promotion: Promotion, environment: Environment }),
+  z.object({ action: z.literal("check-freeze"), promotion: Promotion, environment: Environment }),
   z.object({
     action: z.literal("hook-ran"),
+    promotion: Promotion,
     environment: Environment,
     stage: z.enum(HookStages),
     hook: Hook,
     output: z.unknown(),
   }),
   z.object({
+    action: z.literal("wave-ended"),
+    promotion: Promotion,
+    environment: Environment,
+    deploymentId: z.string().min(1),
+  }),
+  z.object({ action: z.literal("environment-promoted"), promotion: Promotion, environment: Environment }),
+  z.object({
     action: z.literal("environment-failed"),
     promotion: Promotion,
     environment: Environment,
     error: CaughtError,
-    executionArn: z.string().min(1),
   }),
   z.object({
     action: z.literal("finish"),
     promotion: Promotion,
     outcome: z.enum(["promoted", "stopped"]),
     error: CaughtError.optional(),
-    executionArn: z.string().min(1),
   }),
 ]);
 
-export type FreezeCheck =
-  | { readonly frozen: false }
-  | { readonly frozen: true; readonly window: string; readonly until: string };
-
-/** What an environment's failure leaves to do: the hooks to undo (newest first), unless it froze. */
-export interface EnvironmentFailure {
-  readonly frozen: boolean;
-  readonly undo: readonly z.output<typeof Hook>[];
-}
+type PromoteInput = z.output<typeof PromoteInput>;
 
 /**
- * What ending a promotion needs besides the store: the config the waiting promotion is resolved from and how to
- * start it (on AWS, StartExecution of the pipeline). Without it the promote step releases no lock.
+ * What the promote step needs besides the ports: the config a waiting promotion is resolved from and how to
+ * start it (on AWS, StartExecution of the pipeline). Without it a finished promotion starts no waiting one.
  */
-export type PromotionLifecycle = Omit<StarterPorts, "promotions" | "deployments">;
-
-/** The environment's first wave: its decisions (gate, freeze, hooks) are logged on that deployment. */
-const firstWave = (environment: PromotionEnvironment) => environment.waves[0]?.deploymentId ?? "";
+export type PromotionLifecycle = Required<Pick<PromotionPorts, "config" | "start">>;
 
 /**
  * The pipeline's own step: it moves a promotion through its environments around the nested strategy
- * executions. It keeps no state of its own: the deployment records, their decision log and the service's
- * lock are the state, so every action is safe to repeat.
+ * executions. Each action is an event for the promotion controller; this step only reads what the event needs,
+ * applies it (see `applyPromotionEvent`) and answers the state machine. Every action is safe to repeat.
  */
 export function createPromoteHandler(ports: Ports, lifecycle?: PromotionLifecycle) {
+  const promotionPorts: PromotionPorts = { ...ports, ...lifecycle };
   return async (event: unknown): Promise<unknown> => {
     const input = parseInput(PromoteInput, event, "promote");
-    switch (input.action) {
-      case "start": {
-        const request = parsePromotionRequest(input.request);
-        logger.info("promotion started", {
-          promotionId: request.promotionId,
-          environments: request.environments.map((environment) => environment.name),
-        });
-        return { environments: request.environments.length };
-      }
-      case "enter":
-        return enter(ports, input.promotion, input.environment);
-      case "check-freeze":
-        return checkFreeze(ports, input.environment);
-      case "hook-ran":
-        return hookRan(ports, input.environment, input.stage, input.hook, input.output);
-      case "environment-failed":
-        return environmentFailed(ports, input);
-      case "finish":
-        return finish(ports, lifecycle, input);
+    if (input.action === "start") {
+      const request = parsePromotionRequest(input.request);
+      logger.info("promotion started", {
+        promotionId: request.promotionId,
+        environments: request.environments.map((environment) => environment.name),
+      });
+      await applyPromotionEvent(promotionPorts, request.promotionId, {
+        type: "started",
+        executionArn: input.executionArn,
+        at: ports.clock().toISOString(),
+      });
+      return { environments: request.environments.length };
     }
+    const context: RunContext = "environment" in input ? { environment: input.environment } : {};
+    const transition = await applyPromotionEvent(
+      promotionPorts,
+      input.promotion.promotionId,
+      await eventOf(ports, input),
+      context,
+    );
+    if (transition.failure !== undefined) throw transition.failure;
+    return outputOf(input, transition.output ?? {});
   };
 }
 
-async function enter(
+async function eventOf(
   ports: Ports,
-  promotion: Omit<PromotionRequest, "environments">,
-  environment: PromotionEnvironment,
-): Promise<{ readonly deployments: readonly string[] }> {
-  // Step Functions starts no iteration after a failed one; this holds even where a Map runs on regardless.
-  for (const id of environment.requires) {
-    const required = await ports.deployments.get(id);
-    if (required?.status !== DeploymentStatus.Succeeded) {
-      throw new PromotionBlockedError(
-        `${environment.name} is not entered: ${required?.environment ?? "an earlier environment"} deployment ${id} is ${required?.status ?? "missing"}, not SUCCEEDED`,
-      );
+  input: Exclude<PromoteInput, { action: "start" }>,
+): Promise<PromotionEvent> {
+  const at = ports.clock().toISOString();
+  switch (input.action) {
+    case "enter":
+      return { type: "entered", environment: input.environment.name, at };
+    case "approved": {
+      const firstWave = input.environment.waves[0]?.deploymentId ?? "";
+      const gate = await ports.gates.get(firstWave, gateIdOf(PromotionApprovalPosition));
+      return {
+        type: "approved",
+        environment: input.environment.name,
+        by: gate?.decision?.actor ?? "unknown",
+        at: gate?.decision?.at ?? at,
+      };
     }
-  }
-  const deployments: string[] = [];
-  for (const wave of environment.waves) {
-    const { deployment } = await ports.deployments.create({
-      service: promotion.service,
-      environment: environment.name,
-      artifact: promotion.artifact,
-      strategy: wave.request.strategy,
-      promotionId: promotion.promotionId,
-      ...(wave.region === undefined ? {} : { region: wave.region }),
-    });
-    if (deployment.id !== wave.deploymentId) {
-      throw new Error(
-        `the promotion expected deployment ${wave.deploymentId} for ${environment.name} but the store created ${deployment.id}`,
-      );
+    case "check-freeze": {
+      const freeze = activeFreeze(input.environment.freezeWindows, ports.clock());
+      if (freeze !== undefined) {
+        logger.info("promotion meets a freeze window", { environment: input.environment.name, ...freeze });
+      }
+      return {
+        type: "freeze-checked",
+        environment: input.environment.name,
+        ...(freeze === undefined ? {} : { freeze }),
+        onFreeze: input.environment.onFreeze,
+        at,
+      };
     }
-    deployments.push(deployment.id);
+    case "hook-ran": {
+      const answer = readHookOutput(input.output);
+      return {
+        type: "hook-answered",
+        environment: input.environment.name,
+        stage: input.stage,
+        hook: input.hook.name,
+        actor: input.hook.function,
+        irreversibleByConfig: input.hook.irreversible,
+        answer: { passed: answer.passed, reason: answer.message, irreversible: answer.irreversible },
+        at,
+      };
+    }
+    case "wave-ended":
+      return {
+        type: "wave-ended",
+        environment: input.environment.name,
+        deploymentId: input.deploymentId,
+        at,
+      };
+    case "environment-promoted":
+      return { type: "environment-succeeded", environment: input.environment.name, at };
+    case "environment-failed": {
+      const waves = [];
+      for (const wave of input.environment.waves) {
+        const deployment = await ports.deployments.get(wave.deploymentId);
+        waves.push({
+          deploymentId: wave.deploymentId,
+          ...(deployment === undefined ? {} : { status: deployment.status }),
+        });
+      }
+      return {
+        type: "environment-failed",
+        environment: input.environment.name,
+        error: input.error.Error,
+        reason: describeError(input.error),
+        waves,
+        at,
+      };
+    }
+    case "finish":
+      return {
+        type: "finished",
+        outcome: input.outcome,
+        ...(input.error === undefined ? {} : { reason: describeError(input.error) }),
+        at,
+      };
   }
-  await ports.decisions.append({
-    deploymentId: promotion.promotionId,
-    id: enterDecisionId(environment.name),
-    at: ports.clock().toISOString(),
-    action: DecisionAction.Promotion,
-    actor: "pipeline",
-    reason: `entered ${environment.name} (${environment.waves.length} wave${environment.waves.length === 1 ? "" : "s"})`,
-    values: { environment: environment.name, deployments },
-  });
-  return { deployments };
 }
 
-async function checkFreeze(ports: Ports, environment: PromotionEnvironment): Promise<FreezeCheck> {
-  const now = ports.clock();
-  const freeze = activeFreeze(environment.freezeWindows, now);
-  if (freeze === undefined) return { frozen: false };
-  const reason = `${environment.name} is frozen by '${freeze.window}' until ${freeze.until}`;
-  await ports.decisions.append({
-    deploymentId: firstWave(environment),
-    id: `freeze-${freeze.window}`,
-    at: now.toISOString(),
-    action: DecisionAction.Freeze,
-    actor: "pipeline",
-    reason: environment.onFreeze === "wait" ? `${reason}: waiting` : `${reason}: onFreeze is "fail"`,
-    values: { window: freeze.window, until: freeze.until, onFreeze: environment.onFreeze },
-  });
-  if (environment.onFreeze === "fail") throw new FreezeWindowError(reason);
-  logger.info("promotion waits for a freeze window to end", { environment: environment.name, ...freeze });
-  return { frozen: true, window: freeze.window, until: freeze.until };
+/** The state machine's view: an environment's failure answers with the hook configs to undo, newest first. */
+function outputOf(
+  input: Exclude<PromoteInput, { action: "start" }>,
+  output: Readonly<Record<string, unknown>>,
+) {
+  if (input.action !== "environment-failed") return output;
+  const names = Array.isArray(output.undo) ? output.undo.map(String) : [];
+  return { frozen: output.frozen === true, undo: undoHooks(input.environment, names) };
 }
 
-async function hookRan(
-  ports: Ports,
-  environment: PromotionEnvironment,
-  stage: (typeof HookStages)[number],
-  hook: z.output<typeof Hook>,
-  output: unknown,
-): Promise<{ readonly passed: true }> {
-  const answer = readHookOutput(output);
-  const irreversible = hook.irreversible || answer.irreversible;
-  await ports.decisions.append({
-    deploymentId: firstWave(environment),
-    id: `hook-${stage}-${hook.name}`,
-    at: ports.clock().toISOString(),
-    action: DecisionAction.Hook,
-    actor: hook.function,
-    reason: `${stage} hook ${hook.name} ${answer.passed ? "passed" : "failed"}: ${answer.message}`,
-    values: { stage, hook: hook.name, passed: answer.passed, irreversible, message: answer.message },
-  });
-  if (stage !== "undo" && !answer.passed) {
-    throw new HookFailedError(`${stage} hook ${hook.name} (${hook.function}) failed: ${answer.message}`);
-  }
-  return { passed: true };
-}
-
-/**
- * Records why an environment failed on its deployments that never started, and says what to do with the
- * pre-deploy hooks that passed: undo them, newest first, unless one of them is irreversible, in which case the
- * environment is frozen: nothing is undone, traffic stays where the strategy's rollback put it (the old
- * version), and humans are told.
- */
-async function environmentFailed(
-  ports: Ports,
-  input: {
-    readonly promotion: Omit<PromotionRequest, "environments">;
-    readonly environment: PromotionEnvironment;
-    readonly error: z.output<typeof CaughtError>;
-    readonly executionArn: string;
-  },
-): Promise<EnvironmentFailure> {
-  const { environment, promotion } = input;
-  const reason = describeError(input.error);
-  for (const wave of environment.waves) {
-    const deployment = await ports.deployments.get(wave.deploymentId);
-    if (deployment?.status !== DeploymentStatus.Queued) continue;
-    await ports.deployments.transition(wave.deploymentId, DeploymentStatus.Failed, {
-      currentStep: NotDeployedStep,
-      statusReason: `not deployed: ${reason}`,
-    });
-  }
-  const decisions = await ports.decisions.list(firstWave(environment));
-  const passed = decisions.filter(
-    (decision) =>
-      decision.action === DecisionAction.Hook &&
-      decision.values.stage === "preDeploy" &&
-      decision.values.passed === true,
-  );
-  const irreversible = passed.filter((decision) => decision.values.irreversible === true);
-  if (irreversible.length > 0) {
-    const hooks = irreversible.map((decision) => String(decision.values.hook));
-    await ports.decisions.append({
-      deploymentId: firstWave(environment),
-      id: "frozen",
-      at: ports.clock().toISOString(),
-      action: DecisionAction.Freeze,
-      actor: "pipeline",
-      reason: `frozen: irreversible hook ${hooks.join(", ")} ran before ${reason}; nothing is undone, traffic stays on the old version`,
-      values: { hooks, error: input.error.Error },
-    });
-    await tell(ports, {
-      promotionId: promotion.promotionId,
-      service: promotion.service,
-      version: promotion.artifact.version,
-      outcome: "frozen",
-      environment: environment.name,
-      reason: `irreversible ${hooks.join(", ")} ran, then ${reason}. Fix forward with a new artifact.`,
-      executionUrl: ports.executionUrl(input.executionArn),
-    });
-    return { frozen: true, undo: [] };
-  }
-  const names = new Set(passed.map((decision) => String(decision.values.hook)));
-  const undo = environment.preDeploy.filter((hook) => names.has(hook.name)).reverse();
-  return { frozen: false, undo };
-}
-
-async function finish(
-  ports: Ports,
-  lifecycle: PromotionLifecycle | undefined,
-  input: {
-    readonly promotion: Omit<PromotionRequest, "environments">;
-    readonly outcome: "promoted" | "stopped";
-    readonly error?: z.output<typeof CaughtError> | undefined;
-    readonly executionArn: string;
-  },
-): Promise<{ readonly outcome: string; readonly started?: string }> {
-  const { promotion } = input;
-  // The last environment it entered, from its own log: the pipeline does not carry it out of the Map.
-  const lastEnvironment =
-    lastEntered(await ports.decisions.list(promotion.promotionId))?.environment ?? promotion.lockEnvironment;
-  const reason =
-    input.error === undefined
-      ? `every environment succeeded, up to ${lastEnvironment}`
-      : describeError(input.error);
-  await ports.decisions.append({
-    deploymentId: promotion.promotionId,
-    id: `promotion-${input.outcome}`,
-    at: ports.clock().toISOString(),
-    action: DecisionAction.Promotion,
-    actor: "pipeline",
-    reason: `promotion ${input.outcome}: ${reason}`,
-    values: { outcome: input.outcome, environment: lastEnvironment },
-  });
-  // The lock first: a message that cannot be sent must not keep the next promotion waiting.
-  const ended =
-    lifecycle === undefined
-      ? {}
-      : await onDeploymentEnded(
-          { ...ports, config: lifecycle.config, start: lifecycle.start },
-          {
-            service: promotion.service,
-            environment: promotion.lockEnvironment,
-            deploymentId: promotion.promotionId,
-            ...(input.outcome === "promoted" ? { liveVersion: promotion.artifact.version } : {}),
-          },
-        );
-  await tell(ports, {
-    promotionId: promotion.promotionId,
-    service: promotion.service,
-    version: promotion.artifact.version,
-    outcome: input.outcome,
-    environment: lastEnvironment,
-    reason,
-    executionUrl: ports.executionUrl(input.executionArn),
-  });
-  return { outcome: input.outcome, ...(ended.started === undefined ? {} : { started: ended.started }) };
-}
-
-/** Tells humans; a notifier that fails (Slack down) is logged, and the promotion's state is not held up by it. */
-async function tell(ports: Ports, notice: PromotionNotice): Promise<void> {
-  try {
-    await ports.notifier.promotionEnded(notice);
-  } catch (error) {
-    logger.error("promotion notice not sent", {
-      promotionId: notice.promotionId,
-      outcome: notice.outcome,
-      error,
-    });
-  }
+function undoHooks(environment: PromotionEnvironment, names: readonly string[]) {
+  return names.flatMap((name) => environment.preDeploy.filter((hook) => hook.name === name));
 }

@@ -70,7 +70,7 @@ describe("the pipeline state machine", () => {
     expect(result.isValid).toBe(true);
   });
 
-  it("runs each strategy as a nested execution that the console links to the pipeline", () => {
+  it("runs each strategy as a nested execution that the console links to the pipeline, then records the wave", () => {
     // Act
     const state = findState(pipeline?.definition, "Run strategy");
 
@@ -87,7 +87,7 @@ describe("the pipeline state machine", () => {
       },
       ResultPath: null,
       TimeoutSeconds: 14 * 86_400,
-      End: true,
+      Next: "Record wave",
     });
   });
 

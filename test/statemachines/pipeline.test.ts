@@ -6,11 +6,12 @@ import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import { type GlidepathConfigInput, parseConfig } from "../../functions/domain/config/index.ts";
 import type { DeploymentRequest } from "../../functions/domain/deployment-request.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
+import { newPromotion } from "../../functions/domain/promotion/controller.ts";
 import {
   type PromotionRequest,
   promotionExecutionName,
   promotionRequest,
-} from "../../functions/domain/promotion.ts";
+} from "../../functions/domain/promotion/request.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
 import { type ExecutionResult, type NestedHandler, runExecution } from "../../local/run-execution.ts";
@@ -118,19 +119,11 @@ async function promote(props: {
   const digest = `sha256:${serviceCounter.toString(16).padStart(64, "c")}`;
   const artifact = { uri: `local://api@${digest}`, digest, version: "2.0.0" };
   const request = promotionRequest({ service, artifact });
-  // As the trigger leaves it: the promotion's first deployment holds the service's lock.
-  await ports.deployments.create({
-    service: service.name,
-    environment: "dev",
-    artifact,
-    strategy: "all-at-once",
-    promotionId: request.promotionId,
-  });
-  await ports.promotions.acquireLock({
-    service: service.name,
-    environment: "dev",
-    deploymentId: request.promotionId,
-  });
+  // As the trigger leaves it: the promotion's record holds the service's lock.
+  const now = new Date().toISOString();
+  const arrived = newPromotion({ request, artifact, publishedAt: now, now });
+  await ports.promotions.create({ ...arrived, lock: "holder" });
+  await ports.promotions.acquireLock({ service: service.name, promotionId: request.promotionId });
   const started: Parameters<NestedHandler>[0][] = [];
   const hooks: { fn: string; payload: Record<string, unknown> }[] = [];
   const lifecycle = {
@@ -243,7 +236,7 @@ describe("the pipeline state machine, run locally", () => {
           hook: "migrate",
           timeoutSeconds: 300,
           promotionId: request.promotionId,
-          deploymentId: request.promotionId,
+          deploymentId: request.environments[0]?.waves[0]?.deploymentId,
           service: request.service,
           environment: "dev",
           artifact: request.artifact,
@@ -257,11 +250,21 @@ describe("the pipeline state machine, run locally", () => {
       ["production", "eu-west-1", "SUCCEEDED"],
       ["production", "us-east-1", "SUCCEEDED"],
     ]);
-    expect(await ports.promotions.getLock(request.service, "dev")).toMatchObject({ liveVersion: "2.0.0" });
-    expect((await ports.promotions.getLock(request.service, "dev")).holder).toBeUndefined();
+    expect(await ports.promotions.getLock(request.service)).toMatchObject({ liveVersion: "2.0.0" });
+    expect((await ports.promotions.getLock(request.service)).holder).toBeUndefined();
     expect(notices).toContain(
       `promotion promoted: ${request.service} 2.0.0: every environment succeeded, up to production`,
     );
+    const record = await ports.promotions.get(request.promotionId);
+    expect(record).toMatchObject({ status: "PROMOTED", lock: "none", current: "production" });
+    expect(record?.environments.map((environment) => [environment.name, environment.status])).toEqual([
+      ["dev", "SUCCEEDED"],
+      ["production", "SUCCEEDED"],
+    ]);
+    expect(record?.hooks.map((run) => [run.environment, run.stage, run.hook, run.passed])).toEqual([
+      ["dev", "preDeploy", "migrate", true],
+      ["dev", "postDeploy", "verify", true],
+    ]);
   });
 
   it("a failing environment stops the promotion: later environments are never deployed, its migration is undone", async () => {
@@ -281,8 +284,15 @@ describe("the pipeline state machine, run locally", () => {
       ["production", "eu-west-1", "none"],
       ["production", "us-east-1", "none"],
     ]);
-    expect((await ports.promotions.getLock(request.service, "dev")).holder).toBeUndefined();
+    expect((await ports.promotions.getLock(request.service)).holder).toBeUndefined();
     expect(notices).toContain(`promotion stopped: ${request.service} 2.0.0 in dev: AlarmFiredError: 5xx`);
+    expect(await ports.promotions.get(request.promotionId)).toMatchObject({
+      status: "STOPPED",
+      environments: [
+        { name: "dev", status: "ROLLED_BACK", reason: "AlarmFiredError: 5xx" },
+        { name: "production", status: "PENDING" },
+      ],
+    });
   });
 
   it("freezes instead of undoing when the migration says it is irreversible, and tells humans", async () => {
@@ -310,7 +320,7 @@ describe("the pipeline state machine, run locally", () => {
     expect(result.status).toBe("FAILED");
     expect(result.error).toBe("HookFailedError");
     expect(started).toEqual([]);
-    expect(await ports.deployments.get(request.promotionId)).toMatchObject({
+    expect(await ports.deployments.get(request.environments[0]?.waves[0]?.deploymentId ?? "")).toMatchObject({
       status: "FAILED",
       statusReason: `not deployed: HookFailedError: preDeploy hook migrate (${migrate}) failed: column user_id already exists`,
     });

@@ -1,6 +1,6 @@
 import { type AttributeValue, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { deploymentKey, lockKey } from "../../functions/adapters/aws/dynamodb-keys.ts";
+import { deploymentKey } from "../../functions/adapters/aws/dynamodb-keys.ts";
 import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { TableSchema } from "../../functions/adapters/aws/table-schema.ts";
 import type { Decision } from "../../functions/domain/deployment.ts";
@@ -9,7 +9,6 @@ import {
   ErrorNames,
   IllegalTransitionError,
   InvalidCursorError,
-  LockNotHeldError,
 } from "../../functions/domain/errors.ts";
 import type { CreateDeploymentInput } from "../../functions/domain/ports/deployment-store.ts";
 import type { Stores } from "../../functions/domain/ports/stores.ts";
@@ -321,147 +320,6 @@ describe("DynamoDbDeploymentStore.transition", () => {
     expect(fulfilled).toHaveLength(1);
     expect(rejected).toHaveLength(1);
     expect(rejected[0]?.reason).toBeInstanceOf(IllegalTransitionError);
-  });
-});
-
-describe("DynamoDbPromotionStore locks", () => {
-  it("gives the lock to exactly one of 50 concurrent deployments", async () => {
-    // Prepare
-    const service = freshService();
-    const bystander = freshService();
-    await stores.promotions.acquireLock({
-      service: bystander,
-      environment: "production",
-      deploymentId: "d-bystander",
-    });
-    const contenders = Array.from({ length: 50 }, (_, index) => `d-contender-${index}`);
-
-    // Act
-    const results = await Promise.all(
-      contenders.map((deploymentId) =>
-        stores.promotions.acquireLock({ service, environment: "production", deploymentId }),
-      ),
-    );
-
-    // Assess
-    const winners = contenders.filter((_, index) => results[index]?.acquired);
-    expect(winners).toHaveLength(1);
-    const winner = winners[0];
-    for (const result of results) {
-      if (!result.acquired) expect(result.holder).toBe(winner);
-    }
-    expect((await stores.promotions.getLock(service, "production")).holder).toBe(winner);
-    expect((await rawItem(lockKey(service, "production")))?.holder).toEqual({ S: winner });
-    expect((await stores.promotions.getLock(bystander, "production")).holder).toBe("d-bystander");
-    expect(await stores.promotions.getLock(service, "staging")).toEqual({});
-  });
-
-  it("is re-entrant for the holder", async () => {
-    // Prepare
-    const service = freshService();
-    await stores.promotions.acquireLock({ service, environment: "production", deploymentId: "d-a" });
-    const before = await stores.promotions.getLock(service, "production");
-    advance(10);
-
-    // Act
-    const retry = await stores.promotions.acquireLock({
-      service,
-      environment: "production",
-      deploymentId: "d-a",
-    });
-
-    // Assess
-    expect(retry).toEqual({ acquired: true });
-    expect(await stores.promotions.getLock(service, "production")).toEqual(before);
-  });
-
-  it("refuses a release by a deployment that does not hold the lock, changing nothing", async () => {
-    // Prepare
-    const service = freshService();
-    await stores.promotions.acquireLock({ service, environment: "production", deploymentId: "d-a" });
-    const before = await rawItem(lockKey(service, "production"));
-
-    // Act
-    const attempt = stores.promotions.releaseLock({
-      service,
-      environment: "production",
-      deploymentId: "d-b",
-      liveVersion: "9.9.9",
-    });
-
-    // Assess
-    const error = await attempt.catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(LockNotHeldError);
-    expect(error).toMatchObject({ name: ErrorNames.LockNotHeld, holder: "d-a", deploymentId: "d-b" });
-    expect(await rawItem(lockKey(service, "production"))).toStrictEqual(before);
-  });
-
-  it("refuses a release of a lock that was never taken", async () => {
-    // Prepare
-    const service = freshService();
-
-    // Act
-    const attempt = stores.promotions.releaseLock({
-      service,
-      environment: "production",
-      deploymentId: "d-a",
-    });
-
-    // Assess
-    await expect(attempt).rejects.toThrow(/nobody holds it/);
-  });
-
-  it("records the live version on release and hands the lock to the next deployment", async () => {
-    // Prepare
-    const service = freshService();
-    await stores.promotions.acquireLock({ service, environment: "production", deploymentId: "d-a" });
-
-    // Act
-    await stores.promotions.releaseLock({
-      service,
-      environment: "production",
-      deploymentId: "d-a",
-      liveVersion: "1.4.0",
-    });
-    const next = await stores.promotions.acquireLock({
-      service,
-      environment: "production",
-      deploymentId: "d-b",
-    });
-
-    // Assess
-    expect(next).toEqual({ acquired: true });
-    expect(await stores.promotions.getLock(service, "production")).toEqual({
-      holder: "d-b",
-      acquiredAt: start.toISOString(),
-      liveVersion: "1.4.0",
-    });
-  });
-
-  it("treats a second release by the same deployment as a no-op", async () => {
-    // Prepare
-    const service = freshService();
-    await stores.promotions.acquireLock({ service, environment: "production", deploymentId: "d-a" });
-    await stores.promotions.releaseLock({
-      service,
-      environment: "production",
-      deploymentId: "d-a",
-      liveVersion: "1.4.0",
-    });
-    const before = await rawItem(lockKey(service, "production"));
-    advance(10);
-
-    // Act
-    await stores.promotions.releaseLock({
-      service,
-      environment: "production",
-      deploymentId: "d-a",
-      liveVersion: "1.4.0",
-    });
-
-    // Assess
-    expect(await rawItem(lockKey(service, "production"))).toStrictEqual(before);
-    expect(await stores.promotions.getLock(service, "production")).toEqual({ liveVersion: "1.4.0" });
   });
 });
 

@@ -8,7 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SfnExecutionStarter } from "../../functions/adapters/aws/execution-starter.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
-import type { PromotionRequest } from "../../functions/domain/promotion.ts";
+import type { PromotionRequest } from "../../functions/domain/promotion/request.ts";
 import { noDelay, serviceError } from "../helpers/sdk-mock.ts";
 
 const client = new SFNClient({ region: "eu-west-1", ...awsClientConfig });

@@ -3,14 +3,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { awsPorts } from "../../functions/adapters/aws/ports.ts";
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import { type GlidepathConfig, parseConfig } from "../../functions/domain/config/index.ts";
+import { gateIdOf } from "../../functions/domain/gates.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
+import { type Promotion, promotionId } from "../../functions/domain/promotion/record.ts";
 import {
+  PromotionApprovalPosition,
+  type PromotionEnvironment,
   type PromotionRequest,
   promotionExecutionName,
   promotionRequest,
-} from "../../functions/domain/promotion.ts";
+} from "../../functions/domain/promotion/request.ts";
 import { createPromoteHandler, type PromotionLifecycle } from "../../functions/handlers/promote.ts";
-import { createRecordHandler } from "../../functions/handlers/record.ts";
 import { createTriggerHandler } from "../../functions/handlers/trigger.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 
@@ -18,7 +21,6 @@ const ecrPush = JSON.parse(
   readFileSync(new URL("../fixtures/events/ecr-image-push.json", import.meta.url), "utf8"),
 ) as Record<string, unknown> & { detail: Record<string, unknown> };
 
-const executionArn = "arn:aws:states:us-west-2:123456789012:execution:Glidepath-pipeline:x";
 let table: LocalTable;
 let ports: Ports;
 let notices: string[];
@@ -75,21 +77,19 @@ function configFor(environment: Record<string, unknown> = {}): { config: Glidepa
   return { config, service };
 }
 
-/** Step Functions as the trigger sees it: the pipeline's execution takes the promotion's first deployment. */
+/** Step Functions' StartExecution: the ARN of the execution named after the promotion. */
 function lifecycle(config: GlidepathConfig): PromotionLifecycle {
   return {
     config,
     start: async (request) => {
       starts.push(request);
-      const arn = `arn:aws:states:us-west-2:123456789012:execution:Glidepath-pipeline:${promotionExecutionName(request)}`;
-      await ports.deployments.transition(request.promotionId, "IN_PROGRESS", {
-        executionArn: arn,
-        currentStep: "Started",
-      });
-      return { executionArn: arn };
+      return { executionArn: executionArnOf(request) };
     },
   };
 }
+
+const executionArnOf = (request: PromotionRequest) =>
+  `arn:aws:states:us-west-2:123456789012:execution:Glidepath-pipeline:${promotionExecutionName(request)}`;
 
 function push(n: number): Record<string, unknown> {
   return {
@@ -103,106 +103,115 @@ function push(n: number): Record<string, unknown> {
   };
 }
 
-/** Two pushes through the trigger: the first holds the lock and runs, the second waits for it. */
-async function runningAndWaiting(config: GlidepathConfig): Promise<{ running: string; waiting: string }> {
-  const trigger = createTriggerHandler({ ...lifecycle(config), ...ports, clock: () => new Date() });
-  const [first] = await trigger(push(1));
-  const [second] = await trigger(push(2));
-  if (first?.outcome !== "started" || second?.outcome !== "queued")
-    throw new Error("unexpected trigger outcome");
-  starts = [];
-  return { running: first.deploymentId, waiting: second.deploymentId };
-}
-
-function promotionOf(config: GlidepathConfig, n = 1) {
+/** A promotion of push `n`, started through the trigger as on AWS, and what the pipeline's steps receive. */
+async function started(config: GlidepathConfig, n = 1) {
+  const [outcome] = await createTriggerHandler({ ...ports, ...lifecycle(config) })(push(n));
   const service = config.services[0];
   if (service === undefined) throw new Error("no service");
   const digest = `sha256:${String(n).padStart(64, "0")}`;
   const request = promotionRequest({
     service,
-    artifact: { uri: `my-repository-name@${digest}`, digest, version: `v${n}` },
+    artifact: {
+      uri: `123456789012.dkr.ecr.us-west-2.amazonaws.com/my-repository-name@${digest}`,
+      digest,
+      version: `v${n}`,
+    },
   });
   const { environments, ...promotion } = request;
   const [dev, production] = environments;
   if (dev === undefined || production === undefined) throw new Error("two environments expected");
-  return { request, promotion, dev, production };
+  return { outcome, request, promotion, dev, production };
+}
+
+async function record(id: string): Promise<Promotion | undefined> {
+  return ports.promotions.get(id);
+}
+
+type Started = Awaited<ReturnType<typeof started>>;
+
+/** Enters an environment and lets every wave succeed, as the strategies' executions would. */
+async function environmentSucceeds(
+  promote: ReturnType<typeof createPromoteHandler>,
+  { promotion }: Started,
+  environment: PromotionEnvironment,
+): Promise<void> {
+  await promote({ action: "enter", promotion, environment });
+  for (const wave of environment.waves) {
+    await ports.deployments.transition(wave.deploymentId, "IN_PROGRESS");
+    await ports.deployments.transition(wave.deploymentId, "SUCCEEDED");
+    await promote({ action: "wave-ended", promotion, environment, deploymentId: wave.deploymentId });
+  }
+  await promote({ action: "environment-promoted", promotion, environment });
 }
 
 describe("promote handler: the end of a promotion", () => {
-  it("leaves the lock to the promotion: the record step keeps it, finish releases it and starts the waiting one", async () => {
+  it("finish releases the lock with the live version and starts the waiting promotion", async () => {
     // Prepare
     const { config, service } = configFor();
-    const { running, waiting } = await runningAndWaiting(config);
-    const { promotion } = promotionOf(config, 1);
+    const first = await started(config, 1);
+    await started(config, 2);
+    const waiting = promotionId({ service, digest: `sha256:${"2".padStart(64, "0")}` });
+    starts = [];
+    const promote = createPromoteHandler(ports, lifecycle(config));
+    await environmentSucceeds(promote, first, first.dev);
+    await environmentSucceeds(promote, first, first.production);
 
     // Act
-    await createRecordHandler(ports)({ action: "succeeded", deploymentId: running, alarms: [] });
-    const heldAfterDev = (await ports.promotions.getLock(service, "dev")).holder;
-    const result = await createPromoteHandler(
-      ports,
-      lifecycle(config),
-    )({
-      action: "finish",
-      outcome: "promoted",
-      promotion,
-      executionArn,
-    });
+    const result = await promote({ action: "finish", outcome: "promoted", promotion: first.promotion });
 
     // Assess
-    expect(heldAfterDev).toBe(running);
-    expect(result).toEqual({ outcome: "promoted", started: waiting });
+    expect(result).toEqual({ outcome: "promoted" });
     expect(starts.map((request) => request.promotionId)).toEqual([waiting]);
-    expect(await ports.promotions.getLock(service, "dev")).toMatchObject({
-      holder: waiting,
-      liveVersion: "v1",
+    expect(await ports.promotions.getLock(service)).toMatchObject({ holder: waiting, liveVersion: "v1" });
+    expect(await record(first.promotion.promotionId)).toMatchObject({
+      status: "PROMOTED",
+      lock: "none",
+      reason: "every environment succeeded, up to production",
     });
-    expect(notices).toEqual([`promotion promoted: ${service} v1: every environment succeeded, up to dev`]);
+    expect(await record(waiting)).toMatchObject({ status: "RUNNING", lock: "holder" });
+    expect(notices).toEqual([
+      `promotion promoted: ${service} v1: every environment succeeded, up to production`,
+    ]);
   });
 
-  it("hands the lock over when the promotion stopped, keeping the live version and saying why", async () => {
+  it("finish of a stopped promotion hands the lock over without a live version and says why", async () => {
     // Prepare
     const { config, service } = configFor();
-    const { running, waiting } = await runningAndWaiting(config);
-    const { promotion } = promotionOf(config, 1);
-    const record = createRecordHandler(ports);
-    await record({ action: "rolling-back", deploymentId: running, error: { Error: "AlarmFiredError" } });
-    await record({
-      action: "rolled-back",
-      deploymentId: running,
-      error: { Error: "AlarmFiredError", Cause: "5xx" },
-      alarms: [],
-    });
-    const heldAfterRollback = (await ports.promotions.getLock(service, "dev")).holder;
+    const first = await started(config, 1);
+    await started(config, 2);
+    starts = [];
+    const promote = createPromoteHandler(ports, lifecycle(config));
+    await promote({ action: "enter", promotion: first.promotion, environment: first.dev });
 
     // Act
-    await createPromoteHandler(
-      ports,
-      lifecycle(config),
-    )({
+    await promote({
       action: "finish",
       outcome: "stopped",
-      promotion,
+      promotion: first.promotion,
       error: {
         Error: "States.TaskFailed",
         Cause: JSON.stringify({ Status: "FAILED", Error: "AlarmFiredError", Cause: "5xx" }),
       },
-      executionArn,
     });
 
     // Assess
-    expect(heldAfterRollback).toBe(running);
-    expect(starts.map((request) => request.promotionId)).toEqual([waiting]);
-    const lock = await ports.promotions.getLock(service, "dev");
-    expect(lock.holder).toBe(waiting);
+    expect(starts.map((request) => request.artifact.version)).toEqual(["v2"]);
+    const lock = await ports.promotions.getLock(service);
+    expect(lock.holder).toBe(starts[0]?.promotionId);
     expect(lock.liveVersion).toBeUndefined();
+    expect(await record(first.promotion.promotionId)).toMatchObject({
+      status: "STOPPED",
+      reason: "AlarmFiredError: 5xx",
+    });
     expect(notices).toEqual([`promotion stopped: ${service} v1 in dev: AlarmFiredError: 5xx`]);
   });
 
-  it("releases the lock and starts the waiting promotion even when the message cannot be sent", async () => {
+  it("finish releases the lock and starts the waiting promotion even when the message cannot be sent", async () => {
     // Prepare
     const { config, service } = configFor();
-    const { waiting } = await runningAndWaiting(config);
-    const { promotion } = promotionOf(config, 1);
+    const first = await started(config, 1);
+    await started(config, 2);
+    starts = [];
     const slackDown: Ports = {
       ...ports,
       notifier: {
@@ -214,82 +223,100 @@ describe("promote handler: the end of a promotion", () => {
     };
 
     // Act
-    const result = await createPromoteHandler(
+    await createPromoteHandler(
       slackDown,
       lifecycle(config),
     )({
       action: "finish",
-      outcome: "promoted",
-      promotion,
-      executionArn,
+      outcome: "stopped",
+      promotion: first.promotion,
+      error: { Error: "AlarmFiredError", Cause: "5xx" },
     });
 
     // Assess
-    expect(result).toEqual({ outcome: "promoted", started: waiting });
-    expect((await ports.promotions.getLock(service, "dev")).holder).toBe(waiting);
+    expect((await ports.promotions.getLock(service)).holder).toBe(starts[0]?.promotionId);
+    expect(starts.map((request) => request.artifact.version)).toEqual(["v2"]);
   });
 
-  it("changes no lock when the promotion never held it", async () => {
+  it("a redelivered finish changes nothing, starts nothing and sends no second message", async () => {
     // Prepare
     const { config, service } = configFor();
-    const { running, waiting } = await runningAndWaiting(config);
-    const { promotion } = promotionOf(config, 9);
+    const first = await started(config, 1);
+    const promote = createPromoteHandler(ports, lifecycle(config));
+    const finish = {
+      action: "finish",
+      outcome: "stopped",
+      promotion: first.promotion,
+      error: { Error: "AlarmFiredError", Cause: "5xx" },
+    };
+    await promote(finish);
+    const after = await record(first.promotion.promotionId);
 
     // Act
-    await createPromoteHandler(
+    await promote(finish);
+
+    // Assess
+    expect((await record(first.promotion.promotionId))?.revision).toBe(after?.revision);
+    expect(notices).toHaveLength(1);
+    expect((await ports.promotions.getLock(service)).holder).toBeUndefined();
+  });
+
+  it("refuses to finish a promotion that is still waiting for the lock, changing nothing", async () => {
+    // Prepare
+    const { config, service } = configFor();
+    await started(config, 1);
+    const second = await started(config, 2);
+    const before = await ports.promotions.getLock(service);
+
+    // Act
+    const finish = createPromoteHandler(
       ports,
       lifecycle(config),
     )({
       action: "finish",
       outcome: "promoted",
-      promotion,
-      executionArn,
+      promotion: second.promotion,
     });
 
     // Assess
-    expect(starts).toEqual([]);
-    expect(await ports.promotions.getLock(service, "dev")).toMatchObject({
-      holder: running,
-      queued: waiting,
-    });
+    await expect(finish).rejects.toMatchObject({ name: "PromotionEventRefusedError" });
+    expect(await ports.promotions.getLock(service)).toEqual(before);
+    expect(await record(second.promotion.promotionId)).toMatchObject({ status: "QUEUED", lock: "queued" });
   });
 
-  it("only records and notifies without a lifecycle", async () => {
+  it("without a lifecycle, finish records the end and releases the lock but starts nothing", async () => {
     // Prepare
     const { config, service } = configFor();
-    const { running, waiting } = await runningAndWaiting(config);
-    const { promotion } = promotionOf(config, 1);
+    const first = await started(config, 1);
+    await started(config, 2);
+    starts = [];
 
     // Act
-    await createPromoteHandler(ports)({ action: "finish", outcome: "promoted", promotion, executionArn });
+    await createPromoteHandler(ports)({
+      action: "finish",
+      outcome: "stopped",
+      promotion: first.promotion,
+      error: { Error: "AlarmFiredError", Cause: "5xx" },
+    });
 
     // Assess
     expect(starts).toEqual([]);
-    expect(await ports.promotions.getLock(service, "dev")).toMatchObject({
-      holder: running,
-      queued: waiting,
-    });
-    expect(await ports.decisions.list(running)).toContainEqual(
+    expect((await ports.promotions.getLock(service)).holder).toBeUndefined();
+    expect(await ports.decisions.list(first.promotion.promotionId)).toContainEqual(
       expect.objectContaining({
         action: "promotion",
-        reason: "promotion promoted: every environment succeeded, up to dev",
+        id: "promotion-stopped",
+        reason: "stopped: AlarmFiredError: 5xx",
       }),
     );
   });
 });
 
-/** Enters dev and lets its deployment succeed, as the strategy's execution would. */
-async function devSucceeded({ promotion, dev }: ReturnType<typeof promotionOf>): Promise<void> {
-  await createPromoteHandler(ports)({ action: "enter", promotion, environment: dev });
-  await ports.deployments.transition(promotion.promotionId, "IN_PROGRESS");
-  await ports.deployments.transition(promotion.promotionId, "SUCCEEDED");
-}
-
 describe("promote handler: an environment", () => {
-  it("enter refuses an environment whose previous environment did not succeed", async () => {
+  it("enter refuses an environment whose previous environment did not succeed, creating nothing", async () => {
     // Prepare
     const { config } = configFor();
-    const { promotion, dev, production } = promotionOf(config);
+    const { promotion, dev, production } = await started(config);
     const promote = createPromoteHandler(ports);
     await promote({ action: "enter", promotion, environment: dev });
 
@@ -299,18 +326,19 @@ describe("promote handler: an environment", () => {
     // Assess
     await expect(entered).rejects.toMatchObject({
       name: "PromotionBlockedError",
-      message: `production is not entered: dev deployment ${dev.waves[0]?.deploymentId} is QUEUED, not SUCCEEDED`,
+      message: "production is not entered: dev is IN_PROGRESS, not SUCCEEDED",
     });
     expect(await ports.deployments.get(production.waves[0]?.deploymentId ?? "")).toBeUndefined();
+    expect((await record(promotion.promotionId))?.environments[1]?.status).toBe("PENDING");
   });
 
   it("enter creates one deployment per region wave, idempotently, all part of the promotion", async () => {
     // Prepare
     const { config, service } = configFor();
-    const promoted = promotionOf(config);
-    const { promotion, production } = promoted;
-    await devSucceeded(promoted);
+    const running = await started(config);
+    const { promotion, production } = running;
     const promote = createPromoteHandler(ports);
+    await environmentSucceeds(promote, running, running.dev);
 
     // Act
     const first = await promote({ action: "enter", promotion, environment: production });
@@ -323,12 +351,25 @@ describe("promote handler: an environment", () => {
     expect(new Set(ids).size).toBe(2);
     const records = await Promise.all(ids.map((id) => ports.deployments.get(id)));
     expect(
-      records.map((record) => [record?.service, record?.environment, record?.region, record?.status]),
+      records.map((deployment) => [
+        deployment?.service,
+        deployment?.environment,
+        deployment?.region,
+        deployment?.status,
+      ]),
     ).toEqual([
       [service, "production", "us-west-2", "QUEUED"],
       [service, "production", "eu-west-1", "QUEUED"],
     ]);
-    expect(records.every((record) => record?.promotionId === promotion.promotionId)).toBe(true);
+    expect(records.every((deployment) => deployment?.promotionId === promotion.promotionId)).toBe(true);
+    const entries = (await ports.decisions.list(promotion.promotionId)).filter(
+      (decision) => decision.id === "enter-production",
+    );
+    expect(entries).toHaveLength(1);
+    expect(await record(promotion.promotionId)).toMatchObject({
+      current: "production",
+      environments: [{ status: "SUCCEEDED" }, { status: "IN_PROGRESS", enteredAt: now.toISOString() }],
+    });
   });
 
   it("check-freeze waits for the end of the freeze, across a window that touches the first", async () => {
@@ -339,21 +380,21 @@ describe("promote handler: an environment", () => {
         { name: "boxing-week", start: "2026-12-27T00:00:00Z", end: "2027-01-02T00:00:00Z" },
       ],
     });
-    const promoted = promotionOf(config);
-    const { promotion, production } = promoted;
-    await devSucceeded(promoted);
+    const running = await started(config);
+    const { promotion, production } = running;
     const promote = createPromoteHandler(ports);
+    await environmentSucceeds(promote, running, running.dev);
     await promote({ action: "enter", promotion, environment: production });
 
     // Act
-    const frozen = await promote({ action: "check-freeze", environment: production });
+    const frozen = await promote({ action: "check-freeze", promotion, environment: production });
     now = new Date("2027-01-02T00:00:00Z");
-    const thawed = await promote({ action: "check-freeze", environment: production });
+    const thawed = await promote({ action: "check-freeze", promotion, environment: production });
 
     // Assess
     expect(frozen).toEqual({ frozen: true, window: "christmas", until: "2027-01-02T00:00:00.000Z" });
     expect(thawed).toEqual({ frozen: false });
-    expect(await ports.decisions.list(production.waves[0]?.deploymentId ?? "")).toContainEqual(
+    expect(await ports.decisions.list(promotion.promotionId)).toContainEqual(
       expect.objectContaining({
         action: "freeze",
         reason: "production is frozen by 'christmas' until 2027-01-02T00:00:00.000Z: waiting",
@@ -367,10 +408,17 @@ describe("promote handler: an environment", () => {
       onFreeze: "fail",
       freezeWindows: [{ name: "christmas", start: "2026-12-24T00:00:00Z", end: "2026-12-27T00:00:00Z" }],
     });
-    const { production } = promotionOf(config);
+    const running = await started(config);
+    const promote = createPromoteHandler(ports);
+    await environmentSucceeds(promote, running, running.dev);
+    await promote({ action: "enter", promotion: running.promotion, environment: running.production });
 
     // Act
-    const check = createPromoteHandler(ports)({ action: "check-freeze", environment: production });
+    const check = promote({
+      action: "check-freeze",
+      promotion: running.promotion,
+      environment: running.production,
+    });
 
     // Assess
     await expect(check).rejects.toMatchObject({
@@ -385,26 +433,95 @@ describe("promote handler: an environment", () => {
       output: { status: "ok" },
       message: 'failed: answered {"status":"ok"}, not the hook contract (passed: must be true or false)',
     },
-  ])("hook-ran fails the environment with HookFailedError for $output", async ({ output, message }) => {
+  ])(
+    "hook-ran fails the environment with HookFailedError for $output and keeps the answer",
+    async ({ output, message }) => {
+      // Prepare
+      const hook = { name: "migrate", function: "arn:aws:lambda:us-west-2:123456789012:function:migrate" };
+      const { config } = configFor({ hooks: { preDeploy: [hook] } });
+      const running = await started(config);
+      const promote = createPromoteHandler(ports);
+      await environmentSucceeds(promote, running, running.dev);
+      await promote({ action: "enter", promotion: running.promotion, environment: running.production });
+      const [parsedHook] = running.production.preDeploy;
+
+      // Act
+      const ran = promote({
+        action: "hook-ran",
+        promotion: running.promotion,
+        environment: running.production,
+        stage: "preDeploy",
+        hook: parsedHook,
+        output,
+      });
+
+      // Assess
+      await expect(ran).rejects.toMatchObject({
+        name: "HookFailedError",
+        message: `preDeploy hook migrate (${hook.function}) ${message}`,
+      });
+      expect((await record(running.promotion.promotionId))?.hooks).toMatchObject([
+        { environment: "production", stage: "preDeploy", hook: "migrate", passed: false },
+      ]);
+    },
+  );
+
+  it("approved records who approved the promotion gate, from the gate's decision", async () => {
     // Prepare
-    const hook = { name: "migrate", function: "arn:aws:lambda:us-west-2:123456789012:function:migrate" };
-    const { config } = configFor({ hooks: { preDeploy: [hook] } });
-    const { production } = promotionOf(config);
-    const [parsedHook] = production.preDeploy;
+    const { config } = configFor({ approval: { required: true, approvers: ["alice"] } });
+    const running = await started(config);
+    const promote = createPromoteHandler(ports);
+    await environmentSucceeds(promote, running, running.dev);
+    await promote({ action: "enter", promotion: running.promotion, environment: running.production });
+    const deploymentId = running.production.waves[0]?.deploymentId ?? "";
+    const gateId = gateIdOf(PromotionApprovalPosition);
+    await ports.gates.open(
+      {
+        deploymentId,
+        gateId,
+        kind: "approval",
+        approvers: ["alice"],
+        openedAt: now.toISOString(),
+        expiresAt: "2027-01-01T00:00:00.000Z",
+        status: "open",
+        label: "promotion to production",
+      },
+      "token",
+    );
+    await ports.gates.decide(deploymentId, gateId, {
+      action: "approve",
+      actor: "cli:alice",
+      at: "2026-12-24T12:30:00.000Z",
+    });
 
     // Act
-    const ran = createPromoteHandler(ports)({
-      action: "hook-ran",
-      environment: production,
-      stage: "preDeploy",
-      hook: parsedHook,
-      output,
+    await promote({ action: "approved", promotion: running.promotion, environment: running.production });
+
+    // Assess
+    expect((await record(running.promotion.promotionId))?.environments[1]?.approval).toEqual({
+      by: "cli:alice",
+      at: "2026-12-24T12:30:00.000Z",
+    });
+  });
+
+  it("environment-promoted refuses while a wave has not succeeded", async () => {
+    // Prepare
+    const { config } = configFor();
+    const running = await started(config);
+    const promote = createPromoteHandler(ports);
+    await promote({ action: "enter", promotion: running.promotion, environment: running.dev });
+
+    // Act
+    const promoted = promote({
+      action: "environment-promoted",
+      promotion: running.promotion,
+      environment: running.dev,
     });
 
     // Assess
-    await expect(ran).rejects.toMatchObject({
-      name: "HookFailedError",
-      message: `preDeploy hook migrate (${hook.function}) ${message}`,
+    await expect(promoted).rejects.toMatchObject({
+      name: "PromotionEventRefusedError",
+      message: expect.stringMatching(/wave d-[0-9a-f]{20} of dev has not succeeded/),
     });
   });
 
@@ -415,14 +532,15 @@ describe("promote handler: an environment", () => {
       function: `arn:aws:lambda:us-west-2:123456789012:function:${name}`,
     }));
     const { config } = configFor({ hooks: { preDeploy: hooks } });
-    const promoted = promotionOf(config);
-    const { promotion, production } = promoted;
-    await devSucceeded(promoted);
+    const running = await started(config);
+    const { promotion, production } = running;
     const promote = createPromoteHandler(ports);
+    await environmentSucceeds(promote, running, running.dev);
     await promote({ action: "enter", promotion, environment: production });
     for (const hook of production.preDeploy)
       await promote({
         action: "hook-ran",
+        promotion,
         environment: production,
         stage: "preDeploy",
         hook,
@@ -435,7 +553,6 @@ describe("promote handler: an environment", () => {
       promotion,
       environment: production,
       error: { Error: "GateRejectedError", Cause: "rejected by slack:U1" },
-      executionArn,
     });
 
     // Assess
@@ -446,6 +563,10 @@ describe("promote handler: an environment", () => {
         statusReason: "not deployed: GateRejectedError: rejected by slack:U1",
       });
     }
+    expect((await record(promotion.promotionId))?.environments[1]).toMatchObject({
+      status: "NOT_DEPLOYED",
+      reason: "GateRejectedError: rejected by slack:U1",
+    });
     expect(notices).toEqual([]);
   });
 
@@ -456,25 +577,16 @@ describe("promote handler: an environment", () => {
       { name: "seed", function: "arn:aws:lambda:us-west-2:123456789012:function:seed" },
     ];
     const { config, service } = configFor({ hooks: { preDeploy: hooks } });
-    const promoted = promotionOf(config);
-    const { promotion, production } = promoted;
-    await devSucceeded(promoted);
-    const promote = createPromoteHandler(ports);
+    const running = await started(config);
+    const { promotion, production } = running;
+    const promote = createPromoteHandler(ports, lifecycle(config));
+    await environmentSucceeds(promote, running, running.dev);
+    await promote({ action: "enter", promotion, environment: production });
     const [schema, seed] = production.preDeploy;
-    await promote({
-      action: "hook-ran",
-      environment: production,
-      stage: "preDeploy",
-      hook: schema,
-      output: { passed: true, irreversible: true },
-    });
-    await promote({
-      action: "hook-ran",
-      environment: production,
-      stage: "preDeploy",
-      hook: seed,
-      output: { passed: true },
-    });
+    const ran = (hook: unknown, output: unknown) =>
+      promote({ action: "hook-ran", promotion, environment: production, stage: "preDeploy", hook, output });
+    await ran(schema, { passed: true, irreversible: true });
+    await ran(seed, { passed: true });
 
     // Act
     const failure = await promote({
@@ -482,16 +594,25 @@ describe("promote handler: an environment", () => {
       promotion,
       environment: production,
       error: { Error: "AlarmFiredError", Cause: "5xx" },
-      executionArn,
+    });
+    await promote({
+      action: "finish",
+      outcome: "stopped",
+      promotion,
+      error: { Error: "AlarmFiredError", Cause: "5xx" },
     });
 
     // Assess
     expect(failure).toEqual({ frozen: true, undo: [] });
-    expect(notices).toEqual([
+    expect(notices[0]).toBe(
       `promotion frozen: ${service} v1 in production: irreversible schema ran, then AlarmFiredError: 5xx. Fix forward with a new artifact.`,
-    ]);
-    expect(await ports.decisions.list(production.waves[0]?.deploymentId ?? "")).toContainEqual(
-      expect.objectContaining({ action: "freeze", id: "frozen" }),
     );
+    expect(await ports.decisions.list(promotion.promotionId)).toContainEqual(
+      expect.objectContaining({ action: "freeze", id: "frozen-production" }),
+    );
+    expect(await record(promotion.promotionId)).toMatchObject({
+      status: "FROZEN",
+      environments: [{ status: "SUCCEEDED" }, { status: "FROZEN" }],
+    });
   });
 });

@@ -2,19 +2,21 @@ import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { type GlidepathConfig, parseConfig } from "../../functions/domain/config/index.ts";
-import { type Deployment, deploymentId } from "../../functions/domain/deployment.ts";
 import { ErrorNames, TriggerEventInvalidError } from "../../functions/domain/errors.ts";
 import type { PromotionStore } from "../../functions/domain/ports/promotion-store.ts";
 import type { Stores } from "../../functions/domain/ports/stores.ts";
+import { newPromotion } from "../../functions/domain/promotion/controller.ts";
+import { type Promotion, promotionId } from "../../functions/domain/promotion/record.ts";
 import {
   type PromotionRequest,
   promotionExecutionName,
   promotionRequest,
-} from "../../functions/domain/promotion.ts";
-import { onDeploymentEnded } from "../../functions/handlers/deployment-ended.ts";
+} from "../../functions/domain/promotion/request.ts";
+import { createPromoteHandler } from "../../functions/handlers/promote.ts";
 import { createTriggerHandler, type TriggerPorts } from "../../functions/handlers/trigger.ts";
 import { logger } from "../../functions/shared/logger.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+import { account } from "../helpers/fake-aws.ts";
 
 const ecrPush = JSON.parse(
   readFileSync(new URL("../fixtures/events/ecr-image-push.json", import.meta.url), "utf8"),
@@ -25,8 +27,6 @@ let stores: Stores;
 let serviceCounter = 0;
 let starts: PromotionRequest[];
 let aborts: { deploymentId: string; actor: string; reason: string }[];
-/** Execution names Step Functions has seen: a second StartExecution with one of them starts nothing. */
-let executions: Set<string>;
 
 beforeAll(async () => {
   table = await startDynalite();
@@ -40,7 +40,6 @@ afterAll(async () => {
 beforeEach(() => {
   starts = [];
   aborts = [];
-  executions = new Set();
 });
 
 afterEach(() => {
@@ -74,10 +73,7 @@ function configFor(concurrency: "queue" | "supersede" = "queue"): {
   return { config, service };
 }
 
-/**
- * Step Functions as the trigger sees it: an execution per name, whose first state records the deployment
- * IN_PROGRESS with its ARN; a second start with the same name is ExecutionAlreadyExists, answered as success.
- */
+/** Step Functions' StartExecution as the trigger sees it: the ARN of the execution named after the promotion. */
 function ports(config: GlidepathConfig, overrides: Partial<TriggerPorts> = {}): TriggerPorts {
   return {
     ...stores,
@@ -85,16 +81,7 @@ function ports(config: GlidepathConfig, overrides: Partial<TriggerPorts> = {}): 
     clock: () => new Date(),
     start: async (request) => {
       starts.push(request);
-      const name = promotionExecutionName(request);
-      const executionArn = `arn:aws:states:us-west-2:123456789012:execution:glidepath-pipeline:${name}`;
-      if (!executions.has(name)) {
-        executions.add(name);
-        await stores.deployments.transition(request.promotionId, "IN_PROGRESS", {
-          executionArn,
-          currentStep: "Started",
-        });
-      }
-      return { executionArn };
+      return { executionArn: executionArnOf(request) };
     },
     abort: async (id, decision) => {
       aborts.push({ deploymentId: id, ...decision });
@@ -103,98 +90,119 @@ function ports(config: GlidepathConfig, overrides: Partial<TriggerPorts> = {}): 
   };
 }
 
+const executionArnOf = (request: PromotionRequest) =>
+  `arn:aws:states:us-west-2:123456789012:execution:glidepath-pipeline:${promotionExecutionName(request)}`;
+
+const digestOf = (n: number) => `sha256:${String(n).padStart(64, "0")}`;
+
 /** The ECR sample event, pushing image `n` (tag `v<n>`, its own digest) `n` seconds after the first. */
 function push(n: number): Record<string, unknown> {
   return {
     ...ecrPush,
     id: `13cde686-328b-6117-af20-${String(n).padStart(12, "0")}`,
     time: new Date(Date.parse("2026-11-26T14:00:00Z") + n * 1000).toISOString().replace(".000", ""),
-    detail: {
-      ...ecrPush.detail,
-      "image-tag": `v${n}`,
-      "image-digest": `sha256:${String(n).padStart(64, "0")}`,
-    },
+    detail: { ...ecrPush.detail, "image-tag": `v${n}`, "image-digest": digestOf(n) },
   };
 }
 
-const idOf = (service: string, n: number) =>
-  deploymentId({ service, environment: "dev", digest: `sha256:${String(n).padStart(64, "0")}`, attempt: 1 });
+const idOf = (service: string, n: number) => promotionId({ service, digest: digestOf(n) });
 
-async function history(service: string): Promise<readonly Deployment[]> {
-  return (await stores.deployments.history({ service, environment: "dev", limit: 100 })).items;
+async function record(id: string): Promise<Promotion> {
+  const promotion = await stores.promotions.get(id);
+  if (promotion === undefined) throw new Error(`no promotion ${id}`);
+  return promotion;
+}
+
+async function history(service: string): Promise<readonly Promotion[]> {
+  return (await stores.promotions.history({ service, limit: 100 })).items;
 }
 
 describe("trigger handler", () => {
-  it("starts the promotion of the ECR sample push with the exact request", async () => {
+  it("starts the promotion of the ECR sample push with the exact request and records it RUNNING", async () => {
     // Prepare
     const { config, service } = configFor();
-    const handler = createTriggerHandler(ports(config));
-
-    // Act
-    const outcomes = await handler(ecrPush);
-
-    // Assess
-    const [deployment] = await history(service);
-    expect(deployment).toMatchObject({
-      status: "IN_PROGRESS",
-      artifact: {
-        uri: "123456789012.dkr.ecr.us-west-2.amazonaws.com/my-repository-name@sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234",
-        digest: "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234",
-        version: "latest",
-      },
-      strategy: "all-at-once",
-      executionArn: expect.stringMatching(/:execution:glidepath-pipeline:web-\d+-promote-latest-/),
-    });
-    if (deployment === undefined) throw new Error("no deployment recorded");
     const serviceConfig = config.services[0];
     if (serviceConfig === undefined) throw new Error("config without service");
-    expect(starts).toEqual([promotionRequest({ service: serviceConfig, artifact: deployment.artifact })]);
-    expect(starts[0]?.promotionId).toBe(deployment.id);
-    expect(deployment.promotionId).toBe(deployment.id);
+
+    // Act
+    const outcomes = await createTriggerHandler(ports(config))(ecrPush);
+
+    // Assess
+    const artifact = {
+      uri: "123456789012.dkr.ecr.us-west-2.amazonaws.com/my-repository-name@sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234",
+      digest: "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234",
+      version: "latest",
+    };
+    const request = promotionRequest({ service: serviceConfig, artifact });
+    expect(starts).toEqual([request]);
     expect(outcomes).toEqual([
       {
         outcome: "started",
-        deploymentId: deployment.id,
+        promotionId: request.promotionId,
         service,
-        environment: "dev",
         version: "latest",
-        executionArn: deployment.executionArn,
+        executionArn: executionArnOf(request),
       },
     ]);
-    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({ holder: deployment.id });
+    expect(await record(request.promotionId)).toMatchObject({
+      status: "RUNNING",
+      lock: "holder",
+      artifact,
+      executionArn: executionArnOf(request),
+      publishedAt: "2019-11-16T01:54:34.000Z",
+      environments: [
+        {
+          name: "dev",
+          status: "PENDING",
+          waves: [{ deploymentId: request.environments[0]?.waves[0]?.deploymentId }],
+        },
+        { name: "production", status: "PENDING" },
+      ],
+    });
+    expect(await stores.promotions.getLock(service)).toMatchObject({ holder: request.promotionId });
   });
 
   it("creates and starts nothing new for a redelivered event", async () => {
     // Prepare
     const { config, service } = configFor();
     const handler = createTriggerHandler(ports(config));
-    await handler(ecrPush);
+    await handler(push(1));
+    const before = await record(idOf(service, 1));
 
     // Act
-    const outcomes = await handler(ecrPush);
+    const outcomes = await handler(push(1));
 
     // Assess
-    expect(outcomes).toMatchObject([{ outcome: "duplicate", status: "IN_PROGRESS" }]);
+    expect(outcomes).toMatchObject([{ outcome: "duplicate", status: "RUNNING" }]);
     expect(starts).toHaveLength(1);
     expect(await history(service)).toHaveLength(1);
+    expect((await record(idOf(service, 1))).revision).toBe(before.revision);
   });
 
-  it("finishes the work of a delivery that stopped after creating the record", async () => {
+  it.each([
+    ["after creating the record", "none" as const, false],
+    ["after taking the lock", "holder" as const, true],
+  ])("finishes the work of a delivery that stopped %s", async (_when, lock, locked) => {
     // Prepare
     const { config, service } = configFor();
-    await stores.deployments.create({
-      service,
-      environment: "dev",
-      artifact: { uri: "ignored", digest: `sha256:${"1".padStart(64, "0")}`, version: "v1" },
-      strategy: "all-at-once",
+    const serviceConfig = config.services[0];
+    if (serviceConfig === undefined) throw new Error("config without service");
+    const artifact = { uri: "repo@v1", digest: digestOf(1), version: "v1" };
+    const at = "2026-11-26T14:00:01.000Z";
+    const request = promotionRequest({ service: serviceConfig, artifact });
+    await stores.promotions.create({
+      ...newPromotion({ request, artifact, publishedAt: at, now: at }),
+      lock,
     });
+    if (locked) await stores.promotions.acquireLock({ service, promotionId: request.promotionId });
 
     // Act
     const outcomes = await createTriggerHandler(ports(config))(push(1));
 
     // Assess
-    expect(outcomes).toMatchObject([{ outcome: "started", deploymentId: idOf(service, 1) }]);
-    expect(starts.map((request) => request.promotionId)).toEqual([idOf(service, 1)]);
+    expect(outcomes).toMatchObject([{ outcome: "started", promotionId: idOf(service, 1) }]);
+    expect(starts.map((started) => started.promotionId)).toEqual([idOf(service, 1)]);
+    expect(await record(idOf(service, 1))).toMatchObject({ status: "RUNNING", lock: "holder" });
   });
 
   it("leaves one started, the newest queued and every other superseded after 20 concurrent pushes", async () => {
@@ -209,28 +217,30 @@ describe("trigger handler", () => {
     // Assess
     const records = await history(service);
     expect(records).toHaveLength(20);
-    const byStatus = (status: string) => records.filter((record) => record.status === status);
-    const running = byStatus("IN_PROGRESS");
+    const byStatus = (status: string) => records.filter((promotion) => promotion.status === status);
+    const running = byStatus("RUNNING");
     const waiting = byStatus("QUEUED");
     expect(running).toHaveLength(1);
     expect(waiting).toHaveLength(1);
     expect(byStatus("SUPERSEDED")).toHaveLength(18);
-    expect(starts.map((request) => request.promotionId)).toEqual(running.map((record) => record.id));
+    expect(starts.map((request) => request.promotionId)).toEqual(running.map((promotion) => promotion.id));
     const newestNotRunning = Array.from({ length: 20 }, (_, index) => idOf(service, 20 - index)).find(
       (id) => id !== running[0]?.id,
     );
-    expect(waiting[0]?.id).toBe(newestNotRunning);
-    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({
+    expect(waiting[0]).toMatchObject({ id: newestNotRunning, lock: "queued" });
+    expect(await stores.promotions.getLock(service)).toMatchObject({
       holder: running[0]?.id,
       queued: waiting[0]?.id,
     });
-    expect(outcomes).toHaveLength(20);
     expect(outcomes.filter((outcome) => outcome.outcome === "started")).toHaveLength(1);
     expect(outcomes.every((outcome) => ["started", "queued", "superseded"].includes(outcome.outcome))).toBe(
       true,
     );
     for (const superseded of byStatus("SUPERSEDED")) {
-      expect(superseded.statusReason).toMatch(/superseded by v\d+|a newer artifact already waits/);
+      expect(superseded).toMatchObject({
+        lock: "none",
+        reason: expect.stringMatching(/superseded by v\d+|a newer artifact already waits/),
+      });
       expect(await stores.decisions.list(superseded.id)).toMatchObject([
         { action: "supersede", actor: "glidepath:supersede" },
       ]);
@@ -266,7 +276,7 @@ describe("trigger handler", () => {
     expect(starts).toHaveLength(0);
   });
 
-  it("throws TriggerEventInvalidError naming the field of a malformed push", async () => {
+  it("throws TriggerEventInvalidError naming the field of a malformed push, and records nothing", async () => {
     // Prepare
     const { config, service } = configFor();
     const event = { ...ecrPush, detail: { ...ecrPush.detail, "image-digest": undefined } };
@@ -283,7 +293,7 @@ describe("trigger handler", () => {
     expect(await history(service)).toHaveLength(0);
   });
 
-  it("calls abort with the holder under the supersede policy, and queues the newcomer", async () => {
+  it("under supersede, queues the newcomer and asks the running promotion to stop, before it enters anything", async () => {
     // Prepare
     const { config, service } = configFor("supersede");
     const handler = createTriggerHandler(ports(config));
@@ -294,53 +304,41 @@ describe("trigger handler", () => {
 
     // Assess
     expect(outcomes).toMatchObject([{ outcome: "queued", behind: idOf(service, 1) }]);
-    expect(aborts).toEqual([
-      {
-        deploymentId: idOf(service, 1),
-        actor: "glidepath:supersede",
-        reason: `superseded by v2 (${idOf(service, 2)})`,
-      },
-    ]);
-    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({
+    expect(aborts).toEqual([]);
+    expect(await record(idOf(service, 1))).toMatchObject({
+      status: "RUNNING",
+      abortRequested: { by: idOf(service, 2), reason: `superseded by v2 (${idOf(service, 2)})` },
+    });
+    expect(await stores.promotions.getLock(service)).toMatchObject({
       holder: idOf(service, 1),
       queued: idOf(service, 2),
     });
   });
 
-  it("aborts the deployment the running promotion is at, not its first one, once it has moved on", async () => {
+  it("under supersede, aborts the live deployment of the environment the running promotion is in", async () => {
     // Prepare
     const { config, service } = configFor("supersede");
     const handler = createTriggerHandler(ports(config));
     await handler(push(1));
-    const production = deploymentId({
-      service,
-      environment: "production",
-      digest: `sha256:${"1".padStart(64, "0")}`,
-      attempt: 1,
+    const request = starts[0];
+    const dev = request?.environments[0];
+    if (request === undefined || dev === undefined) throw new Error("not started");
+    const promote = createPromoteHandler({ ...stores, account, clock: () => new Date() } as never, {
+      config,
+      start: ports(config).start,
     });
-    await stores.deployments.create({
-      service,
-      environment: "production",
-      artifact: { uri: "repo@sha256:1", digest: `sha256:${"1".padStart(64, "0")}`, version: "v1" },
-      strategy: "all-at-once",
-      promotionId: idOf(service, 1),
-    });
-    await stores.deployments.transition(production, "IN_PROGRESS");
-    await stores.decisions.append({
-      deploymentId: idOf(service, 1),
-      id: "enter-production",
-      at: new Date().toISOString(),
-      action: "promotion",
-      actor: "pipeline",
-      reason: "entered production (1 wave)",
-      values: { environment: "production", deployments: [production] },
-    });
+    const promotion = { promotionId: request.promotionId, service, artifact: request.artifact };
+    await promote({ action: "enter", promotion, environment: dev });
+    const wave = dev.waves[0]?.deploymentId ?? "";
+    await stores.deployments.transition(wave, "IN_PROGRESS");
 
     // Act
     await handler(push(2));
 
     // Assess
-    expect(aborts.map((abort) => abort.deploymentId)).toEqual([production]);
+    expect(aborts).toEqual([
+      { deploymentId: wave, actor: "glidepath:supersede", reason: `superseded by v2 (${idOf(service, 2)})` },
+    ]);
   });
 
   it("refuses to be created for a supersede service without an abort port", () => {
@@ -361,7 +359,7 @@ describe("trigger handler", () => {
     const endsMeanwhile: PromotionStore = Object.assign(Object.create(stores.promotions) as PromotionStore, {
       acquireLock: async (request: Parameters<PromotionStore["acquireLock"]>[0]) => {
         const result = await stores.promotions.acquireLock(request);
-        await stores.promotions.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
+        await stores.promotions.releaseLock({ service, promotionId: idOf(service, 1) });
         return result;
       },
     });
@@ -370,161 +368,64 @@ describe("trigger handler", () => {
     const outcomes = await createTriggerHandler(ports(config, { promotions: endsMeanwhile }))(push(2));
 
     // Assess
-    expect(outcomes).toMatchObject([{ outcome: "started", deploymentId: idOf(service, 2) }]);
-    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({ holder: idOf(service, 2) });
-    expect((await stores.promotions.getLock(service, "dev")).queued).toBeUndefined();
+    expect(outcomes).toMatchObject([{ outcome: "started", promotionId: idOf(service, 2) }]);
+    expect(await stores.promotions.getLock(service)).toMatchObject({ holder: idOf(service, 2) });
+    expect((await stores.promotions.getLock(service)).queued).toBeUndefined();
   });
 
-  it("lets no newcomer take a lock released but not yet handed to the waiting deployment", async () => {
+  it("lets no newcomer take a lock released but not yet handed to the waiting promotion", async () => {
     // Prepare
     const { config, service } = configFor();
     const handler = createTriggerHandler(ports(config));
     await handler(push(1));
     await handler(push(2));
-    await stores.promotions.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
+    await stores.promotions.releaseLock({ service, promotionId: idOf(service, 1) });
 
     // Act
     const outcomes = await handler(push(3));
 
     // Assess
-    expect(outcomes).toMatchObject([{ outcome: "started", deploymentId: idOf(service, 3) }]);
-    expect(await stores.deployments.get(idOf(service, 2))).toMatchObject({ status: "SUPERSEDED" });
+    expect(outcomes).toMatchObject([{ outcome: "started", promotionId: idOf(service, 3) }]);
+    expect(await record(idOf(service, 2))).toMatchObject({ status: "SUPERSEDED" });
     expect(starts.map((request) => request.artifact.version)).toEqual(["v1", "v3"]);
   });
-});
 
-describe("onDeploymentEnded", () => {
-  it("releases the lock, records the live version and starts the queued deployment", async () => {
+  it("stops a waiting promotion whose service left the config, and hands the lock on", async () => {
     // Prepare
     const { config, service } = configFor();
     const handler = createTriggerHandler(ports(config));
     await handler(push(1));
     await handler(push(2));
-    await stores.deployments.transition(idOf(service, 1), "SUCCEEDED");
+    const promote = createPromoteHandler({ ...stores, account, clock: () => new Date() } as never, {
+      config: { ...config, services: [] },
+      start: ports(config).start,
+    });
+    const first = starts[0];
+    if (first === undefined) throw new Error("not started");
+    await promote({ action: "start", request: first, executionArn: executionArnOf(first) });
+    await stores.promotions.save({
+      ...(await record(first.promotionId)),
+      environments: (await record(first.promotionId)).environments.map((environment) => ({
+        ...environment,
+        status: "SUCCEEDED" as const,
+      })),
+      revision: (await record(first.promotionId)).revision + 1,
+    });
 
     // Act
-    const result = await onDeploymentEnded(ports(config), {
-      service,
-      environment: "dev",
-      deploymentId: idOf(service, 1),
-      liveVersion: "v1",
+    await promote({
+      action: "finish",
+      outcome: "promoted",
+      promotion: { promotionId: first.promotionId, service, artifact: first.artifact },
     });
 
     // Assess
-    expect(result).toEqual({ started: idOf(service, 2) });
-    expect(starts.map((request) => request.promotionId)).toEqual([idOf(service, 1), idOf(service, 2)]);
-    expect(await stores.deployments.get(idOf(service, 2))).toMatchObject({ status: "IN_PROGRESS" });
-    const lock = await stores.promotions.getLock(service, "dev");
-    expect(lock).toMatchObject({ holder: idOf(service, 2), liveVersion: "v1" });
-    expect(lock.queued).toBeUndefined();
-  });
-
-  it("starts nothing new when redelivered", async () => {
-    // Prepare
-    const { config, service } = configFor();
-    const handler = createTriggerHandler(ports(config));
-    await handler(push(1));
-    await handler(push(2));
-    const ended = { service, environment: "dev", deploymentId: idOf(service, 1) };
-    await onDeploymentEnded(ports(config), ended);
-
-    // Act
-    const result = await onDeploymentEnded(ports(config), ended);
-
-    // Assess
-    expect(result).toEqual({});
-    expect(starts).toHaveLength(2);
-  });
-
-  it("starts the new holder when the first delivery handed the lock over but stopped before starting", async () => {
-    // Prepare
-    const { config, service } = configFor();
-    const handler = createTriggerHandler(ports(config));
-    await handler(push(1));
-    await handler(push(2));
-    await stores.promotions.releaseLock({ service, environment: "dev", deploymentId: idOf(service, 1) });
-    await stores.promotions.takeQueued({ service, environment: "dev" });
-
-    // Act
-    const result = await onDeploymentEnded(ports(config), {
-      service,
-      environment: "dev",
-      deploymentId: idOf(service, 1),
+    expect(await record(idOf(service, 2))).toMatchObject({
+      status: "STOPPED",
+      lock: "none",
+      reason: `${service} is no longer in the config`,
     });
-
-    // Assess
-    expect(result).toEqual({ started: idOf(service, 2) });
-    expect(await stores.deployments.get(idOf(service, 2))).toMatchObject({ status: "IN_PROGRESS" });
-  });
-
-  it("leaves the lock free when nothing waits", async () => {
-    // Prepare
-    const { config, service } = configFor();
-    await createTriggerHandler(ports(config))(push(1));
-
-    // Act
-    const result = await onDeploymentEnded(ports(config), {
-      service,
-      environment: "dev",
-      deploymentId: idOf(service, 1),
-    });
-
-    // Assess
-    expect(result).toEqual({});
-    expect((await stores.promotions.getLock(service, "dev")).holder).toBeUndefined();
-  });
-});
-
-describe("DynamoDbStateStore queue", () => {
-  it("keeps the newer of two waiting deployments whatever order they arrive in", async () => {
-    // Prepare
-    const { service } = configFor();
-    const lock = { service, environment: "dev" };
-    await stores.promotions.acquireLock({ ...lock, deploymentId: "d-holder" });
-    await stores.promotions.enqueue({ ...lock, deploymentId: "d-new", order: "2026-11-26T14:00:02.000Z#b" });
-
-    // Act
-    const late = await stores.promotions.enqueue({
-      ...lock,
-      deploymentId: "d-old",
-      order: "2026-11-26T14:00:01.000Z#a",
-    });
-    const again = await stores.promotions.enqueue({
-      ...lock,
-      deploymentId: "d-new",
-      order: "2026-11-26T14:00:02.000Z#b",
-    });
-
-    // Assess
-    expect(late).toEqual({ superseded: "d-old", holder: "d-holder" });
-    expect(again).toEqual({ holder: "d-holder" });
-    expect(await stores.promotions.getLock(service, "dev")).toMatchObject({
-      holder: "d-holder",
-      queued: "d-new",
-    });
-  });
-
-  it("hands the lock to the waiting deployment only once it is free", async () => {
-    // Prepare
-    const { service } = configFor();
-    const lock = { service, environment: "dev" };
-    await stores.promotions.acquireLock({ ...lock, deploymentId: "d-holder" });
-    await stores.promotions.enqueue({ ...lock, deploymentId: "d-next", order: "1" });
-
-    // Act
-    const whileHeld = await stores.promotions.takeQueued(lock);
-    await stores.promotions.releaseLock({ ...lock, deploymentId: "d-holder" });
-    const newcomer = await stores.promotions.acquireLock({ ...lock, deploymentId: "d-newcomer" });
-    const handed = await stores.promotions.takeQueued(lock);
-    const twice = await stores.promotions.takeQueued(lock);
-
-    // Assess
-    expect(whileHeld).toBeUndefined();
-    expect(newcomer).toEqual({ acquired: false, queued: "d-next" });
-    expect(handed).toBe("d-next");
-    expect(twice).toBeUndefined();
-    const state = await stores.promotions.getLock(service, "dev");
-    expect(state).toMatchObject({ holder: "d-next" });
-    expect(state.queued).toBeUndefined();
+    expect(await stores.promotions.getLock(service)).toMatchObject({ liveVersion: "v1" });
+    expect((await stores.promotions.getLock(service)).holder).toBeUndefined();
   });
 });

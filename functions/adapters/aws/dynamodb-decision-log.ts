@@ -1,12 +1,12 @@
 /**
- * The decision log on the state table: pk `DEPLOYMENT#<id>`, sk `DECISION#<at>#<id>` (time first, so a query
+ * The decision log on the state table: pk `DEPLOYMENT#<id>` (or `PROMOTION#<id>` for a promotion's own), sk `DECISION#<at>#<id>` (time first, so a query
  * returns the log in order), the Decision's fields with `values` in their JSON form, and a TTL of `at` plus
  * the retention period. Appending is a conditional put: the same decision twice is one entry.
  */
 import { z } from "zod";
 import { type Decision, DecisionAction } from "../../domain/deployment.ts";
 import type { DecisionLog } from "../../domain/ports/decision-log.ts";
-import { DecisionSortKeyPrefix, decisionKey, deploymentKey, ItemType } from "./dynamodb-keys.ts";
+import { DecisionSortKeyPrefix, decisionKey, decisionPartition, ItemType } from "./dynamodb-keys.ts";
 import { type DynamoTable, parseItem } from "./dynamodb-table.ts";
 import { TableSchema } from "./table-schema.ts";
 
@@ -57,7 +57,7 @@ export class DynamoDbDecisionLog implements DecisionLog {
     const items = await this.table.queryAll({
       KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
       ExpressionAttributeNames: { "#pk": partitionKey, "#sk": sortKey },
-      ExpressionAttributeValues: { ":pk": deploymentKey(id)[partitionKey], ":prefix": DecisionSortKeyPrefix },
+      ExpressionAttributeValues: { ":pk": decisionPartition(id), ":prefix": DecisionSortKeyPrefix },
       ScanIndexForward: true,
     });
     return items.map((item) => parseItem(DecisionItemSchema, item, "decision"));

@@ -1,6 +1,7 @@
 import { TableSchema } from "./table-schema.ts";
 
 export const ItemType = {
+  Promotion: "promotion",
   Deployment: "deployment",
   Lock: "lock",
   Gate: "gate",
@@ -37,9 +38,17 @@ export function deploymentKey(deploymentId: string): TableKey {
   };
 }
 
-export function lockKey(service: string, environment: string): TableKey {
+export function promotionKey(promotionId: string): TableKey {
   return {
-    [TableSchema.partitionKey]: `LOCK#${segment("service", service)}#${segment("environment", environment)}`,
+    [TableSchema.partitionKey]: `PROMOTION#${segment("promotion id", promotionId)}`,
+    [TableSchema.sortKey]: "PROMOTION",
+  };
+}
+
+/** One lock per service: a promotion holds it from its first environment to its end. */
+export function lockKey(service: string): TableKey {
+  return {
+    [TableSchema.partitionKey]: `LOCK#${segment("service", service)}`,
     [TableSchema.sortKey]: "LOCK",
   };
 }
@@ -52,12 +61,27 @@ export function gateKey(deploymentId: string, gateId: string): TableKey {
   };
 }
 
+/**
+ * The partition a decision is logged in: its deployment's, or its promotion's for the decisions a promotion
+ * takes between deployments (entering an environment, freeze windows, hooks, its end).
+ */
+export function decisionPartition(subjectId: string): string {
+  return subjectId.startsWith("p-")
+    ? `PROMOTION#${segment("promotion id", subjectId)}`
+    : `DEPLOYMENT#${segment("deployment id", subjectId)}`;
+}
+
 /** `at` first so that a query over the prefix returns the log in time order. */
-export function decisionKey(deploymentId: string, at: string, decisionId: string): TableKey {
+export function decisionKey(subjectId: string, at: string, decisionId: string): TableKey {
   return {
-    [TableSchema.partitionKey]: `DEPLOYMENT#${segment("deployment id", deploymentId)}`,
+    [TableSchema.partitionKey]: decisionPartition(subjectId),
     [TableSchema.sortKey]: `${DecisionSortKeyPrefix}${segment("decision time", at)}#${segment("decision id", decisionId)}`,
   };
+}
+
+/** A service's promotions, newest first, in the history index beside its deployments' histories. */
+export function promotionHistoryPartition(service: string): string {
+  return `PROMOTIONS#${segment("service", service)}`;
 }
 
 export function historyPartition(service: string, environment: string): string {
@@ -71,8 +95,12 @@ export function historyKey(
   createdAt: string,
   id: string,
 ): HistoryIndexKey {
+  return historyIndexKey(historyPartition(service, environment), createdAt, id);
+}
+
+export function historyIndexKey(partition: string, createdAt: string, id: string): HistoryIndexKey {
   return {
-    [TableSchema.historyIndex.partitionKey]: historyPartition(service, environment),
+    [TableSchema.historyIndex.partitionKey]: partition,
     [TableSchema.historyIndex.sortKey]: `${createdAt}#${id}`,
   };
 }

@@ -1,6 +1,11 @@
 /**
- * The service's lock on the state table: pk `LOCK#<service>#<env>`, sk `LOCK`, with `holder` (absent when
- * free), `acquiredAt`, `liveVersion` (the version serving the environment), `releasedBy` (the last releaser, so
+ * Promotions on the state table: pk `PROMOTION#<id>`, sk `PROMOTION`, the Promotion's fields, in the history
+ * index under `PROMOTIONS#<service>` / `<createdAt>#<id>`. Created with a conditional put (idempotent by its
+ * deterministic id); every save is conditioned on the revision it was decided from. A promotion gets its TTL
+ * when it is over.
+ *
+ * The service's lock: pk `LOCK#<service>`, sk `LOCK`, with `holder` (a promotion id, absent when
+ * free), `acquiredAt`, `liveVersion` (the version serving the service), `releasedBy` (the last releaser, so
  * a redelivered release is a no-op), `queued` and `queuedOrder` (the one waiting promotion, and the order that
  * lets only a newer artifact replace it), `updatedAt`. Locks never expire.
  *
@@ -14,7 +19,9 @@
  * - an enqueue against a hand-over: either the waiting one was handed the lock before (and is not superseded)
  *   or it was replaced before (and can no longer be handed the lock).
  */
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { LockNotHeldError } from "../../domain/errors.ts";
+import type { HistoryPage } from "../../domain/ports/deployment-store.ts";
 import type {
   AcquireLockResult,
   EnqueueRequest,
@@ -22,10 +29,28 @@ import type {
   LockRelease,
   LockRequest,
   LockState,
+  PromotionHistoryQuery,
   PromotionStore,
 } from "../../domain/ports/promotion-store.ts";
-import { ItemType, lockKey } from "./dynamodb-keys.ts";
-import { compact, type DynamoTable, maxConditionalAttempts, stringOrUndefined } from "./dynamodb-table.ts";
+import { isPromotionOver, type Promotion, PromotionSchema } from "../../domain/promotion/record.ts";
+import {
+  historyIndexKey,
+  ItemType,
+  lockKey,
+  promotionHistoryPartition,
+  promotionKey,
+} from "./dynamodb-keys.ts";
+import {
+  compact,
+  type DynamoTable,
+  type Item,
+  isConditionalCheckFailed,
+  maxConditionalAttempts,
+  parseItem,
+  stringOrUndefined,
+} from "./dynamodb-table.ts";
+import { historyPage } from "./history-page.ts";
+import { TableSchema } from "./table-schema.ts";
 import { UpdateBuilder } from "./update-builder.ts";
 
 export class DynamoDbPromotionStore implements PromotionStore {
@@ -35,15 +60,64 @@ export class DynamoDbPromotionStore implements PromotionStore {
     this.table = table;
   }
 
+  async create(promotion: Promotion): Promise<{ readonly promotion: Promotion; readonly created: boolean }> {
+    if (await this.table.putIfAbsent(this.item(promotion))) return { promotion, created: true };
+    const existing = await this.get(promotion.id);
+    if (existing === undefined) throw new Error(`promotion ${promotion.id} exists but cannot be read`);
+    return { promotion: existing, created: false };
+  }
+
+  async get(id: string): Promise<Promotion | undefined> {
+    const item = await this.table.getItem(promotionKey(id));
+    return item === undefined ? undefined : toPromotion(item);
+  }
+
+  async save(promotion: Promotion): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: this.item(promotion),
+          ConditionExpression: "#revision = :read",
+          ExpressionAttributeNames: { "#revision": "revision" },
+          ExpressionAttributeValues: { ":read": promotion.revision - 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return false;
+    }
+  }
+
+  history(query: PromotionHistoryQuery): Promise<HistoryPage<Promotion>> {
+    return historyPage(
+      this.table,
+      { partition: promotionHistoryPartition(query.service), limit: query.limit, cursor: query.cursor },
+      toPromotion,
+    );
+  }
+
+  private item(promotion: Promotion): Item {
+    return {
+      ...promotionKey(promotion.id),
+      ...historyIndexKey(promotionHistoryPartition(promotion.service), promotion.createdAt, promotion.id),
+      itemType: ItemType.Promotion,
+      ...JSON.parse(JSON.stringify(promotion)),
+      ...(isPromotionOver(promotion.status)
+        ? { [TableSchema.timeToLiveAttribute]: this.table.expiresAt(new Date(promotion.updatedAt)) }
+        : {}),
+    };
+  }
+
   async acquireLock(request: LockRequest): Promise<AcquireLockResult> {
-    const key = lockKey(request.service, request.environment);
+    const key = lockKey(request.service);
     for (let attempt = 1; attempt <= maxConditionalAttempts; attempt++) {
       const now = this.table.clock().toISOString();
       const update = new UpdateBuilder()
         .set("itemType", ItemType.Lock)
         .set("service", request.service)
-        .set("environment", request.environment)
-        .set("holder", request.deploymentId)
+        .set("holder", request.promotionId)
         .setIfNotExists("acquiredAt", now)
         .set("updatedAt", now);
       // Re-entrant, so that a retried acquire by the holder succeeds. A waiting deployment owns a free lock.
@@ -56,20 +130,20 @@ export class DynamoDbPromotionStore implements PromotionStore {
       const item = await this.table.getItem(key);
       const holder = stringOrUndefined(item?.holder);
       const queued = stringOrUndefined(item?.queued);
-      if (holder !== undefined && holder !== request.deploymentId) {
+      if (holder !== undefined && holder !== request.promotionId) {
         return compact({ acquired: false as const, holder, queued });
       }
       if (holder === undefined && queued !== undefined) return { acquired: false, queued };
     }
     throw new Error(
-      `The lock of ${request.service}/${request.environment} kept changing hands while ${request.deploymentId} tried to acquire it; retry.`,
+      `The lock of ${request.service} kept changing hands while ${request.promotionId} tried to acquire it; retry.`,
     );
   }
 
   async releaseLock(release: LockRelease): Promise<void> {
-    const key = lockKey(release.service, release.environment);
+    const key = lockKey(release.service);
     const update = new UpdateBuilder()
-      .set("releasedBy", release.deploymentId)
+      .set("releasedBy", release.promotionId)
       .set("updatedAt", this.table.clock().toISOString())
       .remove("holder")
       .remove("acquiredAt");
@@ -79,23 +153,17 @@ export class DynamoDbPromotionStore implements PromotionStore {
     if (released !== undefined) return;
     const item = await this.table.getItem(key);
     // A redelivered release of a lock this deployment already gave up.
-    if (item?.releasedBy === release.deploymentId) return;
-    throw new LockNotHeldError(
-      release.service,
-      release.environment,
-      release.deploymentId,
-      stringOrUndefined(item?.holder),
-    );
+    if (item?.releasedBy === release.promotionId) return;
+    throw new LockNotHeldError(release.service, release.promotionId, stringOrUndefined(item?.holder));
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
-    const key = lockKey(request.service, request.environment);
+    const key = lockKey(request.service);
     for (let attempt = 1; attempt <= maxConditionalAttempts; attempt++) {
       const update = new UpdateBuilder()
         .set("itemType", ItemType.Lock)
         .set("service", request.service)
-        .set("environment", request.environment)
-        .set("queued", request.deploymentId)
+        .set("queued", request.promotionId)
         .set("queuedOrder", request.order)
         .set("updatedAt", this.table.clock().toISOString());
       const newerThanWaiting = `(attribute_not_exists(#queuedOrder) OR #queuedOrder < ${update.value("queuedOrder")})`;
@@ -108,30 +176,27 @@ export class DynamoDbPromotionStore implements PromotionStore {
       if (before !== undefined) {
         const previous = stringOrUndefined(before.queued);
         return compact({
-          superseded: previous === request.deploymentId ? undefined : previous,
+          superseded: previous === request.promotionId ? undefined : previous,
           holder: stringOrUndefined(before.holder),
         });
       }
       const item = await this.table.getItem(key);
       const holder = stringOrUndefined(item?.holder);
-      if (holder === request.deploymentId) return { holder };
-      if (item?.queued === request.deploymentId) return compact({ holder });
+      if (holder === request.promotionId) return { holder };
+      if (item?.queued === request.promotionId) return compact({ holder });
       const waitingOrder = stringOrUndefined(item?.queuedOrder);
       if (waitingOrder !== undefined && waitingOrder >= request.order) {
-        return compact({ superseded: request.deploymentId, holder });
+        return compact({ superseded: request.promotionId, holder });
       }
     }
     throw new Error(
-      `The queue of ${request.service}/${request.environment} kept changing while ${request.deploymentId} tried to join it; retry.`,
+      `The queue of ${request.service} kept changing while ${request.promotionId} tried to join it; retry.`,
     );
   }
 
-  async takeQueued(lock: {
-    readonly service: string;
-    readonly environment: string;
-  }): Promise<string | undefined> {
+  async takeQueued(service: string): Promise<string | undefined> {
     const now = this.table.clock().toISOString();
-    const taken = await this.table.updateIf(lockKey(lock.service, lock.environment), {
+    const taken = await this.table.updateIf(lockKey(service), {
       UpdateExpression:
         "SET #holder = #queued, #acquiredAt = :now, #updatedAt = :now REMOVE #queued, #queuedOrder",
       ConditionExpression: "attribute_not_exists(#holder) AND attribute_exists(#queued)",
@@ -148,8 +213,8 @@ export class DynamoDbPromotionStore implements PromotionStore {
     return stringOrUndefined(taken?.holder);
   }
 
-  async getLock(service: string, environment: string): Promise<LockState> {
-    const item = await this.table.getItem(lockKey(service, environment));
+  async getLock(service: string): Promise<LockState> {
+    const item = await this.table.getItem(lockKey(service));
     return compact({
       holder: stringOrUndefined(item?.holder),
       acquiredAt: stringOrUndefined(item?.acquiredAt),
@@ -157,4 +222,8 @@ export class DynamoDbPromotionStore implements PromotionStore {
       queued: stringOrUndefined(item?.queued),
     });
   }
+}
+
+function toPromotion(item: Item): Promotion {
+  return parseItem(PromotionSchema, item, "promotion");
 }

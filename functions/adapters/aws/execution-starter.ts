@@ -1,7 +1,6 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { pipelineTag } from "../../../statemachines/step-functions.ts";
-import type { PromotionRequest } from "../../domain/promotion.ts";
-import { promotionExecutionName } from "../../domain/promotion.ts";
+import { type PromotionRequest, promotionExecutionName } from "../../domain/promotion/request.ts";
 import { type RetryOptions, withRetry } from "./retry.ts";
 
 export interface SfnExecutionStarterProps {

@@ -7,7 +7,7 @@ export interface LocalBusProps {
   /** The account the events come from, as EventBridge stamps them. */
   readonly account: string;
   readonly region: string;
-  /** Where the bus delivers: resolve-gate, as the EventBridge rules do on AWS. */
+  /** Where the bus delivers: the trigger or resolve-gate, as the EventBridge rules do on AWS. */
   readonly deliver: (event: unknown) => Promise<unknown>;
   readonly clock?: () => Date;
 }
@@ -34,6 +34,11 @@ export class LocalBus implements DecisionBus {
     return this.#props.deliver(
       this.#envelope("aws.cloudwatch", "CloudWatch Alarm State Change", [arn], change),
     );
+  }
+
+  /** Puts any event on the bus, as `PutEvents` does: an artifact event for the trigger, say. */
+  put(source: string, detailType: string, detail: unknown): Promise<unknown> {
+    return this.#props.deliver(this.#envelope(source, detailType, [], detail));
   }
 
   #envelope(source: string, detailType: string, resources: string[], detail: unknown) {

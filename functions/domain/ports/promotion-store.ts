@@ -1,12 +1,13 @@
-/** The service's lock and the one promotion waiting for it. Every write is one conditional write, safe to repeat. */
+import type { Promotion } from "../promotion/record.ts";
+import type { HistoryPage } from "./deployment-store.ts";
+
 export interface LockRequest {
   readonly service: string;
-  readonly environment: string;
-  readonly deploymentId: string;
+  readonly promotionId: string;
 }
 
 export interface LockRelease extends LockRequest {
-  /** The version now serving the environment, recorded when the deployment finished. */
+  /** The version now serving the service's environments, recorded when its promotion succeeded. */
   readonly liveVersion?: string;
 }
 
@@ -15,7 +16,7 @@ export type AcquireLockResult =
   | {
       readonly acquired: false;
       /**
-       * Absent only between a release and the hand-over to the waiting deployment (see `takeQueued`): the lock
+       * Absent only between a release and the hand-over to the waiting promotion (see `takeQueued`): the lock
        * is free but promised to `queued`.
        */
       readonly holder?: string;
@@ -32,15 +33,15 @@ export interface EnqueueRequest extends LockRequest {
 
 export interface EnqueueResult {
   /**
-   * The deployment that no longer waits, for the caller to mark SUPERSEDED: the one that waited before, or the
+   * The promotion that no longer waits, for the caller to mark SUPERSEDED: the one that waited before, or the
    * enqueued one itself when a newer artifact already waits. Absent when nothing else waited (or the same
-   * deployment was enqueued again).
+   * promotion was enqueued again).
    */
   readonly superseded?: string;
   /**
-   * The lock's holder when the deployment was queued. Absent when the lock was free (a release that has not
+   * The lock's holder when the promotion was queued. Absent when the lock was free (a release that has not
    * handed over yet, or a holder that ended between the caller's acquire and this enqueue): the caller then
-   * calls `takeQueued` itself, so a waiting deployment never waits on a lock nobody holds.
+   * calls `takeQueued` itself, so a waiting promotion never waits on a lock nobody holds.
    */
   readonly holder?: string;
 }
@@ -50,35 +51,60 @@ export interface LockState {
   /** ISO-8601 timestamp of the holder's acquire. */
   readonly acquiredAt?: string;
   readonly liveVersion?: string;
-  /** The one deployment waiting for the lock, if any: newer artifacts supersede it (see `enqueue`). */
+  /** The one promotion waiting for the lock, if any: newer artifacts supersede it (see `enqueue`). */
   readonly queued?: string;
 }
 
+export interface PromotionHistoryQuery {
+  readonly service: string;
+  readonly limit: number;
+  /** The `nextCursor` of the previous page, unchanged. */
+  readonly cursor?: string;
+}
+
+/**
+ * Promotion records, and the service's lock with the one promotion waiting for it: one promotion per service
+ * at a time. Every write is one conditional write, safe to repeat.
+ */
 export interface PromotionStore {
+  /** Idempotent by the promotion's deterministic id: `created` is false when it existed (a redelivery). */
+  create(promotion: Promotion): Promise<{ readonly promotion: Promotion; readonly created: boolean }>;
+
+  get(id: string): Promise<Promotion | undefined>;
+
   /**
-   * Re-entrant: the holder acquiring again succeeds. A lock with a waiting deployment is not free even without
+   * Writes the promotion if its stored revision is still `promotion.revision - 1` (the one it was decided from).
+   * Returns false, writing nothing, when another writer got there first: the caller reloads and decides again.
+   */
+  save(promotion: Promotion): Promise<boolean>;
+
+  /** Newest first. Throws `InvalidCursorError` for a cursor that is not a `nextCursor` of the same history. */
+  history(query: PromotionHistoryQuery): Promise<HistoryPage<Promotion>>;
+
+  /**
+   * Re-entrant: the holder acquiring again succeeds. A lock with a waiting promotion is not free even without
    * a holder: it is the waiting one's, through `takeQueued`, so a newcomer cannot jump the queue.
    */
   acquireLock(request: LockRequest): Promise<AcquireLockResult>;
 
   /**
-   * Makes the deployment the one waiting for the lock, in one conditional write: only the newest waiting
-   * artifact (greatest `order`) is kept. Enqueueing the same deployment again changes nothing.
+   * Makes the promotion the one waiting for the lock, in one conditional write: only the newest waiting
+   * artifact (greatest `order`) is kept. Enqueueing the same promotion again changes nothing.
    */
   enqueue(request: EnqueueRequest): Promise<EnqueueResult>;
 
   /**
-   * Hands a free lock to the waiting deployment, in one conditional write: the waiting id is removed and made
+   * Hands a free lock to the waiting promotion, in one conditional write: the waiting id is removed and made
    * the holder together, so nothing can take the lock in between. Returns the new holder, or undefined when
    * the lock is held or nobody waits.
    */
-  takeQueued(lock: { readonly service: string; readonly environment: string }): Promise<string | undefined>;
+  takeQueued(service: string): Promise<string | undefined>;
 
   /**
-   * Throws `LockNotHeldError` when another deployment holds the lock or it was never held by this one;
+   * Throws `LockNotHeldError` when another promotion holds the lock or it was never held by this one;
    * releasing again after a release is a no-op.
    */
   releaseLock(release: LockRelease): Promise<void>;
 
-  getLock(service: string, environment: string): Promise<LockState>;
+  getLock(service: string): Promise<LockState>;
 }

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import type { ServiceConfig } from "./config/index.ts";
-import { FreezeWindowSchema, HookSchema } from "./config/schema.ts";
-import { type Artifact, type Decision, deploymentId } from "./deployment.ts";
-import { DeploymentRequestSchema, deploymentRequest } from "./deployment-request.ts";
-import { ErrorNames, GlidepathError } from "./errors.ts";
-import { executionName } from "./execution-name.ts";
+import type { ServiceConfig } from "../config/index.ts";
+import { FreezeWindowSchema, HookSchema } from "../config/schema.ts";
+import { type Artifact, deploymentId } from "../deployment.ts";
+import { DeploymentRequestSchema, deploymentRequest } from "../deployment-request.ts";
+import { ErrorNames, GlidepathError } from "../errors.ts";
+import { executionName } from "../execution-name.ts";
+import { promotionId } from "./record.ts";
 
 /**
  * One region of an environment: its own deployment record and strategy execution. The id is derived like every
@@ -35,21 +36,17 @@ const PromotionEnvironmentSchema = z.strictObject({
   postDeploy: z.array(HookSchema),
   waves: z.array(WaveSchema).min(1),
   waveBakeSeconds: z.number().int().min(0),
-  /** The deployments (the previous environment's waves) that must have succeeded before this one is entered. */
-  requires: z.array(z.string().regex(/^d-[0-9a-f]{20}$/)),
 });
 
 /**
  * The input of a pipeline execution: the artifact and, for every environment in promotion order, everything
  * its states need, resolved from the config when the promotion starts (a config change never alters a running
- * promotion). Its id is the id of the first wave's deployment, which holds the service's lock.
+ * promotion). Its id is its promotion record's.
  */
 export const PromotionRequestSchema = z.strictObject({
-  promotionId: z.string().regex(/^d-[0-9a-f]{20}$/, { error: "must be a deployment id" }),
+  promotionId: z.string().regex(/^p-[0-9a-f]{20}$/, { error: "must be a promotion id" }),
   service: z.string().min(1),
   artifact: z.strictObject({ uri: z.string().min(1), digest: z.string().min(1), version: z.string().min(1) }),
-  /** The environment whose lock the promotion holds: the first. */
-  lockEnvironment: z.string().min(1),
   environments: z.array(PromotionEnvironmentSchema).min(1),
 });
 
@@ -122,18 +119,12 @@ export function promotionRequest(input: {
       };
     }),
   }));
-  const ordered = environments.map((environment, index) => ({
-    ...environment,
-    requires: index === 0 ? [] : (environments[index - 1]?.waves.map((wave) => wave.deploymentId) ?? []),
-  }));
-  const first = ordered[0]?.waves[0];
-  if (first === undefined) throw new PromotionRequestInvalidError(`${service.name} has no environment`);
+  if (environments.length === 0) throw new PromotionRequestInvalidError(`${service.name} has no environment`);
   return {
-    promotionId: first.deploymentId,
+    promotionId: promotionId({ service: service.name, digest: artifact.digest }),
     service: service.name,
     artifact: { ...artifact },
-    lockEnvironment: ordered[0]?.name ?? "",
-    environments: ordered,
+    environments,
   };
 }
 
@@ -159,26 +150,11 @@ export function promotionExecutionName(
   });
 }
 
-/** The id of the decision a promotion logs on its first deployment when it enters an environment. */
-export function enterDecisionId(environment: string): string {
-  return `enter-${environment}`;
-}
-
-/**
- * The last environment a promotion entered and the deployments of its waves, read from the promotion's log
- * (the decisions of its first deployment), or undefined before it entered any.
- */
-export function lastEntered(
-  decisions: readonly Decision[],
-): { readonly environment: string; readonly deployments: readonly string[] } | undefined {
-  const entered = decisions.filter(
-    (decision) => decision.id === enterDecisionId(String(decision.values.environment)),
-  );
-  const last = entered.at(-1);
-  if (last === undefined) return undefined;
-  const deployments = last.values.deployments;
-  return {
-    environment: String(last.values.environment),
-    deployments: Array.isArray(deployments) ? deployments.map(String) : [],
-  };
-}
+/** Where a promotion's approval gate is, for the gate id: it is kept on the environment's first wave. */
+export const PromotionApprovalPosition = {
+  kind: "approval",
+  phaseIndex: 0,
+  resumes: 0,
+  elapsedSeconds: 0,
+  weight: 0,
+} as const;
