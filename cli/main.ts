@@ -63,10 +63,13 @@ program
 
 program
   .command("history")
-  .description("list a service's deployments in an environment, newest first, one page at a time")
+  .description(
+    "list a service's deployments in an environment, or its promotions, newest first, one page at a time",
+  )
   .requiredOption("--service <name>", "the service")
-  .requiredOption("--env <name>", "the environment")
-  .option("--limit <n>", "deployments per page", "20")
+  .option("--env <name>", "the environment whose deployments to list")
+  .option("--promotions", "list the service's promotions (every environment) instead")
+  .option("--limit <n>", "rows per page", "20")
   .option("--cursor <cursor>", "the cursor printed with the previous page")
   .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")
   .option("--json", "print { items, nextCursor } as JSON on the last line")

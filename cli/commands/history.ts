@@ -1,6 +1,7 @@
 import type { Deployment } from "../../functions/domain/deployment.ts";
 import { InvalidCursorError } from "../../functions/domain/errors.ts";
 import type { HistoryPage } from "../../functions/domain/ports/deployment-store.ts";
+import type { Promotion } from "../../functions/domain/promotion/record.ts";
 import { table } from "../format.ts";
 import { positiveInteger, resolveTableName, type StateTableDependencies } from "../state-table.ts";
 import { UsageError } from "../usage-error.ts";
@@ -9,7 +10,10 @@ export const DefaultHistoryLimit = 20;
 
 export interface HistoryOptions {
   readonly service: string;
-  readonly env: string;
+  /** Required unless `promotions`. */
+  readonly env?: string;
+  /** List the service's promotions instead of one environment's deployments. */
+  readonly promotions?: boolean;
   /** A positive integer, as typed. @default "20" */
   readonly limit?: string;
   readonly cursor?: string;
@@ -19,7 +23,8 @@ export interface HistoryOptions {
 
 /**
  * `glidepath history --service S --env E`: one page of deployments, newest first, and the `--cursor` of the
- * next page. With `--json` the last line is `{ items, nextCursor }` (`nextCursor` is null on the last page).
+ * next page; `--promotions` instead of `--env`: one page of the service's promotions. With `--json` the last
+ * line is `{ items, nextCursor }` (`nextCursor` is null on the last page).
  */
 export async function historyCommand(
   options: HistoryOptions,
@@ -28,44 +33,91 @@ export async function historyCommand(
 ): Promise<void> {
   const tableName = resolveTableName(options.table, dependencies.env);
   const limit = options.limit === undefined ? DefaultHistoryLimit : positiveInteger("--limit", options.limit);
-  const stores = dependencies.stores(tableName);
-  let page: HistoryPage<Deployment>;
-  try {
-    page = await stores.deployments.history({
-      service: options.service,
-      environment: options.env,
-      limit,
-      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
-    });
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw new UsageError(error.message);
-    throw error;
+  if (options.promotions === true && options.env !== undefined) {
+    throw new UsageError("--promotions lists every environment of the service: leave out --env");
   }
+  const environment = options.env;
+  if (options.promotions !== true && environment === undefined) {
+    throw new UsageError(
+      "pass --env <name> for an environment's deployments, or --promotions for the promotions",
+    );
+  }
+  const stores = dependencies.stores(tableName);
+  const cursor = options.cursor === undefined ? {} : { cursor: options.cursor };
+  const tableOption = options.table === undefined ? "" : ` --table ${options.table}`;
+  const next = (scope: string, page: HistoryPage<unknown>) =>
+    `next page: glidepath history --service ${options.service} ${scope} --limit ${limit}${tableOption} --cursor ${page.nextCursor}`;
+  const onThisPage = options.cursor === undefined ? "" : " on this page";
+  if (environment === undefined) {
+    const page = await readPage(() =>
+      stores.promotions.history({ service: options.service, limit, ...cursor }),
+    );
+    printPage(page, options, print, {
+      empty: `no promotions of ${options.service}${onThisPage}`,
+      table: promotionTable,
+      next: next("--promotions", page),
+    });
+    return;
+  }
+  const page = await readPage(() =>
+    stores.deployments.history({ service: options.service, environment, limit, ...cursor }),
+  );
+  printPage(page, options, print, {
+    empty: `no deployments of ${options.service} in ${environment}${onThisPage}`,
+    table: deploymentTable,
+    next: next(`--env ${environment}`, page),
+  });
+}
+
+/** The page as JSON, or as a table followed by the command for the next page. */
+function printPage<T>(
+  page: HistoryPage<T>,
+  options: HistoryOptions,
+  print: (line: string) => void,
+  render: { readonly empty: string; readonly table: (items: readonly T[]) => string; readonly next: string },
+): void {
   if (options.json) {
     print(JSON.stringify({ items: page.items, nextCursor: page.nextCursor ?? null }));
     return;
   }
   if (page.items.length === 0) {
-    print(
-      `no deployments of ${options.service} in ${options.env}${options.cursor === undefined ? "" : " on this page"}`,
-    );
+    print(render.empty);
     return;
   }
+  print(render.table(page.items));
+  print(page.nextCursor === undefined ? "(last page)" : render.next);
+}
+
+async function readPage<T>(read: () => Promise<HistoryPage<T>>): Promise<HistoryPage<T>> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function deploymentTable(deployments: readonly Deployment[]): string {
   // Region waves: a column for the region, only when the environment has several.
-  const waves = page.items.some((deployment) => deployment.region !== undefined);
-  print(
-    table(
-      ["created", "id", ...(waves ? ["region"] : []), "version", "strategy", "status", "reason"],
-      page.items.map((deployment) => row(deployment, waves)),
-    ),
+  const waves = deployments.some((deployment) => deployment.region !== undefined);
+  return table(
+    ["created", "id", ...(waves ? ["region"] : []), "version", "strategy", "status", "reason"],
+    deployments.map((deployment) => row(deployment, waves)),
   );
-  if (page.nextCursor === undefined) {
-    print("(last page)");
-    return;
-  }
-  const tableOption = options.table === undefined ? "" : ` --table ${options.table}`;
-  print(
-    `next page: glidepath history --service ${options.service} --env ${options.env} --limit ${limit}${tableOption} --cursor ${page.nextCursor}`,
+}
+
+/** A promotion per row: where it got to, each environment's status in promotion order, and why it ended so. */
+function promotionTable(promotions: readonly Promotion[]): string {
+  return table(
+    ["created", "id", "version", "status", "environments", "reason"],
+    promotions.map((promotion) => [
+      formatTimestamp(promotion.createdAt),
+      promotion.id,
+      promotion.artifact.version,
+      promotion.status,
+      promotion.environments.map((environment) => `${environment.name}:${environment.status}`).join(" "),
+      promotion.reason ?? "-",
+    ]),
   );
 }
 

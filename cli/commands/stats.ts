@@ -1,16 +1,16 @@
-import type { Deployment } from "../../functions/domain/deployment.ts";
 import {
   DefaultDoraWindowDays,
   type DoraMetrics,
   type DurationSummary,
   doraMetrics,
 } from "../../functions/domain/dora.ts";
+import type { Promotion } from "../../functions/domain/promotion/record.ts";
 import { formatDuration, table } from "../format.ts";
 import { positiveInteger, resolveTableName, type StateTableDependencies } from "../state-table.ts";
 
 export const DefaultStatsEnvironment = "production";
 
-/** Records read per history page while collecting every deployment. */
+/** Promotions read per history page while collecting every one of the service. */
 const pageSize = 100;
 
 export interface StatsOptions {
@@ -30,7 +30,7 @@ export interface StatsDependencies extends StateTableDependencies {
 
 /**
  * `glidepath stats --service S`: the four DORA metrics of one environment over the last `--days` days, from
- * every page of its history. With `--json` the last line is the metrics as JSON.
+ * every page of the service's promotions: one change per promotion that deployed there. With `--json` the last line is the metrics as JSON.
  */
 export async function statsCommand(
   options: StatsOptions,
@@ -41,38 +41,27 @@ export async function statsCommand(
   const days = options.days === undefined ? DefaultDoraWindowDays : positiveInteger("--days", options.days);
   const environment = options.env ?? DefaultStatsEnvironment;
   const stores = dependencies.stores(tableName);
-  const deployments: Deployment[] = [];
+  const promotions: Promotion[] = [];
   let cursor: string | undefined;
   do {
-    const page = await stores.deployments.history({
+    const page = await stores.promotions.history({
       service: options.service,
-      environment,
       limit: pageSize,
       ...(cursor === undefined ? {} : { cursor }),
     });
-    deployments.push(...page.items);
+    promotions.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor !== undefined);
-
-  // Lead time runs from the push: the creation of each promotion's first deployment (in the first environment).
-  const promotionStarts = new Map<string, string>();
-  for (const promotionId of new Set(deployments.flatMap((deployment) => deployment.promotionId ?? []))) {
-    const first =
-      deployments.find((deployment) => deployment.id === promotionId) ??
-      (await stores.deployments.get(promotionId));
-    if (first !== undefined) promotionStarts.set(promotionId, first.createdAt);
-  }
-  const metrics = doraMetrics(deployments, {
+  const metrics = doraMetrics(promotions, environment, {
     days,
     now: (dependencies.now ?? (() => new Date()))(),
-    promotionStarts,
   });
   if (options.json) {
     print(JSON.stringify({ service: options.service, environment, ...metrics }));
     return;
   }
   print(
-    `${options.service} → ${environment}, last ${days} days (${metrics.window.from} → ${metrics.window.to}), ${metrics.finished.total} finished deployments`,
+    `${options.service} → ${environment}, last ${days} days (${metrics.window.from} → ${metrics.window.to}), ${metrics.finished.total} finished changes`,
   );
   print(table(["metric", "value"], rows(metrics)));
 }
@@ -88,11 +77,11 @@ function rows(metrics: DoraMetrics): string[][] {
       "deployment frequency",
       `${round(deploymentFrequency.perDay)}/day, ${round(deploymentFrequency.perWeek)}/week (${finished.succeeded} succeeded)`,
     ],
-    ["lead time", leadTime.count === 0 ? "- (no successful deployments)" : summary(leadTime)],
+    ["lead time", leadTime.count === 0 ? "- (no successful changes)" : summary(leadTime)],
     [
       "change failure rate",
       changeFailureRate === null
-        ? "- (no finished deployments)"
+        ? "- (no finished changes)"
         : `${round(changeFailureRate * 100)}% (${finished.failed} failed + ${finished.rolledBack} rolled back of ${finished.total})`,
     ],
     ["time to restore", restore],

@@ -51,12 +51,6 @@ export function isDeploymentStatus(value: unknown): value is DeploymentStatus {
   return typeof value === "string" && (allStatuses as readonly string[]).includes(value);
 }
 
-/**
- * The `currentStep` of a deployment that never ran: its promotion stopped before it (a rejected approval, a
- * freeze, a hook, an earlier wave). It is FAILED, but no change was made, so DORA does not count it.
- */
-export const NotDeployedStep = "Not deployed";
-
 export interface Artifact {
   /** Where the artifact is pulled from, e.g. an ECR image URI. */
   readonly uri: string;
@@ -102,10 +96,7 @@ export interface Deployment {
   readonly attempt: number;
   /** The region of this wave, when the environment deploys several regions as waves. */
   readonly region?: string;
-  /**
-   * The promotion this deployment is part of (the id of the promotion's first deployment): the promotion, not
-   * this deployment, releases the service's lock when it ends.
-   */
+  /** The promotion this deployment is part of: the promotion, not this deployment, holds the service's lock. */
   readonly promotionId?: string;
 }
 

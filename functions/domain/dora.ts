@@ -1,4 +1,5 @@
-import { type Deployment, DeploymentStatus, NotDeployedStep } from "./deployment.ts";
+import { DeploymentStatus } from "./deployment.ts";
+import { EnvironmentStatus, type Promotion } from "./promotion/record.ts";
 
 export const DefaultDoraWindowDays = 30;
 
@@ -12,11 +13,6 @@ export interface DoraWindowOptions {
   readonly days?: number;
   /** @default new Date() */
   readonly now?: Date;
-  /**
-   * When each promotion began (`promotionId` → the `createdAt` of its first deployment, created from the push):
-   * lead time then runs from the push, not from the promotion's arrival in this environment.
-   */
-  readonly promotionStarts?: ReadonlyMap<string, string>;
 }
 
 /** A sample of durations in seconds; `null` statistics when the sample is empty. */
@@ -29,30 +25,30 @@ export interface DurationSummary {
 export interface DoraMetrics {
   /** ISO-8601 bounds: a deployment counts when it ended after `from` and no later than `to`. */
   readonly window: { readonly from: string; readonly to: string; readonly days: number };
-  /** Deployments that ended in the window, by outcome. SUPERSEDED ones never ran and are not counted. */
+  /**
+   * Changes that ended in the window, by outcome: one per promotion that deployed to the environment (its
+   * region waves count once). Promotions that never deployed there (superseded, stopped before it, or stopped
+   * in it before any wave deployed) are no change.
+   */
   readonly finished: {
     readonly succeeded: number;
     readonly failed: number;
     readonly rolledBack: number;
     readonly total: number;
   };
-  /** SUCCEEDED deployments per day and per week of the window (0, not null, when there were none). */
+  /** Succeeded changes per day and per week of the window (0, not null, when there were none). */
   readonly deploymentFrequency: { readonly perDay: number; readonly perWeek: number };
   /**
-   * Lead time of each SUCCEEDED deployment in the window: from the push (the `createdAt` of its promotion's
-   * first deployment, which the trigger created from the push or ArtifactPublished event, seconds after the
-   * publication; see `promotionStarts`) to the `updatedAt` of the SUCCEEDED record: queueing, every earlier
-   * environment, every phase, bake and approval until it succeeded here. Without the promotion's start, from
-   * the record's own `createdAt`.
+   * Lead time of each succeeded change in the window: from the push (the promotion's `publishedAt`, the time of
+   * its ECR push or ArtifactPublished event) to the end of the environment: queueing, every earlier
+   * environment, every phase, bake and approval until it succeeded here.
    */
   readonly leadTime: DurationSummary;
-  /**
-   * (ROLLED_BACK + FAILED) / every finished deployment of the window; `null` when none finished.
-   */
+  /** (rolled back + failed) / every finished change of the window; `null` when none finished. */
   readonly changeFailureRate: number | null;
   /**
-   * For each FAILED or ROLLED_BACK deployment that ended in the window: its end to the end of the next
-   * SUCCEEDED deployment. `unrestored` counts failures no success has followed yet (left out of the sample).
+   * For each failed or rolled-back change that ended in the window: its end to the end of the next succeeded
+   * change. `unrestored` counts failures no success has followed yet (left out of the sample).
    */
   readonly timeToRestore: DurationSummary & { readonly unrestored: number };
 }
@@ -64,12 +60,12 @@ interface Ended {
 }
 
 /**
- * The four DORA metrics of one service in one environment, from its deployment records (any order; records of
- * live deployments are ignored). The end of a finished deployment is its `updatedAt`: a terminal record is
- * never written again.
+ * The four DORA metrics of one service in one environment, from its promotion records (any order; promotions
+ * still in the environment are left out). A change ends when its environment does (`endedAt`).
  */
 export function doraMetrics(
-  deployments: readonly Deployment[],
+  promotions: readonly Promotion[],
+  environment: string,
   options: DoraWindowOptions = {},
 ): DoraMetrics {
   const days = options.days ?? DefaultDoraWindowDays;
@@ -79,7 +75,7 @@ export function doraMetrics(
   const to = (options.now ?? new Date()).getTime();
   const from = to - days * secondsPerDay * 1000;
 
-  const ended = changes(deployments, options.promotionStarts ?? new Map())
+  const ended = changes(promotions, environment)
     .filter((record) => Number.isFinite(record.created) && Number.isFinite(record.ended))
     .sort((a, b) => a.ended - b.ended);
   const inWindow = ended.filter((record) => record.ended > from && record.ended <= to);
@@ -113,39 +109,42 @@ export function doraMetrics(
 }
 
 /**
- * One change per promotion: the region waves of a promotion in this environment count once, ending with the
- * last wave, failed when any wave failed; a promotion with a wave still running has not finished. Deployments
- * that never ran (`NotDeployedStep`) are no change.
+ * One change per promotion that deployed to the environment: succeeded, rolled back (a wave rolled back) or
+ * failed. A frozen environment counts by what its waves did; one that never deployed a wave is no change.
  */
-function changes(deployments: readonly Deployment[], starts: ReadonlyMap<string, string>): Ended[] {
-  const groups = new Map<string, Deployment[]>();
-  for (const deployment of deployments) {
-    if (deployment.currentStep === NotDeployedStep) continue;
-    const key = deployment.promotionId ?? deployment.id;
-    groups.set(key, [...(groups.get(key) ?? []), deployment]);
-  }
+function changes(promotions: readonly Promotion[], name: string): Ended[] {
   const result: Ended[] = [];
-  for (const [key, waves] of groups) {
-    if (!waves.every((wave) => outcomes.includes(wave.status))) continue;
-    const failed = waves.find((wave) => wave.status !== DeploymentStatus.Succeeded);
-    const start = starts.get(key);
-    result.push({
-      status: failed?.status ?? DeploymentStatus.Succeeded,
-      created:
-        start === undefined
-          ? Math.min(...waves.map((wave) => Date.parse(wave.createdAt)))
-          : Date.parse(start),
-      ended: Math.max(...waves.map((wave) => Date.parse(wave.updatedAt))),
-    });
+  for (const promotion of promotions) {
+    const environment = promotion.environments.find((candidate) => candidate.name === name);
+    if (environment?.endedAt === undefined) continue;
+    const outcomes = environment.waves.map((wave) => wave.outcome);
+    const deployed = outcomes.some((outcome) => outcome !== undefined);
+    const status = statusOf(environment.status, outcomes, deployed);
+    if (status === undefined) continue;
+    result.push({ status, created: Date.parse(promotion.publishedAt), ended: Date.parse(environment.endedAt) });
   }
   return result;
 }
 
-const outcomes: readonly DeploymentStatus[] = [
-  DeploymentStatus.Succeeded,
-  DeploymentStatus.Failed,
-  DeploymentStatus.RolledBack,
-];
+function statusOf(
+  status: EnvironmentStatus,
+  outcomes: readonly (string | undefined)[],
+  deployed: boolean,
+): DeploymentStatus | undefined {
+  switch (status) {
+    case EnvironmentStatus.Succeeded:
+      return DeploymentStatus.Succeeded;
+    case EnvironmentStatus.RolledBack:
+      return DeploymentStatus.RolledBack;
+    case EnvironmentStatus.Failed:
+      return DeploymentStatus.Failed;
+    case EnvironmentStatus.Frozen:
+      if (!deployed) return undefined;
+      return outcomes.includes(DeploymentStatus.RolledBack) ? DeploymentStatus.RolledBack : DeploymentStatus.Failed;
+    default:
+      return undefined;
+  }
+}
 
 function count(records: readonly Ended[], status: DeploymentStatus): number {
   return records.filter((record) => record.status === status).length;

@@ -1,37 +1,66 @@
 import { describe, expect, it } from "vitest";
-import type { Deployment, DeploymentStatus } from "../../functions/domain/deployment.ts";
 import { type DoraMetrics, doraMetrics } from "../../functions/domain/dora.ts";
+import type {
+  EnvironmentStatus,
+  Promotion,
+  PromotionEnvironmentRecord,
+} from "../../functions/domain/promotion/record.ts";
 
 const now = new Date("2025-03-31T00:00:00.000Z");
 const day = 86_400_000;
 const minute = 60_000;
 let counter = 0;
 
-/** A deployment created `createdDaysAgo` days before `now` that ended `minutes` minutes later. */
-function deployment(status: DeploymentStatus, createdDaysAgo: number, minutes: number): Deployment {
+type Outcome = EnvironmentStatus | "QUEUED";
+
+/**
+ * A promotion pushed `pushedDaysAgo` days before `now` whose production environment ended `minutes` minutes
+ * later with `status` (QUEUED: it never got there; IN_PROGRESS: still there). Its waves ended as `waves` say.
+ */
+function promotion(
+  status: Outcome,
+  pushedDaysAgo: number,
+  minutes: number,
+  waves: readonly (string | undefined)[] = [status === "NOT_DEPLOYED" ? undefined : outcomeOf(status)],
+): Promotion {
   counter += 1;
-  const created = now.getTime() - createdDaysAgo * day;
-  return {
-    id: `d-${String(counter).padStart(20, "0")}`,
-    service: "checkout",
-    environment: "production",
-    artifact: { uri: "repo@sha256:x", digest: `sha256:${counter}`, version: `1.0.${counter}` },
-    strategy: "canary",
-    status,
-    weights: { old: 0, new: 100 },
-    createdAt: new Date(created).toISOString(),
-    updatedAt: new Date(created + minutes * minute).toISOString(),
-    approvals: [],
-    attempt: 1,
+  const pushed = now.getTime() - pushedDaysAgo * day;
+  const production: PromotionEnvironmentRecord = {
+    name: "production",
+    status: status === "QUEUED" ? "PENDING" : status,
+    waves: waves.map((outcome, index) => ({
+      deploymentId: `d-${counter}-${index}`,
+      ...(outcome === undefined ? {} : { outcome }),
+    })),
+    ...(["PENDING", "IN_PROGRESS", "QUEUED"].includes(status)
+      ? {}
+      : { endedAt: new Date(pushed + minutes * minute).toISOString() }),
   };
+  return {
+    id: `p-${String(counter).padStart(20, "0")}`,
+    service: "checkout",
+    artifact: { uri: "repo@sha256:x", digest: `sha256:${counter}`, version: `1.0.${counter}` },
+    publishedAt: new Date(pushed).toISOString(),
+    status: status === "QUEUED" ? "SUPERSEDED" : "PROMOTED",
+    environments: [production],
+    hooks: [],
+    lock: "none",
+    createdAt: new Date(pushed).toISOString(),
+    updatedAt: new Date(pushed + minutes * minute).toISOString(),
+    revision: 1,
+  };
+}
+
+function outcomeOf(status: Outcome): string | undefined {
+  return ["SUCCEEDED", "ROLLED_BACK", "FAILED"].includes(status) ? status : undefined;
 }
 
 const noFailures = { count: 0, medianSeconds: null, meanSeconds: null, unrestored: 0 };
 
 describe("doraMetrics", () => {
-  it.each<[string, readonly Deployment[], number, Partial<DoraMetrics>]>([
+  it.each<[string, readonly Promotion[], number, Partial<DoraMetrics>]>([
     [
-      "no deployments: zero frequency, null everything else",
+      "no promotions: zero frequency, null everything else",
       [],
       30,
       {
@@ -43,12 +72,13 @@ describe("doraMetrics", () => {
       },
     ],
     [
-      "only live and superseded deployments count as no data",
+      "promotions still in production, never there, or stopped there before deploying are no change",
       [
-        deployment("IN_PROGRESS", 1, 5),
-        deployment("QUEUED", 2, 0),
-        deployment("SUPERSEDED", 3, 1),
-        deployment("PAUSED", 4, 10),
+        promotion("IN_PROGRESS", 1, 5),
+        promotion("QUEUED", 2, 0),
+        promotion("PENDING", 3, 1),
+        promotion("NOT_DEPLOYED", 4, 10),
+        promotion("FROZEN", 4, 10, [undefined]),
       ],
       30,
       {
@@ -60,12 +90,12 @@ describe("doraMetrics", () => {
     [
       "successes only: frequency, lead time median and mean, no failures",
       [
-        deployment("SUCCEEDED", 1, 10),
-        deployment("SUCCEEDED", 2, 20),
-        deployment("SUCCEEDED", 3, 60),
-        deployment("SUCCEEDED", 4, 30),
-        deployment("SUCCEEDED", 5, 30),
-        deployment("SUCCEEDED", 6, 30),
+        promotion("SUCCEEDED", 1, 10),
+        promotion("SUCCEEDED", 2, 20),
+        promotion("SUCCEEDED", 3, 60),
+        promotion("SUCCEEDED", 4, 30),
+        promotion("SUCCEEDED", 5, 30),
+        promotion("SUCCEEDED", 6, 30),
       ],
       3,
       {
@@ -80,14 +110,14 @@ describe("doraMetrics", () => {
     [
       "failures and restores: each failure's end to the next success's end",
       [
-        deployment("ROLLED_BACK", 10, 30), // ends day -10 + 30m, restored by the success of day -9
-        deployment("SUCCEEDED", 9, 30), // restores after 1 day
-        deployment("FAILED", 5, 0), // ends day -5, restored at day -4 + 1h: 1 day 1 hour
-        deployment("ROLLED_BACK", 4.5, 60), // ends day -4.5 + 1h, restored after 12h
-        deployment("SUCCEEDED", 4, 60),
-        deployment("SUCCEEDED", 2, 10),
-        deployment("SUCCEEDED", 1, 20),
-        deployment("IN_PROGRESS", 0.5, 1),
+        promotion("ROLLED_BACK", 10, 30), // ends day -10 + 30m, restored by the success of day -9
+        promotion("SUCCEEDED", 9, 30), // restores after 1 day
+        promotion("FAILED", 5, 0), // ends day -5, restored at day -4 + 1h: 1 day 1 hour
+        promotion("ROLLED_BACK", 4.5, 60), // ends day -4.5 + 1h, restored after 12h
+        promotion("SUCCEEDED", 4, 60),
+        promotion("SUCCEEDED", 2, 10),
+        promotion("SUCCEEDED", 1, 20),
+        promotion("IN_PROGRESS", 0.5, 1),
       ],
       14,
       {
@@ -101,7 +131,7 @@ describe("doraMetrics", () => {
     ],
     [
       "a failure no success has followed yet is unrestored, not in the sample",
-      [deployment("SUCCEEDED", 3, 30), deployment("ROLLED_BACK", 2, 30), deployment("FAILED", 1, 0)],
+      [promotion("SUCCEEDED", 3, 30), promotion("ROLLED_BACK", 2, 30), promotion("FAILED", 1, 0)],
       30,
       {
         finished: { succeeded: 1, failed: 1, rolledBack: 1, total: 3 },
@@ -111,7 +141,7 @@ describe("doraMetrics", () => {
     ],
     [
       "a failure before the window is not counted even when its restore is inside",
-      [deployment("FAILED", 8, 0), deployment("SUCCEEDED", 6, 0)],
+      [promotion("FAILED", 8, 0), promotion("SUCCEEDED", 6, 0)],
       7,
       {
         finished: { succeeded: 1, failed: 0, rolledBack: 0, total: 1 },
@@ -121,8 +151,8 @@ describe("doraMetrics", () => {
       },
     ],
     [
-      "a deployment created before the window that ended inside it counts",
-      [deployment("SUCCEEDED", 7.5, 24 * 60)],
+      "a promotion pushed before the window whose production ended inside it counts",
+      [promotion("SUCCEEDED", 7.5, 24 * 60)],
       7,
       {
         finished: { succeeded: 1, failed: 0, rolledBack: 0, total: 1 },
@@ -130,9 +160,9 @@ describe("doraMetrics", () => {
         leadTime: { count: 1, medianSeconds: 86_400, meanSeconds: 86_400 },
       },
     ],
-  ])("%s", (_name, deployments, days, expected) => {
+  ])("%s", (_name, promotions, days, expected) => {
     // Act
-    const metrics = doraMetrics(deployments, { days, now });
+    const metrics = doraMetrics(promotions, "production", { days, now });
 
     // Assess
     expect(metrics).toMatchObject(expected);
@@ -141,7 +171,7 @@ describe("doraMetrics", () => {
 
   it("reports the window it measured, ending now", () => {
     // Act
-    const metrics = doraMetrics([], { now });
+    const metrics = doraMetrics([], "production", { now });
 
     // Assess
     expect(metrics.window).toEqual({
@@ -153,50 +183,43 @@ describe("doraMetrics", () => {
 
   it.each([0, -1, Number.NaN])("refuses a window of %s days", (days) => {
     // Act & Assess
-    expect(() => doraMetrics([], { days, now })).toThrow(RangeError);
+    expect(() => doraMetrics([], "production", { days, now })).toThrow(RangeError);
   });
 
-  it("counts a promotion's region waves once, failed when one failed, and leaves out what never ran", () => {
+  it("counts a promotion's region waves once, by what its environment did, frozen by what its waves did", () => {
     // Prepare
-    const wave = (
-      status: DeploymentStatus,
-      minutes: number,
-      promotionId: string,
-      extra: Partial<Deployment> = {},
-    ) => ({
-      ...deployment(status, 1, minutes),
-      promotionId,
-      ...extra,
-    });
-    const deployments = [
-      wave("SUCCEEDED", 10, "d-p1", { region: "eu-west-1" }),
-      wave("SUCCEEDED", 30, "d-p1", { region: "us-east-1" }),
-      wave("ROLLED_BACK", 10, "d-p2", { region: "eu-west-1" }),
-      wave("FAILED", 0, "d-p2", { region: "us-east-1", currentStep: "Not deployed" }),
-      wave("FAILED", 0, "d-p3", { currentStep: "Not deployed" }),
-      wave("SUCCEEDED", 10, "d-p4", { region: "eu-west-1" }),
-      wave("IN_PROGRESS", 10, "d-p4", { region: "us-east-1" }),
+    const promotions = [
+      promotion("SUCCEEDED", 1, 30, ["SUCCEEDED", "SUCCEEDED"]),
+      promotion("ROLLED_BACK", 1, 10, ["ROLLED_BACK", undefined]),
+      promotion("FROZEN", 1, 10, ["ROLLED_BACK", undefined]),
+      promotion("FROZEN", 1, 10, [undefined, undefined]),
+      promotion("IN_PROGRESS", 1, 10, ["SUCCEEDED", undefined]),
     ];
 
     // Act
-    const metrics = doraMetrics(deployments, { now });
+    const metrics = doraMetrics(promotions, "production", { now });
 
     // Assess
-    expect(metrics.finished).toEqual({ succeeded: 1, failed: 0, rolledBack: 1, total: 2 });
-    expect(metrics.changeFailureRate).toBe(0.5);
+    expect(metrics.finished).toEqual({ succeeded: 1, failed: 0, rolledBack: 2, total: 3 });
+    expect(metrics.changeFailureRate).toBe(2 / 3);
   });
 
-  it("measures lead time from the push when the promotion's start is known", () => {
+  it("measures lead time from the push, across queueing and every earlier environment", () => {
     // Prepare
-    const record = { ...deployment("SUCCEEDED", 1, 30), promotionId: "d-p1" };
-    const pushed = new Date(Date.parse(record.createdAt) - 90 * minute).toISOString();
+    const pushed = promotion("SUCCEEDED", 1, 120);
 
     // Act
-    const withStart = doraMetrics([record], { now, promotionStarts: new Map([["d-p1", pushed]]) });
-    const withoutStart = doraMetrics([record], { now });
+    const metrics = doraMetrics([pushed], "production", { now });
 
     // Assess
-    expect(withStart.leadTime).toEqual({ count: 1, medianSeconds: 120 * 60, meanSeconds: 120 * 60 });
-    expect(withoutStart.leadTime).toEqual({ count: 1, medianSeconds: 30 * 60, meanSeconds: 30 * 60 });
+    expect(metrics.leadTime).toEqual({ count: 1, medianSeconds: 120 * 60, meanSeconds: 120 * 60 });
+  });
+
+  it("counts nothing for an environment the promotions do not have", () => {
+    // Act
+    const metrics = doraMetrics([promotion("SUCCEEDED", 1, 10)], "staging", { now });
+
+    // Assess
+    expect(metrics.finished.total).toBe(0);
   });
 });

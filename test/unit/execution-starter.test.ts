@@ -18,9 +18,8 @@ const prefix = "arn:aws:states:eu-west-1:123456789012:stateMachine:Glidepath-";
 const starter = () => new SfnExecutionStarter({ client, stateMachineArnPrefix: prefix, retry: noDelay });
 
 const request = {
-  promotionId: "d-2cc7a59bb3dada364d00",
+  promotionId: "p-2cc7a59bb3dada364d00",
   service: "checkout",
-  lockEnvironment: "dev",
   artifact: {
     uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:ab",
     digest: "sha256:ab",

@@ -9,6 +9,8 @@ import { UsageError } from "../../cli/usage-error.ts";
 import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
 import type { Stores } from "../../functions/domain/ports/stores.ts";
+import type { EnvironmentStatus, Promotion } from "../../functions/domain/promotion/record.ts";
+import { promotionId } from "../../functions/domain/promotion/record.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 
 const start = new Date("2025-03-01T09:00:00.000Z");
@@ -92,6 +94,48 @@ async function deploy(
   }
   advance(60);
   return final;
+}
+
+/**
+ * Records a promotion pushed now whose production environment ends `minutes` later with `outcome` (still
+ * there for IN_PROGRESS), as the promote step leaves it; the clock then moves on another hour.
+ */
+async function promote(
+  service: string,
+  version: string,
+  outcome: "SUCCEEDED" | "ROLLED_BACK" | "FAILED" | "IN_PROGRESS",
+  minutes: number,
+): Promise<Promotion> {
+  const pushed = now.toISOString();
+  advance(minutes);
+  const ended = outcome === "IN_PROGRESS" ? {} : { endedAt: now.toISOString() };
+  const status: EnvironmentStatus = outcome;
+  const promotion: Promotion = {
+    id: promotionId({ service, digest: `sha256:${version}` }),
+    service,
+    artifact: { uri: `repo/${service}@sha256:${version}`, digest: `sha256:${version}`, version },
+    publishedAt: pushed,
+    status: outcome === "SUCCEEDED" ? "PROMOTED" : outcome === "IN_PROGRESS" ? "RUNNING" : "STOPPED",
+    environments: [
+      {
+        name: "production",
+        status,
+        waves: [{ deploymentId: `d-${version}`, ...(outcome === "IN_PROGRESS" ? {} : { outcome }) }],
+        enteredAt: pushed,
+        ...ended,
+      },
+    ],
+    hooks: [],
+    current: "production",
+    lock: outcome === "IN_PROGRESS" ? "holder" : "none",
+    ...(outcome === "SUCCEEDED" || outcome === "IN_PROGRESS" ? {} : { reason: "AlarmFiredError: api-5xx" }),
+    createdAt: pushed,
+    updatedAt: now.toISOString(),
+    revision: 1,
+  };
+  await stores.promotions.create(promotion);
+  advance(60);
+  return promotion;
 }
 
 describe("glidepath history", () => {
@@ -216,6 +260,81 @@ describe("glidepath history", () => {
     expect(lines).toEqual([expect.stringMatching(/^no deployments of history-\d+ in staging$/)]);
   });
 
+  it("--promotions lists the service's promotions newest first with each environment's status", async () => {
+    // Prepare
+    const service = freshService();
+    await promote(service, "1.0.0", "SUCCEEDED", 10);
+    await promote(service, "1.1.0", "ROLLED_BACK", 5);
+
+    // Act
+    await historyCommand({ service, promotions: true, table: table.tableName }, dependencies(), print);
+
+    // Assess
+    const output = lines.join("\n").split("\n");
+    expect(output[0]?.split(/\s{2,}/)).toEqual([
+      "created",
+      "id",
+      "version",
+      "status",
+      "environments",
+      "reason",
+    ]);
+    expect(output.slice(2, 4).map((line) => line.split(/\s{2,}/).slice(2))).toEqual([
+      ["1.1.0", "STOPPED", "production:ROLLED_BACK", "AlarmFiredError: api-5xx"],
+      ["1.0.0", "PROMOTED", "production:SUCCEEDED", "-"],
+    ]);
+    expect(output.at(-1)).toBe("(last page)");
+  });
+
+  it("--promotions pages with a cursor whose next command names --promotions", async () => {
+    // Prepare
+    const service = freshService();
+    for (const version of ["1.0.0", "1.1.0", "1.2.0"]) await promote(service, version, "SUCCEEDED", 1);
+
+    // Act
+    await historyCommand(
+      { service, promotions: true, limit: "2", table: table.tableName },
+      dependencies(),
+      print,
+    );
+    const next = lines.at(-1) ?? "";
+    const cursor = next.split("--cursor ")[1] ?? "";
+    lines = [];
+    await historyCommand(
+      { service, promotions: true, limit: "2", cursor, json: true, table: table.tableName },
+      dependencies(),
+      print,
+    );
+
+    // Assess
+    expect(next).toBe(
+      `next page: glidepath history --service ${service} --promotions --limit 2 --table ${table.tableName} --cursor ${cursor}`,
+    );
+    const page = JSON.parse(lastLine()) as { items: Promotion[]; nextCursor: string | null };
+    expect(page.items.map((promotion) => promotion.artifact.version)).toEqual(["1.0.0"]);
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it.each([
+    [
+      "neither --env nor --promotions",
+      {},
+      /pass --env <name> for an environment's deployments, or --promotions/,
+    ],
+    ["both --env and --promotions", { env: "production", promotions: true }, /leave out --env/],
+  ])("refuses %s with a usage error", async (_name, options, message) => {
+    // Act
+    const run = historyCommand(
+      { service: freshService(), table: table.tableName, ...options },
+      dependencies(),
+      print,
+    );
+
+    // Assess
+    await expect(run).rejects.toThrow(UsageError);
+    await expect(run).rejects.toThrow(message);
+  });
+
   it.each([
     ["no --table and no GLIDEPATH_TABLE", {}, {}, /--table NAME or set GLIDEPATH_TABLE.*`TableName` output/],
     ["an empty GLIDEPATH_TABLE", {}, { GLIDEPATH_TABLE: " " }, /GLIDEPATH_TABLE/],
@@ -265,12 +384,12 @@ describe("glidepath history", () => {
 describe("glidepath stats", () => {
   /** Two successes (10m and 30m), a rollback restored 2h later, an old success outside a 1-day window. */
   async function history(service: string): Promise<void> {
-    await deploy(service, "0.9.0", "SUCCEEDED", 5);
+    await promote(service, "0.9.0", "SUCCEEDED", 5);
     advance(2 * 24 * 60);
-    await deploy(service, "1.0.0", "SUCCEEDED", 10);
-    await deploy(service, "1.1.0", "ROLLED_BACK", 20); // ends, then 60m pause, then 1.2.0 runs 60m
-    await deploy(service, "1.2.0", "SUCCEEDED", 60);
-    await deploy(service, "1.3.0", "IN_PROGRESS", 1);
+    await promote(service, "1.0.0", "SUCCEEDED", 10);
+    await promote(service, "1.1.0", "ROLLED_BACK", 20); // ends, then 60m pause, then 1.2.0 runs 60m
+    await promote(service, "1.2.0", "SUCCEEDED", 60);
+    await promote(service, "1.3.0", "IN_PROGRESS", 1);
   }
 
   it("reads every page and prints the four metrics as JSON", async () => {
@@ -282,13 +401,12 @@ describe("glidepath stats", () => {
       env: { GLIDEPATH_TABLE: table.tableName },
       stores: () => ({
         ...stores,
-        deployments: {
-          ...stores.deployments,
+        promotions: {
+          ...stores.promotions,
           history: (query) => {
             pages.push(query.cursor);
-            return stores.deployments.history({ ...query, limit: 2 });
+            return stores.promotions.history({ ...query, limit: 2 });
           },
-          get: (id) => stores.deployments.get(id),
         },
       }),
     };
@@ -321,7 +439,7 @@ describe("glidepath stats", () => {
     // Assess
     const output = lines.join("\n");
     expect(lines[0]).toBe(
-      `${service} → production, last 30 days (2025-02-01T15:36:00.000Z → 2025-03-03T15:36:00.000Z), 4 finished deployments`,
+      `${service} → production, last 30 days (2025-02-01T15:36:00.000Z → 2025-03-03T15:36:00.000Z), 4 finished changes`,
     );
     expect(output).toMatch(/^deployment frequency\s+0\.1\/day, 0\.7\/week \(3 succeeded\)$/m);
     expect(output).toMatch(/^lead time\s+median 10m, mean 25m \(3\)$/m);
@@ -329,7 +447,7 @@ describe("glidepath stats", () => {
     expect(output).toMatch(/^time to restore\s+median 2h, mean 2h \(1\)$/m);
   });
 
-  it("prints dashes, not NaN, for a service without deployments", async () => {
+  it("prints dashes, not NaN, for a service without promotions", async () => {
     // Act
     await statsCommand(
       { service: freshService(), env: "staging", table: table.tableName },
@@ -340,8 +458,8 @@ describe("glidepath stats", () => {
     // Assess
     const output = lines.join("\n");
     expect(output).toMatch(/^deployment frequency\s+0\/day, 0\/week \(0 succeeded\)$/m);
-    expect(output).toMatch(/^lead time\s+- \(no successful deployments\)$/m);
-    expect(output).toMatch(/^change failure rate\s+- \(no finished deployments\)$/m);
+    expect(output).toMatch(/^lead time\s+- \(no successful changes\)$/m);
+    expect(output).toMatch(/^change failure rate\s+- \(no finished changes\)$/m);
     expect(output).toMatch(/^time to restore\s+- \(no failures\)$/m);
     expect(output).not.toContain("NaN");
   });
