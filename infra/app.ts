@@ -1,7 +1,7 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { loadConfigInput } from "../cli/load-config.ts";
 import { ConfigInvalidError, parseConfig } from "../functions/domain/config/index.ts";
+import { loadConfigInput } from "./load-config.ts";
 import { ControlPlaneStack } from "./stacks/control-plane-stack.ts";
 
 /** Used when neither `-c config=<path>` nor `GLIDEPATH_CONFIG` names the config module. */

@@ -33,8 +33,8 @@ export type StepName = (typeof StepNames)[keyof typeof StepNames];
 /** Tag on each state machine naming its strategy, or `pipeline`; the local runtime finds the machines by it. */
 export const strategyTagKey = "glidepath:strategy";
 
-/** The `strategyTagKey` value of the promotion pipeline. */
-export const pipelineTag = "pipeline";
+/** The `strategyTagKey` value of the promotion pipeline; domain holds it because the execution starter needs it too. */
+export { pipelineTag } from "../functions/domain/execution-name.ts";
 
 /** Environment variable of each step function naming its step. */
 export const stepEnvironmentVariable = "GLIDEPATH_STEP";

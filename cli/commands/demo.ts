@@ -1,8 +1,8 @@
 import { logger } from "../../functions/shared/logger.ts";
+import { loadConfig } from "../../infra/load-config.ts";
 import { jsonSummary, progressPrinter, summary } from "../../local/progress.ts";
 import { runLocalDeployment } from "../../local/runtime.ts";
 import { isScenarioName, type ScenarioName, scenarioNames } from "../../local/scenarios.ts";
-import { loadConfig } from "../load-config.ts";
 import { UsageError } from "../usage-error.ts";
 
 export interface DemoOptions {

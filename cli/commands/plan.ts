@@ -6,8 +6,8 @@ import {
   StrategyObjectSchema,
 } from "../../functions/domain/config/index.ts";
 import { plan } from "../../functions/domain/planner.ts";
+import { loadConfig } from "../../infra/load-config.ts";
 import { formatDuration, table } from "../format.ts";
-import { loadConfig } from "../load-config.ts";
 import { UsageError } from "../usage-error.ts";
 
 export interface PlanOptions {

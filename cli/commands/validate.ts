@@ -1,4 +1,4 @@
-import { loadConfig } from "../load-config.ts";
+import { loadConfig } from "../../infra/load-config.ts";
 
 /** Validates a config file; an invalid one throws `ConfigInvalidError` listing every problem. */
 export async function validateCommand(

@@ -1,3 +1,10 @@
+/**
+ * The promotion pipeline's kind among the stack's state machines: it is named `<stack>-pipeline` and tagged
+ * with it where a strategy machine is tagged with its strategy. Here because the execution starter (an adapter)
+ * and the stack both name the machine by it.
+ */
+export const pipelineTag = "pipeline";
+
 /** Step Functions' limit on execution names. */
 export const maxExecutionNameLength = 80;
 

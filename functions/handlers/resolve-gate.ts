@@ -2,6 +2,8 @@ import { z } from "zod";
 import { DecisionAction, DeploymentStatus } from "../domain/deployment.ts";
 import { GateExpiredError, GateNotOpenError } from "../domain/errors.ts";
 import {
+  AlarmStateChangeDetailType,
+  AlarmStateChangeSource,
   allowedActions,
   type Gate,
   type GateAction,
@@ -45,8 +47,6 @@ const AlarmStateChangeDetail = z.object({
     timestamp: z.string(),
   }),
 });
-
-export const AlarmStateChangeDetailType = "CloudWatch Alarm State Change";
 
 export type ResolveOutcome =
   | {
@@ -92,7 +92,7 @@ export function createResolveGateHandler(ports: Ports) {
         human: true,
       });
     }
-    if (source === "aws.cloudwatch" && detailType === AlarmStateChangeDetailType) {
+    if (source === AlarmStateChangeSource && detailType === AlarmStateChangeDetailType) {
       const detail = AlarmStateChangeDetail.safeParse(envelope.data.detail);
       if (!detail.success) return reject("malformed CloudWatch Alarm State Change event");
       return alarm(ports, detail.data, envelope.data.time);

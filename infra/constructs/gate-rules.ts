@@ -2,8 +2,12 @@ import { type IEventBus, Rule } from "aws-cdk-lib/aws-events";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { GateDecisionDetailType, GateDecisionSource } from "../../functions/domain/gates.ts";
-import { AlarmStateChangeDetailType } from "../../functions/handlers/resolve-gate.ts";
+import {
+  AlarmStateChangeDetailType,
+  AlarmStateChangeSource,
+  GateDecisionDetailType,
+  GateDecisionSource,
+} from "../../functions/domain/gates.ts";
 import { DeadLetterTargets } from "./dead-letter-targets.ts";
 
 export interface GateRulesProps {
@@ -40,7 +44,7 @@ export class GateRules extends Construct {
       this.alarms = new Rule(this, "Alarms", {
         description: "A watched alarm going into ALARM fails the open gate of every deployment watching it",
         eventPattern: {
-          source: ["aws.cloudwatch"],
+          source: [AlarmStateChangeSource],
           detailType: [AlarmStateChangeDetailType],
           detail: { alarmName: alarmNames, state: { value: ["ALARM"] } },
         },

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../cli/load-config.ts";
+import { loadConfig } from "../../infra/load-config.ts";
 import { type LocalRunResult, runLocalDeployment } from "../../local/runtime.ts";
 import type { ScenarioName } from "../../local/scenarios.ts";
 

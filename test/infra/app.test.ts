@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfigInput } from "../../cli/load-config.ts";
 import { ConfigInvalidError } from "../../functions/domain/config/index.ts";
 import { buildApp, DEFAULT_CONFIG_PATH } from "../../infra/app.ts";
+import { loadConfigInput } from "../../infra/load-config.ts";
 import { minimalConfigInput, useTestApps } from "../helpers/synth.ts";
 
 /** Four problems in four places; the app must name all of them, not only the first. */

@@ -1,5 +1,5 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { pipelineTag } from "../../../statemachines/step-functions.ts";
+import { pipelineTag } from "../../domain/execution-name.ts";
 import { type PromotionRequest, promotionExecutionName } from "../../domain/promotion/request.ts";
 import { type RetryOptions, withRetry } from "./retry.ts";
 

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { GateDecisionDetailType, type GateDecisionEvent, GateDecisionSource } from "../../domain/gates.ts";
+import {
+  AlarmStateChangeDetailType,
+  AlarmStateChangeSource,
+  GateDecisionDetailType,
+  type GateDecisionEvent,
+  GateDecisionSource,
+} from "../../domain/gates.ts";
 import type { DecisionBus } from "../../domain/ports/gates.ts";
 import type { AlarmStateChange } from "./local-health-signals.ts";
 
@@ -32,7 +38,7 @@ export class LocalBus implements DecisionBus {
   putAlarmChange(change: AlarmStateChange): Promise<unknown> {
     const arn = `arn:aws:cloudwatch:${this.#props.region}:${this.#props.account}:alarm:${change.alarmName}`;
     return this.#props.deliver(
-      this.#envelope("aws.cloudwatch", "CloudWatch Alarm State Change", [arn], change),
+      this.#envelope(AlarmStateChangeSource, AlarmStateChangeDetailType, [arn], change),
     );
   }
 

@@ -6,6 +6,7 @@ import { ConfigInvalidError, type GlidepathConfig, parseConfig } from "../functi
 /**
  * Reads a config file — JSON, or a TypeScript/JavaScript module whose default export is the config — and
  * validates it. Every failure is a `ConfigInvalidError` naming the file, so callers report one kind of error.
+ * It sits in infra, below the CLI, because the CDK app reads the same files (`cdk synth -c config=<path>`).
  */
 export async function loadConfig(file: string): Promise<GlidepathConfig> {
   return parseConfig(await loadConfigInput(file), file);
