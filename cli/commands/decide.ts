@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { EventBridgeDecisionBus } from "../../functions/adapters/aws/eventbridge-decision-bus.ts";
+import { DeploymentIdSchema } from "../../functions/domain/deployment.ts";
 import { type HumanAction, humanActions } from "../../functions/domain/gates.ts";
 import type { DecisionBus } from "../../functions/domain/ports/gates.ts";
 import { localOperator, localStateFile } from "../../local/callback-server.ts";
@@ -47,7 +48,7 @@ export async function decideCommand(
   if (!(humanActions as readonly string[]).includes(action)) {
     throw new UsageError(`unknown action '${action}'; use one of ${humanActions.join(", ")}`);
   }
-  if (!/^d-[0-9a-f]{20}$/.test(deploymentId)) {
+  if (!DeploymentIdSchema.safeParse(deploymentId).success) {
     throw new UsageError(
       `'${deploymentId}' is not a deployment id (d- and 20 hex digits; see \`glidepath history\`)`,
     );

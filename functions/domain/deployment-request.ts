@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EnvironmentConfig, ServiceConfig } from "./config/index.ts";
 import { AnalysisSchema, TargetSchema } from "./config/schema.ts";
-import type { Deployment } from "./deployment.ts";
+import { type Deployment, DeploymentIdSchema } from "./deployment.ts";
 import { ErrorNames, GlidepathError } from "./errors.ts";
 import { plan } from "./planner.ts";
 
@@ -18,9 +18,7 @@ const PhaseSchema = z.strictObject({
  * deployment starts, so that a config change never alters a running deployment.
  */
 export const DeploymentRequestSchema = z.strictObject({
-  deploymentId: z
-    .string()
-    .regex(/^d-[0-9a-f]{20}$/, { error: "must be a deployment id (d- and 20 hex digits)" }),
+  deploymentId: DeploymentIdSchema,
   service: z.string().min(1),
   environment: z.string().min(1),
   artifact: z.strictObject({ uri: z.string().min(1), digest: z.string().min(1), version: z.string().min(1) }),

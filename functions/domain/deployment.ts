@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { z } from "zod";
 
 export const DeploymentStatus = {
   Queued: "QUEUED",
@@ -108,6 +109,11 @@ export interface DeploymentIdInput {
   /** The region of one wave, when the environment deploys several regions as waves. */
   readonly region?: string;
 }
+
+/** A deployment id as `deploymentId()` makes it, wherever one arrives: step inputs, events, buttons, the CLI. */
+export const DeploymentIdSchema = z
+  .string()
+  .regex(/^d-[0-9a-f]{20}$/, { error: "must be a deployment id (d- and 20 hex digits)" });
 
 /**
  * Deterministic, so that a redelivered trigger event computes the same id and creating the deployment twice

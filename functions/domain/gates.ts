@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeploymentIdSchema } from "./deployment.ts";
 
 /**
  * Where a deployment waits. A bake waits for its timer between evaluations; an approval for a human; a
@@ -140,7 +141,7 @@ const suffix = (decision: GateDecision) => (decision.reason === undefined ? "" :
  * and what resolve-gate consumes. No task token: the gate is found by deployment (and gate) id.
  */
 export const GateDecisionEventSchema = z.strictObject({
-  deploymentId: z.string().regex(/^d-[0-9a-f]{20}$/, { error: "must be a deployment id" }),
+  deploymentId: DeploymentIdSchema,
   /** The gate the human saw; omitted by the CLI, which acts on whatever gate is open. */
   gateId: z.string().min(1).optional(),
   action: z.enum(humanActions),

@@ -1,13 +1,14 @@
 import { z } from "zod";
+import { DeploymentIdSchema } from "../domain/deployment.ts";
 import { DeployFailedError } from "../domain/errors.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { type Colour, otherColour } from "../domain/ports/traffic-router.ts";
-import { colourSchema, deploymentIdSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
+import { colourSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
 
 const DeployInput = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("prepare"),
-    deploymentId: deploymentIdSchema,
+    deploymentId: DeploymentIdSchema,
     target: targetSchema,
     artifact: z.object({ uri: z.string().min(1), version: z.string().min(1) }),
     /** Rolling starts the new version with no task and grows it batch by batch. */

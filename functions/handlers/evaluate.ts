@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { AnalysisSchema } from "../domain/config/schema.ts";
-import { DecisionAction } from "../domain/deployment.ts";
+import { DecisionAction, DeploymentIdSchema } from "../domain/deployment.ts";
 import { AlarmFiredError, AnalysisFailedError } from "../domain/errors.ts";
 import { type Evaluation, evaluate, Verdict } from "../domain/evaluate.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { otherColour } from "../domain/ports/traffic-router.ts";
-import { colourSchema, deploymentIdSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
+import { colourSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
 
 const EvaluateInput = z.object({
-  deploymentId: deploymentIdSchema,
+  deploymentId: DeploymentIdSchema,
   target: targetSchema,
   newColour: colourSchema,
   alarms: z.array(z.string().min(1)),

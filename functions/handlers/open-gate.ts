@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { DeploymentStatus } from "../domain/deployment.ts";
+import { DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
 import { allowedActions, type Gate, gateIdOf, gateLabel, humanActions } from "../domain/gates.ts";
 import type { Ports } from "../domain/ports/index.ts";
-import { deploymentIdSchema, parseInput } from "./schemas.ts";
+import { parseInput } from "./schemas.ts";
 
 const OpenGateInput = z.object({
   taskToken: z.string().min(1),
-  deploymentId: deploymentIdSchema,
+  deploymentId: DeploymentIdSchema,
   executionArn: z.string().min(1),
   gate: z.object({
     kind: z.enum(["bake", "approval", "pause"]),

@@ -1,25 +1,25 @@
 import { z } from "zod";
-import { DecisionAction, DeploymentStatus } from "../domain/deployment.ts";
+import { DecisionAction, DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
 import { parseDeploymentRequest } from "../domain/deployment-request.ts";
 import type { Ports } from "../domain/ports/index.ts";
-import { CaughtError, deploymentIdSchema, describeError, parseInput } from "./schemas.ts";
+import { CaughtError, describeError, parseInput } from "./schemas.ts";
 
 /** The alarms the deployment watched: once it has ended, alarm events no longer reach it. */
 const alarms = z.array(z.string().min(1));
 
 const RecordInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("start"), request: z.unknown(), executionArn: z.string().min(1) }),
-  z.object({ action: z.literal("succeeded"), deploymentId: deploymentIdSchema, alarms }),
-  z.object({ action: z.literal("rolling-back"), deploymentId: deploymentIdSchema, error: CaughtError }),
+  z.object({ action: z.literal("succeeded"), deploymentId: DeploymentIdSchema, alarms }),
+  z.object({ action: z.literal("rolling-back"), deploymentId: DeploymentIdSchema, error: CaughtError }),
   z.object({
     action: z.literal("rolled-back"),
-    deploymentId: deploymentIdSchema,
+    deploymentId: DeploymentIdSchema,
     error: CaughtError,
     alarms,
   }),
   z.object({
     action: z.literal("failed"),
-    deploymentId: deploymentIdSchema,
+    deploymentId: DeploymentIdSchema,
     error: CaughtError,
     stage: z.string(),
     alarms,

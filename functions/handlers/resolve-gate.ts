@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DecisionAction, DeploymentStatus } from "../domain/deployment.ts";
+import { DecisionAction, DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
 import { GateExpiredError, GateNotOpenError } from "../domain/errors.ts";
 import {
   AlarmStateChangeDetailType,
@@ -16,11 +16,11 @@ import {
 } from "../domain/gates.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { logger } from "../shared/logger.ts";
-import { deploymentIdSchema, parseInput } from "./schemas.ts";
+import { parseInput } from "./schemas.ts";
 
 const RingInput = z.object({
   action: z.literal("ring"),
-  deploymentId: deploymentIdSchema,
+  deploymentId: DeploymentIdSchema,
   gate: z.object({
     kind: z.enum(["bake", "approval", "pause"]),
     phaseIndex: z.number().int().min(0),

@@ -3,7 +3,6 @@ import { TargetSchema } from "../domain/config/schema.ts";
 import { StepInputInvalidError } from "../domain/errors.ts";
 
 /** Pieces of step inputs that several handlers share, validated the same way everywhere. */
-export const deploymentIdSchema = z.string().regex(/^d-[0-9a-f]{20}$/, { error: "must be a deployment id" });
 export const colourSchema = z.enum(["blue", "green"]);
 export const targetSchema = TargetSchema;
 export const weightSchema = z.number().int().min(0).max(100);

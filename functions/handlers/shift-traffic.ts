@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { DeploymentIdSchema } from "../domain/deployment.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { type Colour, otherColour } from "../domain/ports/traffic-router.ts";
-import { colourSchema, deploymentIdSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
+import { colourSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
 
 const ShiftTrafficInput = z.object({
-  deploymentId: deploymentIdSchema,
+  deploymentId: DeploymentIdSchema,
   target: targetSchema,
   newColour: colourSchema,
   /** Percent of traffic for the new version; the old version gets the rest. */

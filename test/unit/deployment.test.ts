@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   allStatuses,
   canTransition,
+  DeploymentIdSchema,
   DeploymentStatus,
   deploymentId,
   isDeploymentStatus,
@@ -124,7 +125,7 @@ describe("deploymentId", () => {
     const id = deploymentId(base);
 
     // Assess
-    expect(id).toMatch(/^d-[0-9a-f]{20}$/);
+    expect(DeploymentIdSchema.safeParse(id).success).toBe(true);
   });
 
   it("is the same for the same service, environment, digest and attempt", () => {

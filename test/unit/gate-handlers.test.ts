@@ -198,7 +198,8 @@ describe("resolve-gate", () => {
       "a malformed decision",
       async () => ({
         event: decision({ deploymentId: "nope", action: "ship" }),
-        expected: /^malformed gate decision: deploymentId: must be a deployment id; action: .*; actor: /,
+        expected:
+          /^malformed gate decision: deploymentId: must be a deployment id \(d- and 20 hex digits\); action: .*; actor: /,
       }),
     ],
     [

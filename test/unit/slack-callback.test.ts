@@ -305,7 +305,7 @@ describe("parseGateClick", () => {
     [
       "a value with a bad deployment id",
       withAction({ value: '{"d":"checkout","g":"approval-p2-r0-0s"}' }),
-      "payload.actions[0].value.d: must be a deployment id",
+      "payload.actions[0].value.d: must be a deployment id (d- and 20 hex digits)",
     ],
     [
       "a value with more than the ids",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeploymentIdSchema } from "../../domain/deployment.ts";
 import { type HumanAction, humanActions } from "../../domain/gates.ts";
 
 /**
@@ -39,7 +40,7 @@ export type ParseGateClickResult =
   | { readonly ok: false; readonly reason: string };
 
 const ButtonValueSchema = z.strictObject({
-  d: z.string().regex(/^d-[0-9a-f]{20}$/, { error: "must be a deployment id" }),
+  d: DeploymentIdSchema,
   g: z.string().min(1).max(200),
 });
 

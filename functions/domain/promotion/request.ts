@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ServiceConfig } from "../config/index.ts";
 import { FreezeWindowSchema, HookSchema } from "../config/schema.ts";
-import { type Artifact, deploymentId } from "../deployment.ts";
+import { type Artifact, DeploymentIdSchema, deploymentId } from "../deployment.ts";
 import { DeploymentRequestSchema, deploymentRequest } from "../deployment-request.ts";
 import { ErrorNames, GlidepathError } from "../errors.ts";
 import { executionName } from "../execution-name.ts";
@@ -13,7 +13,7 @@ import { promotionId } from "./record.ts";
  * the promotion knows it before the record exists and the record is created idempotently.
  */
 const WaveSchema = z.strictObject({
-  deploymentId: z.string().regex(/^d-[0-9a-f]{20}$/),
+  deploymentId: DeploymentIdSchema,
   /** Set only when the environment deploys several regions as waves. */
   region: z.string().min(1).optional(),
   /** The strategy execution's name: `<service>-<env>-<version>-<short id>`. */
