@@ -6,6 +6,7 @@ import { LocalTrafficRouter } from "../../functions/adapters/local/local-traffic
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import { parseConfig } from "../../functions/domain/config/index.ts";
 import { deploymentRequest } from "../../functions/domain/deployment-request.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { DeployTarget, TargetStatus } from "../../functions/domain/ports/deploy-target.ts";
 import type { HealthSignals } from "../../functions/domain/ports/health-signals.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
@@ -169,7 +170,7 @@ async function measure(
   };
   if (mode === "eventDriven") await bus.putAlarmChange(alarm);
   const result = await execution;
-  if (result.error !== "AlarmFiredError" || weights.restoredAt === undefined) {
+  if (result.error !== ErrorNames.AlarmFired || weights.restoredAt === undefined) {
     throw new Error(
       `the ${mode} run did not roll back on the alarm: ${result.status} ${result.error ?? ""} ${result.cause ?? ""}`,
     );

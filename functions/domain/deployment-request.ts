@@ -54,7 +54,7 @@ export const DeploymentRequestSchema = z.strictObject({
 export type DeploymentRequest = z.output<typeof DeploymentRequestSchema>;
 
 export class DeploymentRequestInvalidError extends GlidepathError {
-  override readonly name = ErrorNames.PlanInvalid;
+  override readonly name = ErrorNames.DeploymentRequestInvalid;
 }
 
 export const defaultTiming = { deployCheckSeconds: 15, deployMaxChecks: 80 } as const;

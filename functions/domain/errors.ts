@@ -7,6 +7,8 @@ import type { ColourWeights } from "./ports/traffic-router.ts";
 export const ErrorNames = {
   ConfigInvalid: "ConfigInvalidError",
   PlanInvalid: "PlanInvalidError",
+  DeploymentRequestInvalid: "DeploymentRequestInvalidError",
+  PromotionRequestInvalid: "PromotionRequestInvalidError",
   DeploymentNotFound: "DeploymentNotFoundError",
   IllegalTransition: "IllegalTransitionError",
   LockHeld: "LockHeldError",

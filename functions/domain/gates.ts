@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DeploymentIdSchema } from "./deployment.ts";
+import { ErrorNames } from "./errors.ts";
 
 /**
  * Where a deployment waits. A bake waits for its timer between evaluations; an approval for a human; a
@@ -85,7 +86,7 @@ export type GateResolution =
   | { readonly type: "success"; readonly outcome: "timer" | "resume" }
   | {
       readonly type: "failure";
-      readonly error: GateSignal | "GateRejectedError" | "AlarmFiredError";
+      readonly error: GateSignal | typeof ErrorNames.GateRejected | typeof ErrorNames.AlarmFired;
       readonly cause: string;
     };
 
@@ -101,7 +102,7 @@ export function resolutionOf(
       return kind === "approval"
         ? {
             type: "failure",
-            error: "GateRejectedError",
+            error: ErrorNames.GateRejected,
             cause: `the ${label} timed out with no decision: counted as rejected`,
           }
         : { type: "success", outcome: "timer" };
@@ -118,17 +119,17 @@ export function resolutionOf(
     case "approve":
       return { type: "failure", error: GateSignal.Approved, cause: `${by} approved the ${label}` };
     case "reject":
-      return { type: "failure", error: "GateRejectedError", cause: `${by} rejected the ${label}` };
+      return { type: "failure", error: ErrorNames.GateRejected, cause: `${by} rejected the ${label}` };
     case "abort":
       return {
         type: "failure",
-        error: "GateRejectedError",
+        error: ErrorNames.GateRejected,
         cause: `${by} aborted the deployment at the ${label}`,
       };
     case "alarm":
       return {
         type: "failure",
-        error: "AlarmFiredError",
+        error: ErrorNames.AlarmFired,
         cause: `alarm in ALARM: ${decision.actor.replace(/^alarm:/, "")}${suffix(decision)}`,
       };
   }

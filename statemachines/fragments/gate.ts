@@ -9,6 +9,7 @@ import {
   WaitTime,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { GateKind } from "../../functions/domain/gates.ts";
 import { type FragmentContext, Paths } from "./context.ts";
 import { step } from "./step.ts";
@@ -102,7 +103,7 @@ export function timedGate(
   });
   // The timer may ring in the instant before open-gate has stored the gate.
   ring.addRetry({
-    errors: ["GateNotOpenError"],
+    errors: [ErrorNames.GateNotOpen],
     interval: Duration.seconds(1),
     maxAttempts: 10,
     backoffRate: 1.5,

@@ -5,6 +5,7 @@ import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-ca
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import { type GlidepathConfigInput, parseConfig } from "../../functions/domain/config/index.ts";
 import type { DeploymentRequest } from "../../functions/domain/deployment-request.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
 import { newPromotion } from "../../functions/domain/promotion/controller.ts";
 import {
@@ -161,9 +162,9 @@ async function promote(props: {
       }
       await ports.deployments.transition(child.deploymentId, "ROLLING_BACK");
       await ports.deployments.transition(child.deploymentId, "ROLLED_BACK", {
-        statusReason: "AlarmFiredError: 5xx",
+        statusReason: `${ErrorNames.AlarmFired}: 5xx`,
       });
-      return { status: "FAILED", error: "AlarmFiredError", cause: "5xx", events: [], executionArn: arn };
+      return { status: "FAILED", error: ErrorNames.AlarmFired, cause: "5xx", events: [], executionArn: arn };
     },
   });
   const [result] = await Promise.all([running, props.during?.({ ports, request, resolveGate })]);
@@ -285,11 +286,13 @@ describe("the pipeline state machine, run locally", () => {
       ["production", "us-east-1", "none"],
     ]);
     expect((await ports.promotions.getLock(request.service)).holder).toBeUndefined();
-    expect(notices).toContain(`promotion stopped: ${request.service} 2.0.0 in dev: AlarmFiredError: 5xx`);
+    expect(notices).toContain(
+      `promotion stopped: ${request.service} 2.0.0 in dev: ${ErrorNames.AlarmFired}: 5xx`,
+    );
     expect(await ports.promotions.get(request.promotionId)).toMatchObject({
       status: "STOPPED",
       environments: [
-        { name: "dev", status: "ROLLED_BACK", reason: "AlarmFiredError: 5xx" },
+        { name: "dev", status: "ROLLED_BACK", reason: `${ErrorNames.AlarmFired}: 5xx` },
         { name: "production", status: "PENDING" },
       ],
     });
@@ -306,7 +309,7 @@ describe("the pipeline state machine, run locally", () => {
     expect(result.status).toBe("FAILED");
     expect(hooks.map((hook) => hook.payload.stage)).toEqual(["preDeploy"]);
     expect(notices).toContain(
-      `promotion frozen: ${request.service} 2.0.0 in dev: irreversible migrate ran, then AlarmFiredError: 5xx. Fix forward with a new artifact.`,
+      `promotion frozen: ${request.service} 2.0.0 in dev: irreversible migrate ran, then ${ErrorNames.AlarmFired}: 5xx. Fix forward with a new artifact.`,
     );
   });
 
@@ -318,11 +321,11 @@ describe("the pipeline state machine, run locally", () => {
 
     // Assess
     expect(result.status).toBe("FAILED");
-    expect(result.error).toBe("HookFailedError");
+    expect(result.error).toBe(ErrorNames.HookFailed);
     expect(started).toEqual([]);
     expect(await ports.deployments.get(request.environments[0]?.waves[0]?.deploymentId ?? "")).toMatchObject({
       status: "FAILED",
-      statusReason: `not deployed: HookFailedError: preDeploy hook migrate (${migrate}) failed: column user_id already exists`,
+      statusReason: `not deployed: ${ErrorNames.HookFailed}: preDeploy hook migrate (${migrate}) failed: column user_id already exists`,
     });
   });
 
@@ -345,7 +348,7 @@ describe("the pipeline state machine, run locally", () => {
 
     // Assess
     expect(result.status).toBe("FAILED");
-    expect(result.error).toBe("FreezeWindowError");
+    expect(result.error).toBe(ErrorNames.FreezeWindow);
     expect(result.cause).toMatch(/^dev is frozen by 'peak' until /);
     expect(started).toEqual([]);
     expect(hooks).toEqual([]);
@@ -390,7 +393,7 @@ describe("the pipeline state machine, run locally", () => {
 
     // Assess
     expect(result.status).toBe("FAILED");
-    expect(result.error).toBe("GateRejectedError");
+    expect(result.error).toBe(ErrorNames.GateRejected);
     expect(started).toHaveLength(1);
     expect(await statuses(ports, request)).toEqual([
       ["dev", "-", "SUCCEEDED"],

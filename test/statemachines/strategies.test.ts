@@ -17,6 +17,7 @@ import { FakeAws, type FakeAwsOptions, listenerArn, targetGroups } from "../help
 import { useTestApps } from "../helpers/synth.ts";
 import { deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 
 const strategies: Record<StrategyType, StrategyInput> = {
   "all-at-once": Strategy.allAtOnce({ bakeSeconds: 60 }),
@@ -113,10 +114,12 @@ describe("strategy state machines, executed from the synthesized template", () =
 
     // Assess
     expect(result.status).toBe("FAILED");
-    expect(result.error).toBe("AlarmFiredError");
+    expect(result.error).toBe(ErrorNames.AlarmFired);
     expect(result.cause).toContain("alarm in ALARM: checkout-5xx");
     expect(record).toMatchObject({ status: "ROLLED_BACK", weights: { old: 100, new: 0 } });
-    expect(record?.statusReason).toMatch(/^AlarmFiredError: alarm in ALARM: checkout-5xx/);
+    expect(record?.statusReason).toMatch(
+      new RegExp(`^${ErrorNames.AlarmFired}: alarm in ALARM: checkout-5xx`),
+    );
     expect(aws.weights).toEqual({ blue: 100, green: 0 });
     expect(Math.max(...aws.weightHistory.map((weights) => weights.green))).toBe(secondStep[type]);
     expect(aws.services.green.desiredCount).toBe(0);
@@ -134,7 +137,7 @@ describe("strategy state machines, executed from the synthesized template", () =
 
     // Assess
     expect(result.status).toBe("FAILED");
-    expect(result.error).toBe("DeployFailedError");
+    expect(result.error).toBe(ErrorNames.DeployFailed);
     expect(record).toMatchObject({ status: "FAILED", weights: { old: 100, new: 0 } });
     expect(record?.statusReason).toMatch(/^Deploy: DeployFailedError: .*not stable after 3 checks/);
     expect(aws.elb).not.toHaveReceivedCommand(ModifyListenerCommand);
@@ -195,11 +198,11 @@ describe("strategy state machines, executed from the synthesized template", () =
 
     // Assess
     expect(result.status).toBe("FAILED");
-    expect(result.error).toBe("SmokeTestFailedError");
+    expect(result.error).toBe(ErrorNames.SmokeTestFailed);
     expect(result.cause).toBe("GET /health answered 503");
     expect(record).toMatchObject({
       status: "FAILED",
-      statusReason: "Deploy: SmokeTestFailedError: GET /health answered 503",
+      statusReason: `Deploy: ${ErrorNames.SmokeTestFailed}: GET /health answered 503`,
     });
     expect(aws.elb).not.toHaveReceivedCommand(ModifyListenerCommand);
   });
@@ -263,7 +266,7 @@ describe("strategy state machines, executed from the synthesized template", () =
 
       // Assess
       expect(result.status).toBe("FAILED");
-      expect(result.error).toBe("PlanInvalidError");
+      expect(result.error).toBe(ErrorNames.DeploymentRequestInvalid);
       expect(result.cause).toContain(
         `plan.phaseCount is 99 but the plan has ${request.plan.phases.length} phases`,
       );
@@ -323,9 +326,11 @@ describe("gates: humans and alarms decide through the bus", () => {
 
     // Assess
     expect(result.status).toBe("FAILED");
-    expect(result.error).toBe("AlarmFiredError");
+    expect(result.error).toBe(ErrorNames.AlarmFired);
     expect(record).toMatchObject({ status: "ROLLED_BACK", weights: { old: 100, new: 0 } });
-    expect(record?.statusReason).toMatch(/^AlarmFiredError: alarm in ALARM: checkout-5xx: Threshold Crossed/);
+    expect(record?.statusReason).toMatch(
+      new RegExp(`^${ErrorNames.AlarmFired}: alarm in ALARM: checkout-5xx: Threshold Crossed`),
+    );
     expect(backAt - eventAt).toBeLessThan(1000);
   });
 
@@ -403,10 +408,10 @@ describe("gates: humans and alarms decide through the bus", () => {
     );
 
     // Assess
-    expect(result.error).toBe("GateRejectedError");
+    expect(result.error).toBe(ErrorNames.GateRejected);
     expect(record?.status).toBe("ROLLED_BACK");
     expect(record?.statusReason).toMatch(
-      /^GateRejectedError: slack:U024BE7LH aborted the deployment at the bake at \d+%/,
+      new RegExp(`^${ErrorNames.GateRejected}: slack:U024BE7LH aborted the deployment at the bake at \\d+%`),
     );
   });
 
@@ -555,11 +560,17 @@ describe("gates: humans and alarms decide through the bus", () => {
   });
 
   it.each<[string, HumanAction | "timeout", RegExp]>([
-    ["a rejection", "reject", /^GateRejectedError: cli:alice rejected the approval at 10%/],
+    [
+      "a rejection",
+      "reject",
+      new RegExp(`^${ErrorNames.GateRejected}: cli:alice rejected the approval at 10%`),
+    ],
     [
       "a timeout, counted as a rejection",
       "timeout",
-      /^GateRejectedError: the approval at 10% timed out with no decision: counted as rejected/,
+      new RegExp(
+        `^${ErrorNames.GateRejected}: the approval at 10% timed out with no decision: counted as rejected`,
+      ),
     ],
   ])("canary: %s at the approval gate rolls back", async (_case, action, reason) => {
     // Act
@@ -578,7 +589,7 @@ describe("gates: humans and alarms decide through the bus", () => {
     );
 
     // Assess
-    expect(result.error).toBe("GateRejectedError");
+    expect(result.error).toBe(ErrorNames.GateRejected);
     expect(record?.status).toBe("ROLLED_BACK");
     expect(record?.statusReason).toMatch(reason);
   });

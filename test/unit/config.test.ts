@@ -7,6 +7,7 @@ import {
   parseConfig,
   Strategy,
 } from "../../functions/domain/config/index.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/config/${name}`, import.meta.url), "utf8"));
@@ -322,7 +323,7 @@ describe("parseConfig", () => {
     })();
 
     // Assess
-    expect(error?.name).toBe("ConfigInvalidError");
+    expect(error?.name).toBe(ErrorNames.ConfigInvalid);
     expect(error?.message.split("\n")).toEqual([
       "three-mistakes.json is invalid (3 problems):",
       expect.stringMatching(/^ {2}- services\[0\]\.environments\[0\]\.account: /),

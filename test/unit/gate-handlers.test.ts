@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
-import { GateExpiredError } from "../../functions/domain/errors.ts";
+import { ErrorNames, GateExpiredError } from "../../functions/domain/errors.ts";
 import type { TaskCallbacks } from "../../functions/domain/ports/gates.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
 import type { Stores } from "../../functions/domain/ports/stores.ts";
@@ -149,7 +149,7 @@ describe("resolve-gate", () => {
         kind: "fail",
         args: [
           token,
-          "AlarmFiredError",
+          ErrorNames.AlarmFired,
           expect.stringMatching(`^alarm in ALARM: ${alarm}: Threshold Crossed`),
         ],
       },
@@ -313,7 +313,7 @@ describe("resolve-gate", () => {
     });
 
     // Assess
-    await expect(ring).rejects.toMatchObject({ name: "GateNotOpenError" });
+    await expect(ring).rejects.toMatchObject({ name: ErrorNames.GateNotOpen });
   });
 });
 

@@ -8,6 +8,7 @@ import type { StateTableDependencies } from "../../cli/state-table.ts";
 import { UsageError } from "../../cli/usage-error.ts";
 import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { Stores } from "../../functions/domain/ports/stores.ts";
 import type { EnvironmentStatus, Promotion } from "../../functions/domain/promotion/record.ts";
 import { promotionId } from "../../functions/domain/promotion/record.ts";
@@ -128,7 +129,9 @@ async function promote(
     hooks: [],
     current: "production",
     lock: outcome === "IN_PROGRESS" ? "holder" : "none",
-    ...(outcome === "SUCCEEDED" || outcome === "IN_PROGRESS" ? {} : { reason: "AlarmFiredError: api-5xx" }),
+    ...(outcome === "SUCCEEDED" || outcome === "IN_PROGRESS"
+      ? {}
+      : { reason: `${ErrorNames.AlarmFired}: api-5xx` }),
     createdAt: pushed,
     updatedAt: now.toISOString(),
     revision: 1,
@@ -280,7 +283,7 @@ describe("glidepath history", () => {
       "reason",
     ]);
     expect(output.slice(2, 4).map((line) => line.split(/\s{2,}/).slice(2))).toEqual([
-      ["1.1.0", "STOPPED", "production:ROLLED_BACK", "AlarmFiredError: api-5xx"],
+      ["1.1.0", "STOPPED", "production:ROLLED_BACK", `${ErrorNames.AlarmFired}: api-5xx`],
       ["1.0.0", "PROMOTED", "production:SUCCEEDED", "-"],
     ]);
     expect(output.at(-1)).toBe("(last page)");

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { awsPorts } from "../../functions/adapters/aws/ports.ts";
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import { type GlidepathConfig, parseConfig } from "../../functions/domain/config/index.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import { gateIdOf } from "../../functions/domain/gates.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
 import { type Promotion, promotionId } from "../../functions/domain/promotion/record.ts";
@@ -190,7 +191,7 @@ describe("promote handler: the end of a promotion", () => {
       promotion: first.promotion,
       error: {
         Error: "States.TaskFailed",
-        Cause: JSON.stringify({ Status: "FAILED", Error: "AlarmFiredError", Cause: "5xx" }),
+        Cause: JSON.stringify({ Status: "FAILED", Error: ErrorNames.AlarmFired, Cause: "5xx" }),
       },
     });
 
@@ -201,9 +202,9 @@ describe("promote handler: the end of a promotion", () => {
     expect(lock.liveVersion).toBeUndefined();
     expect(await record(first.promotion.promotionId)).toMatchObject({
       status: "STOPPED",
-      reason: "AlarmFiredError: 5xx",
+      reason: `${ErrorNames.AlarmFired}: 5xx`,
     });
-    expect(notices).toEqual([`promotion stopped: ${service} v1 in dev: AlarmFiredError: 5xx`]);
+    expect(notices).toEqual([`promotion stopped: ${service} v1 in dev: ${ErrorNames.AlarmFired}: 5xx`]);
   });
 
   it("finish releases the lock and starts the waiting promotion even when the message cannot be sent", async () => {
@@ -230,7 +231,7 @@ describe("promote handler: the end of a promotion", () => {
       action: "finish",
       outcome: "stopped",
       promotion: first.promotion,
-      error: { Error: "AlarmFiredError", Cause: "5xx" },
+      error: { Error: ErrorNames.AlarmFired, Cause: "5xx" },
     });
 
     // Assess
@@ -247,7 +248,7 @@ describe("promote handler: the end of a promotion", () => {
       action: "finish",
       outcome: "stopped",
       promotion: first.promotion,
-      error: { Error: "AlarmFiredError", Cause: "5xx" },
+      error: { Error: ErrorNames.AlarmFired, Cause: "5xx" },
     };
     await promote(finish);
     const after = await record(first.promotion.promotionId);
@@ -279,7 +280,7 @@ describe("promote handler: the end of a promotion", () => {
     });
 
     // Assess
-    await expect(finish).rejects.toMatchObject({ name: "PromotionEventRefusedError" });
+    await expect(finish).rejects.toMatchObject({ name: ErrorNames.PromotionEventRefused });
     expect(await ports.promotions.getLock(service)).toEqual(before);
     expect(await record(second.promotion.promotionId)).toMatchObject({ status: "QUEUED", lock: "queued" });
   });
@@ -296,7 +297,7 @@ describe("promote handler: the end of a promotion", () => {
       action: "finish",
       outcome: "stopped",
       promotion: first.promotion,
-      error: { Error: "AlarmFiredError", Cause: "5xx" },
+      error: { Error: ErrorNames.AlarmFired, Cause: "5xx" },
     });
 
     // Assess
@@ -306,7 +307,7 @@ describe("promote handler: the end of a promotion", () => {
       expect.objectContaining({
         action: "promotion",
         id: "promotion-stopped",
-        reason: "stopped: AlarmFiredError: 5xx",
+        reason: `stopped: ${ErrorNames.AlarmFired}: 5xx`,
       }),
     );
   });
@@ -325,7 +326,7 @@ describe("promote handler: an environment", () => {
 
     // Assess
     await expect(entered).rejects.toMatchObject({
-      name: "PromotionBlockedError",
+      name: ErrorNames.PromotionBlocked,
       message: "production is not entered: dev is IN_PROGRESS, not SUCCEEDED",
     });
     expect(await ports.deployments.get(production.waves[0]?.deploymentId ?? "")).toBeUndefined();
@@ -422,7 +423,7 @@ describe("promote handler: an environment", () => {
 
     // Assess
     await expect(check).rejects.toMatchObject({
-      name: "FreezeWindowError",
+      name: ErrorNames.FreezeWindow,
       message: "production is frozen by 'christmas' until 2026-12-27T00:00:00.000Z",
     });
   });
@@ -457,7 +458,7 @@ describe("promote handler: an environment", () => {
 
       // Assess
       await expect(ran).rejects.toMatchObject({
-        name: "HookFailedError",
+        name: ErrorNames.HookFailed,
         message: `preDeploy hook migrate (${hook.function}) ${message}`,
       });
       expect((await record(running.promotion.promotionId))?.hooks).toMatchObject([
@@ -520,7 +521,7 @@ describe("promote handler: an environment", () => {
 
     // Assess
     await expect(promoted).rejects.toMatchObject({
-      name: "PromotionEventRefusedError",
+      name: ErrorNames.PromotionEventRefused,
       message: expect.stringMatching(/wave d-[0-9a-f]{20} of dev has not succeeded/),
     });
   });
@@ -552,7 +553,7 @@ describe("promote handler: an environment", () => {
       action: "environment-failed",
       promotion,
       environment: production,
-      error: { Error: "GateRejectedError", Cause: "rejected by slack:U1" },
+      error: { Error: ErrorNames.GateRejected, Cause: "rejected by slack:U1" },
     });
 
     // Assess
@@ -560,12 +561,12 @@ describe("promote handler: an environment", () => {
     for (const wave of production.waves) {
       expect(await ports.deployments.get(wave.deploymentId)).toMatchObject({
         status: "FAILED",
-        statusReason: "not deployed: GateRejectedError: rejected by slack:U1",
+        statusReason: `not deployed: ${ErrorNames.GateRejected}: rejected by slack:U1`,
       });
     }
     expect((await record(promotion.promotionId))?.environments[1]).toMatchObject({
       status: "NOT_DEPLOYED",
-      reason: "GateRejectedError: rejected by slack:U1",
+      reason: `${ErrorNames.GateRejected}: rejected by slack:U1`,
     });
     expect(notices).toEqual([]);
   });
@@ -593,19 +594,19 @@ describe("promote handler: an environment", () => {
       action: "environment-failed",
       promotion,
       environment: production,
-      error: { Error: "AlarmFiredError", Cause: "5xx" },
+      error: { Error: ErrorNames.AlarmFired, Cause: "5xx" },
     });
     await promote({
       action: "finish",
       outcome: "stopped",
       promotion,
-      error: { Error: "AlarmFiredError", Cause: "5xx" },
+      error: { Error: ErrorNames.AlarmFired, Cause: "5xx" },
     });
 
     // Assess
     expect(failure).toEqual({ frozen: true, undo: [] });
     expect(notices[0]).toBe(
-      `promotion frozen: ${service} v1 in production: irreversible schema ran, then AlarmFiredError: 5xx. Fix forward with a new artifact.`,
+      `promotion frozen: ${service} v1 in production: irreversible schema ran, then ${ErrorNames.AlarmFired}: 5xx. Fix forward with a new artifact.`,
     );
     expect(await ports.decisions.list(promotion.promotionId)).toContainEqual(
       expect.objectContaining({ action: "freeze", id: "frozen-production" }),

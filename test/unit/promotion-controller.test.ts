@@ -350,7 +350,7 @@ describe("promotion controller: transitions", () => {
       {
         type: "environment-failed",
         environment: "production",
-        error: "AlarmFiredError",
+        error: ErrorNames.AlarmFired,
         reason: "5xx",
         waves: [
           { deploymentId: "d-prod-eu", status: "ROLLED_BACK" },
@@ -371,7 +371,7 @@ describe("promotion controller: transitions", () => {
       {
         type: "environment-failed",
         environment: "production",
-        error: "GateRejectedError",
+        error: ErrorNames.GateRejected,
         reason: "rejected",
         waves: [
           { deploymentId: "d-prod-eu", status: "QUEUED" },
@@ -392,7 +392,7 @@ describe("promotion controller: transitions", () => {
       {
         type: "environment-failed",
         environment: "production",
-        error: "AlarmFiredError",
+        error: ErrorNames.AlarmFired,
         reason: "5xx",
         waves: [{ deploymentId: "d-prod-eu", status: "ROLLED_BACK" }, { deploymentId: "d-prod-us" }],
         at,
@@ -410,7 +410,7 @@ describe("promotion controller: transitions", () => {
       {
         type: "environment-failed",
         environment: "production",
-        error: "PromotionBlockedError",
+        error: ErrorNames.PromotionBlocked,
         reason: "blocked",
         waves: [],
         at,

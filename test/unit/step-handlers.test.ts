@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import { fleetShare } from "../../functions/handlers/deploy.ts";
 import { describeError, parseInput } from "../../functions/handlers/schemas.ts";
 
@@ -8,14 +9,14 @@ describe("describeError", () => {
     [
       "a Lambda error as Step Functions reports it",
       {
-        Error: "AlarmFiredError",
+        Error: ErrorNames.AlarmFired,
         Cause: JSON.stringify({
-          errorType: "AlarmFiredError",
+          errorType: ErrorNames.AlarmFired,
           errorMessage: "alarm in ALARM: api-5xx",
           trace: [],
         }),
       },
-      "AlarmFiredError: alarm in ALARM: api-5xx",
+      `${ErrorNames.AlarmFired}: alarm in ALARM: api-5xx`,
     ],
     [
       "a plain-text cause",

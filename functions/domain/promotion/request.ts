@@ -55,7 +55,7 @@ export type PromotionEnvironment = PromotionRequest["environments"][number];
 export type Wave = PromotionEnvironment["waves"][number];
 
 export class PromotionRequestInvalidError extends GlidepathError {
-  override readonly name = ErrorNames.PlanInvalid;
+  override readonly name = ErrorNames.PromotionRequestInvalid;
 }
 
 /** The region a wave's deployment record names: none when the environment has a single region. */
