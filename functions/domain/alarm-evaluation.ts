@@ -5,7 +5,6 @@ import type { AlarmStateValue } from "./ports/health-signals.ts";
 export type AlarmDefinition = Extract<AlarmConfig, { kind: "definition" }>;
 export type AlarmComparison = AlarmDefinition["comparison"];
 export type TreatMissingData = AlarmDefinition["treatMissingData"];
-export type AlarmMetric = AlarmDefinition["metric"];
 
 export interface AlarmEvaluationInput {
   readonly alarm: AlarmDefinition;

@@ -48,10 +48,6 @@ export function isTerminal(status: DeploymentStatus): boolean {
   return transitions[status].length === 0;
 }
 
-export function isDeploymentStatus(value: unknown): value is DeploymentStatus {
-  return typeof value === "string" && (allStatuses as readonly string[]).includes(value);
-}
-
 export interface Artifact {
   /** Where the artifact is pulled from, e.g. an ECR image URI. */
   readonly uri: string;

@@ -11,7 +11,6 @@ export const ErrorNames = {
   PromotionRequestInvalid: "PromotionRequestInvalidError",
   DeploymentNotFound: "DeploymentNotFoundError",
   IllegalTransition: "IllegalTransitionError",
-  LockHeld: "LockHeldError",
   LockNotHeld: "LockNotHeldError",
   DeployFailed: "DeployFailedError",
   ShiftFailed: "ShiftFailedError",

@@ -32,8 +32,6 @@ export const HookOutputSchema = z.object({
   irreversible: z.boolean().optional(),
 });
 
-export type HookOutput = z.output<typeof HookOutputSchema>;
-
 /** A hook's answer, or why it is not one (which counts as failed). */
 export function readHookOutput(output: unknown): {
   readonly passed: boolean;

@@ -34,7 +34,6 @@ export const ArtifactPublishedDetailSchema = z.object({
   }),
   version: z.string().min(1, { error: "must be the artifact's version label" }).max(128),
 });
-export type ArtifactPublishedDetail = z.output<typeof ArtifactPublishedDetailSchema>;
 
 /** The EventBridge envelope; the detail is read by its detail-type. */
 const EnvelopeSchema = z.object({

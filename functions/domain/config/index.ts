@@ -1,5 +1,5 @@
 export { defineConfig, Strategy } from "./authoring.ts";
-export { ConfigInvalidError, type ConfigProblem, formatPath, parseConfig } from "./parse.ts";
+export { ConfigInvalidError, type ConfigProblem, parseConfig } from "./parse.ts";
 export { isPresetName, type PresetName, Presets, presetNames } from "./presets.ts";
 export type {
   AlarmConfig,

@@ -69,7 +69,6 @@ export const HookRunSchema = z.object({
   irreversible: z.boolean(),
   at: z.string(),
 });
-export type HookRun = z.output<typeof HookRunSchema>;
 
 export const PromotionEnvironmentRecordSchema = z.object({
   name: z.string().min(1),
@@ -128,9 +127,4 @@ export function promotionId(input: {
     .update(JSON.stringify(["promotion", input.service, input.digest, input.attempt ?? 1]))
     .digest("hex");
   return `p-${hash.slice(0, 20)}`;
-}
-
-/** The environment of the promotion named `name`, or undefined. */
-export function environmentOf(promotion: Promotion, name: string): PromotionEnvironmentRecord | undefined {
-  return promotion.environments.find((environment) => environment.name === name);
 }
