@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import type { Template } from "aws-cdk-lib/assertions";
 import type { IRole } from "aws-cdk-lib/aws-iam";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { afterAll } from "vitest";
 import type { GlidepathConfigInput } from "../../functions/domain/config/index.ts";
 
@@ -57,12 +59,52 @@ export const minimalConfigInput: GlidepathConfigInput = {
   ],
 };
 
+/** An IAM policy statement as the synthesized template spells it. */
+export interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
 /** Every statement of the IAM policies attached to `role` in `template`, in order. */
-export function roleStatements(template: Template, role: IRole | undefined): unknown[] {
+export function roleStatements(template: Template, role: IRole | undefined): Statement[] {
   if (role === undefined) throw new Error("the construct has no role");
   const roleId = Stack.of(role).getLogicalId(role.node.defaultChild as CfnElement);
   const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((policy) =>
     JSON.stringify(policy.Properties.Roles).includes(roleId),
   );
-  return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as unknown[]);
+  return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/**
+ * What `statements` let their role invoke besides the `own` functions (each with its versions, `<arn>:*`, as
+ * `grantInvoke` names them): the functions a state machine may call that are not its steps.
+ */
+export function invokedBesides(statements: readonly Statement[], own: readonly IFunction[]): unknown[] {
+  const ownResources = own.flatMap((fn) => {
+    const arn = Stack.of(fn).resolve(fn.functionArn);
+    return [arn, { "Fn::Join": ["", [arn, ":*"]] }];
+  });
+  return statements
+    .filter((statement) => [statement.Action].flat().includes("lambda:InvokeFunction"))
+    .flatMap((statement) => [statement.Resource].flat())
+    .filter((resource) => !ownResources.some((own) => isDeepStrictEqual(own, resource)));
+}
+
+/** An ARN in the stack's own partition, region and account, as the synthesized template spells it. */
+export function stackArn(service: string, resource: string): unknown {
+  return {
+    "Fn::Join": [
+      "",
+      [
+        "arn:",
+        { Ref: "AWS::Partition" },
+        `:${service}:`,
+        { Ref: "AWS::Region" },
+        ":",
+        { Ref: "AWS::AccountId" },
+        `:${resource}`,
+      ],
+    ],
+  };
 }

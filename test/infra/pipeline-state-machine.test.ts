@@ -1,10 +1,11 @@
 import { createRequire } from "node:module";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/domain/config/index.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
-import { roleStatements, useTestApps } from "../helpers/synth.ts";
+import { invokedBesides, roleStatements, type Statement, stackArn, useTestApps } from "../helpers/synth.ts";
 
 // asl-validator is CommonJS without type declarations.
 const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
@@ -15,13 +16,12 @@ const validateAsl = createRequire(import.meta.url)("asl-validator") as (definiti
 const migrate = "arn:aws:lambda:eu-west-1:123456789012:function:migrate";
 const verify = "arn:aws:lambda:eu-west-1:123456789012:function:verify";
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
-
 describe("the pipeline state machine", () => {
   const newApp = useTestApps();
   let template: Template;
   let pipeline: RenderedStateMachine | undefined;
   let statements: Statement[];
+  let steps: IFunction[];
 
   beforeAll(() => {
     const config = parseConfig({
@@ -48,7 +48,9 @@ describe("the pipeline state machine", () => {
     const stack = new ControlPlaneStack(newApp(), "Glidepath", { config });
     template = Template.fromStack(stack);
     pipeline = renderStateMachines(template.toJSON() as never).get("pipeline");
-    statements = roleStatements(template, stack.strategies.pipeline.role) as Statement[];
+    statements = roleStatements(template, stack.strategies.pipeline.role);
+    const { promote, openGate, resolveGate } = stack.strategies.functions;
+    steps = [promote, openGate, resolveGate].map(({ fn }) => fn);
   });
 
   it("is a standard state machine named Glidepath-pipeline, logging every event with X-Ray tracing", () => {
@@ -104,11 +106,15 @@ describe("the pipeline state machine", () => {
         Ref: expect.stringMatching(new RegExp(`^Strategies${id}[0-9A-F]{8}$`)),
       })),
     ]);
-    expect(JSON.stringify(byAction("states:DescribeExecution"))).toContain(":execution:Glidepath-canary:*");
+    const executions = ["all-at-once", "rolling", "blue-green", "canary", "linear"].map((type) =>
+      stackArn("states", `execution:Glidepath-${type}:*`),
+    );
+    expect(byAction("states:DescribeExecution")).toEqual([executions]);
+    expect(byAction("states:StopExecution")).toEqual([executions]);
     expect(JSON.stringify(byAction("events:PutRule"))).toContain(
       "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule",
     );
-    expect(byAction("lambda:InvokeFunction")).toContainEqual([migrate, verify]);
+    expect(invokedBesides(statements, steps)).toEqual([migrate, verify]);
   });
 
   it("gives every state a name that reads well in the console: no CDK ids", () => {

@@ -8,7 +8,7 @@ import { type RenderedStateMachine, renderStateMachines } from "../../local/rend
 import { tableFromTemplate } from "../../local/table-from-template.ts";
 import { tableDefinition } from "../helpers/dynalite.ts";
 import { listenerArn } from "../helpers/fake-aws.ts";
-import { useTestApps } from "../helpers/synth.ts";
+import { invokedBesides, roleStatements, type Statement, stackArn, useTestApps } from "../helpers/synth.ts";
 import { configWith, hookArn } from "../statemachines/harness.ts";
 
 // asl-validator is CommonJS without type declarations.
@@ -16,6 +16,9 @@ const validateAsl = createRequire(import.meta.url)("asl-validator") as (definiti
   isValid: boolean;
   errors: unknown[];
 };
+
+const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
+const isElb = (action: string) => action.startsWith("elasticloadbalancing:");
 
 describe("StrategyStateMachines", () => {
   const newApp = useTestApps();
@@ -63,7 +66,7 @@ describe("StrategyStateMachines", () => {
     }
   });
 
-  it("names the console states as operators read them", () => {
+  it("names the canary's console states as operators read them", () => {
     // Act
     const canary = Object.keys(machines.get("canary")?.states ?? {});
 
@@ -81,54 +84,58 @@ describe("StrategyStateMachines", () => {
     );
   });
 
-  it("runs every step on Node 24 arm64, told its table and its step", () => {
-    for (const step of ["deploy", "shift-traffic", "evaluate", "record"]) {
+  it.each(["deploy", "shift-traffic", "evaluate", "record", "open-gate", "resolve-gate", "promote"])(
+    "runs the %s step on Node 24 arm64, told its table and its step",
+    (step) => {
       template.hasResourceProperties("AWS::Lambda::Function", {
         Runtime: "nodejs24.x",
         Architectures: ["arm64"],
         Environment: { Variables: Match.objectLike({ GLIDEPATH_STEP: step, TABLE_NAME: Match.anyValue() }) },
       });
-    }
-  });
+    },
+  );
 
-  it("lets shift-traffic modify only the configured listener", () => {
-    template.hasResourceProperties("AWS::IAM::Policy", {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: "elasticloadbalancing:ModifyListener",
-            Effect: "Allow",
-            Resource: listenerArn,
-          }),
-        ]),
+  it("lets shift-traffic modify only the configured listener, and only read the rest of the load balancers", () => {
+    // Act
+    const statements = roleStatements(template, stack.strategies.functions.shiftTraffic.fn.role);
+
+    // Assess
+    expect(statements.filter((statement) => actionsOf(statement).some(isElb))).toEqual([
+      { Effect: "Allow", Action: "elasticloadbalancing:ModifyListener", Resource: listenerArn },
+      {
+        Effect: "Allow",
+        Action: ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"],
+        Resource: "*",
       },
-    });
+    ]);
   });
 
   it("lets deploy update only the configured ECS services", () => {
-    template.hasResourceProperties("AWS::IAM::Policy", {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-            Resource: [
-              Match.objectLike({ "Fn::Join": ["", Match.arrayWith([":service/shop/checkout-blue"])] }),
-              Match.objectLike({ "Fn::Join": ["", Match.arrayWith([":service/shop/checkout-green"])] }),
-            ],
-          }),
-        ]),
+    // Act
+    const statements = roleStatements(template, stack.strategies.functions.deploy.fn.role);
+
+    // Assess
+    expect(statements.filter((statement) => actionsOf(statement).includes("ecs:UpdateService"))).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+        Resource: ["checkout-blue", "checkout-green"].map((service) =>
+          stackArn("ecs", `service/shop/${service}`),
+        ),
       },
-    });
+    ]);
   });
 
-  it("lets the blue-green machine invoke the configured smoke-test hook and nothing else", () => {
-    template.hasResourceProperties("AWS::IAM::Policy", {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Action: "lambda:InvokeFunction", Resource: hookArn }),
-        ]),
-      },
-    });
+  it("lets the blue-green machine invoke its steps and the configured smoke-test hook, nothing else", () => {
+    // Prepare
+    const { deploy, shiftTraffic, evaluate, record, openGate, resolveGate } = stack.strategies.functions;
+    const steps = [deploy, shiftTraffic, evaluate, record, openGate, resolveGate].map(({ fn }) => fn);
+
+    // Act
+    const statements = roleStatements(template, stack.strategies.stateMachines["blue-green"].role);
+
+    // Assess
+    expect(invokedBesides(statements, steps)).toEqual([hookArn]);
   });
 
   it("has no unacknowledged cdk-nag AwsSolutions findings", () => {

@@ -3,7 +3,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/domain/config/index.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
-import { minimalConfigInput, roleStatements, useTestApps } from "../helpers/synth.ts";
+import { minimalConfigInput, roleStatements, stackArn, useTestApps } from "../helpers/synth.ts";
 
 const environment = { name: "dev", account: "123456789012", region: "eu-west-1", strategy: "ECSAllAtOnce" };
 
@@ -109,7 +109,7 @@ describe("Triggers", () => {
     expect(Object.keys(rules)).toHaveLength(1);
   });
 
-  it("bundles the config instead of putting it in the environment, and names the machines by prefix", () => {
+  it("keeps the config out of the trigger's environment and names the machines by prefix", () => {
     // Prepare
     const functions = template.findResources("AWS::Lambda::Function") as Resources;
 
@@ -127,20 +127,7 @@ describe("Triggers", () => {
       "STATE_MACHINE_ARN_PREFIX",
       "TABLE_NAME",
     ]);
-    expect(variables?.STATE_MACHINE_ARN_PREFIX).toEqual({
-      "Fn::Join": [
-        "",
-        [
-          "arn:",
-          { Ref: "AWS::Partition" },
-          ":states:",
-          { Ref: "AWS::Region" },
-          ":",
-          { Ref: "AWS::AccountId" },
-          ":stateMachine:Glidepath-",
-        ],
-      ],
-    });
+    expect(variables?.STATE_MACHINE_ARN_PREFIX).toEqual(stackArn("states", "stateMachine:Glidepath-"));
   });
 
   it("lets the trigger start this stack's state machines, put aborts on the bus and use the table, nothing more", () => {
@@ -158,25 +145,12 @@ describe("Triggers", () => {
       {
         Effect: "Allow",
         Action: "states:StartExecution",
-        Resource: {
-          "Fn::Join": [
-            "",
-            [
-              "arn:",
-              { Ref: "AWS::Partition" },
-              ":states:",
-              { Ref: "AWS::Region" },
-              ":",
-              { Ref: "AWS::AccountId" },
-              ":stateMachine:Glidepath-*",
-            ],
-          ],
-        },
+        Resource: stackArn("states", "stateMachine:Glidepath-*"),
       },
     ]);
   });
 
-  it("lets the promote step start the waiting promotion and bundles the config into it", () => {
+  it("lets the promote step start the waiting promotion and tells it where the machines are", () => {
     // Act
     const statements = roleStatements(template, stack.strategies.functions.promote.fn.role);
 
