@@ -121,7 +121,11 @@ function changes(promotions: readonly Promotion[], name: string): Ended[] {
     const deployed = outcomes.some((outcome) => outcome !== undefined);
     const status = statusOf(environment.status, outcomes, deployed);
     if (status === undefined) continue;
-    result.push({ status, created: Date.parse(promotion.publishedAt), ended: Date.parse(environment.endedAt) });
+    result.push({
+      status,
+      created: Date.parse(promotion.publishedAt),
+      ended: Date.parse(environment.endedAt),
+    });
   }
   return result;
 }
@@ -140,7 +144,9 @@ function statusOf(
       return DeploymentStatus.Failed;
     case EnvironmentStatus.Frozen:
       if (!deployed) return undefined;
-      return outcomes.includes(DeploymentStatus.RolledBack) ? DeploymentStatus.RolledBack : DeploymentStatus.Failed;
+      return outcomes.includes(DeploymentStatus.RolledBack)
+        ? DeploymentStatus.RolledBack
+        : DeploymentStatus.Failed;
     default:
       return undefined;
   }
