@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { actionIdOf, buttonValue } from "../functions/adapters/slack/interactivity.ts";
 import { signSlackRequest } from "../functions/adapters/slack/signature.ts";
-import { type HumanAction, humanActions } from "../functions/domain/gates.ts";
+import { type HumanAction, isHumanAction } from "../functions/domain/gates.ts";
 import type { DecisionBus } from "../functions/domain/ports/gates.ts";
 import type { Stores } from "../functions/domain/ports/stores.ts";
 import { createSlackCallbackHandler, type FunctionUrlResult } from "../functions/handlers/slack-callback.ts";
@@ -81,18 +81,14 @@ export async function startCallbackServer(props: {
       } else if (request.method === "GET" && target.pathname === "/decide") {
         const action = target.searchParams.get("a") ?? "";
         const deploymentId = target.searchParams.get("d") ?? "";
-        if (!(humanActions as readonly string[]).includes(action)) {
+        if (!isHumanAction(action)) {
           result = {
             statusCode: 400,
             headers: {},
             body: JSON.stringify({ text: `unknown action '${action}'` }),
           };
         } else {
-          result = await decide(
-            deploymentId,
-            target.searchParams.get("g") ?? undefined,
-            action as HumanAction,
-          );
+          result = await decide(deploymentId, target.searchParams.get("g") ?? undefined, action);
         }
       } else {
         result = { statusCode: 404, headers: {}, body: JSON.stringify({ text: "not found" }) };

@@ -3,7 +3,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { EventBridgeDecisionBus } from "../../functions/adapters/aws/eventbridge-decision-bus.ts";
 import { DeploymentIdSchema } from "../../functions/domain/deployment.ts";
-import { type HumanAction, humanActions } from "../../functions/domain/gates.ts";
+import { humanActions, isHumanAction } from "../../functions/domain/gates.ts";
 import type { DecisionBus } from "../../functions/domain/ports/gates.ts";
 import { localOperator, localStateFile } from "../../local/callback-server.ts";
 import { UsageError } from "../usage-error.ts";
@@ -45,7 +45,7 @@ export async function decideCommand(
   dependencies: DecideDependencies,
   print: (line: string) => void,
 ): Promise<void> {
-  if (!(humanActions as readonly string[]).includes(action)) {
+  if (!isHumanAction(action)) {
     throw new UsageError(`unknown action '${action}'; use one of ${humanActions.join(", ")}`);
   }
   if (!DeploymentIdSchema.safeParse(deploymentId).success) {
@@ -56,7 +56,7 @@ export async function decideCommand(
   const actor = `cli:${await dependencies.identity()}`;
   await dependencies.bus.putDecision({
     deploymentId,
-    action: action as HumanAction,
+    action,
     actor,
     ...(options.gate === undefined ? {} : { gateId: options.gate }),
     ...(options.reason === undefined ? {} : { reason: options.reason }),

@@ -33,15 +33,42 @@ export const humanActions = [
 ] as const satisfies readonly GateAction[];
 export type HumanAction = (typeof humanActions)[number];
 
-const allowed: Readonly<Record<GateKind, readonly GateAction[]>> = {
-  bake: ["promote", "pause", "abort", "alarm", "timer"],
-  approval: ["approve", "reject", "abort", "alarm", "timer"],
-  pause: ["resume", "abort", "alarm"],
+/** Whether a string names something a human may do to a gate (a CLI argument, a button's action id). */
+export const isHumanAction = (action: string): action is HumanAction =>
+  (humanActions as readonly string[]).includes(action);
+
+const accepted: Readonly<
+  Record<GateKind, { readonly human: readonly HumanAction[]; readonly events: readonly GateAction[] }>
+> = {
+  bake: { human: ["promote", "pause", "abort"], events: ["alarm", "timer"] },
+  approval: { human: ["approve", "reject", "abort"], events: ["alarm", "timer"] },
+  // A pause has no timer: it holds until a human resumes or aborts it, or an alarm fires.
+  pause: { human: ["resume", "abort"], events: ["alarm"] },
 };
 
-/** The actions a gate of this kind accepts (its Slack buttons are the human ones among them). */
-export function allowedActions(kind: GateKind): readonly GateAction[] {
-  return allowed[kind];
+/**
+ * The human actions a gate accepts, in button order: its Slack buttons, and what every refusal (Slack, CLI,
+ * local page) lists as possible.
+ */
+export function gateActions(gate: Pick<Gate, "kind">): readonly HumanAction[] {
+  return accepted[gate.kind].human;
+}
+
+/** Whether a gate accepts `action`: one of its human actions, or an event (alarm, timer) it waits for. */
+export function acceptsAction(gate: Pick<Gate, "kind">, action: GateAction): boolean {
+  const { human, events } = accepted[gate.kind];
+  return (human as readonly GateAction[]).includes(action) || events.includes(action);
+}
+
+/**
+ * Whether `actor` (`slack:U024BE7LH`, `cli:arn:aws:sts::…:assumed-role/Deployer/alice`) may decide the gate. A
+ * gate with no approvers lets anyone who can reach the bus decide. An approver is listed with its channel
+ * (`slack:U024BE7LH`) or bare (`U024BE7LH`), which matches that id from Slack or the CLI.
+ */
+export function mayDecide(gate: Pick<Gate, "approvers">, actor: string): boolean {
+  if (gate.approvers.length === 0) return true;
+  const id = actor.replace(/^(slack|cli):/, "");
+  return gate.approvers.some((approver) => approver === actor || approver === id);
 }
 
 /** An open or decided gate, as the state store keeps it. The task token is never part of what leaves the store. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
-import { allowedActions, type Gate, gateIdOf, gateLabel, humanActions } from "../domain/gates.ts";
+import { type Gate, gateActions, gateIdOf, gateLabel } from "../domain/gates.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { parseInput } from "./schemas.ts";
 
@@ -68,7 +68,7 @@ export function createOpenGateHandler(ports: Ports) {
         version: input.version,
         weights: { old: 100 - input.gate.weight, new: input.gate.weight },
         health: decisions.at(-1)?.reason ?? "no evaluation yet",
-        actions: humanActions.filter((action) => allowedActions(gate.kind).includes(action)),
+        actions: gateActions(gate),
         executionUrl: ports.executionUrl(input.executionArn),
         expiresAt: gate.expiresAt,
       });

@@ -4,14 +4,16 @@ import { GateExpiredError, GateNotOpenError } from "../domain/errors.ts";
 import {
   AlarmStateChangeDetailType,
   AlarmStateChangeSource,
-  allowedActions,
+  acceptsAction,
   type Gate,
   type GateAction,
   type GateDecision,
   GateDecisionDetailType,
   GateDecisionEventSchema,
   GateDecisionSource,
+  gateActions,
   gateIdOf,
+  mayDecide,
   resolutionOf,
 } from "../domain/gates.ts";
 import type { Ports } from "../domain/ports/index.ts";
@@ -169,11 +171,12 @@ async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome>
       : reject(`unknown gate ${input.gateId} of deployment ${input.deploymentId}`);
   }
   if (gate.status !== "open") return reject(alreadyDecided(gate));
-  if (!allowedActions(gate.kind).includes(input.action)) {
-    const accepted = allowedActions(gate.kind).filter((action) => action !== "timer" && action !== "alarm");
-    return reject(`a ${gate.kind} gate cannot be told to ${input.action}; it accepts ${accepted.join(", ")}`);
+  if (!acceptsAction(gate, input.action)) {
+    return reject(
+      `a ${gate.kind} gate cannot be told to ${input.action}; it accepts ${gateActions(gate).join(", ")}`,
+    );
   }
-  if (input.human && gate.approvers.length > 0 && !isApprover(input.actor, gate.approvers)) {
+  if (input.human && !mayDecide(gate, input.actor)) {
     return reject(
       `${input.actor} is not an approver of this deployment (approvers: ${gate.approvers.join(", ")})`,
     );
@@ -254,11 +257,6 @@ async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome>
     }
   }
   return { outcome: "resolved", deploymentId: gate.deploymentId, gateId: gate.gateId, action: input.action };
-}
-
-function isApprover(actor: string, approvers: readonly string[]): boolean {
-  const id = actor.replace(/^(slack|cli|local):/, "");
-  return approvers.includes(id) || approvers.includes(actor);
 }
 
 function alreadyDecided(gate: Gate): string {

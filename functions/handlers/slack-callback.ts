@@ -2,14 +2,7 @@ import { actorMention, escapeMrkdwn, slackDate } from "../adapters/slack/blocks.
 import { type GateClick, parseGateClick } from "../adapters/slack/interactivity.ts";
 import { verifySlackRequest } from "../adapters/slack/signature.ts";
 import { postToResponseUrl } from "../adapters/slack/slack-notifier.ts";
-import {
-  allowedActions,
-  type Gate,
-  type GateAction,
-  type GateDecisionEvent,
-  type HumanAction,
-  humanActions,
-} from "../domain/gates.ts";
+import { type Gate, type GateDecisionEvent, gateActions, mayDecide } from "../domain/gates.ts";
 import type { DeploymentStore } from "../domain/ports/deployment-store.ts";
 import type { GateStore } from "../domain/ports/gate-store.ts";
 import type { DecisionBus } from "../domain/ports/gates.ts";
@@ -81,14 +74,7 @@ const ephemeral = (text: string): SlackReply => ({
 const defaultRespond = (responseUrl: string, reply: SlackReply) =>
   postToResponseUrl(responseUrl, reply, { timeoutMs: 1000 });
 
-const isHumanAction = (action: GateAction): action is HumanAction =>
-  (humanActions as readonly string[]).includes(action);
-
-function isApprover(gate: Gate, userId: string): boolean {
-  return (
-    gate.approvers.length === 0 || gate.approvers.some((id) => id === userId || id === `slack:${userId}`)
-  );
-}
+const actorOf = (click: GateClick) => `slack:${click.user.id}`;
 
 function approverList(approvers: readonly string[]): string {
   return approvers
@@ -126,11 +112,11 @@ export function createSlackCallbackHandler(props: SlackCallbackHandlerProps) {
     if (Date.parse(gate.expiresAt) <= now.getTime()) {
       return `⌛ The ${label} expired at ${slackDate(gate.expiresAt)}. Your ${click.action} was not recorded.`;
     }
-    const allowed = allowedActions(gate.kind).filter(isHumanAction);
+    const allowed = gateActions(gate);
     if (!allowed.includes(click.action)) {
       return `🚫 ${click.action} is not possible at the ${label}: it accepts ${allowed.join(", ")}. Nothing was recorded.`;
     }
-    if (!isApprover(gate, click.user.id)) {
+    if (!mayDecide(gate, actorOf(click))) {
       const deployment = await props.deployments.get(click.deploymentId);
       const environment = deployment === undefined ? "this deployment" : escapeMrkdwn(deployment.environment);
       return `🔒 <@${click.user.id}>, you are not an approver of ${environment} (approvers: ${approverList(gate.approvers)}). Nothing was recorded.`;
@@ -176,7 +162,7 @@ export function createSlackCallbackHandler(props: SlackCallbackHandlerProps) {
       return answer(400, { error: parsed.reason });
     }
     const click = parsed.click;
-    const actor = `slack:${click.user.id}`;
+    const actor = actorOf(click);
     const about = { deploymentId: click.deploymentId, gateId: click.gateId, action: click.action, actor };
     const gate = await props.gates.get(click.deploymentId, click.gateId);
     const refused = await refusal(click, gate, now);

@@ -1,10 +1,4 @@
-import {
-  type GateAction,
-  type GateDecision,
-  type GateKind,
-  type HumanAction,
-  humanActions,
-} from "../../domain/gates.ts";
+import type { GateDecision, GateKind, HumanAction } from "../../domain/gates.ts";
 import type { GateNotice, PromotionNotice } from "../../domain/ports/notifier.ts";
 import { actionIdOf, buttonValue } from "./interactivity.ts";
 
@@ -127,9 +121,6 @@ function confirmFor(action: HumanAction, notice: GateNotice): ConfirmDialog | un
   return undefined;
 }
 
-const isHumanAction = (action: GateAction): action is HumanAction =>
-  (humanActions as readonly string[]).includes(action);
-
 function button(action: HumanAction, notice: GateNotice): Button {
   const style = buttonStyles[action];
   const confirm = confirmFor(action, notice);
@@ -179,7 +170,7 @@ function contextBlock(notice: GateNotice): Block {
 
 /** The message of an open gate: what deploys where, how it is doing, and one button per action a human may take. */
 export function gateBlocks(notice: GateNotice): Block[] {
-  const buttons = notice.actions.filter(isHumanAction).map((action) => button(action, notice));
+  const buttons = notice.actions.map((action) => button(action, notice));
   return [
     ...summaryBlocks(notice, kindLines[notice.kind]),
     {
@@ -232,7 +223,7 @@ const headline = (notice: GateNotice) =>
 
 /** The `text` of an open gate's message: notifications and clients without Block Kit show it. */
 export function gateText(notice: GateNotice): string {
-  const actions = notice.actions.filter(isHumanAction).join(", ");
+  const actions = notice.actions.join(", ");
   return `${headline(notice)}: the ${escapeMrkdwn(notice.label)} ${kindLines[notice.kind]} (${actions}).`;
 }
 
