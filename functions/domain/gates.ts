@@ -184,10 +184,6 @@ export type GateDecisionEvent = z.output<typeof GateDecisionEventSchema>;
 export const GateDecisionSource = "glidepath.gates";
 export const GateDecisionDetailType = "Glidepath Gate Decision";
 
-/** The EventBridge `source` and `detail-type` of CloudWatch's alarm state changes, which fail open gates. */
-export const AlarmStateChangeSource = "aws.cloudwatch";
-export const AlarmStateChangeDetailType = "CloudWatch Alarm State Change";
-
 /** Where in the execution a gate is; the same position always gives the same gate id. */
 export interface GatePosition {
   readonly kind: GateKind;

@@ -1,9 +1,14 @@
+import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
 import { z } from "zod";
+import {
+  type AlarmStateChange,
+  AlarmStateChangeDetailType,
+  AlarmStateChangeSchema,
+  AlarmStateChangeSource,
+} from "../domain/alarm-state-change.ts";
 import { DecisionAction, DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
 import { GateExpiredError, GateNotOpenError } from "../domain/errors.ts";
 import {
-  AlarmStateChangeDetailType,
-  AlarmStateChangeSource,
   acceptsAction,
   type Gate,
   type GateAction,
@@ -31,25 +36,6 @@ const RingInput = z.object({
   }),
 });
 
-/** The EventBridge envelope; `detail` is checked by its detail-type. */
-const EventEnvelope = z.object({
-  "detail-type": z.string(),
-  source: z.string(),
-  account: z.string(),
-  time: z.string(),
-  detail: z.unknown(),
-});
-
-/** The detail of CloudWatch's "CloudWatch Alarm State Change" event. */
-const AlarmStateChangeDetail = z.object({
-  alarmName: z.string().min(1),
-  state: z.object({
-    value: z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"]),
-    reason: z.string(),
-    timestamp: z.string(),
-  }),
-});
-
 export type ResolveOutcome =
   | {
       readonly outcome: "resolved";
@@ -70,7 +56,8 @@ export function createResolveGateHandler(ports: Ports) {
     if (typeof event === "object" && event !== null && (event as { action?: unknown }).action === "ring") {
       return ring(ports, parseInput(RingInput, event, "resolve-gate"));
     }
-    const envelope = EventEnvelope.safeParse(event);
+    // Powertools' EventBridge envelope would hand back only the detail; the account and time matter here too.
+    const envelope = EventBridgeSchema.safeParse(event);
     if (!envelope.success) return reject("not an EventBridge event nor a gate timer");
     const { account, source } = envelope.data;
     if (account !== ports.account)
@@ -95,7 +82,7 @@ export function createResolveGateHandler(ports: Ports) {
       });
     }
     if (source === AlarmStateChangeSource && detailType === AlarmStateChangeDetailType) {
-      const detail = AlarmStateChangeDetail.safeParse(envelope.data.detail);
+      const detail = AlarmStateChangeSchema.safeParse(envelope.data.detail);
       if (!detail.success) return reject("malformed CloudWatch Alarm State Change event");
       return alarm(ports, detail.data, envelope.data.time);
     }
@@ -123,7 +110,7 @@ async function ring(ports: Ports, input: z.output<typeof RingInput>): Promise<Re
 
 async function alarm(
   ports: Ports,
-  detail: z.output<typeof AlarmStateChangeDetail>,
+  detail: AlarmStateChange,
   at: string,
 ): Promise<ResolveOutcome | readonly ResolveOutcome[]> {
   if (detail.state.value !== "ALARM")

@@ -8,7 +8,10 @@ import type { GateStore } from "../domain/ports/gate-store.ts";
 import type { DecisionBus } from "../domain/ports/gates.ts";
 import { logger as sharedLogger } from "../shared/logger.ts";
 
-/** The parts of a Lambda function URL event (payload format 2.0) the callback reads. */
+/**
+ * The parts of a Lambda function URL event (payload format 2.0) the callback reads. The Lambda entry checks the
+ * whole event with Powertools' LambdaFunctionUrlSchema; the local endpoint builds only these parts.
+ */
 export interface FunctionUrlEvent {
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly body?: string;

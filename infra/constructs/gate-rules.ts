@@ -5,9 +5,8 @@ import { Construct } from "constructs";
 import {
   AlarmStateChangeDetailType,
   AlarmStateChangeSource,
-  GateDecisionDetailType,
-  GateDecisionSource,
-} from "../../functions/domain/gates.ts";
+} from "../../functions/domain/alarm-state-change.ts";
+import { GateDecisionDetailType, GateDecisionSource } from "../../functions/domain/gates.ts";
 import { DeadLetterTargets } from "./dead-letter-targets.ts";
 
 export interface GateRulesProps {

@@ -8,6 +8,7 @@ import type { Stores } from "../../functions/domain/ports/stores.ts";
 import { createOpenGateHandler } from "../../functions/handlers/open-gate.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
 import { logger } from "../../functions/shared/logger.ts";
+import alarmEvent from "../fixtures/events/alarm-state-change.json" with { type: "json" };
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 
 const account = "111122223333";
@@ -69,27 +70,13 @@ const envelope = (
 });
 const decision = (detail: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
   envelope("Glidepath Gate Decision", "glidepath.gates", detail, overrides);
-const alarmChange = (alarmName: string, value = "ALARM") =>
-  envelope(
-    "CloudWatch Alarm State Change",
-    "aws.cloudwatch",
-    {
-      alarmName,
-      state: {
-        value,
-        reason:
-          "Threshold Crossed: 1 out of the last 1 datapoints [12.0] was greater than the threshold (5.0).",
-        timestamp: "2026-11-26T14:00:00.000+0000",
-      },
-      previousState: {
-        value: "OK",
-        reason: "Threshold not crossed",
-        timestamp: "2026-11-26T13:00:00.000+0000",
-      },
-      configuration: { metrics: [] },
-    },
-    { resources: [`arn:aws:cloudwatch:eu-west-1:${account}:alarm:${alarmName}`] },
-  );
+/** CloudWatch's real event of an alarm going into ALARM, for another alarm. */
+const alarmChange = (alarmName: string) => ({
+  ...alarmEvent,
+  account,
+  resources: [`arn:aws:cloudwatch:eu-west-1:${account}:alarm:${alarmName}`],
+  detail: { ...alarmEvent.detail, alarmName },
+});
 
 /** A deployment IN_PROGRESS watching `api-5xx`, with an open bake gate. */
 async function deploymentWithOpenGate(kind: "bake" | "approval" = "bake", approvers: string[] = []) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { gateBlocks } from "../../functions/adapters/slack/blocks.ts";
 import { parseGateClick } from "../../functions/adapters/slack/interactivity.ts";
 import { signSlackRequest } from "../../functions/adapters/slack/signature.ts";
@@ -670,5 +670,51 @@ describe("task tokens", () => {
     ]);
     expect(everything).not.toContain(taskToken);
     expect(everything).not.toContain(taskToken.slice(0, 24));
+  });
+});
+
+describe("the Slack callback's Lambda entry", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  const entry = async () => {
+    vi.stubEnv("TABLE_NAME", "glidepath-test");
+    vi.stubEnv("BUS_NAME", "glidepath");
+    vi.stubEnv(
+      "SLACK_SIGNING_SECRET_ARN",
+      "arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack-AbCdEf",
+    );
+    return (await import("../../functions/handlers/lambda/slack-callback.ts")).handler;
+  };
+
+  it("takes a real function URL event: a GET is answered 405", async () => {
+    // Prepare
+    const handler = await entry();
+    const get = {
+      ...eventFixture,
+      requestContext: {
+        ...eventFixture.requestContext,
+        http: { ...eventFixture.requestContext.http, method: "GET" },
+      },
+    };
+
+    // Act
+    const result = await handler(get);
+
+    // Assess
+    expect(result.statusCode).toBe(405);
+  });
+
+  it("refuses an invocation that is not a function URL event before anything reads it", async () => {
+    // Prepare
+    const handler = await entry();
+    const { requestContext: _, ...noRequestContext } = eventFixture;
+
+    // Act
+    const result = handler(noRequestContext);
+
+    // Assess
+    await expect(result).rejects.toThrow(/requestContext/);
   });
 });

@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
 import {
+  type AlarmStateChange,
   AlarmStateChangeDetailType,
   AlarmStateChangeSource,
-  GateDecisionDetailType,
-  type GateDecisionEvent,
-  GateDecisionSource,
-} from "../../domain/gates.ts";
+} from "../../domain/alarm-state-change.ts";
+import { GateDecisionDetailType, type GateDecisionEvent, GateDecisionSource } from "../../domain/gates.ts";
 import type { DecisionBus } from "../../domain/ports/gates.ts";
-import type { AlarmStateChange } from "./local-health-signals.ts";
 
 export interface LocalBusProps {
   /** The account the events come from, as EventBridge stamps them. */

@@ -5,6 +5,7 @@ import {
   statistic,
   type WindowMetrics,
 } from "../../domain/alarm-evaluation.ts";
+import type { AlarmStateChange } from "../../domain/alarm-state-change.ts";
 import type {
   AlarmStateValue,
   AlarmStatus,
@@ -19,16 +20,8 @@ export interface MetricsSource {
   metrics(colour: Colour, window: { start: number; end: number }): WindowMetrics;
 }
 
-/** The detail of CloudWatch's "CloudWatch Alarm State Change" event, as EventBridge delivers it. */
-export interface AlarmStateChange {
-  readonly alarmName: string;
-  readonly state: { readonly value: AlarmStateValue; readonly reason: string; readonly timestamp: string };
-  readonly previousState: {
-    readonly value: AlarmStateValue;
-    readonly reason: string;
-    readonly timestamp: string;
-  };
-}
+// local/runtime.ts takes the type of the changes it hears from here.
+export type { AlarmStateChange };
 
 export interface LocalHealthSignalsProps {
   readonly router: MetricsSource;

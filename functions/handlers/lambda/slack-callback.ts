@@ -1,3 +1,4 @@
+import { LambdaFunctionUrlSchema } from "@aws-lambda-powertools/parser/schemas/lambda";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
@@ -20,8 +21,7 @@ const env = readEnv(
 
 const { gates, deployments } = dynamoDbStores({ client: createDocumentClient(), tableName: env.TABLE_NAME });
 
-/** Lambda entry of the Slack interactivity endpoint (a function URL): verify, check, put on the bus, answer. */
-export const handler = createSlackCallbackHandler({
+const callback = createSlackCallbackHandler({
   signingSecret: cachedSecret(new SecretsManagerClient(awsClientConfig), env.SLACK_SIGNING_SECRET_ARN),
   gates,
   deployments,
@@ -33,3 +33,9 @@ export const handler = createSlackCallbackHandler({
   }),
   clock: () => new Date(),
 });
+
+/**
+ * Lambda entry of the Slack interactivity endpoint (a function URL): verify, check, put on the bus, answer. An
+ * invocation that is not a function URL event fails here, before anything reads it.
+ */
+export const handler = async (event: unknown) => callback(LambdaFunctionUrlSchema.parse(event));
