@@ -41,8 +41,6 @@ interface FakeService {
 export interface FakeAwsOptions {
   /** The new version's tasks never become healthy: its rollout fails. */
   readonly newVersionFails?: boolean;
-  /** How many ModifyListener calls answer with a ThrottlingException before they succeed. */
-  readonly throttleModifyListener?: number;
   /** Every ModifyListener fails while traffic is on the new version and the shift goes back (rollback broken). */
   readonly breakShiftBack?: boolean;
   /** The named alarm goes into ALARM once the new version has at least this weight. */
@@ -75,7 +73,6 @@ export class FakeAws {
   ]);
   /** Every weight the listener was set to, in order. */
   readonly weightHistory: Record<Colour, number>[] = [];
-  private throttlesLeft: number;
   private revision = 41;
   private maxNewWeight = 0;
 
@@ -83,7 +80,6 @@ export class FakeAws {
 
   constructor(options: FakeAwsOptions = {}) {
     this.options = options;
-    this.throttlesLeft = options.throttleModifyListener ?? 0;
     this.elb = mockClient(ElasticLoadBalancingV2Client);
     this.ecs = mockClient(ECSClient);
     this.cloudwatch = mockClient(CloudWatchClient);
@@ -132,15 +128,6 @@ export class FakeAws {
       for (const group of groups) {
         const colour = group.TargetGroupArn === targetGroups.blue ? "blue" : "green";
         next[colour] = group.Weight ?? 0;
-      }
-      if (this.throttlesLeft > 0) {
-        this.throttlesLeft -= 1;
-        throw serviceError(
-          ElasticLoadBalancingV2ServiceException,
-          "ThrottlingException",
-          400,
-          "Rate exceeded",
-        );
       }
       const newColour =
         this.services.green.desiredCount > 0 && this.imageOf("green") !== liveImage ? "green" : "blue";

@@ -3,10 +3,6 @@
  * on vitest's `expect` when imported, and builds errors shaped like the SDK's.
  */
 import "aws-sdk-client-mock-vitest/extend";
-import type { RetryOptions } from "../../functions/adapters/aws/retry.ts";
-
-/** Retries without waiting, so that a throttled call costs a test nothing. */
-export const noDelay: RetryOptions = { sleep: async () => {} };
 
 interface ServiceExceptionOptions {
   readonly name: string;

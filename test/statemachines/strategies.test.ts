@@ -13,7 +13,7 @@ import type { HumanAction } from "../../functions/domain/gates.ts";
 import { createSlackCallbackHandler } from "../../functions/handlers/slack-callback.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
-import { FakeAws, type FakeAwsOptions, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
+import { FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
 import { deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
@@ -142,32 +142,6 @@ describe("strategy state machines, executed from the synthesized template", () =
     expect(record?.statusReason).toMatch(/^Deploy: DeployFailedError: .*not stable after 3 checks/);
     expect(aws.elb).not.toHaveReceivedCommand(ModifyListenerCommand);
     expect(aws.services.green.desiredCount).toBe(0);
-  });
-
-  it.each(types)("%s: a throttled ELBv2 call is retried and the release succeeds", async (type) => {
-    // Act
-    const { result, aws } = await run(type, { throttleModifyListener: 2 });
-
-    // Assess
-    expect(result.status).toBe("SUCCEEDED");
-    const calls = aws.elb.commandCalls(ModifyListenerCommand);
-    expect(calls.length).toBe(aws.weightHistory.length + 2);
-    expect(calls[0]?.args[0].input).toStrictEqual(calls[2]?.args[0].input);
-    expect(calls[0]?.args[0].input).toStrictEqual({
-      ListenerArn: listenerArn,
-      DefaultActions: [
-        {
-          Type: "forward",
-          ForwardConfig: {
-            TargetGroups: [
-              { TargetGroupArn: targetGroups.blue, Weight: 100 - (aws.weightHistory[0]?.green ?? 0) },
-              { TargetGroupArn: targetGroups.green, Weight: aws.weightHistory[0]?.green },
-            ],
-            TargetGroupStickinessConfig: { Enabled: false },
-          },
-        },
-      ],
-    });
   });
 
   it.each(types)("%s: a rollback that cannot move traffic back ends FAILED and says so", async (type) => {

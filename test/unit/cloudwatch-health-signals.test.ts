@@ -12,7 +12,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { loadBalancerDimension, targetGroupDimension } from "../../functions/adapters/aws/arns.ts";
 import { CloudWatchHealthSignals } from "../../functions/adapters/aws/cloudwatch-health-signals.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
-import { noDelay, serviceError } from "../helpers/sdk-mock.ts";
+import { useAwsServers } from "../helpers/aws-http-server.ts";
+import { serviceError } from "../helpers/sdk-mock.ts";
 
 const arnPrefix = "arn:aws:elasticloadbalancing:eu-west-1:123456789012";
 const listenerArn = `${arnPrefix}:listener/app/checkout-prod/50dc6c495c0c9188/f2f7dc8efc522ab2`;
@@ -28,7 +29,6 @@ const signals = () =>
     client,
     loadBalancer: loadBalancerDimension(listenerArn),
     targetGroups: { blue: blueTg, green: greenTg },
-    retry: noDelay,
   });
 
 beforeEach(() => {
@@ -217,21 +217,6 @@ describe("CloudWatchHealthSignals", () => {
       });
     });
 
-    it("retries a throttled DescribeAlarms", async () => {
-      // Prepare
-      cloudwatch
-        .on(DescribeAlarmsCommand)
-        .rejectsOnce(serviceError(CloudWatchServiceException, "Throttling", 400, "Rate exceeded"))
-        .resolves({ MetricAlarms: [metricAlarm("checkout-prod-5xx")] });
-
-      // Act
-      const result = await signals().alarms(["checkout-prod-5xx"]);
-
-      // Assess
-      expect(result.missing).toEqual([]);
-      expect(cloudwatch).toHaveReceivedCommandTimes(DescribeAlarmsCommand, 2);
-    });
-
     it("throws a validation error at once", async () => {
       // Prepare
       cloudwatch
@@ -409,62 +394,6 @@ describe("CloudWatchHealthSignals", () => {
       expect(metrics).toStrictEqual({ blue: { requests: 0, errors: 0 }, green: { requests: 0, errors: 0 } });
     });
 
-    it("retries a throttled GetMetricData", async () => {
-      // Prepare
-      cloudwatch
-        .on(GetMetricDataCommand)
-        .rejectsOnce(serviceError(CloudWatchServiceException, "Throttling", 400, "Rate exceeded"))
-        .resolves({ MetricDataResults: [result("blue_requests", [10])] });
-
-      // Act
-      const metrics = await signals().armMetrics({ start, end });
-
-      // Assess
-      expect(metrics.blue.requests).toBe(10);
-      expect(cloudwatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
-    });
-
-    it("retries a result CloudWatch could not compute instead of reading it as no traffic", async () => {
-      // Prepare
-      cloudwatch
-        .on(GetMetricDataCommand)
-        .resolvesOnce({
-          MetricDataResults: [{ ...result("blue_requests", []), StatusCode: "InternalError" }],
-        })
-        .resolves({ MetricDataResults: [result("blue_requests", [42])] });
-
-      // Act
-      const metrics = await signals().armMetrics({ start, end });
-
-      // Assess
-      expect(metrics.blue.requests).toBe(42);
-      expect(cloudwatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
-    });
-
-    it("throws a Forbidden result at once", async () => {
-      // Prepare
-      cloudwatch.on(GetMetricDataCommand).resolves({
-        MetricDataResults: [
-          {
-            ...result("blue_requests", []),
-            StatusCode: "Forbidden",
-            Messages: [
-              { Code: "Forbidden", Value: "not authorized to read metrics of account 210987654321" },
-            ],
-          },
-        ],
-      });
-
-      // Act
-      const read = signals().armMetrics({ start, end });
-
-      // Assess
-      await expect(read).rejects.toThrow(
-        "CloudWatch returned Forbidden for metric query blue_requests (Forbidden: not authorized to read metrics of account 210987654321).",
-      );
-      expect(cloudwatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
-    });
-
     it("refuses a window that does not end after it starts", async () => {
       // Act
       const read = signals().armMetrics({ start, end: start });
@@ -473,5 +402,68 @@ describe("CloudWatchHealthSignals", () => {
       await expect(read).rejects.toThrow(RangeError);
       expect(cloudwatch).not.toHaveReceivedAnyCommand();
     });
+  });
+});
+
+// aws-sdk-client-mock replaces the SDK's middleware, where a result CloudWatch could not compute fails the call.
+describe("CloudWatchHealthSignals.armMetrics against an HTTP endpoint", () => {
+  const server = useAwsServers();
+  const start = new Date("2030-03-01T10:00:00.000Z");
+  const end = new Date("2030-03-01T10:05:00.000Z");
+  const requests = (values: number[], StatusCode = "Complete", Messages: object[] = []) => ({
+    status: 200,
+    body: {
+      MetricDataResults: [
+        {
+          Id: "blue_requests",
+          Label: "blue_requests",
+          Timestamps: values.map(() => 1_898_503_200),
+          Values: values,
+          StatusCode,
+          Messages,
+        },
+      ],
+    },
+  });
+  const serverSignals = async (...replies: ReturnType<typeof requests>[]) => {
+    const aws = await server(replies);
+    const signals = new CloudWatchHealthSignals({
+      client: new CloudWatchClient(aws.clientConfig),
+      loadBalancer,
+      targetGroups: { blue: blueTg, green: greenTg },
+    });
+    return { aws, signals };
+  };
+
+  it("lets the SDK retry a result CloudWatch could not compute instead of reading it as no traffic", async () => {
+    // Prepare
+    const { aws, signals } = await serverSignals(requests([], "InternalError"), requests([42]));
+
+    // Act
+    const metrics = await signals.armMetrics({ start, end });
+
+    // Assess
+    expect(metrics.blue.requests).toBe(42);
+    expect(aws.requests.map((request) => request.attempt)).toEqual(["attempt=1; max=5", "attempt=2; max=5"]);
+  });
+
+  it("throws a Forbidden result at once", async () => {
+    // Prepare
+    const { aws, signals } = await serverSignals(
+      requests([], "Forbidden", [
+        { Code: "Forbidden", Value: "not authorized to read metrics of account 210987654321" },
+      ]),
+    );
+
+    // Act
+    const read = signals.armMetrics({ start, end });
+
+    // Assess
+    await expect(read).rejects.toThrow(
+      "CloudWatch returned Forbidden for metric query blue_requests (Forbidden: not authorized to read metrics of account 210987654321).",
+    );
+    expect(aws.requests).toEqual([
+      { target: "GraniteServiceVersion20100801.GetMetricData", attempt: "attempt=1; max=5" },
+    ]);
   });
 });

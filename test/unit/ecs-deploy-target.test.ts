@@ -26,7 +26,7 @@ import {
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
 import { DeployFailedError, ErrorNames } from "../../functions/domain/errors.ts";
 import type { PrepareInput } from "../../functions/domain/ports/deploy-target.ts";
-import { noDelay, serviceError } from "../helpers/sdk-mock.ts";
+import { serviceError } from "../helpers/sdk-mock.ts";
 
 const account = "123456789012";
 const cluster = "prod";
@@ -200,7 +200,6 @@ const target = (overrides: Partial<EcsDeployTargetProps> = {}) =>
     services: { blue: "checkout-blue", green: "checkout-green" },
     targetGroups: { blue: blueTg, green: greenTg },
     containerName: "app",
-    retry: noDelay,
     ...overrides,
   });
 
@@ -427,22 +426,6 @@ describe("EcsDeployTarget", () => {
       expect(ecs.commandCalls(UpdateServiceCommand).map((call) => call.args[0].input)).toStrictEqual([
         { cluster, service: "checkout-green", desiredCount: 4 },
       ]);
-    });
-
-    it("retries a throttled RegisterTaskDefinition", async () => {
-      // Prepare
-      ecs.on(DescribeServicesCommand).resolves(servicesOutput([service("checkout-green")]));
-      ecs
-        .on(RegisterTaskDefinitionCommand)
-        .rejectsOnce(serviceError(ECSServiceException, "ThrottlingException", 400, "Rate exceeded"))
-        .resolves({ taskDefinition: { taskDefinitionArn: taskDefinitionArn(42) } });
-
-      // Act
-      const result = await target().prepare(prepareInput);
-
-      // Assess
-      expect(result.revision).toBe(taskDefinitionArn(42));
-      expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 2);
     });
 
     it("throws a ClientException from RegisterTaskDefinition at once", async () => {
@@ -686,22 +669,6 @@ describe("EcsDeployTarget", () => {
           "Deploy failed on ECS service checkout-green in cluster prod: it does not exist. Create the green service, or fix target.cluster and target.services.green in the Glidepath config.",
       });
       expect(elb).not.toHaveReceivedAnyCommand();
-    });
-
-    it("retries a throttled DescribeServices", async () => {
-      // Prepare
-      ecs
-        .on(DescribeServicesCommand)
-        .rejectsOnce(serviceError(ECSServiceException, "ThrottlingException", 400, "Rate exceeded"))
-        .resolves(servicesOutput([service("checkout-green")]));
-      elb.on(DescribeTargetHealthCommand).resolves(targets("healthy", "healthy", "healthy", "healthy"));
-
-      // Act
-      const status = await target().status("green");
-
-      // Assess
-      expect(status.stable).toBe(true);
-      expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 2);
     });
 
     it("throws a ClusterNotFoundException at once", async () => {

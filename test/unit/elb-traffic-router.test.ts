@@ -19,7 +19,7 @@ import { ElbTrafficRouter } from "../../functions/adapters/aws/elb-traffic-route
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
 import { ErrorNames, ShiftFailedError } from "../../functions/domain/errors.ts";
 import type { ColourWeights } from "../../functions/domain/ports/traffic-router.ts";
-import { noDelay, serviceError } from "../helpers/sdk-mock.ts";
+import { serviceError } from "../helpers/sdk-mock.ts";
 
 const listenerArn =
   "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/checkout-prod/50dc6c495c0c9188/f2f7dc8efc522ab2";
@@ -131,14 +131,12 @@ const listenerRouter = () =>
     client,
     listenerArn,
     targetGroups: { blue: blueTg, green: greenTg },
-    retry: noDelay,
   });
 const ruleRouter = () =>
   new ElbTrafficRouter({
     client,
     listenerRuleArn: ruleArn,
     targetGroups: { blue: blueTg, green: greenTg },
-    retry: noDelay,
   });
 
 beforeEach(() => {
@@ -255,22 +253,7 @@ describe("ElbTrafficRouter", () => {
       );
     });
 
-    it("retries a throttled DescribeListeners", async () => {
-      // Prepare
-      elb
-        .on(DescribeListenersCommand)
-        .rejectsOnce(serviceError(ElasticLoadBalancingV2ServiceException, "Throttling", 400, "Rate exceeded"))
-        .resolves(listenerOutput([weightedForward(50, 50)]));
-
-      // Act
-      const weights = await listenerRouter().readWeights();
-
-      // Assess
-      expect(weights).toEqual({ blue: 50, green: 50 });
-      expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 2);
-    });
-
-    it("does not retry a ListenerNotFound error", async () => {
+    it("throws a ListenerNotFound error as the SDK reports it", async () => {
       // Prepare
       elb
         .on(DescribeListenersCommand)
@@ -442,26 +425,6 @@ describe("ElbTrafficRouter", () => {
       // Assess
       await expect(shift).rejects.toThrow(RangeError);
       expect(elb).not.toHaveReceivedAnyCommand();
-    });
-
-    it("retries a throttled ModifyListener", async () => {
-      // Prepare
-      let actions: Action[] = [weightedForward(100, 0)];
-      elb.on(DescribeListenersCommand).callsFake(() => listenerOutput(actions));
-      elb
-        .on(ModifyListenerCommand)
-        .rejectsOnce(serviceError(ElasticLoadBalancingV2ServiceException, "Throttling", 400, "Rate exceeded"))
-        .callsFake((input: ModifyListenerCommandInput) => {
-          actions = input.DefaultActions ?? [];
-          return {};
-        });
-
-      // Act
-      const result = await listenerRouter().setWeights({ blue: 0, green: 100 });
-
-      // Assess
-      expect(result).toEqual({ changed: true, weights: { blue: 0, green: 100 } });
-      expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 2);
     });
 
     it("throws a ValidationError from ModifyListener at once", async () => {

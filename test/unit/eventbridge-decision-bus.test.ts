@@ -1,6 +1,5 @@
 import {
   EventBridgeClient,
-  EventBridgeServiceException,
   PutEventsCommand,
   type PutEventsCommandOutput,
 } from "@aws-sdk/client-eventbridge";
@@ -12,13 +11,14 @@ import {
 } from "../../functions/adapters/aws/eventbridge-decision-bus.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
 import type { GateDecisionEvent } from "../../functions/domain/gates.ts";
-import { noDelay, serviceError } from "../helpers/sdk-mock.ts";
+import { useAwsServers } from "../helpers/aws-http-server.ts";
+import "../helpers/sdk-mock.ts";
 
 const client = new EventBridgeClient({ region: "eu-west-1", ...awsClientConfig });
 const eventBridge = mockClient(client);
 const busName = "glidepath";
 
-const bus = () => new EventBridgeDecisionBus({ client, busName, retry: noDelay });
+const bus = () => new EventBridgeDecisionBus({ client, busName });
 
 const fromSlack: GateDecisionEvent = {
   deploymentId: "d-2cc7a59bb3dada364d00",
@@ -81,51 +81,6 @@ describe("EventBridgeDecisionBus", () => {
     ]);
   });
 
-  it("fails with the entry's error when EventBridge refuses it", async () => {
-    // Prepare
-    eventBridge
-      .on(PutEventsCommand)
-      .resolves(failedEntry("AccessDeniedException", "Not authorized to put to glidepath"));
-
-    // Act
-    const failure = bus().putDecision(fromSlack);
-
-    // Assess
-    await expect(failure).rejects.toThrow(DecisionNotPublishedError);
-    await expect(failure).rejects.toThrow(
-      "EventBridge did not accept the approve of d-2cc7a59bb3dada364d00 (gate approval-p2-r0-0s): AccessDeniedException: Not authorized to put to glidepath",
-    );
-    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
-  });
-
-  it.each([
-    [
-      "a throttled entry",
-      () =>
-        eventBridge.on(PutEventsCommand).resolvesOnce(failedEntry("ThrottlingException", "Rate exceeded")),
-    ],
-    [
-      "an internal failure of the entry",
-      () => eventBridge.on(PutEventsCommand).resolvesOnce(failedEntry("InternalFailure", "Internal error")),
-    ],
-    [
-      "a throttled call",
-      () =>
-        eventBridge
-          .on(PutEventsCommand)
-          .rejectsOnce(serviceError(EventBridgeServiceException, "ThrottlingException", 400)),
-    ],
-  ])("retries %s", async (_case, arrange) => {
-    // Prepare
-    arrange().resolves(accepted);
-
-    // Act
-    await bus().putDecision(fromSlack);
-
-    // Assess
-    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
-  });
-
   it.each<[string, GateDecisionEvent, RegExp]>([
     ["a malformed deployment id", { ...fromSlack, deploymentId: "checkout" }, /must be a deployment id/],
     ["the alarm action, which no human takes", { ...fromSlack, action: "alarm" as "abort" }, /action/],
@@ -144,5 +99,48 @@ describe("EventBridgeDecisionBus", () => {
     // Assess
     await expect(failure).rejects.toThrow(message);
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+});
+
+// aws-sdk-client-mock replaces the SDK's middleware, where a failed entry becomes a retryable error.
+describe("EventBridgeDecisionBus against an HTTP endpoint", () => {
+  const server = useAwsServers();
+  const serverBus = async (...answers: Partial<PutEventsCommandOutput>[]) => {
+    const aws = await server(answers.map((body) => ({ status: 200, body })));
+    return {
+      aws,
+      bus: new EventBridgeDecisionBus({ client: new EventBridgeClient(aws.clientConfig), busName }),
+    };
+  };
+
+  it.each([
+    ["a throttled entry", failedEntry("ThrottlingException", "Rate exceeded")],
+    ["an internal failure of the entry", failedEntry("InternalFailure", "Internal error")],
+  ])("lets the SDK retry %s", async (_case, failed) => {
+    // Prepare
+    const { aws, bus } = await serverBus(failed, accepted);
+
+    // Act
+    await bus.putDecision(fromSlack);
+
+    // Assess
+    expect(aws.requests.map((request) => request.attempt)).toEqual(["attempt=1; max=5", "attempt=2; max=5"]);
+  });
+
+  it("fails at once with the entry's error when EventBridge refuses it", async () => {
+    // Prepare
+    const { aws, bus } = await serverBus(
+      failedEntry("AccessDeniedException", "Not authorized to put to glidepath"),
+    );
+
+    // Act
+    const failure = bus.putDecision(fromSlack);
+
+    // Assess
+    await expect(failure).rejects.toThrow(DecisionNotPublishedError);
+    await expect(failure).rejects.toThrow(
+      "EventBridge did not accept the approve of d-2cc7a59bb3dada364d00 (gate approval-p2-r0-0s): AccessDeniedException: Not authorized to put to glidepath",
+    );
+    expect(aws.requests).toEqual([{ target: "AWSEvents.PutEvents", attempt: "attempt=1; max=5" }]);
   });
 });

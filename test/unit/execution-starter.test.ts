@@ -9,13 +9,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { SfnExecutionStarter } from "../../functions/adapters/aws/execution-starter.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
 import type { PromotionRequest } from "../../functions/domain/promotion/request.ts";
-import { noDelay, serviceError } from "../helpers/sdk-mock.ts";
+import { serviceError } from "../helpers/sdk-mock.ts";
 
 const client = new SFNClient({ region: "eu-west-1", ...awsClientConfig });
 const sfn = mockClient(client);
 const prefix = "arn:aws:states:eu-west-1:123456789012:stateMachine:Glidepath-";
 
-const starter = () => new SfnExecutionStarter({ client, stateMachineArnPrefix: prefix, retry: noDelay });
+const starter = () => new SfnExecutionStarter({ client, stateMachineArnPrefix: prefix });
 
 const request = {
   promotionId: "p-2cc7a59bb3dada364d00",
@@ -67,21 +67,6 @@ describe("SfnExecutionStarter", () => {
     // Assess
     expect(result).toEqual({ executionArn });
     expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
-  });
-
-  it("retries throttling", async () => {
-    // Prepare
-    sfn
-      .on(StartExecutionCommand)
-      .rejectsOnce(serviceError(SFNServiceException, "ThrottlingException", 400))
-      .resolves({ executionArn, startDate: new Date() });
-
-    // Act
-    const result = await starter().start(request);
-
-    // Assess
-    expect(result).toEqual({ executionArn });
-    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 2);
   });
 
   it("rethrows any other error", async () => {

@@ -18,7 +18,7 @@ import type {
 } from "../../domain/ports/health-signals.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
 import { targetGroupDimension } from "./arns.ts";
-import { type RetryOptions, withRetry } from "./retry.ts";
+import { failOutputs, retryable } from "./retry.ts";
 
 export interface CloudWatchHealthSignalsProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -30,8 +30,6 @@ export interface CloudWatchHealthSignalsProps {
   readonly loadBalancer: string;
   /** Target group ARN per colour; their `TargetGroup` dimensions select each arm's metrics. */
   readonly targetGroups: Readonly<Record<Colour, string>>;
-  /** @default withRetry's defaults */
-  readonly retry?: RetryOptions;
 }
 
 /** DescribeAlarms takes at most 100 names, and returns at most 100 alarms a page. */
@@ -62,7 +60,6 @@ export class CloudWatchHealthSignals implements HealthSignals {
   readonly #client: CloudWatchClient;
   readonly #loadBalancer: string;
   readonly #targetGroups: Readonly<Record<Colour, string>>;
-  readonly #retry: RetryOptions | undefined;
 
   constructor(props: CloudWatchHealthSignalsProps) {
     this.#client = props.client;
@@ -71,7 +68,6 @@ export class CloudWatchHealthSignals implements HealthSignals {
       blue: targetGroupDimension(props.targetGroups.blue),
       green: targetGroupDimension(props.targetGroups.green),
     };
-    this.#retry = props.retry;
   }
 
   async alarms(
@@ -89,10 +85,7 @@ export class CloudWatchHealthSignals implements HealthSignals {
           MaxRecords: alarmNamesPerCall,
           ...(nextToken === undefined ? {} : { NextToken: nextToken }),
         };
-        const output = await withRetry(
-          () => this.#client.send(new DescribeAlarmsCommand(input)),
-          this.#retry,
-        );
+        const output = await this.#client.send(new DescribeAlarmsCommand(input));
         for (const alarm of output.MetricAlarms ?? []) found.push(toStatus(alarm, "metric"));
         for (const alarm of output.CompositeAlarms ?? []) found.push(toStatus(alarm, "composite"));
         nextToken = output.NextToken;
@@ -127,10 +120,11 @@ export class CloudWatchHealthSignals implements HealthSignals {
         ScanBy: "TimestampAscending",
         ...(nextToken === undefined ? {} : { NextToken: nextToken }),
       };
-      const output = await withRetry(
-        async () => assertComplete(await this.#client.send(new GetMetricDataCommand(input))),
-        this.#retry,
+      const command = new GetMetricDataCommand(input);
+      command.middlewareStack.use(
+        failOutputs<GetMetricDataCommandInput, GetMetricDataCommandOutput>(incompleteResult),
       );
+      const output = await this.#client.send(command);
       for (const result of output.MetricDataResults ?? []) {
         values.get(result.Id ?? "")?.push(...(result.Values ?? []));
       }
@@ -173,10 +167,10 @@ export class CloudWatchHealthSignals implements HealthSignals {
 }
 
 /**
- * A result CloudWatch could not compute is not "no traffic". An internal error is thrown under a name that
- * withRetry retries; anything else (Forbidden) is thrown as it is.
+ * A result CloudWatch could not compute is not "no traffic": an internal error fails the call as a retryable
+ * error, which the SDK's retry strategy retries; anything else (Forbidden) fails it at once.
  */
-function assertComplete(output: GetMetricDataCommandOutput): GetMetricDataCommandOutput {
+function incompleteResult(output: GetMetricDataCommandOutput): Error | undefined {
   for (const result of output.MetricDataResults ?? []) {
     if (result.StatusCode !== "InternalError" && result.StatusCode !== "Forbidden") continue;
     const messages = (result.Messages ?? []).map((message) => `${message.Code}: ${message.Value}`).join("; ");
@@ -184,9 +178,9 @@ function assertComplete(output: GetMetricDataCommandOutput): GetMetricDataComman
       `CloudWatch returned ${result.StatusCode} for metric query ${result.Id}${messages ? ` (${messages})` : ""}.`,
     );
     error.name = result.StatusCode;
-    throw error;
+    return result.StatusCode === "InternalError" ? retryable(error, false) : error;
   }
-  return output;
+  return undefined;
 }
 
 function toStatus(alarm: MetricAlarm | CompositeAlarm, type: AlarmStatus["type"]): AlarmStatus {

@@ -11,22 +11,20 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
 import type { TableKey } from "./dynamodb-keys.ts";
+import { awsClientConfig } from "./retry.ts";
 import { TableSchema } from "./table-schema.ts";
 
 export const DefaultRetentionDays = 400;
 
-/** @default 5 attempts: the SDK's standard retry strategy backs off on throttling between them. */
-export const DefaultMaxAttempts = 5;
-
 /**
- * A document client for the stores. `maxAttempts` bounds the standard retry strategy, which retries
- * throttling and transient errors with backoff; conditional check failures are never retried.
+ * A document client for the stores, with every AWS client's retry configuration (`awsClientConfig`: the SDK's
+ * standard strategy, which retries throttling and transient errors with backoff; conditional check failures
+ * are never retried).
  */
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(
-    new DynamoDBClient({ maxAttempts: DefaultMaxAttempts, retryMode: "standard", ...config }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ ...awsClientConfig, ...config }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
 }
 
 export interface DynamoTableProps {

@@ -22,7 +22,6 @@ import type {
   TargetStatus,
 } from "../../domain/ports/deploy-target.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
-import { type RetryOptions, withRetry } from "./retry.ts";
 
 export interface EcsDeployTargetProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -39,8 +38,6 @@ export interface EcsDeployTargetProps {
    * @default the task definition's only container
    */
   readonly containerName?: string;
-  /** @default withRetry's defaults */
-  readonly retry?: RetryOptions;
 }
 
 /** Tag on every task definition Glidepath registers, naming the version it runs. */
@@ -58,7 +55,6 @@ export class EcsDeployTarget implements DeployTarget {
   readonly #services: Readonly<Record<Colour, string>>;
   readonly #targetGroups: Readonly<Record<Colour, string>>;
   readonly #containerName: string | undefined;
-  readonly #retry: RetryOptions | undefined;
 
   constructor(props: EcsDeployTargetProps) {
     this.#client = props.client;
@@ -67,7 +63,6 @@ export class EcsDeployTarget implements DeployTarget {
     this.#services = props.services;
     this.#targetGroups = props.targetGroups;
     this.#containerName = props.containerName;
-    this.#retry = props.retry;
   }
 
   /**
@@ -77,12 +72,8 @@ export class EcsDeployTarget implements DeployTarget {
   async prepare(input: PrepareInput): Promise<PrepareResult> {
     const { colour, artifactUri, version, baseRevision, desiredCount } = input;
     const service = this.#services[colour];
-    const base = await withRetry(
-      () =>
-        this.#client.send(
-          new DescribeTaskDefinitionCommand({ taskDefinition: baseRevision, include: ["TAGS"] }),
-        ),
-      this.#retry,
+    const base = await this.#client.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: baseRevision, include: ["TAGS"] }),
     );
     const baseDefinition = base.taskDefinition;
     if (baseDefinition === undefined) {
@@ -103,14 +94,10 @@ export class EcsDeployTarget implements DeployTarget {
       return { revision: runningArn, desiredCount };
     }
 
-    const registered = await withRetry(
-      () =>
-        this.#client.send(
-          new RegisterTaskDefinitionCommand(
-            registration(baseDefinition, base.tags, container, artifactUri, version),
-          ),
-        ),
-      this.#retry,
+    const registered = await this.#client.send(
+      new RegisterTaskDefinitionCommand(
+        registration(baseDefinition, base.tags, container, artifactUri, version),
+      ),
     );
     const revision = registered.taskDefinition?.taskDefinitionArn;
     if (revision === undefined) {
@@ -119,37 +106,28 @@ export class EcsDeployTarget implements DeployTarget {
         this.#where(service),
       );
     }
-    await withRetry(
-      () =>
-        this.#client.send(
-          new UpdateServiceCommand({
-            cluster: this.#cluster,
-            service,
-            taskDefinition: revision,
-            desiredCount,
-            forceNewDeployment: false,
-          }),
-        ),
-      this.#retry,
+    await this.#client.send(
+      new UpdateServiceCommand({
+        cluster: this.#cluster,
+        service,
+        taskDefinition: revision,
+        desiredCount,
+        forceNewDeployment: false,
+      }),
     );
     return { revision, desiredCount };
   }
 
   async scale(colour: Colour, desiredCount: number): Promise<void> {
-    await withRetry(
-      () =>
-        this.#client.send(
-          new UpdateServiceCommand({ cluster: this.#cluster, service: this.#services[colour], desiredCount }),
-        ),
-      this.#retry,
+    await this.#client.send(
+      new UpdateServiceCommand({ cluster: this.#cluster, service: this.#services[colour], desiredCount }),
     );
   }
 
   async status(colour: Colour): Promise<TargetStatus> {
     const service = await this.#describeService(colour);
-    const targets = await withRetry(
-      () => this.#elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: this.#targetGroups[colour] })),
-      this.#retry,
+    const targets = await this.#elb.send(
+      new DescribeTargetHealthCommand({ TargetGroupArn: this.#targetGroups[colour] }),
     );
     const states = (targets.TargetHealthDescriptions ?? []).map((target) => target.TargetHealth?.State);
     const healthyTargets = states.filter((state) => state === "healthy").length;
@@ -203,9 +181,8 @@ export class EcsDeployTarget implements DeployTarget {
 
   async #describeService(colour: Colour): Promise<Service> {
     const name = this.#services[colour];
-    const output = await withRetry(
-      () => this.#client.send(new DescribeServicesCommand({ cluster: this.#cluster, services: [name] })),
-      this.#retry,
+    const output = await this.#client.send(
+      new DescribeServicesCommand({ cluster: this.#cluster, services: [name] }),
     );
     const service = output.services?.[0];
     if (service === undefined) {
@@ -235,13 +212,8 @@ export class EcsDeployTarget implements DeployTarget {
     const definition =
       taskDefinitionArn === base.taskDefinitionArn
         ? base
-        : (
-            await withRetry(
-              () =>
-                this.#client.send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn })),
-              this.#retry,
-            )
-          ).taskDefinition;
+        : (await this.#client.send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn })))
+            .taskDefinition;
     return definition?.containerDefinitions?.find((candidate) => candidate.name === container)?.image;
   }
 

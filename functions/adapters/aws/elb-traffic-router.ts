@@ -13,7 +13,6 @@ import type {
   SetWeightsResult,
   TrafficRouter,
 } from "../../domain/ports/traffic-router.ts";
-import { type RetryOptions, withRetry } from "./retry.ts";
 
 export interface ElbTrafficRouterProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -24,8 +23,6 @@ export interface ElbTrafficRouterProps {
   readonly listenerRuleArn?: string;
   /** Target group ARN per colour. */
   readonly targetGroups: Readonly<Record<Colour, string>>;
-  /** @default withRetry's defaults */
-  readonly retry?: RetryOptions;
 }
 
 type Router =
@@ -53,7 +50,6 @@ export class ElbTrafficRouter implements TrafficRouter {
   readonly #client: ElasticLoadBalancingV2Client;
   readonly #router: Router;
   readonly #targetGroups: Readonly<Record<Colour, string>>;
-  readonly #retry: RetryOptions | undefined;
 
   constructor(props: ElbTrafficRouterProps) {
     const { listenerArn, listenerRuleArn } = props;
@@ -66,7 +62,6 @@ export class ElbTrafficRouter implements TrafficRouter {
     }
     this.#client = props.client;
     this.#targetGroups = props.targetGroups;
-    this.#retry = props.retry;
   }
 
   /** Percent per colour, rounded to whole percent. */
@@ -108,33 +103,22 @@ export class ElbTrafficRouter implements TrafficRouter {
   async #readActions(): Promise<readonly Action[]> {
     const router = this.#router;
     if (router.kind === "listener") {
-      const output = await withRetry(
-        () => this.#client.send(new DescribeListenersCommand({ ListenerArns: [router.arn] })),
-        this.#retry,
-      );
+      const output = await this.#client.send(new DescribeListenersCommand({ ListenerArns: [router.arn] }));
       return output.Listeners?.[0]?.DefaultActions ?? [];
     }
-    const output = await withRetry(
-      () => this.#client.send(new DescribeRulesCommand({ RuleArns: [router.arn] })),
-      this.#retry,
-    );
+    const output = await this.#client.send(new DescribeRulesCommand({ RuleArns: [router.arn] }));
     return output.Rules?.[0]?.Actions ?? [];
   }
 
   async #write(actions: Action[]): Promise<void> {
     const router = this.#router;
     if (router.kind === "listener") {
-      await withRetry(
-        () =>
-          this.#client.send(new ModifyListenerCommand({ ListenerArn: router.arn, DefaultActions: actions })),
-        this.#retry,
+      await this.#client.send(
+        new ModifyListenerCommand({ ListenerArn: router.arn, DefaultActions: actions }),
       );
       return;
     }
-    await withRetry(
-      () => this.#client.send(new ModifyRuleCommand({ RuleArn: router.arn, Actions: actions })),
-      this.#retry,
-    );
+    await this.#client.send(new ModifyRuleCommand({ RuleArn: router.arn, Actions: actions }));
   }
 
   #rawWeights(forward: Action): RawWeights {

@@ -1,4 +1,9 @@
-import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandInput,
+  type PutEventsCommandOutput,
+} from "@aws-sdk/client-eventbridge";
 import {
   GateDecisionDetailType,
   type GateDecisionEvent,
@@ -6,28 +11,28 @@ import {
   GateDecisionSource,
 } from "../../domain/gates.ts";
 import type { DecisionBus } from "../../domain/ports/gates.ts";
-import { isRetryable, type RetryOptions, withRetry } from "./retry.ts";
+import { failOutputs, retryable } from "./retry.ts";
 
 export interface EventBridgeDecisionBusProps {
-  /** Created once at module scope with `awsClientConfig`. */
+  /** Created once at module scope with `awsClientConfig`, whose retry strategy also retries a failed entry. */
   readonly client: EventBridgeClient;
   /** Name or ARN of the Glidepath bus. */
   readonly busName: string;
-  /**
-   * A Slack callback must answer within 3 s: give it fewer attempts than the default.
-   * @default withRetry's defaults
-   */
-  readonly retry?: RetryOptions;
 }
+
+/** PutEvents' entry error codes worth another attempt (EventBridge's PutEventsResultEntry reference). */
+const retryableEntryErrors: Readonly<Record<string, { readonly throttling: boolean }>> = {
+  ThrottlingException: { throttling: true },
+  InternalFailure: { throttling: false },
+};
 
 /**
  * PutEvents answers 200 even when it rejected an entry; the entry's ErrorCode says why. Throttling and internal
- * failures are marked retryable so that `withRetry` tries again.
+ * failures are marked retryable, so that the SDK's retry strategy tries again.
  */
 export class DecisionNotPublishedError extends Error {
   override readonly name = "DecisionNotPublishedError";
   readonly errorCode: string;
-  readonly $retryable: { readonly throttling: boolean } | undefined;
 
   constructor(decision: GateDecisionEvent, errorCode: string, errorMessage: string) {
     const gate = decision.gateId === undefined ? "its open gate" : `gate ${decision.gateId}`;
@@ -35,9 +40,8 @@ export class DecisionNotPublishedError extends Error {
       `EventBridge did not accept the ${decision.action} of ${decision.deploymentId} (${gate}): ${errorCode}: ${errorMessage}`,
     );
     this.errorCode = errorCode;
-    this.$retryable = isRetryable({ name: errorCode })
-      ? { throttling: errorCode.toLowerCase().includes("throttl") }
-      : undefined;
+    const retry = retryableEntryErrors[errorCode];
+    if (retry !== undefined) retryable(this, retry.throttling);
   }
 }
 
@@ -45,37 +49,36 @@ export class DecisionNotPublishedError extends Error {
 export class EventBridgeDecisionBus implements DecisionBus {
   readonly #client: EventBridgeClient;
   readonly #busName: string;
-  readonly #retry: RetryOptions | undefined;
 
   constructor(props: EventBridgeDecisionBusProps) {
     this.#client = props.client;
     this.#busName = props.busName;
-    this.#retry = props.retry;
   }
 
   async putDecision(decision: GateDecisionEvent): Promise<void> {
     // A malformed decision would only fail later in resolve-gate, far from whoever sent it.
     const detail = GateDecisionEventSchema.parse(decision);
-    await withRetry(async () => {
-      const output = await this.#client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: GateDecisionSource,
-              DetailType: GateDecisionDetailType,
-              EventBusName: this.#busName,
-              Detail: JSON.stringify(detail),
-            },
-          ],
-        }),
-      );
-      if ((output.FailedEntryCount ?? 0) === 0) return;
-      const entry = output.Entries?.[0];
-      throw new DecisionNotPublishedError(
-        detail,
-        entry?.ErrorCode ?? "UnknownError",
-        entry?.ErrorMessage ?? "no error message",
-      );
-    }, this.#retry);
+    const command = new PutEventsCommand({
+      Entries: [
+        {
+          Source: GateDecisionSource,
+          DetailType: GateDecisionDetailType,
+          EventBusName: this.#busName,
+          Detail: JSON.stringify(detail),
+        },
+      ],
+    });
+    command.middlewareStack.use(
+      failOutputs<PutEventsCommandInput, PutEventsCommandOutput>((output) => {
+        if ((output.FailedEntryCount ?? 0) === 0) return undefined;
+        const entry = output.Entries?.[0];
+        return new DecisionNotPublishedError(
+          detail,
+          entry?.ErrorCode ?? "UnknownError",
+          entry?.ErrorMessage ?? "no error message",
+        );
+      }),
+    );
+    await this.#client.send(command);
   }
 }

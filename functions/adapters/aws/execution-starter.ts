@@ -1,7 +1,6 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { pipelineTag } from "../../domain/execution-name.ts";
 import { type PromotionRequest, promotionExecutionName } from "../../domain/promotion/request.ts";
-import { type RetryOptions, withRetry } from "./retry.ts";
 
 export interface SfnExecutionStarterProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -11,8 +10,6 @@ export interface SfnExecutionStarterProps {
    * The pipeline is this prefix followed by `pipeline`.
    */
   readonly stateMachineArnPrefix: string;
-  /** @default withRetry's defaults */
-  readonly retry?: RetryOptions;
 }
 
 /**
@@ -23,7 +20,6 @@ export interface SfnExecutionStarterProps {
 export class SfnExecutionStarter {
   readonly #client: SFNClient;
   readonly #prefix: string;
-  readonly #retry: RetryOptions | undefined;
 
   constructor(props: SfnExecutionStarterProps) {
     if (!/^arn:[^:]+:states:[^:]+:\d{12}:stateMachine:.+$/.test(props.stateMachineArnPrefix)) {
@@ -33,7 +29,6 @@ export class SfnExecutionStarter {
     }
     this.#client = props.client;
     this.#prefix = props.stateMachineArnPrefix;
-    this.#retry = props.retry;
   }
 
   /** An arrow so it can be handed over as the `start` port on its own. */
@@ -41,12 +36,8 @@ export class SfnExecutionStarter {
     const stateMachineArn = `${this.#prefix}${pipelineTag}`;
     const name = promotionExecutionName(request);
     try {
-      const output = await withRetry(
-        () =>
-          this.#client.send(
-            new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }),
-          ),
-        this.#retry,
+      const output = await this.#client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }),
       );
       return { executionArn: output.executionArn ?? executionArnOf(stateMachineArn, name) };
     } catch (error) {

@@ -1,11 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { type RetryOptions, withRetry } from "./retry.ts";
 
 export interface CachedSecretOptions {
   /** Read one field of a JSON secret (`{"botToken": "…", "signingSecret": "…"}`) instead of the whole string. */
   readonly field?: string;
-  /** @default withRetry's defaults */
-  readonly retry?: RetryOptions;
   /** Milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
 }
@@ -25,10 +22,7 @@ export function cachedSecret(
   let cached: { readonly value: Promise<string>; readonly fetchedAt: number } | undefined;
 
   const read = async (): Promise<string> => {
-    const output = await withRetry(
-      () => client.send(new GetSecretValueCommand({ SecretId: secretId })),
-      options.retry,
-    );
+    const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     if (output.SecretString === undefined) {
       throw new Error(`secret ${secretId} has no SecretString: binary secrets are not supported`);
     }

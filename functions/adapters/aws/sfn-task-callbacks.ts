@@ -1,7 +1,6 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import { GateExpiredError } from "../../domain/errors.ts";
 import type { TaskCallbacks } from "../../domain/ports/gates.ts";
-import { type RetryOptions, withRetry } from "./retry.ts";
 
 /** What Step Functions answers for a token nothing waits on any more. */
 const expired = new Set(["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"]);
@@ -9,11 +8,9 @@ const expired = new Set(["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"]);
 /** Step Functions' SendTaskSuccess / SendTaskFailure. A token is passed through, never logged. */
 export class SfnTaskCallbacks implements TaskCallbacks {
   readonly #client: SFNClient;
-  readonly #retry: RetryOptions | undefined;
 
-  constructor(props: { readonly client: SFNClient; readonly retry?: RetryOptions }) {
+  constructor(props: { readonly client: SFNClient }) {
     this.#client = props.client;
-    this.#retry = props.retry;
   }
 
   async succeed(taskToken: string, output: Record<string, unknown>): Promise<void> {
@@ -33,7 +30,7 @@ export class SfnTaskCallbacks implements TaskCallbacks {
 
   async #send(call: () => Promise<unknown>): Promise<void> {
     try {
-      await withRetry(call, this.#retry);
+      await call();
     } catch (error) {
       const name = (error as { name?: string }).name ?? "";
       if (expired.has(name))

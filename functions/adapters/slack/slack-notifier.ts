@@ -1,6 +1,5 @@
 import type { GateDecision } from "../../domain/gates.ts";
 import type { GateNotice, Notifier, PromotionNotice } from "../../domain/ports/notifier.ts";
-import { type RetryOptions, withRetry } from "../aws/retry.ts";
 import {
   type Block,
   decidedBlocks,
@@ -10,6 +9,7 @@ import {
   promotionBlocks,
   promotionText,
 } from "./blocks.ts";
+import { type RetryOptions, withRetry } from "./retry.ts";
 
 const slackApi = "https://slack.com/api";
 
@@ -143,9 +143,9 @@ export async function postToResponseUrl(
 
 /**
  * Retries Slack's transient failures: a 429 waits what its `Retry-After` says (up to 30 s, beyond which it gives
- * up), anything else retryable backs off with full jitter as every adapter does.
+ * up), anything else retryable backs off with full jitter.
  */
-function withSlackRetry<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
+function withSlackRetry<T>(operation: () => Promise<T>, options: SlackRetryOptions): Promise<T> {
   return withRetry(operation, {
     ...options,
     retryable: (error) => error instanceof SlackApiError && error.retryable,
@@ -160,6 +160,9 @@ function withSlackRetry<T>(operation: () => Promise<T>, options: RetryOptions): 
   });
 }
 
+/** How Slack calls back off; which errors are retried is Slack's to say (SlackApiError.retryable). */
+export type SlackRetryOptions = Omit<RetryOptions, "retryable" | "requestedDelayMs">;
+
 export interface SlackNotifierProps {
   /** The bot token (`xoxb-…`), read when needed: `cachedSecret` from Secrets Manager on AWS. */
   readonly botToken: () => Promise<string>;
@@ -168,7 +171,7 @@ export interface SlackNotifierProps {
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
   /** @default withRetry's defaults (5 attempts); a 429 waits for its Retry-After */
-  readonly retry?: RetryOptions;
+  readonly retry?: SlackRetryOptions;
 }
 
 /**
@@ -180,7 +183,7 @@ export class SlackNotifier implements Notifier {
   readonly #botToken: () => Promise<string>;
   readonly #channel: string;
   readonly #fetch: typeof fetch;
-  readonly #retry: RetryOptions;
+  readonly #retry: SlackRetryOptions;
 
   constructor(props: SlackNotifierProps) {
     this.#botToken = props.botToken;
