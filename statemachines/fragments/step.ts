@@ -5,16 +5,16 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
 
 /**
- * Throttling and transient AWS errors that outlived the adapters' own retries: worth a few more tries with
- * longer pauses before a step counts as failed.
+ * Lambda's own service errors, from invoking a step rather than from the step's code: worth a few more tries
+ * with longer pauses. The errors of a step's AWS calls are not here: the SDK's standard retry strategy
+ * (`awsClientConfig`) has already retried them, and retrying the step would retry them again.
  */
-export const transientErrors = [
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "ServiceUnavailable",
-  "InternalFailure",
+export const lambdaServiceErrors = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.ClientExecutionTimeoutException",
+  "Lambda.TooManyRequestsException",
 ] as const;
 
 export interface StepProps {
@@ -25,19 +25,20 @@ export interface StepProps {
   readonly resultPath?: string;
 }
 
-/** A Task state that invokes a step function with its response as the result, retrying transient errors. */
+/** A Task state that invokes a step function with its response as the result, retrying Lambda's service errors. */
 export function step(scope: Construct, name: string, props: StepProps): LambdaInvoke {
   const task = new LambdaInvoke(scope, name, {
     lambdaFunction: props.fn,
     payload: TaskInput.fromObject(props.payload),
     payloadResponseOnly: true,
-    retryOnServiceExceptions: true,
+    // CDK's own retry leaves out Lambda.TooManyRequestsException: one list, below, instead.
+    retryOnServiceExceptions: false,
     resultPath: props.resultPath ?? JsonPath.DISCARD,
   });
   task.addRetry({
-    errors: [...transientErrors],
+    errors: [...lambdaServiceErrors],
     interval: Duration.seconds(2),
-    maxAttempts: 4,
+    maxAttempts: 6,
     backoffRate: 2,
   });
   return task;

@@ -3,9 +3,11 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Presets } from "../../functions/domain/config/index.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
 import { tableFromTemplate } from "../../local/table-from-template.ts";
+import { lambdaServiceErrors } from "../../statemachines/fragments/step.ts";
 import { tableDefinition } from "../helpers/dynalite.ts";
 import { listenerArn } from "../helpers/fake-aws.ts";
 import { invokedBesides, roleStatements, type Statement, stackArn, useTestApps } from "../helpers/synth.ts";
@@ -19,6 +21,19 @@ const validateAsl = createRequire(import.meta.url)("asl-validator") as (definiti
 
 const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
 const isElb = (action: string) => action.startsWith("elasticloadbalancing:");
+
+interface RetryingTask {
+  readonly Type: "Task";
+  readonly Resource: string;
+  readonly Retry?: readonly { readonly ErrorEquals: readonly string[] }[];
+}
+
+/** Every Task state of a definition, at any depth (Parallel branches, Map iterators). */
+function tasksOf(node: unknown): RetryingTask[] {
+  if (typeof node !== "object" || node === null) return [];
+  const own = (node as { Type?: unknown }).Type === "Task" ? [node as RetryingTask] : [];
+  return [...own, ...Object.values(node).flatMap(tasksOf)];
+}
 
 describe("StrategyStateMachines", () => {
   const newApp = useTestApps();
@@ -64,6 +79,23 @@ describe("StrategyStateMachines", () => {
       const text = JSON.stringify(machine.definition);
       expect(text).not.toMatch(/"QueryLanguage":"JSONata"|"Assign"|"Heartbeat/);
     }
+  });
+
+  it("retries Lambda's service errors on every step, and no AWS error the SDK has retried already", () => {
+    // Act
+    const tasks = [...machines.values()].flatMap((machine) => tasksOf(machine.definition));
+    const steps = tasks.filter(
+      (task) => task.Resource.includes(":lambda:") && task.Resource.includes(":function:"),
+    );
+    const retried = new Set(tasks.flatMap((task) => task.Retry ?? []).flatMap((retry) => retry.ErrorEquals));
+
+    // Assess
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) expect(step.Retry?.[0]?.ErrorEquals).toEqual(lambdaServiceErrors);
+    const glidepathErrors = new Set<string>([...Object.values(ErrorNames), "States.ALL"]);
+    expect([...retried].filter((name) => !name.startsWith("Lambda.") && !glidepathErrors.has(name))).toEqual(
+      [],
+    );
   });
 
   it("names the canary's console states as operators read them", () => {
