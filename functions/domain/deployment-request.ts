@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { EnvironmentConfig, ServiceConfig } from "./config/index.ts";
-import { AnalysisSchema, TargetSchema } from "./config/schema.ts";
+import { AnalysisSchema } from "./config/schema.ts";
+import { TargetSchema } from "./config/target-schema.ts";
 import { type Deployment, DeploymentIdSchema } from "./deployment.ts";
 import { ErrorNames, GlidepathError } from "./errors.ts";
 import { plan } from "./planner.ts";

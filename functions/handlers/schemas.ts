@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TargetSchema } from "../domain/config/schema.ts";
+import { TargetSchema } from "../domain/config/target-schema.ts";
 import { StepInputInvalidError } from "../domain/errors.ts";
 
 /** Pieces of step inputs that several handlers share, validated the same way everywhere. */

@@ -1,15 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
-  type AlarmComparison,
-  type AlarmDefinition,
-  breaches,
   datapoint,
-  evaluateAlarm,
   periodDatapoints,
   periodWindows,
   statistic,
-  type TreatMissingData,
   type WindowMetrics,
+} from "../../functions/domain/alarm-datapoints.ts";
+import {
+  type AlarmComparison,
+  type AlarmDefinition,
+  breaches,
+  evaluateAlarm,
+  type TreatMissingData,
 } from "../../functions/domain/alarm-evaluation.ts";
 import type { AlarmStateValue } from "../../functions/domain/ports/health-signals.ts";
 

@@ -1,10 +1,5 @@
-import {
-  type AlarmDefinition,
-  evaluateAlarm,
-  periodDatapoints,
-  statistic,
-  type WindowMetrics,
-} from "../../domain/alarm-evaluation.ts";
+import { periodDatapoints, statistic, type WindowMetrics } from "../../domain/alarm-datapoints.ts";
+import { type AlarmDefinition, evaluateAlarm } from "../../domain/alarm-evaluation.ts";
 import type { AlarmStateChange } from "../../domain/alarm-state-change.ts";
 import type {
   AlarmStateValue,

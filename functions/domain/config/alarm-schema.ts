@@ -1,0 +1,99 @@
+import { z } from "zod";
+
+const comparisons = [
+  "GreaterThanThreshold",
+  "GreaterThanOrEqualToThreshold",
+  "LessThanThreshold",
+  "LessThanOrEqualToThreshold",
+] as const;
+
+const alarmDefinitionFields = [
+  "metric",
+  "statistic",
+  "periodSeconds",
+  "evaluationPeriods",
+  "threshold",
+  "comparison",
+] as const;
+
+/**
+ * An alarm is an existing CloudWatch alarm (just its name), or a definition with CloudWatch's semantics over
+ * the deployment's per-arm metrics, which the local runtime evaluates and the stack can create.
+ * The output is discriminated by `kind` so consumers never guess which one they hold.
+ */
+export const AlarmSchema = z
+  .strictObject({
+    name: z.string().min(1).max(255),
+    metric: z
+      .enum(["ErrorRate", "HTTPCode_Target_5XX_Count", "TargetResponseTime", "RequestCount"])
+      .optional(),
+    statistic: z
+      .string()
+      .regex(/^(Average|Sum|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/, {
+        error: "must be Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p95",
+      })
+      .optional(),
+    periodSeconds: z
+      .number()
+      .refine(
+        (period) =>
+          period === 10 || period === 30 || (Number.isInteger(period) && period >= 60 && period % 60 === 0),
+        {
+          error: "must be 10, 30 or a multiple of 60 (CloudWatch's periods)",
+        },
+      )
+      .optional(),
+    evaluationPeriods: z.number().int().min(1).optional(),
+    datapointsToAlarm: z.number().int().min(1).optional(),
+    threshold: z.number().optional(),
+    comparison: z.enum(comparisons).optional(),
+    treatMissingData: z.enum(["missing", "ignore", "breaching", "notBreaching"]).optional(),
+  })
+  .check((ctx) => {
+    const alarm = ctx.value;
+    const given = alarmDefinitionFields.filter((field) => alarm[field] !== undefined);
+    const definesMore =
+      given.length > 0 || alarm.datapointsToAlarm !== undefined || alarm.treatMissingData !== undefined;
+    if (definesMore && given.length < alarmDefinitionFields.length) {
+      const missing = alarmDefinitionFields.filter((field) => alarm[field] === undefined);
+      ctx.issues.push({
+        code: "custom",
+        input: alarm,
+        message: `an alarm definition needs ${missing.join(", ")} too; or give only { name } of an existing CloudWatch alarm`,
+      });
+    }
+    const m = alarm.datapointsToAlarm;
+    if (m !== undefined && alarm.evaluationPeriods !== undefined && m > alarm.evaluationPeriods) {
+      ctx.issues.push({
+        code: "custom",
+        input: m,
+        path: ["datapointsToAlarm"],
+        message: `datapointsToAlarm (${m}) cannot exceed evaluationPeriods (${alarm.evaluationPeriods})`,
+      });
+    }
+  })
+  .transform((alarm) => {
+    const { name, metric, statistic, periodSeconds, evaluationPeriods, threshold, comparison } = alarm;
+    if (
+      metric === undefined ||
+      statistic === undefined ||
+      periodSeconds === undefined ||
+      evaluationPeriods === undefined ||
+      threshold === undefined ||
+      comparison === undefined
+    ) {
+      return { kind: "existing" as const, name };
+    }
+    return {
+      kind: "definition" as const,
+      name,
+      metric,
+      statistic,
+      periodSeconds,
+      evaluationPeriods,
+      datapointsToAlarm: alarm.datapointsToAlarm ?? evaluationPeriods,
+      threshold,
+      comparison,
+      treatMissingData: alarm.treatMissingData ?? "missing",
+    };
+  });

@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { arn } from "./fields.ts";
+
+export const ArtifactSourceSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({
+      type: z.literal("ecr"),
+      repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
+        error: "must be an ECR repository name such as team/checkout",
+      }),
+      /** Regular expression that an image tag must match to start a deployment. @default any tag */
+      tagPattern: z.string().refine(isRegExp, { error: "must be a valid regular expression" }).default(".*"),
+    }),
+    z.strictObject({
+      type: z.literal("custom"),
+      /** The `source` of ArtifactPublished events that carry this service's artifacts. */
+      source: z.string().min(1, { error: "must name the event source, such as ci.github" }),
+    }),
+  ],
+  { error: "artifact.type must be 'ecr' or 'custom'" },
+);
+
+export const EcsTargetSchema = z
+  .strictObject({
+    type: z.literal("ecs"),
+    cluster: z.string().min(1, { error: "must name the ECS cluster" }),
+    /** One ECS service per colour; the deployment moves the idle colour to the new version. */
+    services: z.strictObject({ blue: z.string().min(1), green: z.string().min(1) }),
+    listenerArn: arn(
+      "elasticloadbalancing",
+      /listener\/app\/.+/,
+      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/abc/def",
+    ).optional(),
+    listenerRuleArn: arn(
+      "elasticloadbalancing",
+      /listener-rule\/app\/.+/,
+      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/abc/def/ghi",
+    ).optional(),
+    targetGroups: z.strictObject({
+      blue: arn(
+        "elasticloadbalancing",
+        /targetgroup\/.+/,
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/abc",
+      ),
+      green: arn(
+        "elasticloadbalancing",
+        /targetgroup\/.+/,
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/abc",
+      ),
+    }),
+    /** Tasks in the fleet, needed only by rolling strategies that count batches in tasks. */
+    desiredCount: z.number().int().min(1).optional(),
+    /** The container whose image is the artifact. @default the task definition's only container */
+    containerName: z.string().min(1).optional(),
+  })
+  .check((ctx) => {
+    const { listenerArn, listenerRuleArn, services, targetGroups } = ctx.value;
+    if ((listenerArn === undefined) === (listenerRuleArn === undefined)) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message:
+          "set exactly one of listenerArn (default forward action) or listenerRuleArn (a listener rule)",
+      });
+    }
+    if (services.blue === services.green) {
+      ctx.issues.push({
+        code: "custom",
+        input: services,
+        path: ["services"],
+        message: "blue and green must be two different ECS services",
+      });
+    }
+    if (targetGroups.blue === targetGroups.green) {
+      ctx.issues.push({
+        code: "custom",
+        input: targetGroups,
+        path: ["targetGroups"],
+        message: "blue and green must be two different target groups",
+      });
+    }
+  });
+
+export const LocalTargetSchema = z.strictObject({
+  type: z.literal("local"),
+  /** Module of the sample service that the local runtime starts, one process per version. */
+  entry: z.string().min(1).default("examples/sample-service/server.ts"),
+  desiredCount: z.number().int().min(1).optional(),
+});
+
+export const TargetSchema = z.discriminatedUnion("type", [EcsTargetSchema, LocalTargetSchema], {
+  error: "target.type must be 'ecs' or 'local'",
+});
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
