@@ -2,6 +2,8 @@ import { z } from "zod";
 import { DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
 import { type Gate, gateActions, gateIdOf, gateLabel } from "../domain/gates.ts";
 import type { Ports } from "../domain/ports/index.ts";
+import { SupersedeActor } from "../domain/promotion/arrival.ts";
+import { decideGate } from "./resolve-gate.ts";
 import { parseInput } from "./schemas.ts";
 
 const OpenGateInput = z.object({
@@ -55,6 +57,20 @@ export function createOpenGateHandler(ports: Ports) {
         currentStep: `Paused at ${input.gate.weight}%`,
       });
     }
+    // A newer artifact asked this deployment's promotion to stop while no gate was open to hear it.
+    const abort = await pendingAbort(ports, input.deploymentId);
+    if (abort !== undefined) {
+      await decideGate(ports, {
+        deploymentId: input.deploymentId,
+        gate,
+        action: "abort",
+        actor: SupersedeActor,
+        at: now.toISOString(),
+        reason: abort,
+        human: false,
+      });
+      return { gateId };
+    }
     const first = input.gate.resumes === 0 && input.gate.elapsedSeconds === input.gate.waitSeconds;
     if (gate.kind !== "bake" || first) {
       const decisions = await ports.decisions.list(input.deploymentId);
@@ -75,4 +91,11 @@ export function createOpenGateHandler(ports: Ports) {
     }
     return { gateId };
   };
+}
+
+/** The reason of the abort requested of the deployment's promotion, if one was. */
+async function pendingAbort(ports: Ports, deploymentId: string): Promise<string | undefined> {
+  const promotionId = (await ports.deployments.get(deploymentId))?.promotionId;
+  if (promotionId === undefined) return undefined;
+  return (await ports.promotions.get(promotionId))?.abortRequested?.reason;
 }

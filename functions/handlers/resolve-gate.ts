@@ -70,7 +70,7 @@ export function createResolveGateHandler(ports: Ports) {
           `malformed gate decision: ${detail.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
         );
       const { deploymentId, gateId, action, actor, reason, responseUrl } = detail.data;
-      return decide(ports, {
+      return decideGate(ports, {
         deploymentId,
         gateId,
         action,
@@ -97,7 +97,7 @@ async function ring(ports: Ports, input: z.output<typeof RingInput>): Promise<Re
     throw new GateNotOpenError(`gate ${gateId} of ${input.deploymentId} is not open yet`);
   if (gate.status !== "open")
     return { outcome: "ignored", reason: `gate ${gateId} was decided before its timer rang` };
-  return decide(ports, {
+  return decideGate(ports, {
     deploymentId: input.deploymentId,
     gateId,
     gate,
@@ -119,7 +119,7 @@ async function alarm(
   if (watching.length === 0) return reject(`no deployment in progress watches alarm ${detail.alarmName}`);
   return Promise.all(
     watching.map((deploymentId) =>
-      decide(ports, {
+      decideGate(ports, {
         deploymentId,
         action: "alarm",
         actor: `alarm:${detail.alarmName}`,
@@ -131,7 +131,7 @@ async function alarm(
   );
 }
 
-interface DecideInput {
+export interface DecideInput {
   readonly deploymentId: string;
   readonly gateId?: string;
   /** The gate, when the caller has just read it. */
@@ -144,7 +144,11 @@ interface DecideInput {
   readonly human: boolean;
 }
 
-async function decide(ports: Ports, input: DecideInput): Promise<ResolveOutcome> {
+/**
+ * Decides a gate: the first decision wins; the task is resolved, the decision logged and humans told. Also
+ * used by open-gate for an abort that was asked for before the gate opened.
+ */
+export async function decideGate(ports: Ports, input: DecideInput): Promise<ResolveOutcome> {
   const gate: Gate | undefined =
     input.gate ??
     (input.gateId === undefined

@@ -334,3 +334,91 @@ describe("task tokens", () => {
     expect(JSON.stringify([written, notices, answers])).not.toContain(token);
   });
 });
+
+describe("open-gate under an abort request", () => {
+  /** A deployment of a promotion that a newer artifact asked to stop (`abortRequested`), or not. */
+  async function deploymentOfPromotion(abortRequested: boolean) {
+    counter += 1;
+    const promotionId = `p-${String(counter).padStart(20, "0")}`;
+    const { deployment } = await stores.deployments.create({
+      service: `svc-${counter}`,
+      environment: "production",
+      artifact: { uri: "repo@sha256:1", digest: `sha256:${counter}`, version: "1.4.0" },
+      strategy: "canary",
+      promotionId,
+    });
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS");
+    const at = new Date().toISOString();
+    await stores.promotions.create({
+      id: promotionId,
+      service: `svc-${counter}`,
+      artifact: deployment.artifact,
+      publishedAt: at,
+      status: "RUNNING",
+      environments: [{ name: "production", status: "IN_PROGRESS", waves: [{ deploymentId: deployment.id }] }],
+      hooks: [],
+      current: "production",
+      lock: "holder",
+      ...(abortRequested
+        ? { abortRequested: { by: "p-newer", reason: "superseded by 1.5.0 (p-newer)", at } }
+        : {}),
+      createdAt: at,
+      updatedAt: at,
+      revision: 1,
+    });
+    return deployment.id;
+  }
+
+  const open = (deploymentId: string) =>
+    createOpenGateHandler(ports())({
+      taskToken: token,
+      deploymentId,
+      executionArn: `arn:aws:states:eu-west-1:${account}:execution:Glidepath-canary:x`,
+      gate: { kind: "bake", phaseIndex: 0, resumes: 0, elapsedSeconds: 30, weight: 10, waitSeconds: 30 },
+      approvers: [],
+      service: "svc",
+      environment: "production",
+      version: "1.4.0",
+    });
+
+  it("aborts the gate as it opens when the promotion was asked to stop, and tells no human of the gate", async () => {
+    // Prepare
+    const deploymentId = await deploymentOfPromotion(true);
+
+    // Act
+    await open(deploymentId);
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        kind: "fail",
+        args: [
+          token,
+          ErrorNames.GateRejected,
+          "glidepath:supersede: superseded by 1.5.0 (p-newer) aborted the deployment at the bake at 10%",
+        ],
+      },
+    ]);
+    expect(await stores.gates.get(deploymentId, "bake-p1-r0-30s")).toMatchObject({
+      status: "decided",
+      decision: { action: "abort", actor: "glidepath:supersede" },
+    });
+    expect(notices.some((line) => line.startsWith("gate open"))).toBe(false);
+  });
+
+  it("leaves the gate open and tells humans when the promotion was not asked to stop", async () => {
+    // Prepare
+    const deploymentId = await deploymentOfPromotion(false);
+
+    // Act
+    await open(deploymentId);
+
+    // Assess
+    expect(calls).toEqual([]);
+    expect(await stores.gates.getOpen(deploymentId)).toMatchObject({
+      gateId: "bake-p1-r0-30s",
+      status: "open",
+    });
+    expect(notices.filter((line) => line.startsWith("gate open:"))).toHaveLength(1);
+  });
+});
