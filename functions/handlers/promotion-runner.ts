@@ -123,6 +123,7 @@ async function run(
           type: "superseded",
           by: promotion.id,
           version: promotion.artifact.version,
+          digest: promotion.artifact.digest,
           at: promotion.publishedAt,
         },
         nested(context),

@@ -216,7 +216,7 @@ describe("promotion controller: transitions", () => {
     [
       "superseded in the queue",
       promotion({ lock: "queued" }),
-      { type: "superseded", by: "p-newer", version: "1.5.0", at },
+      { type: "superseded", by: "p-newer", version: "1.5.0", digest: "sha256:15", at },
       { status: "SUPERSEDED", lock: "none", commands: ["log"], written: true },
     ],
     [
@@ -512,6 +512,7 @@ describe("promotion controller: transitions", () => {
       type: "superseded",
       by: "p-newer",
       version: "1.5.0",
+      digest: "sha256:15",
       at: "2026-12-01T10:00:05.000Z",
     });
 
@@ -526,7 +527,7 @@ describe("promotion controller: transitions", () => {
           action: "supersede",
           actor: "glidepath:supersede",
           reason: "superseded by 1.5.0 (p-newer) before it started",
-          values: { newcomer: "p-newer" },
+          values: { newcomer: "p-newer", version: "1.5.0", digest: "sha256:15" },
         },
       },
     ]);
@@ -552,7 +553,7 @@ describe("promotion controller: refusals change nothing", () => {
     [
       "superseding the holder",
       promotion({ lock: "holder" }),
-      { type: "superseded", by: "p-newer", version: "1.5.0", at },
+      { type: "superseded", by: "p-newer", version: "1.5.0", digest: "sha256:15", at },
       ErrorNames.PromotionEventRefused,
       /only a waiting promotion is superseded/,
     ],

@@ -20,6 +20,7 @@
  *   or it was replaced before (and can no longer be handed the lock).
  */
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
 import { LockNotHeldError } from "../../domain/errors.ts";
 import type { HistoryPage } from "../../domain/ports/deployment-store.ts";
 import type {
@@ -47,7 +48,6 @@ import {
   isConditionalCheckFailed,
   maxConditionalAttempts,
   parseItem,
-  stringOrUndefined,
 } from "./dynamodb-table.ts";
 import { historyPage } from "./history-page.ts";
 import { TableSchema } from "./table-schema.ts";
@@ -128,8 +128,7 @@ export class DynamoDbPromotionStore implements PromotionStore {
       });
       if (acquired !== undefined) return { acquired: true };
       const item = await this.table.getItem(key);
-      const holder = stringOrUndefined(item?.holder);
-      const queued = stringOrUndefined(item?.queued);
+      const { holder, queued } = lockOf(item);
       if (holder !== undefined && holder !== request.promotionId) {
         return compact({ acquired: false as const, holder, queued });
       }
@@ -153,8 +152,9 @@ export class DynamoDbPromotionStore implements PromotionStore {
     if (released !== undefined) return;
     const item = await this.table.getItem(key);
     // A redelivered release of a lock this deployment already gave up.
-    if (item?.releasedBy === release.promotionId) return;
-    throw new LockNotHeldError(release.service, release.promotionId, stringOrUndefined(item?.holder));
+    const lock = lockOf(item);
+    if (lock.releasedBy === release.promotionId) return;
+    throw new LockNotHeldError(release.service, release.promotionId, lock.holder);
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
@@ -174,17 +174,13 @@ export class DynamoDbPromotionStore implements PromotionStore {
         ReturnValues: "ALL_OLD",
       });
       if (before !== undefined) {
-        const previous = stringOrUndefined(before.queued);
-        return compact({
-          superseded: previous === request.promotionId ? undefined : previous,
-          holder: stringOrUndefined(before.holder),
-        });
+        const { queued: previous, holder } = lockOf(before);
+        return compact({ superseded: previous === request.promotionId ? undefined : previous, holder });
       }
       const item = await this.table.getItem(key);
-      const holder = stringOrUndefined(item?.holder);
+      const { holder, queued, queuedOrder: waitingOrder } = lockOf(item);
       if (holder === request.promotionId) return { holder };
-      if (item?.queued === request.promotionId) return compact({ holder });
-      const waitingOrder = stringOrUndefined(item?.queuedOrder);
+      if (queued === request.promotionId) return compact({ holder });
       if (waitingOrder !== undefined && waitingOrder >= request.order) {
         return compact({ superseded: request.promotionId, holder });
       }
@@ -210,18 +206,32 @@ export class DynamoDbPromotionStore implements PromotionStore {
       ExpressionAttributeValues: { ":now": now },
       ReturnValues: "ALL_NEW",
     });
-    return stringOrUndefined(taken?.holder);
+    return lockOf(taken).holder;
   }
 
   async getLock(service: string): Promise<LockState> {
-    const item = await this.table.getItem(lockKey(service));
+    const lock = lockOf(await this.table.getItem(lockKey(service)));
     return compact({
-      holder: stringOrUndefined(item?.holder),
-      acquiredAt: stringOrUndefined(item?.acquiredAt),
-      liveVersion: stringOrUndefined(item?.liveVersion),
-      queued: stringOrUndefined(item?.queued),
+      holder: lock.holder,
+      acquiredAt: lock.acquiredAt,
+      liveVersion: lock.liveVersion,
+      queued: lock.queued,
     });
   }
+}
+
+const LockItemSchema = z.object({
+  holder: z.string().optional(),
+  acquiredAt: z.string().optional(),
+  liveVersion: z.string().optional(),
+  releasedBy: z.string().optional(),
+  queued: z.string().optional(),
+  queuedOrder: z.string().optional(),
+});
+
+/** The lock item as read back (or as a conditional write returned it); a lock never written is free. */
+function lockOf(item: Item | undefined): z.output<typeof LockItemSchema> {
+  return item === undefined ? {} : parseItem(LockItemSchema, item, "lock");
 }
 
 function toPromotion(item: Item): Promotion {

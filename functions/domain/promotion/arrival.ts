@@ -70,7 +70,7 @@ export function arrival(promotion: Promotion, event: ArrivalEvent): Transition {
       return updated(
         promotion,
         { status: PromotionStatus.Superseded, lock: LockPlace.None, reason, updatedAt: event.at },
-        [supersededLog(promotion.id, reason, event.by, event.at)],
+        [supersededLog(promotion.id, reason, event, event.at)],
       );
     }
     case "abort-requested": {
@@ -112,7 +112,7 @@ function enqueued(promotion: Promotion, event: Extract<PromotionEvent, { type: "
     return updated(
       promotion,
       { status: PromotionStatus.Superseded, lock: LockPlace.None, reason, updatedAt: promotion.publishedAt },
-      [supersededLog(promotion.id, reason, "", promotion.publishedAt)],
+      [supersededLog(promotion.id, reason, { by: "", ...promotion.artifact }, promotion.publishedAt)],
     );
   }
   return updated(promotion, { lock: LockPlace.Queued }, [
@@ -138,7 +138,14 @@ function abortHolder(holder: string) {
   return { type: "request-abort" as const, promotionId: holder };
 }
 
-function supersededLog(id: string, reason: string, by: string, at: string) {
+/** The newer artifact's promotion, version and digest: "" as `by` when a newer one already waited. */
+function supersededLog(
+  id: string,
+  reason: string,
+  newcomer: { readonly by: string; readonly version: string; readonly digest: string },
+  at: string,
+) {
+  const { by } = newcomer;
   return {
     type: "log" as const,
     decision: {
@@ -149,7 +156,10 @@ function supersededLog(id: string, reason: string, by: string, at: string) {
       action: DecisionAction.Supersede,
       actor: SupersedeActor,
       reason,
-      values: by === "" ? {} : { newcomer: by },
+      values:
+        by === ""
+          ? { version: newcomer.version, digest: newcomer.digest }
+          : { newcomer: by, version: newcomer.version, digest: newcomer.digest },
     },
   };
 }

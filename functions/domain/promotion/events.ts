@@ -37,7 +37,13 @@ export type PromotionEvent =
   /** It can never start (its service or first environment left the config). */
   | { readonly type: "unstartable"; readonly reason: string; readonly at: string }
   /** A newer artifact replaced it in the queue. */
-  | { readonly type: "superseded"; readonly by: string; readonly version: string; readonly at: string }
+  | {
+      readonly type: "superseded";
+      readonly by: string;
+      readonly version: string;
+      readonly digest: string;
+      readonly at: string;
+    }
   /** A newer artifact asked the running promotion to stop (`concurrency: "supersede"`). */
   | { readonly type: "abort-requested"; readonly by: string; readonly version: string; readonly at: string }
   | { readonly type: "entered"; readonly environment: string; readonly at: string }
