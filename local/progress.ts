@@ -59,11 +59,16 @@ export function progressPrinter(print: (line: string) => void): (event: RuntimeE
 
 /**
  * Decisions that add nothing to the lines around them: the state machine's own rollback entry (the status line
- * says it next), and the evaluation made in the instant of a shift, before the new weight saw any traffic.
+ * says it next), the evaluation made in the instant of a shift, before the new weight saw any traffic, and a
+ * promotion's end, which the notice line says.
  */
 function quiet(decision: Decision): boolean {
   const fresh = (decision.values as { new?: { requests?: number } }).new;
-  return decision.actor === "state-machine" || (decision.action === "extend" && fresh?.requests === 0);
+  return (
+    decision.actor === "state-machine" ||
+    (decision.action === "extend" && fresh?.requests === 0) ||
+    (decision.action === "promotion" && decision.id.startsWith("promotion-"))
+  );
 }
 
 function describeDecision(decision: Decision): string {

@@ -426,19 +426,19 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       const name = promotionExecutionName(scaled);
       if (!launched.has(name)) {
         phase(`starting the pipeline of ${scaled.service} ${scaled.artifact.version} (${name})`);
-        launched.set(name, {
-          request: scaled,
-          run: runExecution({
-            machine: pipelineMachine,
-            input: scaled,
-            executionName: name,
-            steps: pipelineSteps,
-            nested,
-            callbacks,
-            ...(options.signal === undefined ? {} : { signal: options.signal }),
-            onEvent: stateEvents(pipelineMachine),
-          }),
+        const run = runExecution({
+          machine: pipelineMachine,
+          input: scaled,
+          executionName: name,
+          steps: pipelineSteps,
+          nested,
+          callbacks,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          onEvent: stateEvents(pipelineMachine),
         });
+        // Awaited once the pushes are out; until then a failure must not count as unhandled.
+        run.catch(() => undefined);
+        launched.set(name, { request: scaled, run });
       }
       return { executionArn: localExecutionArn(pipelineMachine.name, name) };
     };
@@ -470,7 +470,11 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         if (outcome.outcome === "ignored")
           throw new Error(`the trigger ignored the local push: ${outcome.reason}`);
         if (!promotionIds.includes(outcome.promotionId)) promotionIds.push(outcome.promotionId);
-        phase(`pushed ${outcome.version}: ${outcome.outcome} (${outcome.promotionId})`);
+        const queued =
+          outcome.outcome === "queued"
+            ? `${outcome.behind === undefined ? "" : ` behind ${outcome.behind}`}${outcome.superseded === undefined ? "" : `, superseding ${outcome.superseded}`}`
+            : "";
+        phase(`pushed ${outcome.version}: ${outcome.outcome}${queued} (${outcome.promotionId})`);
       }
     }
     // Promotions that waited start when the one before them ends: wait until no execution is left running.
