@@ -1,7 +1,6 @@
-import { type AttributeValue, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { beforeEach, describe, expect, it } from "vitest";
 import { lockKey, promotionKey } from "../../functions/adapters/aws/dynamodb-keys.ts";
-import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { TableSchema } from "../../functions/adapters/aws/table-schema.ts";
 import { parseConfig } from "../../functions/domain/config/index.ts";
 import { ErrorNames, InvalidCursorError, LockNotHeldError } from "../../functions/domain/errors.ts";
@@ -9,26 +8,18 @@ import type { Stores } from "../../functions/domain/ports/stores.ts";
 import { newPromotion } from "../../functions/domain/promotion/controller.ts";
 import type { Promotion } from "../../functions/domain/promotion/record.ts";
 import { promotionRequest } from "../../functions/domain/promotion/request.ts";
-import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+import { rawItem, useStoreTable } from "../helpers/dynalite.ts";
 
 const start = new Date("2030-01-01T00:00:00.000Z");
 
-let table: LocalTable;
 let now: Date;
 let stores: Stores;
+const db = useStoreTable(() => now);
 let serviceCounter = 0;
-
-beforeAll(async () => {
-  table = await startDynalite();
-});
-
-afterAll(async () => {
-  await table.close();
-});
 
 beforeEach(() => {
   now = start;
-  stores = dynamoDbStores({ client: table.client, tableName: table.tableName, clock: () => now });
+  stores = db.stores();
 });
 
 /** Every test works on its own service so that the shared table needs no cleaning. */
@@ -39,17 +30,6 @@ function freshService(): string {
 
 function advance(seconds: number): void {
   now = new Date(now.getTime() + seconds * 1000);
-}
-
-async function rawItem(key: Record<string, string>): Promise<Record<string, AttributeValue> | undefined> {
-  const output = await table.rawClient.send(
-    new GetItemCommand({
-      TableName: table.tableName,
-      Key: Object.fromEntries(Object.entries(key).map(([name, value]) => [name, { S: value }])),
-      ConsistentRead: true,
-    }),
-  );
-  return output.Item;
 }
 
 /** A new promotion of `service` for artifact `n`, created `n` seconds after the start. */
@@ -118,7 +98,7 @@ describe("DynamoDbPromotionStore records", () => {
     const promotion = promotionOf(freshService());
     await stores.promotions.create(promotion);
     const ttl = TableSchema.timeToLiveAttribute;
-    const whileQueued = (await rawItem(promotionKey(promotion.id)))?.[ttl];
+    const whileQueued = (await rawItem(db.table(), promotionKey(promotion.id)))?.[ttl];
 
     // Act
     await stores.promotions.save({ ...promotion, status: "PROMOTED", revision: 1 });
@@ -126,7 +106,7 @@ describe("DynamoDbPromotionStore records", () => {
     // Assess
     expect(whileQueued).toBeUndefined();
     const expected = Math.floor(Date.parse(promotion.updatedAt) / 1000) + 400 * 86_400;
-    expect((await rawItem(promotionKey(promotion.id)))?.[ttl]).toEqual({ N: String(expected) });
+    expect((await rawItem(db.table(), promotionKey(promotion.id)))?.[ttl]).toEqual({ N: String(expected) });
   });
 
   it("pages through a service's promotions newest first, and refuses another service's cursor", async () => {
@@ -151,9 +131,9 @@ describe("DynamoDbPromotionStore records", () => {
   it("refuses to read back an item that is not a valid promotion, naming the bad fields", async () => {
     // Prepare
     const id = "p-00000000000000000bad";
-    await table.rawClient.send(
+    await db.table().rawClient.send(
       new PutItemCommand({
-        TableName: table.tableName,
+        TableName: db.table().tableName,
         Item: {
           ...Object.fromEntries(
             Object.entries(promotionKey(id)).map(([name, value]) => [name, { S: value }]),
@@ -243,7 +223,7 @@ describe("DynamoDbPromotionStore locks", () => {
       if (!result.acquired) expect(result.holder).toBe(winner);
     }
     expect((await stores.promotions.getLock(service)).holder).toBe(winner);
-    expect((await rawItem(lockKey(service)))?.holder).toEqual({ S: winner });
+    expect((await rawItem(db.table(), lockKey(service)))?.holder).toEqual({ S: winner });
     expect((await stores.promotions.getLock(bystander)).holder).toBe("d-bystander");
   });
 
@@ -269,7 +249,7 @@ describe("DynamoDbPromotionStore locks", () => {
     // Prepare
     const service = freshService();
     await stores.promotions.acquireLock({ service, promotionId: "d-a" });
-    const before = await rawItem(lockKey(service));
+    const before = await rawItem(db.table(), lockKey(service));
 
     // Act
     const attempt = stores.promotions.releaseLock({
@@ -282,7 +262,7 @@ describe("DynamoDbPromotionStore locks", () => {
     const error = await attempt.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LockNotHeldError);
     expect(error).toMatchObject({ name: ErrorNames.LockNotHeld, holder: "d-a", promotionId: "d-b" });
-    expect(await rawItem(lockKey(service))).toStrictEqual(before);
+    expect(await rawItem(db.table(), lockKey(service))).toStrictEqual(before);
   });
 
   it("refuses a release of a lock that was never taken", async () => {
@@ -333,7 +313,7 @@ describe("DynamoDbPromotionStore locks", () => {
       promotionId: "d-a",
       liveVersion: "1.4.0",
     });
-    const before = await rawItem(lockKey(service));
+    const before = await rawItem(db.table(), lockKey(service));
     advance(10);
 
     // Act
@@ -344,7 +324,7 @@ describe("DynamoDbPromotionStore locks", () => {
     });
 
     // Assess
-    expect(await rawItem(lockKey(service))).toStrictEqual(before);
+    expect(await rawItem(db.table(), lockKey(service))).toStrictEqual(before);
     expect(await stores.promotions.getLock(service)).toEqual({ liveVersion: "1.4.0" });
   });
 });

@@ -1,5 +1,5 @@
-import { type AttributeValue, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { beforeEach, describe, expect, it } from "vitest";
 import { deploymentKey } from "../../functions/adapters/aws/dynamodb-keys.ts";
 import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import { TableSchema } from "../../functions/adapters/aws/table-schema.ts";
@@ -12,27 +12,19 @@ import {
 } from "../../functions/domain/errors.ts";
 import type { CreateDeploymentInput } from "../../functions/domain/ports/deployment-store.ts";
 import type { Stores } from "../../functions/domain/ports/stores.ts";
-import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+import { rawItem, useStoreTable } from "../helpers/dynalite.ts";
 
 const start = new Date("2030-01-01T00:00:00.000Z");
 const day = 86_400;
 
-let table: LocalTable;
 let now: Date;
 let stores: Stores;
+const db = useStoreTable(() => now);
 let serviceCounter = 0;
-
-beforeAll(async () => {
-  table = await startDynalite();
-});
-
-afterAll(async () => {
-  await table.close();
-});
 
 beforeEach(() => {
   now = start;
-  stores = dynamoDbStores({ client: table.client, tableName: table.tableName, clock: () => now });
+  stores = db.stores();
 });
 
 /** Every test works on its own service so that the shared table needs no cleaning. */
@@ -59,21 +51,10 @@ function advance(seconds: number): void {
   now = new Date(now.getTime() + seconds * 1000);
 }
 
-async function rawItem(key: Record<string, string>): Promise<Record<string, AttributeValue> | undefined> {
-  const output = await table.rawClient.send(
-    new GetItemCommand({
-      TableName: table.tableName,
-      Key: Object.fromEntries(Object.entries(key).map(([name, value]) => [name, { S: value }])),
-      ConsistentRead: true,
-    }),
-  );
-  return output.Item;
-}
-
 async function itemsUnder(pk: string): Promise<Record<string, AttributeValue>[]> {
-  const output = await table.rawClient.send(
+  const output = await db.table().rawClient.send(
     new ScanCommand({
-      TableName: table.tableName,
+      TableName: db.table().tableName,
       FilterExpression: "#pk = :pk",
       ExpressionAttributeNames: { "#pk": TableSchema.partitionKey },
       ExpressionAttributeValues: { ":pk": { S: pk } },
@@ -195,7 +176,7 @@ describe("DynamoDbDeploymentStore.transition", () => {
     const first = await stores.deployments.transition(deployment.id, "IN_PROGRESS", {
       currentStep: "deploy",
     });
-    const before = await rawItem(deploymentKey(deployment.id));
+    const before = await rawItem(db.table(), deploymentKey(deployment.id));
     advance(60);
 
     // Act
@@ -205,13 +186,13 @@ describe("DynamoDbDeploymentStore.transition", () => {
 
     // Assess
     expect(repeat).toStrictEqual(first);
-    expect(await rawItem(deploymentKey(deployment.id))).toStrictEqual(before);
+    expect(await rawItem(db.table(), deploymentKey(deployment.id))).toStrictEqual(before);
   });
 
   it("throws IllegalTransitionError and writes nothing for a forbidden transition", async () => {
     // Prepare
     const { deployment } = await stores.deployments.create(input(freshService()));
-    const before = await rawItem(deploymentKey(deployment.id));
+    const before = await rawItem(db.table(), deploymentKey(deployment.id));
     advance(60);
 
     // Act
@@ -227,21 +208,21 @@ describe("DynamoDbDeploymentStore.transition", () => {
       to: "SUCCEEDED",
     });
     expect((error as Error).message).toContain("allowed from QUEUED: IN_PROGRESS, SUPERSEDED, FAILED");
-    expect(await rawItem(deploymentKey(deployment.id))).toStrictEqual(before);
+    expect(await rawItem(db.table(), deploymentKey(deployment.id))).toStrictEqual(before);
   });
 
   it("says a terminal status allows nothing", async () => {
     // Prepare
     const { deployment } = await stores.deployments.create(input(freshService()));
     await stores.deployments.transition(deployment.id, "SUPERSEDED");
-    const before = await rawItem(deploymentKey(deployment.id));
+    const before = await rawItem(db.table(), deploymentKey(deployment.id));
 
     // Act
     const attempt = stores.deployments.transition(deployment.id, "IN_PROGRESS");
 
     // Assess
     await expect(attempt).rejects.toThrow(/from SUPERSEDED to IN_PROGRESS \(SUPERSEDED is terminal/);
-    expect(await rawItem(deploymentKey(deployment.id))).toStrictEqual(before);
+    expect(await rawItem(db.table(), deploymentKey(deployment.id))).toStrictEqual(before);
   });
 
   it("refuses a transition into QUEUED, which nothing leads to", async () => {
@@ -265,14 +246,14 @@ describe("DynamoDbDeploymentStore.transition", () => {
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(DeploymentNotFoundError);
     await expect(attempt).rejects.toMatchObject({ name: ErrorNames.DeploymentNotFound, deploymentId: id });
-    expect(await rawItem(deploymentKey(id))).toBeUndefined();
+    expect(await rawItem(db.table(), deploymentKey(id))).toBeUndefined();
   });
 
   it("sets expiresAt when a terminal status is reached, and not before", async () => {
     // Prepare
     const { deployment } = await stores.deployments.create(input(freshService()));
     await stores.deployments.transition(deployment.id, "IN_PROGRESS");
-    const live = await rawItem(deploymentKey(deployment.id));
+    const live = await rawItem(db.table(), deploymentKey(deployment.id));
     advance(3600);
 
     // Act
@@ -280,7 +261,7 @@ describe("DynamoDbDeploymentStore.transition", () => {
 
     // Assess
     expect(live?.[TableSchema.timeToLiveAttribute]).toBeUndefined();
-    const finished = await rawItem(deploymentKey(deployment.id));
+    const finished = await rawItem(db.table(), deploymentKey(deployment.id));
     const expected = now.getTime() / 1000 + 400 * day;
     expect(finished?.[TableSchema.timeToLiveAttribute]).toEqual({ N: String(expected) });
   });
@@ -288,8 +269,8 @@ describe("DynamoDbDeploymentStore.transition", () => {
   it("uses the configured retention", async () => {
     // Prepare
     const shortLived = dynamoDbStores({
-      client: table.client,
-      tableName: table.tableName,
+      client: db.table().client,
+      tableName: db.table().tableName,
       retentionDays: 30,
       clock: () => now,
     });
@@ -299,7 +280,7 @@ describe("DynamoDbDeploymentStore.transition", () => {
     await shortLived.deployments.transition(deployment.id, "FAILED", { statusReason: "image pull failed" });
 
     // Assess
-    const item = await rawItem(deploymentKey(deployment.id));
+    const item = await rawItem(db.table(), deploymentKey(deployment.id));
     expect(item?.[TableSchema.timeToLiveAttribute]).toEqual({ N: String(now.getTime() / 1000 + 30 * day) });
   });
 
@@ -555,14 +536,14 @@ describe("DynamoDbDeploymentStore.recordProgress", () => {
     const { deployment } = await stores.deployments.create(input(freshService()));
     await stores.deployments.transition(deployment.id, "IN_PROGRESS");
     await stores.deployments.transition(deployment.id, "SUCCEEDED");
-    const before = await rawItem(deploymentKey(deployment.id));
+    const before = await rawItem(db.table(), deploymentKey(deployment.id));
 
     // Act
     const attempt = stores.deployments.recordProgress(deployment.id, { weights: { old: 100, new: 0 } });
 
     // Assess
     await expect(attempt).rejects.toThrow(IllegalTransitionError);
-    expect(await rawItem(deploymentKey(deployment.id))).toEqual(before);
+    expect(await rawItem(db.table(), deploymentKey(deployment.id))).toEqual(before);
   });
 
   it("reports an unknown deployment", async () => {

@@ -1,39 +1,30 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { historyCommand } from "../../cli/commands/history.ts";
 import { statsCommand } from "../../cli/commands/stats.ts";
 import type { StateTableDependencies } from "../../cli/state-table.ts";
 import { UsageError } from "../../cli/usage-error.ts";
-import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { Stores } from "../../functions/domain/ports/stores.ts";
 import type { EnvironmentStatus, Promotion } from "../../functions/domain/promotion/record.ts";
 import { promotionId } from "../../functions/domain/promotion/record.ts";
-import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+import { useStoreTable } from "../helpers/dynalite.ts";
 
 const start = new Date("2025-03-01T09:00:00.000Z");
 const minute = 60_000;
-let table: LocalTable;
 let now: Date;
 let stores: Stores;
+const db = useStoreTable(() => now);
 let serviceCounter = 0;
 let lines: string[];
-
-beforeAll(async () => {
-  table = await startDynalite();
-});
-
-afterAll(async () => {
-  await table.close();
-});
 
 beforeEach(() => {
   now = start;
   lines = [];
-  stores = dynamoDbStores({ client: table.client, tableName: table.tableName, clock: () => now });
+  stores = db.stores();
 });
 
 const print = (line: string) => lines.push(line);
@@ -45,7 +36,7 @@ function dependencies(env: Record<string, string | undefined> = {}): StateTableD
 } {
   return {
     stores: (tableName) => {
-      expect(tableName).toBe(table.tableName);
+      expect(tableName).toBe(db.table().tableName);
       return stores;
     },
     env,
@@ -157,7 +148,7 @@ describe("glidepath history", () => {
     }
 
     // Act
-    await historyCommand({ service, env: "production", table: table.tableName }, dependencies(), print);
+    await historyCommand({ service, env: "production", table: db.table().tableName }, dependencies(), print);
 
     // Assess
     const output = lines.join("\n").split("\n");
@@ -173,7 +164,7 @@ describe("glidepath history", () => {
     const third = await deploy(service, "1.2.0", "IN_PROGRESS", 1);
 
     // Act
-    await historyCommand({ service, env: "production", table: table.tableName }, dependencies(), print);
+    await historyCommand({ service, env: "production", table: db.table().tableName }, dependencies(), print);
 
     // Assess
     const output = lines.join("\n").split("\n");
@@ -202,7 +193,7 @@ describe("glidepath history", () => {
 
     // Act
     await historyCommand(
-      { service, env: "production", limit: "2", table: table.tableName },
+      { service, env: "production", limit: "2", table: db.table().tableName },
       dependencies(),
       print,
     );
@@ -210,14 +201,14 @@ describe("glidepath history", () => {
     const cursor = hint.match(/--cursor (\S+)$/)?.[1] ?? "";
     lines = [];
     await historyCommand(
-      { service, env: "production", limit: "2", cursor, table: table.tableName },
+      { service, env: "production", limit: "2", cursor, table: db.table().tableName },
       dependencies(),
       print,
     );
 
     // Assess
     expect(hint).toBe(
-      `next page: glidepath history --service ${service} --env production --limit 2 --table ${table.tableName} --cursor ${cursor}`,
+      `next page: glidepath history --service ${service} --env production --limit 2 --table ${db.table().tableName} --cursor ${cursor}`,
     );
     const secondPage = lines.join("\n");
     expect(secondPage).toMatch(/\s1\.0\.0\s+canary\s+SUCCEEDED/);
@@ -233,14 +224,14 @@ describe("glidepath history", () => {
 
     // Act
     await historyCommand(
-      { service, env: "production", limit: "1", json: true, table: table.tableName },
+      { service, env: "production", limit: "1", json: true, table: db.table().tableName },
       dependencies(),
       print,
     );
     const first = JSON.parse(lastLine()) as { items: Deployment[]; nextCursor: string | null };
     await historyCommand(
       { service, env: "production", limit: "1", json: true, cursor: first.nextCursor ?? "" },
-      dependencies({ GLIDEPATH_TABLE: table.tableName }),
+      dependencies({ GLIDEPATH_TABLE: db.table().tableName }),
       print,
     );
     const second = JSON.parse(lastLine()) as { items: Deployment[]; nextCursor: string | null };
@@ -255,7 +246,7 @@ describe("glidepath history", () => {
     // Act
     await historyCommand(
       { service: freshService(), env: "staging" },
-      dependencies({ GLIDEPATH_TABLE: table.tableName }),
+      dependencies({ GLIDEPATH_TABLE: db.table().tableName }),
       print,
     );
 
@@ -270,7 +261,7 @@ describe("glidepath history", () => {
     await promote(service, "1.1.0", "ROLLED_BACK", 5);
 
     // Act
-    await historyCommand({ service, promotions: true, table: table.tableName }, dependencies(), print);
+    await historyCommand({ service, promotions: true, table: db.table().tableName }, dependencies(), print);
 
     // Assess
     const output = lines.join("\n").split("\n");
@@ -296,7 +287,7 @@ describe("glidepath history", () => {
 
     // Act
     await historyCommand(
-      { service, promotions: true, limit: "2", table: table.tableName },
+      { service, promotions: true, limit: "2", table: db.table().tableName },
       dependencies(),
       print,
     );
@@ -304,14 +295,14 @@ describe("glidepath history", () => {
     const cursor = next.split("--cursor ")[1] ?? "";
     lines = [];
     await historyCommand(
-      { service, promotions: true, limit: "2", cursor, json: true, table: table.tableName },
+      { service, promotions: true, limit: "2", cursor, json: true, table: db.table().tableName },
       dependencies(),
       print,
     );
 
     // Assess
     expect(next).toBe(
-      `next page: glidepath history --service ${service} --promotions --limit 2 --table ${table.tableName} --cursor ${cursor}`,
+      `next page: glidepath history --service ${service} --promotions --limit 2 --table ${db.table().tableName} --cursor ${cursor}`,
     );
     const page = JSON.parse(lastLine()) as { items: Promotion[]; nextCursor: string | null };
     expect(page.items.map((promotion) => promotion.artifact.version)).toEqual(["1.0.0"]);
@@ -328,7 +319,7 @@ describe("glidepath history", () => {
   ])("refuses %s with a usage error", async (_name, options, message) => {
     // Act
     const run = historyCommand(
-      { service: freshService(), table: table.tableName, ...options },
+      { service: freshService(), table: db.table().tableName, ...options },
       dependencies(),
       print,
     );
@@ -401,7 +392,7 @@ describe("glidepath stats", () => {
     await history(service);
     const pages: (string | undefined)[] = [];
     const twoPerPage: StateTableDependencies = {
-      env: { GLIDEPATH_TABLE: table.tableName },
+      env: { GLIDEPATH_TABLE: db.table().tableName },
       stores: () => ({
         ...stores,
         promotions: {
@@ -437,7 +428,7 @@ describe("glidepath stats", () => {
     await history(service);
 
     // Act
-    await statsCommand({ service }, dependencies({ GLIDEPATH_TABLE: table.tableName }), print);
+    await statsCommand({ service }, dependencies({ GLIDEPATH_TABLE: db.table().tableName }), print);
 
     // Assess
     const output = lines.join("\n");
@@ -453,7 +444,7 @@ describe("glidepath stats", () => {
   it("prints dashes, not NaN, for a service without promotions", async () => {
     // Act
     await statsCommand(
-      { service: freshService(), env: "staging", table: table.tableName },
+      { service: freshService(), env: "staging", table: db.table().tableName },
       dependencies(),
       print,
     );
