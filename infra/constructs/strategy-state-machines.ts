@@ -148,6 +148,8 @@ export class StrategyStateMachines extends Construct {
     grantShiftAccess(this.functions.shiftTraffic, props.config);
     grantEvaluateAccess(this.functions.evaluate);
     grantResolveAccess(this.functions.resolveGate);
+    // open-gate aborts a gate as it opens when the deployment's promotion was asked to stop (supersede).
+    grantResolveAccess(this.functions.openGate);
     grantStartExecution(this.functions.promote);
     const slack = props.config.notifications.slack;
     if (slack !== undefined) {
@@ -429,7 +431,7 @@ function grantResolveAccess(fn: GlidepathFunction): void {
   );
   acknowledgeStackStateMachines(
     fn,
-    "Resolves the task tokens of this stack's own strategy state machines, named <stack>-<strategy>.",
+    "Resolves the task tokens of this stack's own state machines, named <stack>-<strategy> and <stack>-pipeline.",
   );
 }
 

@@ -142,6 +142,25 @@ describe("StrategyStateMachines", () => {
     ]);
   });
 
+  it.each(["resolveGate", "openGate"] as const)(
+    "lets %s answer the task tokens of this stack's state machines only",
+    (step) => {
+      // Act
+      const statements = roleStatements(template, stack.strategies.functions[step].fn.role);
+
+      // Assess
+      expect(
+        statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith("states:"))),
+      ).toEqual([
+        {
+          Effect: "Allow",
+          Action: ["states:SendTaskSuccess", "states:SendTaskFailure"],
+          Resource: stackArn("states", "stateMachine:Glidepath-*"),
+        },
+      ]);
+    },
+  );
+
   it("lets deploy update only the configured ECS services", () => {
     // Act
     const statements = roleStatements(template, stack.strategies.functions.deploy.fn.role);
