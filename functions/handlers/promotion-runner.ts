@@ -76,7 +76,9 @@ export async function applyPromotionEvent(
     }
     return transition;
   }
-  throw new Error(`promotion ${promotionId} kept changing while it took ${event.type}; the step is retried`);
+  throw new Error(
+    `promotion ${promotionId} kept changing while it took ${event.type}: ${maxSaveAttempts} other writes won first, and nothing of this event was written`,
+  );
 }
 
 async function run(
