@@ -328,6 +328,20 @@ describe("promotion controller: transitions", () => {
       { commands: [], written: true },
     ],
     [
+      "a redelivered wave end changes nothing",
+      inProduction({
+        environments: environments(
+          { status: "SUCCEEDED" },
+          {
+            status: "IN_PROGRESS",
+            waves: [{ deploymentId: "d-prod-eu", outcome: "SUCCEEDED" }, { deploymentId: "d-prod-us" }],
+          },
+        ),
+      }),
+      { type: "wave-ended", environment: "production", deploymentId: "d-prod-eu", at },
+      { commands: [], written: false },
+    ],
+    [
       "every wave succeeded",
       inProduction({
         environments: environments(

@@ -42,9 +42,11 @@ export function progress(promotion: Promotion, event: ProgressEvent): Transition
       return hookAnswered(promotion, event);
     case "wave-ended": {
       const environment = inProgress(promotion, event, event.environment);
-      if (!environment.waves.some((wave) => wave.deploymentId === event.deploymentId)) {
+      const ended = environment.waves.find((wave) => wave.deploymentId === event.deploymentId);
+      if (ended === undefined) {
         return refuse(promotion, event, `${event.deploymentId} is no wave of ${environment.name}`);
       }
+      if (ended.outcome === DeploymentStatus.Succeeded) return unchanged(promotion);
       const waves = environment.waves.map((wave) =>
         wave.deploymentId === event.deploymentId ? { ...wave, outcome: DeploymentStatus.Succeeded } : wave,
       );
