@@ -4,13 +4,6 @@ import type { PromotionCommand, PromotionEvent, Transition } from "./events.ts";
 import { EnvironmentStatus, isPromotionOver, LockPlace, type Promotion, PromotionStatus } from "./record.ts";
 import { refuse, unchanged, updated } from "./transition.ts";
 
-const _failedStatuses: readonly string[] = [
-  EnvironmentStatus.RolledBack,
-  EnvironmentStatus.Failed,
-  EnvironmentStatus.NotDeployed,
-  EnvironmentStatus.Frozen,
-];
-
 /**
  * An environment failed. Its waves that never started are failed "not deployed"; the pre-deploy hooks that
  * passed in it are undone, newest first, unless one of them is irreversible: then the environment is FROZEN,
