@@ -1,19 +1,12 @@
 import { createHash } from "node:crypto";
 import { dynamoDbStores } from "../functions/adapters/aws/dynamodb-stores.ts";
 import { LocalBus } from "../functions/adapters/local/local-bus.ts";
-import {
-  type AlarmStateChange,
-  LocalHealthSignals,
-} from "../functions/adapters/local/local-health-signals.ts";
 import { LocalTaskCallbacks } from "../functions/adapters/local/local-task-callbacks.ts";
-import { LocalTrafficRouter } from "../functions/adapters/local/local-traffic-router.ts";
-import { ProcessDeployTarget } from "../functions/adapters/local/process-deploy-target.ts";
-import type { AlarmDefinition } from "../functions/domain/alarm-evaluation.ts";
+import type { AlarmStateChange } from "../functions/domain/alarm-state-change.ts";
 import type { EnvironmentConfig, GlidepathConfig, ServiceConfig } from "../functions/domain/config/index.ts";
 import type { Decision, Deployment } from "../functions/domain/deployment.ts";
 import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
-import type { Colour } from "../functions/domain/ports/traffic-router.ts";
 import type { Promotion } from "../functions/domain/promotion/record.ts";
 import { type PromotionRequest, promotionExecutionName } from "../functions/domain/promotion/request.ts";
 import { ArtifactPublishedDetailType } from "../functions/domain/triggers.ts";
@@ -23,8 +16,9 @@ import { createTriggerHandler, type TriggerOutcome } from "../functions/handlers
 import { pipelineTag, type StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
 import { startDynalite } from "./dynalite.ts";
+import { type EnvironmentResult, environmentResults, NotPromoted } from "./environment-results.ts";
+import { type Fleet, startFleet } from "./fleet.ts";
 import { type RenderedStateMachine, renderStateMachines } from "./render-asl.ts";
-import { WeightedRouter } from "./router.ts";
 import {
   type ExecutionEvent,
   type ExecutionResult,
@@ -34,11 +28,10 @@ import {
   type StepHandler,
 } from "./run-execution.ts";
 import { scalePromotion } from "./scale-request.ts";
-import { behaviourOf, liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
+import { newVersion, type ScenarioName } from "./scenarios.ts";
 import { stepHandlers } from "./step-handlers.ts";
 import { synthesizeTemplate } from "./synthesize.ts";
 import { tableFromTemplate } from "./table-from-template.ts";
-import { startTraffic } from "./traffic.ts";
 
 /** The account the local bus stamps on events, and the only one resolve-gate accepts locally. */
 const localAccount = "000000000000";
@@ -72,26 +65,6 @@ export interface LocalRunOptions {
   readonly concurrency?: ServiceConfig["concurrency"];
 }
 
-/** What happened in one environment of the promotion. */
-export interface EnvironmentResult {
-  readonly name: string;
-  /** The status of its deployment (the last wave's), or NOT_PROMOTED when the promotion never reached it. */
-  readonly status: string;
-  readonly statusReason?: string;
-  readonly deploymentIds: readonly string[];
-  /** The deployment whose status is the environment's: its first wave that did not succeed, or its last. */
-  readonly deployment?: Deployment;
-  /** Every weight its router was set to, in order, as the new version's share (of the outcome's wave). */
-  readonly weightHistory: readonly { readonly at: number; readonly new: number }[];
-  /** Every weight of every wave that ran, with the wave's region when the environment has several. */
-  readonly waveWeights: readonly { readonly at: number; readonly new: number; readonly region?: string }[];
-  readonly requests: { readonly old: number; readonly new: number };
-  readonly errorsServedByNew: number;
-}
-
-/** The status of an environment the promotion stopped before. */
-export const NotPromoted = "NOT_PROMOTED";
-
 export interface LocalRunResult {
   readonly scenario: ScenarioName;
   /** Epoch ms at which the run began; every `at` is relative to it. */
@@ -118,20 +91,6 @@ export interface LocalRunResult {
   readonly decisions: readonly Decision[];
   /** Process ids of the sample service processes that ran, to check none is left behind. */
   readonly pids: readonly number[];
-}
-
-/** One environment's own fleet: a router, the sample-service processes behind it, traffic and alarms. */
-interface EnvironmentWorld {
-  readonly name: string;
-  /** The wave deployed into it. */
-  readonly deploymentId: string;
-  readonly ports: Pick<Ports, "trafficRouter" | "deployTarget" | "healthSignals">;
-  readonly router: WeightedRouter;
-  newColour?: Colour;
-  readonly weightHistory: { at: number; new: number }[];
-  /** Reports the sample-service processes started since the last call. */
-  notePids(): void;
-  stop(): Promise<void>;
 }
 
 /**
@@ -192,7 +151,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     );
 
     const pids = new Set<number>();
-    const noWorld = () => {
+    const noFleet = () => {
       throw new Error("a strategy step ran outside a nested strategy execution");
     };
     const basePorts: Ports = {
@@ -222,82 +181,35 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       account: localAccount,
       executionUrl: (arn) => `local execution ${arn}`,
       clock: () => new Date(),
-      trafficRouter: noWorld,
-      deployTarget: noWorld,
-      healthSignals: noWorld,
+      trafficRouter: noFleet,
+      deployTarget: noFleet,
+      healthSignals: noFleet,
     };
 
-    const startWorld = async (
-      environment: EnvironmentConfig,
-      deploymentId: string,
-    ): Promise<EnvironmentWorld> => {
-      const stops: (() => Promise<unknown>)[] = [];
-      const stop = async () => {
-        for (const each of stops.reverse()) await each().catch(() => undefined);
-        stops.length = 0;
-      };
-      cleanup.push(stop);
-      const router = new WeightedRouter();
-      const port = await router.start();
-      stops.push(() => router.stop());
-      const target = new ProcessDeployTarget({
-        entry: service.target.type === "local" ? service.target.entry : "examples/sample-service/server.ts",
-        router,
-        behaviourOf: behaviourOf(options.scenario),
-      });
-      stops.push(() => target.stopAll());
-      const notePids = () => {
-        for (const pid of target.pids()) {
-          if (pids.has(pid)) continue;
-          pids.add(pid);
-          phase(`sample-service process ${pid} started`);
-        }
-      };
-      phase(
-        `${environment.name}: starting ${service.name} ${liveVersion} on blue behind the router on http://127.0.0.1:${port}`,
-      );
-      await target.startLive("blue", liveVersion);
-      notePids();
-      router.setWeights({ blue: 100, green: 0 });
-      const localRouter = new LocalTrafficRouter(router);
-      let newColour: Colour | undefined;
-      const signals = new LocalHealthSignals({
-        router,
-        alarms: environment.alarms.filter((alarm): alarm is AlarmDefinition => alarm.kind === "definition"),
-        newColour: () => newColour,
-        timeScale: options.speed,
-        onStateChange: (change) => {
+    const startWaveFleet = async (environment: EnvironmentConfig, deploymentId: string) => {
+      const fleet = await startFleet({
+        environment,
+        deploymentId,
+        service,
+        scenario: options.scenario,
+        speed: options.speed,
+        rps: options.rps,
+        phase,
+        onAlarmChange: (change) => {
           emit({ kind: "alarm", at: Date.now() - started, change });
           // As CloudWatch puts the change on the default bus: an alarm into ALARM fails the open gate at once.
           bus
             .putAlarmChange(change)
             .catch((error: unknown) => phase(`alarm event not delivered: ${(error as Error).message}`));
         },
+        onProcess: (pid) => {
+          if (pids.has(pid)) return;
+          pids.add(pid);
+          phase(`sample-service process ${pid} started`);
+        },
       });
-      const alarmClock = setInterval(() => signals.tick(), 500);
-      stops.push(async () => clearInterval(alarmClock));
-      phase(`${environment.name}: sending ${options.rps} requests/s through the router`);
-      const traffic = startTraffic({ url: `http://127.0.0.1:${port}/`, rps: options.rps, maxSeconds: 3600 });
-      stops.push(() => traffic.stop());
-      return {
-        name: environment.name,
-        deploymentId,
-        router,
-        weightHistory: [],
-        stop,
-        notePids,
-        get newColour() {
-          return newColour;
-        },
-        set newColour(colour) {
-          newColour = colour;
-        },
-        ports: {
-          trafficRouter: () => localRouter,
-          deployTarget: () => target,
-          healthSignals: () => signals,
-        },
-      };
+      cleanup.push(() => fleet.stop());
+      return fleet;
     };
 
     const decisionsSeen = new Map<string, number>();
@@ -335,16 +247,16 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         ? event.deploymentId
         : undefined;
     const observe =
-      (step: StepName, handler: StepHandler, world?: EnvironmentWorld): StepHandler =>
+      (step: StepName, handler: StepHandler, fleet?: Fleet): StepHandler =>
       async (event) => {
         const output = await handler(event);
-        if (world !== undefined && step === "deploy" && (event as { action?: string }).action === "prepare") {
-          world.newColour = (output as PrepareOutput).newColour;
+        if (fleet !== undefined && step === "deploy" && (event as { action?: string }).action === "prepare") {
+          fleet.newColour = (output as PrepareOutput).newColour;
         }
-        if (world !== undefined && step === "deploy") world.notePids();
-        if (world !== undefined && step === "shift-traffic") {
+        if (fleet !== undefined && step === "deploy") fleet.notePids();
+        if (fleet !== undefined && step === "shift-traffic") {
           const weight = (output as { weight: number }).weight;
-          world.weightHistory.push({ at: Date.now() - started, new: weight });
+          fleet.weightHistory.push({ at: Date.now() - started, new: weight });
           emit({ kind: "weights", at: Date.now() - started, weights: { old: 100 - weight, new: weight } });
         }
         const deploymentId = deploymentOf(event) ?? deploymentOf((event as { request?: unknown }).request);
@@ -366,18 +278,18 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       throw new Error("the local pipeline is not ready yet");
     };
     const lifecycle: PromotionLifecycle = { config, start: (request) => startPipeline(request) };
-    const observed = (ports: Ports, world?: EnvironmentWorld) =>
+    const observed = (ports: Ports, fleet?: Fleet) =>
       Object.fromEntries(
         Object.entries(stepHandlers(ports, lifecycle)).map(([step, handler]) => [
           step,
-          observe(step as StepName, handler, world),
+          observe(step as StepName, handler, fleet),
         ]),
       ) as Record<StepName, StepHandler>;
     const pipelineSteps = observed(basePorts);
     resolveGate = pipelineSteps["resolve-gate"];
 
     /** Every fleet started, one per wave, in order; the last one runs. */
-    const worlds: EnvironmentWorld[] = [];
+    const fleets: Fleet[] = [];
     const children = new AbortController();
     cleanup.push(async () => children.abort());
     options.signal?.addEventListener("abort", () => children.abort(), { once: true });
@@ -390,10 +302,10 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       const environment = service.environments.find((candidate) => candidate.name === request.environment);
       if (environment === undefined) throw new Error(`no environment ${request.environment}`);
       // One fleet at a time: the previous wave's is stopped (stopping twice is a no-op).
-      await worlds.at(-1)?.stop();
-      const world = await startWorld(environment, request.deploymentId);
-      worlds.push(world);
-      const worldPorts: Ports = { ...basePorts, ...world.ports };
+      await fleets.at(-1)?.stop();
+      const fleet = await startWaveFleet(environment, request.deploymentId);
+      fleets.push(fleet);
+      const fleetPorts: Ports = { ...basePorts, ...fleet.ports };
       phase(
         `${environment.name}: deploying ${request.artifact.version} with ${machine.name} (${start.Name})`,
       );
@@ -401,7 +313,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         machine,
         input: start.Input,
         executionName: start.Name,
-        steps: observed(worldPorts, world),
+        steps: observed(fleetPorts, fleet),
         callbacks,
         // Stopped with the pipeline, as Step Functions stops the child of a .sync task that ends.
         signal: children.signal,
@@ -493,40 +405,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       promotions.push(record);
     }
 
-    const environments: EnvironmentResult[] = [];
-    for (const environment of promotion.environments) {
-      const ids = environment.waves.map((wave) => wave.deploymentId);
-      // The environment's outcome is its first wave that did not succeed, or its last wave.
-      const records = (await Promise.all(ids.map((id) => stores.deployments.get(id)))).filter(
-        (candidate) => candidate !== undefined,
-      );
-      const ran = records.filter((candidate) => candidate.executionArn !== undefined);
-      const record =
-        ran.find((candidate) => candidate.status !== "SUCCEEDED") ?? ran.at(-1) ?? records.at(-1);
-      const world = worlds.find((candidate) => candidate.deploymentId === record?.id);
-      const totals = world?.router.totals();
-      const served = (colour: Colour | undefined) =>
-        colour === undefined || totals === undefined ? { requests: 0, errors: 0 } : totals[colour];
-      const oldColour: Colour = world?.newColour === "blue" ? "green" : "blue";
-      environments.push({
-        name: environment.name,
-        status: record?.status ?? NotPromoted,
-        ...(record?.statusReason === undefined ? {} : { statusReason: record.statusReason }),
-        deploymentIds: ids,
-        ...(record === undefined ? {} : { deployment: record }),
-        weightHistory: world?.weightHistory ?? [],
-        waveWeights: environment.waves.flatMap((wave) =>
-          (worlds.find((candidate) => candidate.deploymentId === wave.deploymentId)?.weightHistory ?? []).map(
-            (entry) => ({ ...entry, ...(wave.region === undefined ? {} : { region: wave.region }) }),
-          ),
-        ),
-        requests: {
-          old: world === undefined ? 0 : served(oldColour).requests,
-          new: served(world?.newColour).requests,
-        },
-        errorsServedByNew: served(world?.newColour).errors,
-      });
-    }
+    const environments = await environmentResults(promotion, stores.deployments, fleets);
     const reached =
       environments.filter((environment) => environment.status !== NotPromoted).at(-1) ?? environments[0];
     if (reached === undefined) throw new Error("the promotion has no environment");

@@ -15,9 +15,6 @@ export interface MetricsSource {
   metrics(colour: Colour, window: { start: number; end: number }): WindowMetrics;
 }
 
-// local/runtime.ts takes the type of the changes it hears from here.
-export type { AlarmStateChange };
-
 export interface LocalHealthSignalsProps {
   readonly router: MetricsSource;
   /** The alarm definitions of the environment; an alarm that is only a name does not exist locally. */
