@@ -29,7 +29,8 @@ export interface PipelineContext extends FragmentContext {
  * as a nested execution (`startExecution.sync:2`, which links parent and child in the console) with a bake
  * between waves, and the post-deploy hooks. A failure anywhere stops the promotion: the environment's failure
  * is recorded, its reversible pre-deploy hooks undone (or the environment frozen when one was irreversible),
- * and the lock released. The input is a PromotionRequest (functions/domain/promotion.ts).
+ * and the lock released. Every step is an event of the promotion record (functions/domain/promotion/), so
+ * the record says where the promotion is. The input is a PromotionRequest (functions/domain/promotion/request.ts).
  */
 export function pipeline(ctx: PipelineContext): IChainable {
   const { scope, fns } = ctx;
