@@ -5,7 +5,7 @@ import { LockPlace, PromotionStatus } from "../domain/promotion/record.ts";
 import { promotionRequest } from "../domain/promotion/request.ts";
 import { type DeployMatch, matchArtifact } from "../domain/triggers.ts";
 import { logger } from "../shared/logger.ts";
-import { applyPromotionEvent, concurrencyOf, type PromotionPorts } from "./promotion-runner.ts";
+import { applyPromotionEvent, type PromotionPorts } from "./promotion-runner.ts";
 
 export type TriggerPorts = PromotionPorts & Required<Pick<PromotionPorts, "config" | "start">>;
 
@@ -60,7 +60,6 @@ async function place(ports: TriggerPorts, match: DeployMatch): Promise<TriggerOu
   const { promotion: before } = await ports.promotions.create(
     newPromotion({
       request,
-      artifact: match.artifact,
       publishedAt: match.publishedAt,
       now: ports.clock().toISOString(),
     }),
@@ -73,7 +72,7 @@ async function place(ports: TriggerPorts, match: DeployMatch): Promise<TriggerOu
     {
       type: "arrived",
       lock: await ports.promotions.getLock(service.name),
-      concurrency: concurrencyOf(ports.config, service.name),
+      concurrency: service.concurrency,
     },
     { trace },
   );

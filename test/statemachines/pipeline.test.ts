@@ -122,7 +122,7 @@ async function promote(props: {
   const request = promotionRequest({ service, artifact });
   // As the trigger leaves it: the promotion's record holds the service's lock.
   const now = new Date().toISOString();
-  const arrived = newPromotion({ request, artifact, publishedAt: now, now });
+  const arrived = newPromotion({ request, publishedAt: now, now });
   await ports.promotions.create({ ...arrived, lock: "holder" });
   await ports.promotions.acquireLock({ service: service.name, promotionId: request.promotionId });
   const started: Parameters<NestedHandler>[0][] = [];

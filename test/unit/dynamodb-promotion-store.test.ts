@@ -56,7 +56,6 @@ function promotionOf(service: string, n = 1): Promotion {
   const at = new Date(start.getTime() + n * 1000).toISOString();
   return newPromotion({
     request: promotionRequest({ service: serviceConfig, artifact }),
-    artifact,
     publishedAt: at,
     now: at,
   });

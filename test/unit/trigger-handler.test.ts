@@ -191,7 +191,7 @@ describe("trigger handler", () => {
     const at = "2026-11-26T14:00:01.000Z";
     const request = promotionRequest({ service: serviceConfig, artifact });
     await stores.promotions.create({
-      ...newPromotion({ request, artifact, publishedAt: at, now: at }),
+      ...newPromotion({ request, publishedAt: at, now: at }),
       lock,
     });
     if (locked) await stores.promotions.acquireLock({ service, promotionId: request.promotionId });

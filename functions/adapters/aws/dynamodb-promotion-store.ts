@@ -19,7 +19,6 @@
  * - an enqueue against a hand-over: either the waiting one was handed the lock before (and is not superseded)
  *   or it was replaced before (and can no longer be handed the lock).
  */
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { LockNotHeldError } from "../../domain/errors.ts";
 import type { HistoryPage } from "../../domain/ports/deployment-store.ts";
@@ -41,14 +40,7 @@ import {
   promotionHistoryPartition,
   promotionKey,
 } from "./dynamodb-keys.ts";
-import {
-  compact,
-  type DynamoTable,
-  type Item,
-  isConditionalCheckFailed,
-  maxConditionalAttempts,
-  parseItem,
-} from "./dynamodb-table.ts";
+import { compact, type DynamoTable, type Item, maxConditionalAttempts, parseItem } from "./dynamodb-table.ts";
 import { historyPage } from "./history-page.ts";
 import { TableSchema } from "./table-schema.ts";
 import { UpdateBuilder } from "./update-builder.ts";
@@ -72,22 +64,12 @@ export class DynamoDbPromotionStore implements PromotionStore {
     return item === undefined ? undefined : toPromotion(item);
   }
 
-  async save(promotion: Promotion): Promise<boolean> {
-    try {
-      await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: this.item(promotion),
-          ConditionExpression: "#revision = :read",
-          ExpressionAttributeNames: { "#revision": "revision" },
-          ExpressionAttributeValues: { ":read": promotion.revision - 1 },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      return false;
-    }
+  save(promotion: Promotion): Promise<boolean> {
+    return this.table.putIf(this.item(promotion), {
+      ConditionExpression: "#revision = :read",
+      ExpressionAttributeNames: { "#revision": "revision" },
+      ExpressionAttributeValues: { ":read": promotion.revision - 1 },
+    });
   }
 
   history(query: PromotionHistoryQuery): Promise<HistoryPage<Promotion>> {

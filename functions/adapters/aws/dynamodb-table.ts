@@ -3,6 +3,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
@@ -40,6 +41,12 @@ export interface DynamoTableProps {
 }
 
 export type Item = Record<string, unknown>;
+
+/** A PutItem's condition; the table and item come from the caller. */
+type ConditionalPut = Pick<
+  PutCommandInput,
+  "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
+>;
 
 /** An UpdateItem's expression, condition and return values; the table and key come from the table. */
 export type ConditionalUpdate = Omit<UpdateCommandInput, "TableName" | "Key">;
@@ -80,16 +87,17 @@ export class DynamoTable {
   }
 
   /** Puts an item unless one with its key exists; false when it did. */
-  async putIfAbsent(item: Item): Promise<boolean> {
+  putIfAbsent(item: Item): Promise<boolean> {
+    return this.putIf(item, {
+      ConditionExpression: "attribute_not_exists(#pk)",
+      ExpressionAttributeNames: { "#pk": TableSchema.partitionKey },
+    });
+  }
+
+  /** One conditional PutItem: false, writing nothing, when the condition did not hold. */
+  async putIf(item: Item, condition: ConditionalPut): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(#pk)",
-          ExpressionAttributeNames: { "#pk": TableSchema.partitionKey },
-        }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
       return true;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;

@@ -1,4 +1,3 @@
-import type { Artifact } from "../deployment.ts";
 import { arrival } from "./arrival.ts";
 import type { PromotionEvent, Transition } from "./events.ts";
 import { progress } from "./progress.ts";
@@ -31,14 +30,13 @@ export function decide(promotion: Promotion, event: PromotionEvent): Transition 
 /** The record of a promotion that has just arrived: QUEUED, outside the lock, every environment PENDING. */
 export function newPromotion(input: {
   readonly request: PromotionRequest;
-  readonly artifact: Artifact;
   readonly publishedAt: string;
   readonly now: string;
 }): Promotion {
   return {
     id: input.request.promotionId,
     service: input.request.service,
-    artifact: { ...input.artifact },
+    artifact: { ...input.request.artifact },
     publishedAt: input.publishedAt,
     status: PromotionStatus.Queued,
     environments: input.request.environments.map((environment) => ({
