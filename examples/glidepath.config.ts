@@ -1,26 +1,45 @@
 import { defineConfig, Strategy } from "../functions/domain/config/index.ts";
 
-/** The new version's 5xx rate above 2% in 2 of the last 3 minutes: one unlucky minute is not a trend. */
-const errorRateAlarm = {
-  name: "sample-new-version-5xx-rate",
-  metric: "ErrorRate",
-  statistic: "Average",
-  periodSeconds: 60,
-  evaluationPeriods: 3,
-  datapointsToAlarm: 2,
-  threshold: 0.02,
-  comparison: "GreaterThanThreshold",
-  treatMissingData: "notBreaching",
-} as const;
+/**
+ * The new version's 5xx rate above 2% in 2 of the last 3 minutes: one unlucky minute is not a trend. CloudWatch
+ * keeps one alarm per name in an account and region, so each environment names its own.
+ */
+const errorRateAlarm = (environment: string) =>
+  ({
+    name: `sample-${environment}-5xx-rate`,
+    metric: "ErrorRate",
+    statistic: "Average",
+    periodSeconds: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    threshold: 0.02,
+    comparison: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  }) as const;
 
 /** Judge on 200 requests of the new version, and roll back above 2% 5xx or 1.5x the old version's p95. */
 const analysis = { minRequests: 200, maxErrorRate: 0.02 } as const;
 
+/** The checkout service's blue/green pair behind one ALB listener, in one account and region. */
+const checkoutTarget = (account: string, region: string, ids: { lb: string; blue: string; green: string }) =>
+  ({
+    type: "ecs",
+    cluster: "shop",
+    services: { blue: "checkout-blue", green: "checkout-green" },
+    listenerArn: `arn:aws:elasticloadbalancing:${region}:${account}:listener/app/shop/${ids.lb}/f2f7dc8efc522ab2`,
+    targetGroups: {
+      blue: `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/checkout-blue/${ids.blue}`,
+      green: `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/checkout-green/${ids.green}`,
+    },
+  }) as const;
+
 /**
- * The sample config: `sample` runs on this machine (`npm start`), `checkout` shows an ECS service behind an
- * ALB as it would be deployed with `npx cdk deploy`.
+ * The sample config: `sample` runs on this machine (`npm start`), its production in a second (local) account;
+ * `checkout` shows an ECS service behind an ALB as it would be deployed with `npx cdk deploy`: staging in the
+ * control plane's own account, production in its own account in two regions, each with its own target.
  */
 export default defineConfig({
+  controlPlane: { account: "111122223333", region: "eu-west-1" },
   services: [
     {
       name: "sample",
@@ -33,18 +52,18 @@ export default defineConfig({
           account: "000000000000",
           region: "eu-west-1",
           strategy: "ECSAllAtOnce",
-          alarms: [errorRateAlarm],
+          alarms: [errorRateAlarm("dev")],
         },
         {
           name: "staging",
           account: "000000000000",
           region: "eu-west-1",
           strategy: Strategy.linear({ stepPercent: 25, intervalSeconds: 60 }),
-          alarms: [errorRateAlarm],
+          alarms: [errorRateAlarm("staging")],
         },
         {
           name: "production",
-          account: "000000000000",
+          account: "000000000001",
           region: ["eu-west-1", "us-east-1"],
           waveBakeSeconds: 60,
           strategy: Strategy.canary({
@@ -55,7 +74,7 @@ export default defineConfig({
               { bake: { seconds: 120 } },
             ],
           }),
-          alarms: [errorRateAlarm],
+          alarms: [errorRateAlarm("production")],
           analysis,
           approval: { required: true, approvers: ["ULOCALOPS"], timeoutSeconds: 3600 },
         },
@@ -64,24 +83,17 @@ export default defineConfig({
     {
       name: "checkout",
       artifact: { type: "ecr", repository: "shop/checkout", tagPattern: "^v\\d+\\.\\d+\\.\\d+$" },
-      target: {
-        type: "ecs",
-        cluster: "shop",
-        services: { blue: "checkout-blue", green: "checkout-green" },
-        listenerArn:
-          "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2",
-        targetGroups: {
-          blue: "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/checkout-blue/73e2d6bc24d8a067",
-          green:
-            "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/checkout-green/2453ed029918f21f",
-        },
-      },
       concurrency: "supersede",
       environments: [
         {
           name: "staging",
           account: "111122223333",
           region: "eu-west-1",
+          target: checkoutTarget("111122223333", "eu-west-1", {
+            lb: "50dc6c495c0c9188",
+            blue: "73e2d6bc24d8a067",
+            green: "2453ed029918f21f",
+          }),
           strategy: "ECSLinear10PercentEvery1Minutes",
           alarms: [{ name: "checkout-staging-5xx" }],
         },
@@ -89,6 +101,18 @@ export default defineConfig({
           name: "production",
           account: "444455556666",
           region: ["eu-west-1", "eu-central-1"],
+          targets: {
+            "eu-west-1": checkoutTarget("444455556666", "eu-west-1", {
+              lb: "8e4b1f2a9c3d5e60",
+              blue: "1a2b3c4d5e6f7081",
+              green: "92a3b4c5d6e7f809",
+            }),
+            "eu-central-1": checkoutTarget("444455556666", "eu-central-1", {
+              lb: "3f5a7c9e1b2d4f60",
+              blue: "0f1e2d3c4b5a6978",
+              green: "8796a5b4c3d2e1f0",
+            }),
+          },
           strategy: "ECSCanary10Percent5Minutes",
           alarms: [{ name: "checkout-production-5xx" }, { name: "checkout-production-p99-latency" }],
           approval: { required: true, approvers: ["U024BE7LH"] },

@@ -19,6 +19,15 @@ export interface EnvironmentResult {
   readonly waveWeights: readonly { readonly at: number; readonly new: number; readonly region?: string }[];
   readonly requests: { readonly old: number; readonly new: number };
   readonly errorsServedByNew: number;
+  /** Each region wave: the account and region its local cloud stands for, and its deployment's status. */
+  readonly waves: readonly WaveResult[];
+}
+
+export interface WaveResult {
+  readonly deploymentId: string;
+  readonly account: string;
+  readonly region: string;
+  readonly status: string;
 }
 
 /** The status of an environment the promotion stopped before. */
@@ -40,6 +49,12 @@ export async function environmentResults(
     const records = (await Promise.all(ids.map((id) => deployments.get(id)))).filter(
       (candidate) => candidate !== undefined,
     );
+    const waves = environment.waves.map((wave) => ({
+      deploymentId: wave.deploymentId,
+      account: wave.request.account,
+      region: wave.request.region,
+      status: records.find((candidate) => candidate.id === wave.deploymentId)?.status ?? NotPromoted,
+    }));
     const ran = records.filter((candidate) => candidate.executionArn !== undefined);
     const record = ran.find((candidate) => candidate.status !== "SUCCEEDED") ?? ran.at(-1) ?? records.at(-1);
     const fleet = fleets.find((candidate) => candidate.deploymentId === record?.id);
@@ -64,6 +79,7 @@ export async function environmentResults(
         new: served(fleet?.newColour).requests,
       },
       errorsServedByNew: served(fleet?.newColour).errors,
+      waves,
     });
   }
   return environments;

@@ -1,10 +1,10 @@
 import { LocalHealthSignals } from "../functions/adapters/local/local-health-signals.ts";
 import { LocalTrafficRouter } from "../functions/adapters/local/local-traffic-router.ts";
 import { ProcessDeployTarget } from "../functions/adapters/local/process-deploy-target.ts";
-import type { AlarmDefinition } from "../functions/domain/alarm-evaluation.ts";
 import type { AlarmStateChange } from "../functions/domain/alarm-state-change.ts";
 import type { EnvironmentConfig, ServiceConfig } from "../functions/domain/config/index.ts";
-import type { Ports } from "../functions/domain/ports/index.ts";
+import type { WavePlace } from "../functions/domain/config/waves.ts";
+import type { Ports, TargetConfig } from "../functions/domain/ports/index.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
 import { WeightedRouter } from "./router.ts";
 import { behaviourOf, liveVersion, type ScenarioName } from "./scenarios.ts";
@@ -29,6 +29,10 @@ export interface FleetProps {
   readonly environment: EnvironmentConfig;
   readonly deploymentId: string;
   readonly service: ServiceConfig;
+  /** The wave's own target, as the config resolves it. */
+  readonly target: TargetConfig;
+  /** The account and region this fleet's local cloud stands for. */
+  readonly place: WavePlace;
   readonly scenario: ScenarioName;
   /** Alarm periods run this many times faster. */
   readonly speed: number;
@@ -70,7 +74,7 @@ async function start(
   const port = await router.start();
   stops.push(() => router.stop());
   const target = new ProcessDeployTarget({
-    entry: service.target.type === "local" ? service.target.entry : "examples/sample-service/server.ts",
+    entry: props.target.type === "local" ? props.target.entry : "examples/sample-service/server.ts",
     router,
     behaviourOf: behaviourOf(props.scenario),
   });
@@ -78,8 +82,9 @@ async function start(
   const notePids = () => {
     for (const pid of target.pids()) props.onProcess(pid);
   };
+  const label = `${environment.name} ${props.place.region} (account ${props.place.account})`;
   phase(
-    `${environment.name}: starting ${service.name} ${liveVersion} on blue behind the router on http://127.0.0.1:${port}`,
+    `${label}: starting ${service.name} ${liveVersion} on blue behind the router on http://127.0.0.1:${port}`,
   );
   await target.startLive("blue", liveVersion);
   notePids();
@@ -88,14 +93,12 @@ async function start(
   let newColour: Colour | undefined;
   const signals = new LocalHealthSignals({
     router,
-    alarms: environment.alarms.filter((alarm): alarm is AlarmDefinition => alarm.kind === "definition"),
-    newColour: () => newColour,
     timeScale: props.speed,
     onStateChange: props.onAlarmChange,
   });
   const alarmClock = setInterval(() => signals.tick(), 500);
   stops.push(async () => clearInterval(alarmClock));
-  phase(`${environment.name}: sending ${props.rps} requests/s through the router`);
+  phase(`${label}: sending ${props.rps} requests/s through the router`);
   const traffic = startTraffic({ url: `http://127.0.0.1:${port}/`, rps: props.rps, maxSeconds: 3600 });
   stops.push(() => traffic.stop());
   return {

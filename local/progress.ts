@@ -129,6 +129,8 @@ export function summary(result: LocalRunResult): string[] {
     lines.push(
       `  ${environment.name.padEnd(12)} ${environment.status}${reason} (requests old ${environment.requests.old} · new ${environment.requests.new}, errors served by new ${environment.errorsServedByNew})`,
     );
+    for (const wave of environment.waves)
+      lines.push(`    ${wave.region.padEnd(14)} account ${wave.account}  ${wave.status}`);
   }
   if (result.promotions.length > 1) {
     lines.push("Promotions:");
@@ -161,6 +163,7 @@ export function jsonSummary(result: LocalRunResult): string {
     environments: result.environments.map((environment) => ({
       name: environment.name,
       status: environment.status,
+      waves: environment.waves.map(({ account, region, status }) => ({ account, region, status })),
     })),
     promotions: result.promotions.map((promotion) => ({
       id: promotion.id,

@@ -15,6 +15,7 @@ import type { PromotionLifecycle } from "../functions/handlers/promote.ts";
 import { createTriggerHandler, type TriggerOutcome } from "../functions/handlers/trigger.ts";
 import { pipelineTag, type StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
+import { LocalClouds } from "./clouds.ts";
 import { startDynalite } from "./dynalite.ts";
 import { type EnvironmentResult, environmentResults, NotPromoted } from "./environment-results.ts";
 import { type Fleet, startFleet } from "./fleet.ts";
@@ -186,10 +187,13 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       healthSignals: noFleet,
     };
 
-    const startWaveFleet = async (environment: EnvironmentConfig, deploymentId: string) => {
+    const startWaveFleet = async (environment: EnvironmentConfig, request: DeploymentRequest) => {
+      const place = { account: request.account, region: request.region };
       const fleet = await startFleet({
         environment,
-        deploymentId,
+        deploymentId: request.deploymentId,
+        target: request.target,
+        place,
         service,
         scenario: options.scenario,
         speed: options.speed,
@@ -199,7 +203,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
           emit({ kind: "alarm", at: Date.now() - started, change });
           // As CloudWatch puts the change on the default bus: an alarm into ALARM fails the open gate at once.
           bus
-            .putAlarmChange(change)
+            .putAlarmChange(change, place)
             .catch((error: unknown) => phase(`alarm event not delivered: ${(error as Error).message}`));
         },
         onProcess: (pid) => {
@@ -290,6 +294,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
 
     /** Every fleet started, one per wave, in order; the last one runs. */
     const fleets: Fleet[] = [];
+    const clouds = new LocalClouds();
     const children = new AbortController();
     cleanup.push(async () => children.abort());
     options.signal?.addEventListener("abort", () => children.abort(), { once: true });
@@ -303,11 +308,12 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       if (environment === undefined) throw new Error(`no environment ${request.environment}`);
       // One fleet at a time: the previous wave's is stopped (stopping twice is a no-op).
       await fleets.at(-1)?.stop();
-      const fleet = await startWaveFleet(environment, request.deploymentId);
+      const fleet = await startWaveFleet(environment, request);
       fleets.push(fleet);
-      const fleetPorts: Ports = { ...basePorts, ...fleet.ports };
+      clouds.add(request, fleet);
+      const fleetPorts: Ports = { ...basePorts, ...clouds.ports };
       phase(
-        `${environment.name}: deploying ${request.artifact.version} with ${machine.name} (${start.Name})`,
+        `${environment.name} ${request.region} (account ${request.account}): deploying ${request.artifact.version} with ${machine.name} (${start.Name})`,
       );
       return runExecution({
         machine,

@@ -5,6 +5,7 @@ import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-ca
 import { LocalTrafficRouter } from "../../functions/adapters/local/local-traffic-router.ts";
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import { parseConfig } from "../../functions/domain/config/index.ts";
+import { resolveWaves } from "../../functions/domain/config/waves.ts";
 import { deploymentRequest } from "../../functions/domain/deployment-request.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { DeployTarget, TargetStatus } from "../../functions/domain/ports/deploy-target.ts";
@@ -141,9 +142,12 @@ async function measure(
     artifact: { uri: `local://checkout@${digest}`, digest, version: "2.0.0" },
     strategy: "canary",
   });
+  const wave = resolveWaves(service, environment)[0];
+  if (wave === undefined) throw new Error("bench config has no wave");
   const input = deploymentRequest({
     service,
     environment,
+    wave,
     deployment,
     timing: { deployCheckSeconds: 1, deployMaxChecks: 3 },
   });
@@ -197,6 +201,7 @@ const alwaysHealthy: DeployTarget = {
 /** The alarm is in ALARM from `alarmAt` on; the metrics stay healthy so only the alarm can roll back. */
 function signals(alarmAt: () => number | undefined): HealthSignals {
   return {
+    putAlarms: async () => undefined,
     alarms: async (names) => ({
       found: names.map((name) => ({
         name,

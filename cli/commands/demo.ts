@@ -1,3 +1,4 @@
+import { configWaves } from "../../functions/domain/config/waves.ts";
 import { logger } from "../../functions/shared/logger.ts";
 import { loadConfig } from "../../infra/load-config.ts";
 import { jsonSummary, progressPrinter, summary } from "../../local/progress.ts";
@@ -39,9 +40,10 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
       `no service '${options.service}' in ${options.config}; it has: ${config.services.map((s) => s.name).join(", ")}`,
     );
   }
-  if (service.target.type !== "local") {
+  const remote = configWaves({ services: [service] }).find((wave) => wave.target.type !== "local");
+  if (remote !== undefined) {
     throw new UsageError(
-      `service '${service.name}' deploys to ${service.target.type}; the local demo needs a service with target { type: "local" }`,
+      `service '${service.name}' deploys ${remote.environment} ${remote.region} to ${remote.target.type}; the local demo needs a service whose every target is { type: "local" }`,
     );
   }
   const environment =

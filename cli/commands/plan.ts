@@ -5,6 +5,7 @@ import {
   presetNames,
   StrategyObjectSchema,
 } from "../../functions/domain/config/index.ts";
+import { resolveWaves } from "../../functions/domain/config/waves.ts";
 import { plan } from "../../functions/domain/planner.ts";
 import { loadConfig } from "../../infra/load-config.ts";
 import { formatDuration, table } from "../format.ts";
@@ -78,9 +79,10 @@ async function resolveStrategy(
       `service '${service.name}' has no environment '${options.env}'; it has: ${service.environments.map((e) => e.name).join(", ")}`,
     );
   }
+  const fleetSize = resolveWaves(service, environment)[0]?.target.desiredCount;
   return {
     title: `${service.name} → ${environment.name}`,
     strategy: environment.strategy,
-    ...(service.target.desiredCount === undefined ? {} : { fleetSize: service.target.desiredCount }),
+    ...(fleetSize === undefined ? {} : { fleetSize }),
   };
 }

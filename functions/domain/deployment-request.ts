@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { AlarmDefinitionSchema } from "./config/alarm-schema.ts";
+import { regionName } from "./config/fields.ts";
 import type { EnvironmentConfig, ServiceConfig } from "./config/index.ts";
 import { AnalysisSchema } from "./config/schema.ts";
 import { TargetSchema } from "./config/target-schema.ts";
+import type { ResolvedWave } from "./config/waves.ts";
 import { type Deployment, DeploymentIdSchema } from "./deployment.ts";
 import { ErrorNames, GlidepathError } from "./errors.ts";
 import { plan } from "./planner.ts";
@@ -24,6 +27,10 @@ export const DeploymentRequestSchema = z.strictObject({
   environment: z.string().min(1),
   artifact: z.strictObject({ uri: z.string().min(1), digest: z.string().min(1), version: z.string().min(1) }),
   strategy: z.enum(["all-at-once", "rolling", "blue-green", "canary", "linear"]),
+  /** The account and region this wave acts in: its steps assume that account's deploy role there. */
+  account: z.string().regex(/^\d{12}$/),
+  region: regionName,
+  /** The wave's own target in that account and region. */
   target: TargetSchema,
   plan: z.strictObject({
     phases: z.array(PhaseSchema).min(1),
@@ -33,6 +40,11 @@ export const DeploymentRequestSchema = z.strictObject({
   }),
   /** Names of the CloudWatch alarms that guard the deployment. */
   alarms: z.array(z.string().min(1)),
+  /**
+   * The alarms of `alarms` that the config defines: the deployment puts each over the new version's target
+   * group before any traffic moves. Every other name must already exist.
+   */
+  alarmDefinitions: z.array(AlarmDefinitionSchema),
   /** Who may decide at this deployment's gates (empty: anyone who can reach the bus). */
   approvers: z.array(z.string().min(1)),
   analysis: AnalysisSchema,
@@ -64,14 +76,16 @@ export const defaultTiming = { deployCheckSeconds: 15, deployMaxChecks: 80 } as 
 export function deploymentRequest(input: {
   readonly service: ServiceConfig;
   readonly environment: EnvironmentConfig;
+  /** The region wave this deployment is: its account, region and target (`resolveWaves`). */
+  readonly wave: ResolvedWave;
   readonly deployment: Pick<Deployment, "id" | "artifact">;
   readonly timing?: DeploymentRequest["timing"];
 }): DeploymentRequest {
-  const { service, environment, deployment } = input;
+  const { service, environment, deployment, wave } = input;
   const strategy = environment.strategy;
   const resolved = plan(
     strategy,
-    service.target.desiredCount === undefined ? {} : { fleetSize: service.target.desiredCount },
+    wave.target.desiredCount === undefined ? {} : { fleetSize: wave.target.desiredCount },
   );
   // The state machine smoke-tests the idle colour before its phase loop, so the plan's 0% smoke-test phase,
   // which would only shift nothing, is left out of the execution.
@@ -86,7 +100,9 @@ export function deploymentRequest(input: {
     environment: environment.name,
     artifact: { ...deployment.artifact },
     strategy: strategy.type,
-    target: service.target,
+    account: wave.account,
+    region: wave.region,
+    target: wave.target,
     plan: {
       phases,
       phaseCount: phases.length,
@@ -94,6 +110,9 @@ export function deploymentRequest(input: {
       retireAfterSeconds: resolved.retireAfterSeconds,
     },
     alarms: environment.alarms.map((alarm) => alarm.name),
+    alarmDefinitions: environment.alarms.flatMap((alarm) =>
+      alarm.kind === "definition" ? [{ ...alarm }] : [],
+    ),
     approvers: [...environment.approval.approvers],
     analysis: environment.analysis,
     smokeTest:

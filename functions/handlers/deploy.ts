@@ -1,29 +1,33 @@
 import { z } from "zod";
-import { DeploymentIdSchema } from "../domain/deployment.ts";
+import type { AlarmDefinition } from "../domain/alarm-evaluation.ts";
+import { AlarmDefinitionSchema } from "../domain/config/alarm-schema.ts";
 import { DeployFailedError } from "../domain/errors.ts";
+import type { HealthSignals } from "../domain/ports/health-signals.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { type Colour, otherColour } from "../domain/ports/traffic-router.ts";
-import { colourSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
+import { accessOf, colourSchema, parseInput, targetFields, weightSchema } from "./schemas.ts";
 
 const DeployInput = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("prepare"),
-    deploymentId: DeploymentIdSchema,
-    target: targetSchema,
+    ...targetFields,
+    /** Every alarm the deployment watches: the defined ones are put, the others must exist. */
+    alarms: z.array(z.string().min(1)),
+    alarmDefinitions: z.array(AlarmDefinitionSchema),
     artifact: z.object({ uri: z.string().min(1), version: z.string().min(1) }),
     /** Rolling starts the new version with no task and grows it batch by batch. */
     startEmpty: z.boolean(),
   }),
   z.object({
     action: z.literal("check"),
-    target: targetSchema,
+    ...targetFields,
     colour: colourSchema,
     checks: z.number().int().min(0),
     maxChecks: z.number().int().min(1),
   }),
   z.object({
     action: z.literal("scale"),
-    target: targetSchema,
+    ...targetFields,
     colour: colourSchema,
     /** Whether the colour runs the new version (its share is `weight`) or the old one (the rest). */
     role: z.enum(["new", "old"]),
@@ -60,12 +64,14 @@ export interface ScaleOutput {
 export function createDeployHandler(ports: Ports) {
   return async (event: unknown): Promise<PrepareOutput | CheckOutput | ScaleOutput> => {
     const input = parseInput(DeployInput, event, "deploy");
-    const target = ports.deployTarget(input.target);
+    const access = accessOf(input);
+    const target = ports.deployTarget(input.target, access);
     switch (input.action) {
       case "prepare": {
-        const weights = await ports.trafficRouter(input.target).readWeights();
+        const weights = await ports.trafficRouter(input.target, access).readWeights();
         const liveColour: Colour = weights.blue >= weights.green ? "blue" : "green";
         const newColour = otherColour(liveColour);
+        await guardRails(ports.healthSignals(input.target, access), input, newColour);
         const live = await target.status(liveColour);
         if (live.revision === undefined) {
           throw new DeployFailedError(
@@ -112,6 +118,28 @@ export function createDeployHandler(ports: Ports) {
       }
     }
   };
+}
+
+/**
+ * Before anything runs on the new colour: every alarm named only by name exists (a missing one would read as
+ * firing at the first evaluation, after traffic moved), and every defined alarm is put over the new colour.
+ */
+async function guardRails(
+  signals: HealthSignals,
+  input: { readonly alarms: readonly string[]; readonly alarmDefinitions: readonly AlarmDefinition[] },
+  newColour: Colour,
+): Promise<void> {
+  const defined = new Set(input.alarmDefinitions.map((alarm) => alarm.name));
+  const named = input.alarms.filter((name) => !defined.has(name));
+  if (named.length > 0) {
+    const { missing } = await signals.alarms(named);
+    if (missing.length > 0) {
+      throw new DeployFailedError(
+        `the alarm${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "do" : "does"} not exist in the wave's account and region: create ${missing.length > 1 ? "them" : "it"}, or define ${missing.length > 1 ? "them" : "it"} in the config so that Glidepath puts ${missing.length > 1 ? "them" : "it"}`,
+      );
+    }
+  }
+  if (input.alarmDefinitions.length > 0) await signals.putAlarms(input.alarmDefinitions, newColour);
 }
 
 /**

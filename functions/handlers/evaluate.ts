@@ -1,15 +1,14 @@
 import { z } from "zod";
 import { AnalysisSchema } from "../domain/config/schema.ts";
-import { DecisionAction, DeploymentIdSchema } from "../domain/deployment.ts";
+import { DecisionAction } from "../domain/deployment.ts";
 import { AlarmFiredError, AnalysisFailedError } from "../domain/errors.ts";
 import { type Evaluation, evaluate, Verdict } from "../domain/evaluate.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { otherColour } from "../domain/ports/traffic-router.ts";
-import { colourSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
+import { accessOf, colourSchema, parseInput, targetFields, weightSchema } from "./schemas.ts";
 
 const EvaluateInput = z.object({
-  deploymentId: DeploymentIdSchema,
-  target: targetSchema,
+  ...targetFields,
   newColour: colourSchema,
   alarms: z.array(z.string().min(1)),
   analysis: AnalysisSchema,
@@ -40,7 +39,7 @@ export interface EvaluateOutput {
 export function createEvaluateHandler(ports: Ports) {
   return async (event: unknown): Promise<EvaluateOutput> => {
     const input = parseInput(EvaluateInput, event, "evaluate");
-    const signals = ports.healthSignals(input.target);
+    const signals = ports.healthSignals(input.target, accessOf(input));
     const oldColour = otherColour(input.newColour);
     const start = new Date(input.shiftedAt);
     // The first evaluation can run in the millisecond of the shift; a window is never empty.

@@ -1,28 +1,34 @@
 import { z } from "zod";
+import { regionName } from "../domain/config/fields.ts";
 import { DecisionAction, DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
 import { parseDeploymentRequest } from "../domain/deployment-request.ts";
+import { alarmRefs } from "../domain/ports/alarm-watch-store.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { CaughtError, describeError, parseInput } from "./schemas.ts";
 
-/** The alarms the deployment watched: once it has ended, alarm events no longer reach it. */
-const alarms = z.array(z.string().min(1));
+/** The alarms the deployment watched, in its wave's account and region: once it has ended, alarm events no longer reach it. */
+const watched = {
+  alarms: z.array(z.string().min(1)),
+  account: z.string().regex(/^\d{12}$/),
+  region: regionName,
+};
 
 const RecordInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("start"), request: z.unknown(), executionArn: z.string().min(1) }),
-  z.object({ action: z.literal("succeeded"), deploymentId: DeploymentIdSchema, alarms }),
+  z.object({ action: z.literal("succeeded"), deploymentId: DeploymentIdSchema, ...watched }),
   z.object({ action: z.literal("rolling-back"), deploymentId: DeploymentIdSchema, error: CaughtError }),
   z.object({
     action: z.literal("rolled-back"),
     deploymentId: DeploymentIdSchema,
     error: CaughtError,
-    alarms,
+    ...watched,
   }),
   z.object({
     action: z.literal("failed"),
     deploymentId: DeploymentIdSchema,
     error: CaughtError,
     stage: z.string(),
-    alarms,
+    ...watched,
   }),
 ]);
 
@@ -45,7 +51,7 @@ export function createRecordHandler(ports: Ports) {
             currentStep: "Started",
           },
         );
-        await ports.alarmWatches.watch(request.deploymentId, request.alarms);
+        await ports.alarmWatches.watch(request.deploymentId, alarmRefs(request, request.alarms));
         return { status: deployment.status };
       }
       case "succeeded": {
@@ -58,7 +64,7 @@ export function createRecordHandler(ports: Ports) {
             statusReason: "every phase passed",
           },
         );
-        await ports.alarmWatches.unwatch(input.deploymentId, input.alarms);
+        await ports.alarmWatches.unwatch(input.deploymentId, alarmRefs(input, input.alarms));
         return { status: deployment.status };
       }
       case "rolling-back": {
@@ -92,7 +98,7 @@ export function createRecordHandler(ports: Ports) {
             statusReason: describeError(input.error),
           },
         );
-        await ports.alarmWatches.unwatch(input.deploymentId, input.alarms);
+        await ports.alarmWatches.unwatch(input.deploymentId, alarmRefs(input, input.alarms));
         return { status: deployment.status };
       }
       case "failed": {
@@ -100,7 +106,7 @@ export function createRecordHandler(ports: Ports) {
           currentStep: input.stage,
           statusReason: `${input.stage}: ${describeError(input.error)}`,
         });
-        await ports.alarmWatches.unwatch(input.deploymentId, input.alarms);
+        await ports.alarmWatches.unwatch(input.deploymentId, alarmRefs(input, input.alarms));
         return { status: deployment.status };
       }
     }

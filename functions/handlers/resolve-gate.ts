@@ -59,11 +59,13 @@ export function createResolveGateHandler(ports: Ports) {
     // Powertools' EventBridge envelope would hand back only the detail; the account and time matter here too.
     const envelope = EventBridgeSchema.safeParse(event);
     if (!envelope.success) return reject("not an EventBridge event nor a gate timer");
-    const { account, source } = envelope.data;
-    if (account !== ports.account)
-      return reject(`event from account ${account}, not ${ports.account}: ignored`);
+    const { account, region, source } = envelope.data;
     const detailType = envelope.data["detail-type"];
     if (source === GateDecisionSource && detailType === GateDecisionDetailType) {
+      // Humans decide through the control plane's own account (Slack, the CLI); an alarm may come from any
+      // target account, and reaches only the deployments that watch it there.
+      if (account !== ports.account)
+        return reject(`gate decision from account ${account}, not ${ports.account}: ignored`);
       const detail = GateDecisionEventSchema.safeParse(envelope.data.detail);
       if (!detail.success)
         return reject(
@@ -84,7 +86,7 @@ export function createResolveGateHandler(ports: Ports) {
     if (source === AlarmStateChangeSource && detailType === AlarmStateChangeDetailType) {
       const detail = AlarmStateChangeSchema.safeParse(envelope.data.detail);
       if (!detail.success) return reject("malformed CloudWatch Alarm State Change event");
-      return alarm(ports, detail.data, envelope.data.time);
+      return alarm(ports, detail.data, { account, region }, envelope.data.time);
     }
     return reject(`unexpected event ${source} / ${detailType}`);
   };
@@ -111,12 +113,16 @@ async function ring(ports: Ports, input: z.output<typeof RingInput>): Promise<Re
 async function alarm(
   ports: Ports,
   detail: AlarmStateChange,
+  origin: { readonly account: string; readonly region: string },
   at: string,
 ): Promise<ResolveOutcome | readonly ResolveOutcome[]> {
   if (detail.state.value !== "ALARM")
     return { outcome: "ignored", reason: `${detail.alarmName} went to ${detail.state.value}, not ALARM` };
-  const watching = await ports.alarmWatches.watching(detail.alarmName);
-  if (watching.length === 0) return reject(`no deployment in progress watches alarm ${detail.alarmName}`);
+  const watching = await ports.alarmWatches.watching({ ...origin, name: detail.alarmName });
+  if (watching.length === 0)
+    return reject(
+      `no deployment in progress watches alarm ${detail.alarmName} in account ${origin.account}, region ${origin.region}`,
+    );
   return Promise.all(
     watching.map((deploymentId) =>
       decideGate(ports, {

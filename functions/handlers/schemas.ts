@@ -1,11 +1,25 @@
 import { z } from "zod";
+import { regionName } from "../domain/config/fields.ts";
 import { TargetSchema } from "../domain/config/target-schema.ts";
+import { DeploymentIdSchema } from "../domain/deployment.ts";
 import { StepInputInvalidError } from "../domain/errors.ts";
+import type { WaveAccess } from "../domain/ports/index.ts";
 
 /** Pieces of step inputs that several handlers share, validated the same way everywhere. */
 export const colourSchema = z.enum(["blue", "green"]);
-export const targetSchema = TargetSchema;
 export const weightSchema = z.number().int().min(0).max(100);
+
+/** Where a step acts (see `targetPayload` in statemachines/fragments/context.ts): the wave's target and place. */
+export const targetFields = {
+  deploymentId: DeploymentIdSchema,
+  target: TargetSchema,
+  account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit account id" }),
+  region: regionName,
+};
+
+export function accessOf(input: { deploymentId: string; account: string; region: string }): WaveAccess {
+  return { deploymentId: input.deploymentId, account: input.account, region: input.region };
+}
 
 /** Parses a step input or throws an error whose message names every bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step: string): z.output<T> {

@@ -1,12 +1,10 @@
 import { z } from "zod";
-import { DeploymentIdSchema } from "../domain/deployment.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { type Colour, otherColour } from "../domain/ports/traffic-router.ts";
-import { colourSchema, parseInput, targetSchema, weightSchema } from "./schemas.ts";
+import { accessOf, colourSchema, parseInput, targetFields, weightSchema } from "./schemas.ts";
 
 const ShiftTrafficInput = z.object({
-  deploymentId: DeploymentIdSchema,
-  target: targetSchema,
+  ...targetFields,
   newColour: colourSchema,
   /** Percent of traffic for the new version; the old version gets the rest. */
   weight: weightSchema,
@@ -24,7 +22,7 @@ export function createShiftTrafficHandler(ports: Ports) {
   return async (event: unknown): Promise<ShiftTrafficOutput> => {
     const input = parseInput(ShiftTrafficInput, event, "shift-traffic");
     const oldColour: Colour = otherColour(input.newColour);
-    const router = ports.trafficRouter(input.target);
+    const router = ports.trafficRouter(input.target, accessOf(input));
     const result = await router.setWeights({
       [input.newColour]: input.weight,
       [oldColour]: 100 - input.weight,

@@ -24,6 +24,7 @@ import type {
   GlidepathConfig,
   StrategyType,
 } from "../../functions/domain/config/index.ts";
+import { configWaves } from "../../functions/domain/config/waves.ts";
 import { strategyDefinitions, strategyTypes } from "../../statemachines/index.ts";
 import { pipeline } from "../../statemachines/pipeline.ts";
 import {
@@ -333,7 +334,7 @@ function grantStateAccess(fn: GlidepathFunction, table: ITable): void {
 }
 
 function ecsTargets(config: GlidepathConfig) {
-  return config.services.flatMap((service) => (service.target.type === "ecs" ? [service.target] : []));
+  return configWaves(config).flatMap((wave) => (wave.target.type === "ecs" ? [wave.target] : []));
 }
 
 function grantDeployAccess(fn: GlidepathFunction, config: GlidepathConfig): void {

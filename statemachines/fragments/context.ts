@@ -19,3 +19,14 @@ export const Paths = {
   fleetSize: "$.deploy.fleetSize",
   error: "$.error",
 } as const;
+
+/**
+ * What every step that acts on the target receives: the target, and where the wave is (its account and
+ * region, and the deployment, whose id names the deploy role's session there).
+ */
+export const targetPayload = {
+  "deploymentId.$": Paths.deploymentId,
+  "target.$": Paths.target,
+  "account.$": "$.account",
+  "region.$": "$.region",
+} as const;

@@ -1,5 +1,5 @@
 import { type IChainable, JsonPath, Parallel, Succeed, Wait, WaitTime } from "aws-cdk-lib/aws-stepfunctions";
-import { type FragmentContext, Paths } from "./context.ts";
+import { type FragmentContext, Paths, targetPayload } from "./context.ts";
 import { deployFailed, type RollbackOptions, requestRejected, rollback } from "./rollback.ts";
 import { scale, waitForRollout } from "./rollout.ts";
 import { phaseLoop } from "./shift-and-bake.ts";
@@ -37,8 +37,9 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
     fn: fns.deploy,
     payload: {
       action: "prepare",
-      "deploymentId.$": Paths.deploymentId,
-      "target.$": Paths.target,
+      ...targetPayload,
+      "alarms.$": "$.alarms",
+      "alarmDefinitions.$": "$.alarmDefinitions",
       artifact: { "uri.$": "$.artifact.uri", "version.$": "$.artifact.version" },
       startEmpty: shape.startEmpty,
     },
@@ -56,7 +57,13 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
 
   const succeeded = step(scope, "Record success", {
     fn: fns.record,
-    payload: { action: "succeeded", "deploymentId.$": Paths.deploymentId, "alarms.$": "$.alarms" },
+    payload: {
+      action: "succeeded",
+      "deploymentId.$": Paths.deploymentId,
+      "alarms.$": "$.alarms",
+      "account.$": "$.account",
+      "region.$": "$.region",
+    },
   });
   const retire = scale(ctx, "Retire old version", { colourPath: Paths.liveColour, role: "old", weight: 100 });
   const end = new Succeed(scope, "Deployed");

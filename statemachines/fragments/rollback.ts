@@ -1,6 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import { Choice, Condition, Fail, type State } from "aws-cdk-lib/aws-stepfunctions";
-import { type FragmentContext, Paths } from "./context.ts";
+import { type FragmentContext, Paths, targetPayload } from "./context.ts";
 import { scale, waitForRollout } from "./rollout.ts";
 import { step } from "./step.ts";
 
@@ -11,6 +11,8 @@ function record(ctx: FragmentContext, name: string, payload: Record<string, unkn
       "deploymentId.$": Paths.deploymentId,
       "error.$": Paths.error,
       "alarms.$": "$.alarms",
+      "account.$": "$.account",
+      "region.$": "$.region",
       ...payload,
     },
   });
@@ -37,8 +39,7 @@ export function rollback(ctx: FragmentContext, options: RollbackOptions = {}): S
   const shiftBack = step(scope, "Shift traffic back", {
     fn: fns.shiftTraffic,
     payload: {
-      "deploymentId.$": Paths.deploymentId,
-      "target.$": Paths.target,
+      ...targetPayload,
       "newColour.$": Paths.newColour,
       weight: 0,
     },

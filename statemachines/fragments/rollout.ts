@@ -8,7 +8,7 @@ import {
   WaitTime,
 } from "aws-cdk-lib/aws-stepfunctions";
 import type { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
-import { type FragmentContext, Paths } from "./context.ts";
+import { type FragmentContext, Paths, targetPayload } from "./context.ts";
 import { step } from "./step.ts";
 
 export interface RolloutNames {
@@ -43,7 +43,7 @@ export function waitForRollout(
     fn: ctx.fns.deploy,
     payload: {
       action: "check",
-      "target.$": Paths.target,
+      ...targetPayload,
       "colour.$": colourPath,
       "checks.$": "$.rollout.checks",
       "maxChecks.$": "$.timing.deployMaxChecks",
@@ -67,7 +67,7 @@ export function scale(
     fn: ctx.fns.deploy,
     payload: {
       action: "scale",
-      "target.$": Paths.target,
+      ...targetPayload,
       "colour.$": props.colourPath,
       role: props.role,
       ...(typeof props.weight === "number" ? { weight: props.weight } : { "weight.$": props.weight }),

@@ -1,7 +1,7 @@
 import { Choice, Condition, type IChainable, JsonPath, Pass, Result } from "aws-cdk-lib/aws-stepfunctions";
 import type { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { GateSignal } from "../../functions/domain/gates.ts";
-import { type FragmentContext, Paths } from "./context.ts";
+import { type FragmentContext, Paths, targetPayload } from "./context.ts";
 import { gate, timedGate } from "./gate.ts";
 import { step } from "./step.ts";
 
@@ -10,8 +10,7 @@ export function shiftTraffic(ctx: FragmentContext): LambdaInvoke {
   return step(ctx.scope, "Shift traffic", {
     fn: ctx.fns.shiftTraffic,
     payload: {
-      "deploymentId.$": Paths.deploymentId,
-      "target.$": Paths.target,
+      ...targetPayload,
       "newColour.$": Paths.newColour,
       "weight.$": "$.cursor.phase.weight",
     },
@@ -35,8 +34,7 @@ export function bake(ctx: FragmentContext, next: IChainable, options: BakeOption
   const evaluate = step(scope, "Evaluate alarms", {
     fn: fns.evaluate,
     payload: {
-      "deploymentId.$": Paths.deploymentId,
-      "target.$": Paths.target,
+      ...targetPayload,
       "newColour.$": Paths.newColour,
       "alarms.$": "$.alarms",
       "analysis.$": "$.analysis",

@@ -6,6 +6,7 @@ import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-ca
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
 import type { GlidepathConfig, StrategyType } from "../../functions/domain/config/index.ts";
 import { Presets, parseConfig, type StrategyInput } from "../../functions/domain/config/index.ts";
+import { resolveWaves } from "../../functions/domain/config/waves.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
 import { type DeploymentRequest, deploymentRequest } from "../../functions/domain/deployment-request.ts";
 import type { Gate } from "../../functions/domain/gates.ts";
@@ -147,6 +148,7 @@ export async function deploy(props: {
       props.approvers === undefined
         ? environment
         : { ...environment, approval: { ...environment.approval, approvers: [...props.approvers] } },
+    wave: firstWave(service, environment),
     deployment,
     timing: { deployCheckSeconds: 5, deployMaxChecks: 3 },
   });
@@ -172,4 +174,11 @@ export async function deploy(props: {
     states: result.events.filter((event) => event.type === "StateEntered").map((event) => event.state ?? ""),
     notices,
   };
+}
+
+/** The first region wave of an environment, as the config resolves it. */
+export function firstWave(...args: Parameters<typeof resolveWaves>) {
+  const wave = resolveWaves(...args)[0];
+  if (wave === undefined) throw new Error("the environment has no wave");
+  return wave;
 }

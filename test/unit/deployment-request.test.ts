@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Strategy, type StrategyInput } from "../../functions/domain/config/index.ts";
 import { deploymentRequest, parseDeploymentRequest } from "../../functions/domain/deployment-request.ts";
-import { configWith } from "../statemachines/harness.ts";
+import { configWith, firstWave } from "../statemachines/harness.ts";
 
 const deployment = {
   id: "d-0123456789abcdef0123",
@@ -16,7 +16,7 @@ function requestFor(strategy: StrategyInput) {
   const service = configWith(strategy).services[0];
   const environment = service?.environments[0];
   if (service === undefined || environment === undefined) throw new Error("bad config");
-  return deploymentRequest({ service, environment, deployment });
+  return deploymentRequest({ service, environment, wave: firstWave(service, environment), deployment });
 }
 
 describe("deploymentRequest", () => {

@@ -88,7 +88,9 @@ async function deploymentWithOpenGate(kind: "bake" | "approval" = "bake", approv
     strategy: "canary",
   });
   await stores.deployments.transition(deployment.id, "IN_PROGRESS");
-  await stores.alarmWatches.watch(deployment.id, [`api-5xx-${counter}`]);
+  await stores.alarmWatches.watch(deployment.id, [
+    { account, region: "eu-west-1", name: `api-5xx-${counter}` },
+  ]);
   await createOpenGateHandler(ports())({
     taskToken: token,
     deploymentId: deployment.id,

@@ -70,6 +70,10 @@ export class CloudWatchHealthSignals implements HealthSignals {
     };
   }
 
+  async putAlarms(): Promise<void> {
+    throw new Error("putAlarms: not implemented yet");
+  }
+
   async alarms(
     names: readonly string[],
   ): Promise<{ readonly found: readonly AlarmStatus[]; readonly missing: readonly string[] }> {

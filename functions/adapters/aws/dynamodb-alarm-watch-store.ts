@@ -1,10 +1,11 @@
 /**
- * Alarm watches on the state table: one item per alarm a live deployment watches, pk `ALARM#<name>`, sk
+ * Alarm watches on the state table: one item per alarm a live deployment watches, pk
+ * `ALARM#<account>#<region>#<name>`, sk
  * `DEPLOYMENT#<id>`, so an alarm event finds its deployments with one query.
  */
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import type { AlarmWatchStore } from "../../domain/ports/alarm-watch-store.ts";
+import type { AlarmRef, AlarmWatchStore } from "../../domain/ports/alarm-watch-store.ts";
 import { alarmWatchKey, alarmWatchPartition, ItemType } from "./dynamodb-keys.ts";
 import { type DynamoTable, parseItem } from "./dynamodb-table.ts";
 import { TableSchema } from "./table-schema.ts";
@@ -18,15 +19,15 @@ export class DynamoDbAlarmWatchStore implements AlarmWatchStore {
     this.table = table;
   }
 
-  async watch(deploymentId: string, alarmNames: readonly string[]): Promise<void> {
-    for (const name of alarmNames) {
+  async watch(deploymentId: string, alarms: readonly AlarmRef[]): Promise<void> {
+    for (const alarm of alarms) {
       await this.table.client.send(
         new PutCommand({
           TableName: this.table.tableName,
           Item: {
-            ...alarmWatchKey(name, deploymentId),
+            ...alarmWatchKey(alarm, deploymentId),
             itemType: ItemType.AlarmWatch,
-            alarmName: name,
+            alarmName: alarm.name,
             deploymentId,
           },
         }),
@@ -34,19 +35,19 @@ export class DynamoDbAlarmWatchStore implements AlarmWatchStore {
     }
   }
 
-  async unwatch(deploymentId: string, alarmNames: readonly string[]): Promise<void> {
-    for (const name of alarmNames) {
+  async unwatch(deploymentId: string, alarms: readonly AlarmRef[]): Promise<void> {
+    for (const alarm of alarms) {
       await this.table.client.send(
-        new DeleteCommand({ TableName: this.table.tableName, Key: alarmWatchKey(name, deploymentId) }),
+        new DeleteCommand({ TableName: this.table.tableName, Key: alarmWatchKey(alarm, deploymentId) }),
       );
     }
   }
 
-  async watching(alarmName: string): Promise<readonly string[]> {
+  async watching(alarm: AlarmRef): Promise<readonly string[]> {
     const items = await this.table.queryAll({
       KeyConditionExpression: "#pk = :pk",
       ExpressionAttributeNames: { "#pk": TableSchema.partitionKey },
-      ExpressionAttributeValues: { ":pk": alarmWatchPartition(alarmName) },
+      ExpressionAttributeValues: { ":pk": alarmWatchPartition(alarm) },
     });
     return items.map((item) => parseItem(AlarmWatchItemSchema, item, "alarm watch").deploymentId);
   }

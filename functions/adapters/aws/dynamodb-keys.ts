@@ -1,3 +1,4 @@
+import type { AlarmRef } from "../../domain/ports/alarm-watch-store.ts";
 import { TableSchema } from "./table-schema.ts";
 
 export const ItemType = {
@@ -106,13 +107,14 @@ export function historyIndexKey(partition: string, createdAt: string, id: string
 }
 
 /** One item per alarm a live deployment watches: an alarm event finds its deployments with one query. */
-export function alarmWatchKey(alarmName: string, deploymentId: string): TableKey {
+export function alarmWatchKey(alarm: AlarmRef, deploymentId: string): TableKey {
   return {
-    [TableSchema.partitionKey]: alarmWatchPartition(alarmName),
+    [TableSchema.partitionKey]: alarmWatchPartition(alarm),
     [TableSchema.sortKey]: `DEPLOYMENT#${segment("deployment id", deploymentId)}`,
   };
 }
 
-export function alarmWatchPartition(alarmName: string): string {
-  return `ALARM#${segment("alarm name", alarmName)}`;
+/** `ALARM#<account>#<region>#<name>`: one alarm name may exist in every account and region. */
+export function alarmWatchPartition(alarm: AlarmRef): string {
+  return `ALARM#${segment("account", alarm.account)}#${segment("region", alarm.region)}#${segment("alarm name", alarm.name)}`;
 }

@@ -32,11 +32,17 @@ export class LocalBus implements DecisionBus {
     await this.#props.deliver(this.#envelope(GateDecisionSource, GateDecisionDetailType, [], decision));
   }
 
-  /** Delivers an alarm's state change, as CloudWatch puts it on the default bus. Returns resolve-gate's answer. */
-  putAlarmChange(change: AlarmStateChange): Promise<unknown> {
-    const arn = `arn:aws:cloudwatch:${this.#props.region}:${this.#props.account}:alarm:${change.alarmName}`;
+  /**
+   * Delivers an alarm's state change from the account and region it happened in, as CloudWatch puts it on that
+   * account's default bus and the target stack's rule forwards it here. Returns resolve-gate's answer.
+   */
+  putAlarmChange(
+    change: AlarmStateChange,
+    origin: { readonly account: string; readonly region: string } = this.#props,
+  ): Promise<unknown> {
+    const arn = `arn:aws:cloudwatch:${origin.region}:${origin.account}:alarm:${change.alarmName}`;
     return this.#props.deliver(
-      this.#envelope(AlarmStateChangeSource, AlarmStateChangeDetailType, [arn], change),
+      this.#envelope(AlarmStateChangeSource, AlarmStateChangeDetailType, [arn], change, origin),
     );
   }
 
@@ -45,15 +51,21 @@ export class LocalBus implements DecisionBus {
     return this.#props.deliver(this.#envelope(source, detailType, [], detail));
   }
 
-  #envelope(source: string, detailType: string, resources: string[], detail: unknown) {
+  #envelope(
+    source: string,
+    detailType: string,
+    resources: string[],
+    detail: unknown,
+    origin: { readonly account: string; readonly region: string } = this.#props,
+  ) {
     return {
       version: "0",
       id: randomUUID(),
       "detail-type": detailType,
       source,
-      account: this.#props.account,
+      account: origin.account,
       time: (this.#props.clock?.() ?? new Date()).toISOString(),
-      region: this.#props.region,
+      region: origin.region,
       resources,
       detail,
     };

@@ -17,10 +17,6 @@ export interface MetricsSource {
 
 export interface LocalHealthSignalsProps {
   readonly router: MetricsSource;
-  /** The alarm definitions of the environment; an alarm that is only a name does not exist locally. */
-  readonly alarms: readonly AlarmDefinition[];
-  /** The colour receiving the new version, whose target group the alarms watch; undefined before a deploy. */
-  readonly newColour: () => Colour | undefined;
   /** Time runs this many times faster: periods shrink by this factor. @default 1 */
   readonly timeScale?: number;
   /** @default Date.now */
@@ -43,6 +39,8 @@ interface Known {
 export class LocalHealthSignals implements HealthSignals {
   readonly #props: LocalHealthSignalsProps;
   readonly #known = new Map<string, Known>();
+  /** The alarms put so far, each over the colour it watches, as `PutMetricAlarm` leaves them on AWS. */
+  readonly #alarms = new Map<string, { definition: AlarmDefinition; colour: Colour }>();
 
   constructor(props: LocalHealthSignalsProps) {
     this.#props = props;
@@ -52,16 +50,29 @@ export class LocalHealthSignals implements HealthSignals {
     const found: AlarmStatus[] = [];
     const missing: string[] = [];
     for (const name of names) {
-      const alarm = this.#props.alarms.find((candidate) => candidate.name === name);
+      const alarm = this.#alarms.get(name);
       if (alarm === undefined) missing.push(name);
-      else found.push(this.#evaluate(alarm));
+      else found.push(this.#evaluate(alarm.definition, alarm.colour));
     }
     return { found, missing };
   }
 
+  async putAlarms(definitions: readonly AlarmDefinition[], colour: Colour): Promise<void> {
+    const now = new Date((this.#props.clock ?? Date.now)()).toISOString();
+    for (const definition of definitions) {
+      this.#alarms.set(definition.name, { definition, colour });
+      // As SetAlarmState after PutMetricAlarm on AWS: no state is left from the colour watched before.
+      this.#known.set(definition.name, {
+        value: "INSUFFICIENT_DATA",
+        reason: `Glidepath put the alarm over the ${colour} target group`,
+        timestamp: now,
+      });
+    }
+  }
+
   /** Evaluates every alarm now, so that state changes are seen as they happen and not only when asked. */
   tick(): void {
-    for (const alarm of this.#props.alarms) this.#evaluate(alarm);
+    for (const alarm of this.#alarms.values()) this.#evaluate(alarm.definition, alarm.colour);
   }
 
   async armMetrics(window: MetricsWindow): Promise<Record<Colour, ArmMetrics>> {
@@ -80,13 +91,11 @@ export class LocalHealthSignals implements HealthSignals {
     return { blue: arm("blue"), green: arm("green") };
   }
 
-  #evaluate(alarm: AlarmDefinition): AlarmStatus {
+  #evaluate(alarm: AlarmDefinition, colour: Colour): AlarmStatus {
     const now = (this.#props.clock ?? Date.now)();
     const scaled = { ...alarm, periodSeconds: alarm.periodSeconds / (this.#props.timeScale ?? 1) };
-    const colour = this.#props.newColour();
-    const none: WindowMetrics = { requests: 0, errors: 0, latenciesMs: [] };
     const { datapoints, newestPeriodStart } = periodDatapoints(scaled, { end: now }, (window) =>
-      colour === undefined ? none : this.#props.router.metrics(colour, window),
+      this.#props.router.metrics(colour, window),
     );
     const previous = this.#known.get(alarm.name) ?? {
       value: "INSUFFICIENT_DATA" as const,

@@ -7,6 +7,9 @@ const comparisons = [
   "LessThanOrEqualToThreshold",
 ] as const;
 
+const metrics = ["ErrorRate", "HTTPCode_Target_5XX_Count", "TargetResponseTime", "RequestCount"] as const;
+const treatments = ["missing", "ignore", "breaching", "notBreaching"] as const;
+
 const alarmDefinitionFields = [
   "metric",
   "statistic",
@@ -24,9 +27,7 @@ const alarmDefinitionFields = [
 export const AlarmSchema = z
   .strictObject({
     name: z.string().min(1).max(255),
-    metric: z
-      .enum(["ErrorRate", "HTTPCode_Target_5XX_Count", "TargetResponseTime", "RequestCount"])
-      .optional(),
+    metric: z.enum(metrics).optional(),
     statistic: z
       .string()
       .regex(/^(Average|Sum|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/, {
@@ -47,7 +48,7 @@ export const AlarmSchema = z
     datapointsToAlarm: z.number().int().min(1).optional(),
     threshold: z.number().optional(),
     comparison: z.enum(comparisons).optional(),
-    treatMissingData: z.enum(["missing", "ignore", "breaching", "notBreaching"]).optional(),
+    treatMissingData: z.enum(treatments).optional(),
   })
   .check((ctx) => {
     const alarm = ctx.value;
@@ -97,3 +98,17 @@ export const AlarmSchema = z
       treatMissingData: alarm.treatMissingData ?? "missing",
     };
   });
+
+/** A defined alarm as the config schema outputs it: what a deployment request carries to put it on AWS. */
+export const AlarmDefinitionSchema = z.strictObject({
+  kind: z.literal("definition"),
+  name: z.string().min(1).max(255),
+  metric: z.enum(metrics),
+  statistic: z.string().min(1),
+  periodSeconds: z.number().int().min(10),
+  evaluationPeriods: z.number().int().min(1),
+  datapointsToAlarm: z.number().int().min(1),
+  threshold: z.number(),
+  comparison: z.enum(comparisons),
+  treatMissingData: z.enum(treatments),
+});

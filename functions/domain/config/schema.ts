@@ -3,7 +3,9 @@ import { AlarmSchema } from "./alarm-schema.ts";
 import { arn, name, positiveSeconds, regionName } from "./fields.ts";
 import { isPresetName, Presets, presetNames } from "./presets.ts";
 import { StrategyObjectSchema } from "./strategy.ts";
+import { checkConfigTargets, checkServiceTargets } from "./target-checks.ts";
 import { ArtifactSourceSchema, TargetSchema } from "./target-schema.ts";
+import { resolveWaves } from "./waves.ts";
 
 /** A strategy is an object, or the name of a preset that expands to one. */
 export const StrategySchema = z.preprocess((value, ctx) => {
@@ -116,6 +118,10 @@ export const EnvironmentSchema = z
     account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }),
     /** One region, or several deployed as waves in this order. */
     region: z.union([regionName, z.array(regionName).min(1, { error: "list at least one region" })]),
+    /** What every region of this environment deploys to. @default the service's target */
+    target: TargetSchema.optional(),
+    /** What each region deploys to, by region name, when the regions are not alike. */
+    targets: z.record(regionName, TargetSchema).optional(),
     /** Seconds the promotion bakes a wave before it deploys the next region. @default 600 */
     waveBakeSeconds: z.number().int().min(0).default(600),
     strategy: StrategySchema,
@@ -142,7 +148,8 @@ export const ServiceSchema = z
   .strictObject({
     name: name("service name"),
     artifact: ArtifactSourceSchema,
-    target: TargetSchema,
+    /** The default target of every environment that names none of its own. */
+    target: TargetSchema.optional(),
     /** What a new artifact does while a deployment of the same service and environment runs. @default "queue" */
     concurrency: z.enum(["queue", "supersede"]).default("queue"),
     /** Environments in promotion order. */
@@ -150,10 +157,13 @@ export const ServiceSchema = z
   })
   .check((ctx) => {
     uniqueNames(ctx, ctx.value.environments, "environments");
-    const { target } = ctx.value;
+    const waves = checkServiceTargets(ctx.value, ctx.issues);
     ctx.value.environments.forEach((environment, index) => {
       const { strategy } = environment;
-      if (strategy.type === "rolling" && "count" in strategy.batch && target.desiredCount === undefined) {
+      const uncounted = waves.some(
+        (wave) => wave.environmentIndex === index && wave.target.desiredCount === undefined,
+      );
+      if (strategy.type === "rolling" && "count" in strategy.batch && uncounted) {
         ctx.issues.push({
           code: "custom",
           input: strategy,
@@ -195,12 +205,59 @@ export const NotificationsSchema = z.strictObject({
     .optional(),
 });
 
+/** Where the Glidepath control plane runs: the account and region of its stack, its bus and its step roles. */
+export const ControlPlaneSchema = z.strictObject({
+  account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }),
+  region: regionName,
+});
+
 export const GlidepathConfigSchema = z
   .strictObject({
+    /**
+     * The control plane's account and region. Required when the AWS targets span several accounts or regions;
+     * @default the one account and region of every AWS target
+     */
+    controlPlane: ControlPlaneSchema.optional(),
     services: z.array(ServiceSchema).min(1, { error: "list at least one service" }),
     notifications: NotificationsSchema.prefault({}),
   })
-  .check((ctx) => uniqueNames(ctx, ctx.value.services, "services"));
+  .check((ctx) => {
+    uniqueNames(ctx, ctx.value.services, "services");
+    const uses = ctx.value.services.map((service) => checkServiceTargets(service, []));
+    checkConfigTargets(ctx.value.services, uses, ctx.issues);
+    if (ctx.value.controlPlane === undefined && awsPlaces(ctx.value).length > 1) {
+      ctx.issues.push({
+        code: "custom",
+        input: undefined,
+        path: ["controlPlane"],
+        message: `the AWS targets are in ${awsPlaces(ctx.value).join(", ")}: set controlPlane { account, region } to say where Glidepath itself runs`,
+      });
+    }
+  });
+
+/** `account/region` of every wave with an AWS target, once each. */
+function awsPlaces(config: { readonly services: readonly z.output<typeof ServiceSchema>[] }): string[] {
+  const places = new Set<string>();
+  for (const service of config.services) {
+    for (const environment of service.environments) {
+      const resolved = safeResolve(service, environment);
+      for (const wave of resolved)
+        if (wave.target.type !== "local") places.add(`${wave.account}/${wave.region}`);
+    }
+  }
+  return [...places].sort();
+}
+
+function safeResolve(
+  service: z.output<typeof ServiceSchema>,
+  environment: z.output<typeof EnvironmentSchema>,
+): ReturnType<typeof resolveWaves> {
+  try {
+    return resolveWaves(service, environment);
+  } catch {
+    return [];
+  }
+}
 
 export type GlidepathConfigInput = z.input<typeof GlidepathConfigSchema>;
 export type GlidepathConfig = z.output<typeof GlidepathConfigSchema>;

@@ -1,3 +1,4 @@
+import type { AlarmDefinition } from "../alarm-evaluation.ts";
 import type { Colour } from "./traffic-router.ts";
 
 export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
@@ -31,4 +32,10 @@ export interface HealthSignals {
     names: readonly string[],
   ): Promise<{ readonly found: readonly AlarmStatus[]; readonly missing: readonly string[] }>;
   armMetrics(window: MetricsWindow): Promise<Readonly<Record<Colour, ArmMetrics>>>;
+  /**
+   * Creates or updates each defined alarm over the colour's metrics (the new version's target group), and
+   * resets its state to INSUFFICIENT_DATA, so that a state left from the colour it watched before never
+   * decides this deployment. Idempotent.
+   */
+  putAlarms(definitions: readonly AlarmDefinition[], colour: Colour): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { ServiceConfig } from "../config/index.ts";
+import type { TargetConfig } from "../config/waves.ts";
 import type { DeployTarget } from "./deploy-target.ts";
 import type { TaskCallbacks } from "./gates.ts";
 import type { HealthSignals } from "./health-signals.ts";
@@ -6,16 +6,27 @@ import type { Notifier } from "./notifier.ts";
 import type { Stores } from "./stores.ts";
 import type { TrafficRouter } from "./traffic-router.ts";
 
-export type TargetConfig = ServiceConfig["target"];
+export type { TargetConfig };
+
+/**
+ * Where a step acts: the wave's account and region, and the deployment it acts for. On AWS the adapters
+ * assume the account's deploy role with the deployment id as the session name (unless the wave is in the
+ * control plane's own account and region) and use clients of the region; locally it picks the local cloud.
+ */
+export interface WaveAccess {
+  readonly account: string;
+  readonly region: string;
+  readonly deploymentId: string;
+}
 
 /**
  * Everything a step handler reaches outside itself. On AWS the adapters call ELBv2, CloudWatch, ECS and
  * DynamoDB; locally the same handlers get the weighted router, the local processes and dynalite.
  */
 export interface Ports extends Stores {
-  trafficRouter(target: TargetConfig): TrafficRouter;
-  deployTarget(target: TargetConfig): DeployTarget;
-  healthSignals(target: TargetConfig): HealthSignals;
+  trafficRouter(target: TargetConfig, access: WaveAccess): TrafficRouter;
+  deployTarget(target: TargetConfig, access: WaveAccess): DeployTarget;
+  healthSignals(target: TargetConfig, access: WaveAccess): HealthSignals;
   /** Ends the tasks that wait at gates. */
   readonly callbacks: TaskCallbacks;
   /** Tells humans about gates. */

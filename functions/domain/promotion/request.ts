@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ServiceConfig } from "../config/index.ts";
 import { FreezeWindowSchema, HookSchema } from "../config/schema.ts";
+import { resolveWaves } from "../config/waves.ts";
 import { type Artifact, DeploymentIdSchema, deploymentId } from "../deployment.ts";
 import { DeploymentRequestSchema, deploymentRequest } from "../deployment-request.ts";
 import { ErrorNames, GlidepathError } from "../errors.ts";
@@ -97,7 +98,7 @@ export function promotionRequest(input: {
     preDeploy: environment.hooks.preDeploy.map((hook) => ({ ...hook })),
     postDeploy: environment.hooks.postDeploy.map((hook) => ({ ...hook })),
     waveBakeSeconds: environment.waveBakeSeconds,
-    waves: environment.regions.map((_, wave) => {
+    waves: resolveWaves(service, environment).map((resolved, wave) => {
       const region = waveRegion(environment.regions, wave);
       const id = waveDeploymentId({
         service: service.name,
@@ -105,7 +106,12 @@ export function promotionRequest(input: {
         digest: artifact.digest,
         ...(region === undefined ? {} : { region }),
       });
-      const request = deploymentRequest({ service, environment, deployment: { id, artifact } });
+      const request = deploymentRequest({
+        service,
+        environment,
+        wave: resolved,
+        deployment: { id, artifact },
+      });
       return {
         deploymentId: id,
         ...(region === undefined ? {} : { region }),

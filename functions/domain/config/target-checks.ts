@@ -1,0 +1,162 @@
+import type { z } from "zod";
+import { environmentTargetSources, type TargetConfig, type TargetEnvironment } from "./waves.ts";
+
+type Issue = z.core.$ZodRawIssue;
+type Path = (string | number)[];
+
+interface CheckedEnvironment extends TargetEnvironment {
+  readonly name: string;
+  readonly account: string;
+  readonly regions: readonly string[];
+  readonly alarms: readonly { readonly kind: string; readonly name: string }[];
+}
+
+interface CheckedService {
+  readonly name: string;
+  readonly target?: TargetConfig | undefined;
+  readonly environments: readonly CheckedEnvironment[];
+}
+
+/** A target as one wave uses it, with the path (from the service) of the config that gives it. */
+interface WaveUse {
+  readonly environmentIndex: number;
+  readonly region: string;
+  readonly target: TargetConfig;
+  readonly path: Path;
+}
+
+/**
+ * Each region wave of the service resolves to exactly one target (its region's, its environment's, or the
+ * service's default), every `targets` key is one of the environment's regions, and every ARN of a wave's
+ * target is in that wave's account and region. Returns the waves that resolved, for the config-wide checks.
+ */
+export function checkServiceTargets(service: CheckedService, issues: Issue[]): WaveUse[] {
+  const uses: WaveUse[] = [];
+  service.environments.forEach((environment, index) => {
+    const at: Path = ["environments", index];
+    for (const region of Object.keys(environment.targets ?? {})) {
+      if (!environment.regions.includes(region)) {
+        issues.push(
+          issue(
+            [...at, "targets", region],
+            `${region} is not one of this environment's regions (${environment.regions.join(", ")})`,
+          ),
+        );
+      }
+    }
+    for (const region of environment.regions) {
+      const sources = environmentTargetSources(environment, region);
+      const [first, second] = sources;
+      if (second !== undefined) {
+        issues.push(
+          issue(
+            [...at, ...(first?.path ?? [])],
+            `${region} has a target here and at ${[...at, ...second.path].join(".")}: give each region one target`,
+          ),
+        );
+        continue;
+      }
+      const chosen = first === undefined ? service.target : first.target;
+      if (chosen === undefined) {
+        issues.push(
+          issue(
+            [...at, "target"],
+            `${environment.name} ${region} has no target: set target, targets.${region} or the service's target`,
+          ),
+        );
+        continue;
+      }
+      const path: Path = first === undefined ? ["target"] : [...at, ...first.path];
+      uses.push({ environmentIndex: index, region, target: chosen, path });
+      for (const [field, arn] of targetArns(chosen)) {
+        const place = arnPlace(arn);
+        if (place === undefined) continue;
+        if (place.account !== environment.account || place.region !== region) {
+          issues.push(
+            issue(
+              [...path, ...field],
+              `is in account ${place.account}, region ${place.region}, but ${environment.name} deploys ${region} in account ${environment.account}`,
+            ),
+          );
+        }
+      }
+    }
+  });
+  return uses;
+}
+
+/**
+ * Across the whole config: no listener, listener rule or target group serves two environments (or two
+ * services), and no alarm definition name is defined twice in one account and region, where CloudWatch
+ * keeps one alarm per name.
+ */
+export function checkConfigTargets(
+  services: readonly CheckedService[],
+  uses: readonly WaveUse[][],
+  issues: Issue[],
+): void {
+  const owners = new Map<string, { owner: string; path: string }>();
+  const alarms = new Map<string, string>();
+  services.forEach((service, serviceIndex) => {
+    for (const use of uses[serviceIndex] ?? []) {
+      const environment = service.environments[use.environmentIndex];
+      if (environment === undefined) continue;
+      const owner = `${service.name}/${environment.name}`;
+      for (const [field, arn] of targetArns(use.target)) {
+        const path = ["services", serviceIndex, ...use.path, ...field];
+        const seen = owners.get(arn);
+        if (seen === undefined) owners.set(arn, { owner, path: path.join(".") });
+        else if (seen.owner !== owner) {
+          issues.push(
+            issue(
+              path,
+              `${owner} uses the same ${field[0] === "targetGroups" ? "target group" : "listener"} as ${seen.owner} (${seen.path}): give each environment its own`,
+            ),
+          );
+        }
+      }
+    }
+    service.environments.forEach((environment, environmentIndex) => {
+      const owner = `${service.name}/${environment.name}`;
+      environment.alarms.forEach((alarm, alarmIndex) => {
+        if (alarm.kind !== "definition") return;
+        for (const region of environment.regions) {
+          const key = `${environment.account}/${region}/${alarm.name}`;
+          const seen = alarms.get(key);
+          if (seen === undefined) alarms.set(key, owner);
+          else if (seen !== owner) {
+            issues.push(
+              issue(
+                ["services", serviceIndex, "environments", environmentIndex, "alarms", alarmIndex, "name"],
+                `${owner} defines the alarm ${alarm.name}, which ${seen} defines in the same account ${environment.account} and region ${region}; CloudWatch keeps one alarm per name there: rename one`,
+              ),
+            );
+          }
+        }
+      });
+    });
+  });
+}
+
+/** The ARNs of a target with the path of each inside it. */
+export function targetArns(target: TargetConfig): [Path, string][] {
+  if (target.type !== "ecs") return [];
+  const arns: [Path, string][] = [
+    [["targetGroups", "blue"], target.targetGroups.blue],
+    [["targetGroups", "green"], target.targetGroups.green],
+  ];
+  if (target.listenerArn !== undefined) arns.unshift([["listenerArn"], target.listenerArn]);
+  if (target.listenerRuleArn !== undefined) arns.unshift([["listenerRuleArn"], target.listenerRuleArn]);
+  return arns;
+}
+
+/** The account and region an ARN names. */
+export function arnPlace(arn: string): { account: string; region: string } | undefined {
+  const [prefix, , , region, account] = arn.split(":");
+  if (prefix !== "arn" || region === undefined || account === undefined) return undefined;
+  return { account, region };
+}
+
+function issue(path: Path, message: string): Issue {
+  return { code: "custom", input: undefined, path, message };
+}
