@@ -209,6 +209,11 @@ export const NotificationsSchema = z.strictObject({
 export const ControlPlaneSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }),
   region: regionName,
+  /** What the control plane's steps pass as `ExternalId` when they assume a deploy role. @default "glidepath" */
+  externalId: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, { error: "must be 2-1224 characters of letters, digits and +=,.@:/-" })
+    .optional(),
 });
 
 export const GlidepathConfigSchema = z
