@@ -508,7 +508,7 @@ describe("gates: humans and alarms decide through the bus", () => {
     // Assess
     expect(answers).toEqual([
       { outcome: "rejected", reason: "cli:mallory is not an approver of this deployment (approvers: alice)" },
-      { outcome: "rejected", reason: "event from account 999999999999, not 111122223333: ignored" },
+      { outcome: "rejected", reason: "gate decision from account 999999999999, not 111122223333: ignored" },
       {
         outcome: "resolved",
         deploymentId: expect.any(String),

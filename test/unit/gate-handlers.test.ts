@@ -71,10 +71,14 @@ const envelope = (
 const decision = (detail: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
   envelope("Glidepath Gate Decision", "glidepath.gates", detail, overrides);
 /** CloudWatch's real event of an alarm going into ALARM, for another alarm. */
-const alarmChange = (alarmName: string) => ({
+const alarmChange = (
+  alarmName: string,
+  from: { account: string; region: string } = { account, region: "eu-west-1" },
+) => ({
   ...alarmEvent,
-  account,
-  resources: [`arn:aws:cloudwatch:eu-west-1:${account}:alarm:${alarmName}`],
+  account: from.account,
+  region: from.region,
+  resources: [`arn:aws:cloudwatch:${from.region}:${from.account}:alarm:${alarmName}`],
   detail: { ...alarmEvent.detail, alarmName },
 });
 
@@ -153,11 +157,36 @@ describe("resolve-gate", () => {
       "an alarm no deployment watches",
       async () => ({
         event: alarmChange("nobody-watches-this"),
-        expected: /^no deployment in progress watches alarm nobody-watches-this$/,
+        expected:
+          /^no deployment in progress watches alarm nobody-watches-this in account 111122223333, region eu-west-1$/,
       }),
     ],
     [
-      "an event from another account",
+      "an alarm of the watched name from another account",
+      async () => {
+        const { alarm } = await deploymentWithOpenGate();
+        return {
+          event: alarmChange(alarm, { account: "444455556666", region: "eu-west-1" }),
+          expected: new RegExp(
+            `^no deployment in progress watches alarm ${alarm} in account 444455556666, region eu-west-1$`,
+          ),
+        };
+      },
+    ],
+    [
+      "an alarm of the watched name from another region",
+      async () => {
+        const { alarm } = await deploymentWithOpenGate();
+        return {
+          event: alarmChange(alarm, { account, region: "eu-central-1" }),
+          expected: new RegExp(
+            `^no deployment in progress watches alarm ${alarm} in account 111122223333, region eu-central-1$`,
+          ),
+        };
+      },
+    ],
+    [
+      "a gate decision from another account",
       async () => {
         const { deploymentId } = await deploymentWithOpenGate();
         return {
@@ -165,7 +194,7 @@ describe("resolve-gate", () => {
             { deploymentId, action: "promote", actor: "cli:alice" },
             { account: "999999999999" },
           ),
-          expected: /^event from account 999999999999, not 111122223333: ignored$/,
+          expected: /^gate decision from account 999999999999, not 111122223333: ignored$/,
         };
       },
     ],

@@ -33,6 +33,8 @@ interface WaveUse {
 export function checkServiceTargets(service: CheckedService, issues: Issue[]): WaveUse[] {
   const uses: WaveUse[] = [];
   service.environments.forEach((environment, index) => {
+    // Zod runs these checks even when an environment failed its own schema: there is nothing to resolve then.
+    if (!Array.isArray(environment.regions)) return;
     const at: Path = ["environments", index];
     for (const region of Object.keys(environment.targets ?? {})) {
       if (!environment.regions.includes(region)) {
@@ -118,6 +120,7 @@ export function checkConfigTargets(
     }
     service.environments.forEach((environment, environmentIndex) => {
       const owner = `${service.name}/${environment.name}`;
+      if (!Array.isArray(environment.regions) || !Array.isArray(environment.alarms)) return;
       environment.alarms.forEach((alarm, alarmIndex) => {
         if (alarm.kind !== "definition") return;
         for (const region of environment.regions) {
