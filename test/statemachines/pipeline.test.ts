@@ -22,6 +22,8 @@ import { account } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
 import { openGate, synthesizeAll } from "./harness.ts";
 
+/** Production's own account: the promotion crosses accounts as well as regions. */
+const productionAccount = "444455556666";
 const migrate = `arn:aws:lambda:eu-west-1:${account}:function:migrate`;
 const verify = `arn:aws:lambda:eu-west-1:${account}:function:verify`;
 
@@ -43,7 +45,10 @@ afterAll(async () => {
 
 type EnvironmentInput = GlidepathConfigInput["services"][number]["environments"][number];
 
-/** dev (a reversible migration before it, a verification after it), then production in two regions. */
+/**
+ * dev (a reversible migration before it, a verification after it), then production in its own account, in two
+ * regions.
+ */
 function configInput(
   name: string,
   change: { dev?: Partial<EnvironmentInput>; production?: Partial<EnvironmentInput> } = {},
@@ -68,7 +73,7 @@ function configInput(
           },
           {
             name: "production",
-            account,
+            account: productionAccount,
             region: ["eu-west-1", "us-east-1"],
             strategy: "ECSCanary10Percent5Minutes",
             ...change.production,
@@ -214,7 +219,7 @@ function decideProductionGate(action: "approve" | "reject") {
 }
 
 describe("the pipeline state machine, run locally", () => {
-  it("promotes through every environment and wave in order, each strategy a nested execution", async () => {
+  it("promotes through every environment and wave in order, each strategy a nested execution in its wave's account and region", async () => {
     // Act
     const { result, request, ports, started, hooks, states, notices } = await promote({});
 
@@ -246,6 +251,16 @@ describe("the pipeline state machine, run locally", () => {
       expect.objectContaining({ fn: verify, payload: expect.objectContaining({ stage: "postDeploy" }) }),
     ]);
     expect(states.filter((state) => state === "Bake between waves")).toHaveLength(1);
+    expect(
+      started.map((start) => [
+        (start.Input as DeploymentRequest).account,
+        (start.Input as DeploymentRequest).region,
+      ]),
+    ).toEqual([
+      [account, "eu-west-1"],
+      [productionAccount, "eu-west-1"],
+      [productionAccount, "us-east-1"],
+    ]);
     expect(await statuses(ports, request)).toEqual([
       ["dev", "-", "SUCCEEDED"],
       ["production", "eu-west-1", "SUCCEEDED"],
