@@ -288,20 +288,29 @@ describe("the promotion pipeline in the local run", () => {
     expect(summary).toMatchObject({
       status: "SUCCEEDED",
       environments: [
-        { name: "dev", status: "SUCCEEDED" },
-        { name: "staging", status: "SUCCEEDED" },
-        { name: "production", status: "SUCCEEDED" },
+        { name: "dev", status: "SUCCEEDED", waves: [{ account: "000000000000", region: "eu-west-1" }] },
+        { name: "staging", status: "SUCCEEDED", waves: [{ account: "000000000000", region: "eu-west-1" }] },
+        {
+          name: "production",
+          status: "SUCCEEDED",
+          waves: [
+            { account: "000000000001", region: "eu-west-1", status: "SUCCEEDED" },
+            { account: "000000000001", region: "us-east-1", status: "SUCCEEDED" },
+          ],
+        },
       ],
     });
     expect(summary.executionArn).toMatch(/:execution:Glidepath-pipeline:sample-promote-1-1-0-[0-9a-f]{8}$/);
-    const nested = [...output.matchAll(/(\w+): deploying 1\.1\.0 with (Glidepath-[a-z-]+) \((\S+)\)/g)].map(
-      (match) => [match[1], match[2], match[3]?.replace(/-[0-9a-f]{8}$/, "")],
-    );
+    const nested = [
+      ...output.matchAll(
+        /(\w+) ([a-z0-9-]+) \(account (\d{12})\): deploying 1\.1\.0 with (Glidepath-[a-z-]+) \((\S+)\)/g,
+      ),
+    ].map((match) => [match[1], match[2], match[3], match[4], match[5]?.replace(/-[0-9a-f]{8}$/, "")]);
     expect(nested).toEqual([
-      ["dev", "Glidepath-all-at-once", "sample-dev-1-1-0"],
-      ["staging", "Glidepath-linear", "sample-staging-1-1-0"],
-      ["production", "Glidepath-canary", "sample-production-eu-west-1-1-1-0"],
-      ["production", "Glidepath-canary", "sample-production-us-east-1-1-1-0"],
+      ["dev", "eu-west-1", "000000000000", "Glidepath-all-at-once", "sample-dev-1-1-0"],
+      ["staging", "eu-west-1", "000000000000", "Glidepath-linear", "sample-staging-1-1-0"],
+      ["production", "eu-west-1", "000000000001", "Glidepath-canary", "sample-production-eu-west-1-1-1-0"],
+      ["production", "us-east-1", "000000000001", "Glidepath-canary", "sample-production-us-east-1-1-1-0"],
     ]);
     expect(output).toContain("gate decided: promotion to production: approve by slack:ULOCALOPS");
     expect(output.indexOf("▸ Bake between waves")).toBeGreaterThan(output.indexOf("eu-west-1-1-1-0"));
@@ -339,7 +348,7 @@ describe("the promotion pipeline in the local run", () => {
     expect(result.status).toBe("ROLLED_BACK");
     expect(result.execution.status).toBe("FAILED");
     expect(result.environments[1]?.statusReason).toMatch(/^(AlarmFiredError|AnalysisFailedError): /);
-    expect(phases.some((text) => text.startsWith("production:"))).toBe(false);
+    expect(phases.some((text) => text.startsWith("production "))).toBe(false);
     expect(phases).toContainEqual(
       expect.stringMatching(/^promotion stopped in staging: (AlarmFiredError|AnalysisFailedError): /),
     );
