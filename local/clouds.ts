@@ -31,7 +31,7 @@ export class LocalClouds {
 
   #fleet(target: TargetConfig, access: WaveAccess): Fleet {
     if (target.type !== "local") {
-      throw new Error(`a '${target.type}' target runs on AWS, not in a local cloud`);
+      throw new Error(`a target of type '${target.type}' runs on AWS, not in a local cloud`);
     }
     const fleet = this.#fleets.get(key(access));
     if (fleet === undefined) {
