@@ -3,9 +3,8 @@ import { AlarmSchema } from "./alarm-schema.ts";
 import { arn, name, positiveSeconds, regionName } from "./fields.ts";
 import { isPresetName, Presets, presetNames } from "./presets.ts";
 import { StrategyObjectSchema } from "./strategy.ts";
-import { checkConfigTargets, checkServiceTargets } from "./target-checks.ts";
+import { checkConfigTargets, checkControlPlaneImplied, checkServiceTargets } from "./target-checks.ts";
 import { ArtifactSourceSchema, TargetSchema } from "./target-schema.ts";
-import { resolveWaves } from "./waves.ts";
 
 /** A strategy is an object, or the name of a preset that expands to one. */
 export const StrategySchema = z.preprocess((value, ctx) => {
@@ -230,39 +229,8 @@ export const GlidepathConfigSchema = z
     uniqueNames(ctx, ctx.value.services, "services");
     const uses = ctx.value.services.map((service) => checkServiceTargets(service, []));
     checkConfigTargets(ctx.value.services, uses, ctx.issues);
-    if (ctx.value.controlPlane === undefined && awsPlaces(ctx.value).length > 1) {
-      ctx.issues.push({
-        code: "custom",
-        input: undefined,
-        path: ["controlPlane"],
-        message: `the AWS targets are in ${awsPlaces(ctx.value).join(", ")}: set controlPlane { account, region } to say where Glidepath itself runs`,
-      });
-    }
+    if (ctx.value.controlPlane === undefined) checkControlPlaneImplied(ctx.value.services, uses, ctx.issues);
   });
-
-/** `account/region` of every wave with an AWS target, once each. */
-function awsPlaces(config: { readonly services: readonly z.output<typeof ServiceSchema>[] }): string[] {
-  const places = new Set<string>();
-  for (const service of config.services) {
-    for (const environment of service.environments) {
-      const resolved = safeResolve(service, environment);
-      for (const wave of resolved)
-        if (wave.target.type !== "local") places.add(`${wave.account}/${wave.region}`);
-    }
-  }
-  return [...places].sort();
-}
-
-function safeResolve(
-  service: z.output<typeof ServiceSchema>,
-  environment: z.output<typeof EnvironmentSchema>,
-): ReturnType<typeof resolveWaves> {
-  try {
-    return resolveWaves(service, environment);
-  } catch {
-    return [];
-  }
-}
 
 export type GlidepathConfigInput = z.input<typeof GlidepathConfigSchema>;
 export type GlidepathConfig = z.output<typeof GlidepathConfigSchema>;

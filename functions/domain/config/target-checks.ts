@@ -141,6 +141,32 @@ export function checkConfigTargets(
   });
 }
 
+/**
+ * Without `controlPlane`, Glidepath runs where every AWS target is: there must be one such account and region.
+ */
+export function checkControlPlaneImplied(
+  services: readonly CheckedService[],
+  uses: readonly WaveUse[][],
+  issues: Issue[],
+): void {
+  const places = new Set<string>();
+  services.forEach((service, serviceIndex) => {
+    for (const use of uses[serviceIndex] ?? []) {
+      const environment = service.environments[use.environmentIndex];
+      if (environment !== undefined && use.target.type !== "local")
+        places.add(`${environment.account}/${use.region}`);
+    }
+  });
+  if (places.size > 1) {
+    issues.push(
+      issue(
+        ["controlPlane"],
+        `the AWS targets are in ${[...places].sort().join(", ")}: set controlPlane { account, region } to say where Glidepath itself runs`,
+      ),
+    );
+  }
+}
+
 /** The ARNs of a target with the path of each inside it. */
 export function targetArns(target: TargetConfig): [Path, string][] {
   if (target.type !== "ecs") return [];
