@@ -28,6 +28,7 @@ export const ErrorNames = {
   PromotionBlocked: "PromotionBlockedError",
   PromotionEventRefused: "PromotionEventRefusedError",
   PromotionNotFound: "PromotionNotFoundError",
+  TargetAccessDenied: "TargetAccessDeniedError",
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -192,4 +193,12 @@ export class PromotionNotFoundError extends GlidepathError {
     super(`Promotion ${promotionId} does not exist. Check the id with \`glidepath history --promotions\`.`);
     this.promotionId = promotionId;
   }
+}
+
+/**
+ * The control plane could not assume a wave's deploy role: the target stack is missing in that account and
+ * region, or its trust does not admit this control plane. Nothing was done in the target account.
+ */
+export class TargetAccessDeniedError extends GlidepathError {
+  override readonly name = ErrorNames.TargetAccessDenied;
 }

@@ -124,7 +124,7 @@ export async function deploy(props: {
   const callbacks = new LocalTaskCallbacks();
   const notices: string[] = [];
   const ports: Ports = {
-    ...awsPorts({ tableName: props.table.tableName, documentClient: props.table.client, account }),
+    ...awsPorts({ tableName: props.table.tableName, documentClient: props.table.client, account, region: "eu-west-1" }),
     callbacks,
     notifier: new LineNotifier((line) => notices.push(line)),
   };

@@ -118,7 +118,7 @@ async function promote(props: {
   const callbacks = new LocalTaskCallbacks();
   const notices: string[] = [];
   const ports: Ports = {
-    ...awsPorts({ tableName: table.tableName, documentClient: table.client, account }),
+    ...awsPorts({ tableName: table.tableName, documentClient: table.client, account, region: "eu-west-1" }),
     callbacks,
     notifier: new LineNotifier((line) => notices.push(line)),
   };

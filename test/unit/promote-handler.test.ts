@@ -46,6 +46,7 @@ beforeEach(() => {
       tableName: table.tableName,
       documentClient: table.client,
       account: "123456789012",
+      region: "eu-west-1",
       notifier: new LineNotifier((line) => notices.push(line)),
     }),
     clock: () => now,

@@ -1,10 +1,9 @@
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Ports, TargetConfig } from "../../domain/ports/index.ts";
 import type { Notifier } from "../../domain/ports/notifier.ts";
+import { defaultExternalId } from "../../domain/target-access.ts";
 import { logger } from "../../shared/logger.ts";
 import { LineNotifier } from "../log-notifier.ts";
 import { loadBalancerDimension } from "./arns.ts";
@@ -15,6 +14,7 @@ import { EcsDeployTarget } from "./ecs-deploy-target.ts";
 import { ElbTrafficRouter } from "./elb-traffic-router.ts";
 import { awsClientConfig } from "./retry.ts";
 import { SfnTaskCallbacks } from "./sfn-task-callbacks.ts";
+import { AwsTargetAccess } from "./target-access.ts";
 
 type EcsTarget = Extract<TargetConfig, { type: "ecs" }>;
 
@@ -27,8 +27,14 @@ function ecs(target: TargetConfig): EcsTarget {
 
 export interface AwsPortsProps {
   readonly tableName: string;
-  /** The account whose events resolve-gate accepts. */
+  /** The control plane's account: resolve-gate accepts gate decisions from it, and its waves need no role. */
   readonly account: string;
+  /** The control plane's region (the function's `AWS_REGION`): its waves in `account` need no role. */
+  readonly region: string;
+  /** What the deploy roles require as `sts:ExternalId`. @default "glidepath" */
+  readonly externalId?: string;
+  /** @default a client of the function's region, retrying throttling */
+  readonly sts?: STSClient;
   /** Where humans hear about gates. @default one log line per gate event */
   readonly notifier?: Notifier;
   /** @default a client of the Lambda's region, retrying throttling */
@@ -37,9 +43,12 @@ export interface AwsPortsProps {
 
 /** The ports on AWS. Clients are created once per execution environment and shared by every invocation. */
 export function awsPorts(props: AwsPortsProps): Ports {
-  const elb = new ElasticLoadBalancingV2Client(awsClientConfig);
-  const ecsClient = new ECSClient(awsClientConfig);
-  const cloudwatch = new CloudWatchClient(awsClientConfig);
+  const targets = new AwsTargetAccess({
+    sts: props.sts ?? new STSClient(awsClientConfig),
+    account: props.account,
+    region: props.region,
+    externalId: props.externalId ?? defaultExternalId,
+  });
   const stores = dynamoDbStores({
     client: props.documentClient ?? createDocumentClient(),
     tableName: props.tableName,
@@ -56,12 +65,14 @@ export function awsPorts(props: AwsPortsProps): Ports {
     account: props.account,
     executionUrl: consoleExecutionUrl,
     clock: () => new Date(),
-    trafficRouter: (config) => {
+    trafficRouter: (config, access) => {
       const target = ecs(config);
+      const { elb } = targets.clientsFor(access);
       return new ElbTrafficRouter({ client: elb, ...router(target), targetGroups: target.targetGroups });
     },
-    deployTarget: (config) => {
+    deployTarget: (config, access) => {
       const target = ecs(config);
+      const { ecs: ecsClient, elb } = targets.clientsFor(access);
       return new EcsDeployTarget({
         client: ecsClient,
         elb,
@@ -71,10 +82,10 @@ export function awsPorts(props: AwsPortsProps): Ports {
         ...(target.containerName === undefined ? {} : { containerName: target.containerName }),
       });
     },
-    healthSignals: (config) => {
+    healthSignals: (config, access) => {
       const target = ecs(config);
       return new CloudWatchHealthSignals({
-        client: cloudwatch,
+        client: targets.clientsFor(access).cloudwatch,
         loadBalancer: loadBalancerDimension(target.listenerArn ?? target.listenerRuleArn ?? ""),
         targetGroups: target.targetGroups,
       });

@@ -14,6 +14,10 @@ const env = readEnv(
     TABLE_NAME: z.string().min(1),
     GLIDEPATH_STEP: z.string().min(1),
     ACCOUNT_ID: z.string().regex(/^\d{12}$/),
+    /** Set by Lambda: the control plane's region, where waves of its own account need no role. */
+    AWS_REGION: z.string().min(1),
+    /** What the target stacks' deploy roles require as sts:ExternalId (the config's controlPlane.externalId). */
+    DEPLOY_ROLE_EXTERNAL_ID: z.string().min(2).optional(),
     SLACK_CHANNEL: z.string().min(1).optional(),
     SLACK_BOT_TOKEN_SECRET_ARN: z.string().startsWith("arn:").optional(),
   }),
@@ -28,6 +32,8 @@ const slack =
 const ports = awsPorts({
   tableName: env.TABLE_NAME,
   account: env.ACCOUNT_ID,
+  region: env.AWS_REGION,
+  ...(env.DEPLOY_ROLE_EXTERNAL_ID === undefined ? {} : { externalId: env.DEPLOY_ROLE_EXTERNAL_ID }),
   ...(slack === undefined ? {} : { notifier: slack }),
 });
 logger.appendKeys({ step: env.GLIDEPATH_STEP });
