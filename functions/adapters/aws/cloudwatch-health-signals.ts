@@ -8,7 +8,10 @@ import {
   type GetMetricDataCommandOutput,
   type MetricAlarm,
   type MetricDataQuery,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
+import type { AlarmDefinition } from "../../domain/alarm-evaluation.ts";
 import type {
   AlarmStateValue,
   AlarmStatus,
@@ -18,6 +21,7 @@ import type {
 } from "../../domain/ports/health-signals.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
 import { targetGroupDimension } from "./arns.ts";
+import { metricAlarmInput } from "./cloudwatch-alarm-input.ts";
 import { failOutputs, retryable } from "./retry.ts";
 
 export interface CloudWatchHealthSignalsProps {
@@ -70,8 +74,19 @@ export class CloudWatchHealthSignals implements HealthSignals {
     };
   }
 
-  async putAlarms(): Promise<void> {
-    throw new Error("putAlarms: not implemented yet");
+  async putAlarms(definitions: readonly AlarmDefinition[], colour: Colour): Promise<void> {
+    const where = { loadBalancer: this.#loadBalancer, targetGroup: this.#targetGroups[colour], colour };
+    for (const definition of definitions) {
+      await this.#client.send(new PutMetricAlarmCommand(metricAlarmInput(definition, where)));
+      // PutMetricAlarm keeps the state the alarm had over the other colour until its next evaluation.
+      await this.#client.send(
+        new SetAlarmStateCommand({
+          AlarmName: definition.name,
+          StateValue: "INSUFFICIENT_DATA",
+          StateReason: `Glidepath put the alarm over the ${colour} target group`,
+        }),
+      );
+    }
   }
 
   async alarms(
