@@ -14,6 +14,11 @@ export interface GlidepathFunctionProps {
    */
   readonly description?: string;
   /**
+   * A fixed name for the function's role, for a trust policy in another account to name it.
+   * @default - a name CloudFormation makes up
+   */
+  readonly roleName?: string;
+  /**
    * Extra environment variables; they win over the defaults below.
    * @default - only POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL and NODE_OPTIONS
    */
@@ -62,6 +67,7 @@ export class GlidepathFunction extends Construct {
     // Instead of AWSLambdaBasicExecutionRole, which may create and write any log group in the account.
     const role = new Role(this, "Role", {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      ...(props.roleName === undefined ? {} : { roleName: props.roleName }),
       description: `Runs ${this.node.path}`,
       inlinePolicies: {
         Telemetry: new PolicyDocument({

@@ -24,7 +24,13 @@ import type {
   GlidepathConfig,
   StrategyType,
 } from "../../functions/domain/config/index.ts";
-import { configWaves } from "../../functions/domain/config/waves.ts";
+import {
+  defaultExternalId,
+  deployRoleArn,
+  stepRoleName,
+  type TargetStep,
+  TargetSteps,
+} from "../../functions/domain/target-access.ts";
 import { strategyDefinitions, strategyTypes } from "../../statemachines/index.ts";
 import { pipeline } from "../../statemachines/pipeline.ts";
 import {
@@ -35,7 +41,9 @@ import {
   stepEnvironmentVariable,
   strategyTagKey,
 } from "../../statemachines/step-functions.ts";
+import { controlPlanePlace, samePlace, targetPlaces } from "../target-places.ts";
 import { GlidepathFunction } from "./glidepath-function.ts";
+import { type TargetStatements, targetStatements, wildcardReason } from "./target-permissions.ts";
 
 export interface StrategyStateMachinesProps {
   readonly table: ITable;
@@ -120,10 +128,14 @@ export class StrategyStateMachines extends Construct {
 
   constructor(scope: Construct, id: string, props: StrategyStateMachinesProps) {
     super(scope, id);
+    const controlPlane = controlPlanePlace(props.config);
     const stepFunction = (key: keyof StepFunctions, description: string) =>
       new GlidepathFunction(this, key[0]?.toUpperCase() + key.slice(1), {
         entry: handlerEntry(StepNames[key]),
         description,
+        ...(controlPlane !== undefined && isTargetStep(StepNames[key])
+          ? { roleName: stepRoleName(StepNames[key] as TargetStep, controlPlane.region) }
+          : {}),
         // The promote step ends promotions and starts the waiting one, which is resolved from the config.
         ...(key === "promote" ? { define: bundledConfigDefine(props.config) } : {}),
         environment: {
@@ -145,9 +157,14 @@ export class StrategyStateMachines extends Construct {
       promote: stepFunction("promote", "Glidepath pipeline: move a promotion through its environments"),
     };
     for (const fn of Object.values(this.functions)) grantStateAccess(fn, props.table);
-    grantDeployAccess(this.functions.deploy, props.config);
-    grantShiftAccess(this.functions.shiftTraffic, props.config);
-    grantEvaluateAccess(this.functions.evaluate);
+    grantTargetAccess(
+      {
+        deploy: this.functions.deploy,
+        shiftTraffic: this.functions.shiftTraffic,
+        evaluate: this.functions.evaluate,
+      },
+      props.config,
+    );
     grantResolveAccess(this.functions.resolveGate);
     // open-gate aborts a gate as it opens when the deployment's promotion was asked to stop (supersede).
     grantResolveAccess(this.functions.openGate);
@@ -333,93 +350,46 @@ function grantStateAccess(fn: GlidepathFunction, table: ITable): void {
   );
 }
 
-function ecsTargets(config: GlidepathConfig) {
-  return configWaves(config).flatMap((wave) => (wave.target.type === "ecs" ? [wave.target] : []));
-}
+const isTargetStep = (step: string): step is TargetStep => (TargetSteps as readonly string[]).includes(step);
 
-function grantDeployAccess(fn: GlidepathFunction, config: GlidepathConfig): void {
-  const stack = Stack.of(fn);
-  const services = ecsTargets(config).flatMap((target) =>
-    [target.services.blue, target.services.green].map((service) =>
-      stack.formatArn({ service: "ecs", resource: "service", resourceName: `${target.cluster}/${service}` }),
-    ),
-  );
-  if (services.length > 0) {
+/**
+ * The three steps that act on targets: in the control plane's own account+region directly on the configured
+ * resources; anywhere else through the deploy role of that account+region's GlidepathTarget stack, which they
+ * may assume, with the external id its trust requires.
+ */
+function grantTargetAccess(
+  fns: Record<keyof TargetStatements, GlidepathFunction>,
+  config: GlidepathConfig,
+): void {
+  const home = controlPlanePlace(config);
+  const places = targetPlaces(config);
+  for (const place of places.filter((candidate) => samePlace(candidate, home))) {
+    const statements = targetStatements(place);
+    for (const key of ["deploy", "shiftTraffic", "evaluate"] as const)
+      for (const statement of statements[key]) fns[key].fn.addToRolePolicy(statement);
+  }
+  const remote = places.filter((candidate) => !samePlace(candidate, home));
+  for (const fn of Object.values(fns)) {
+    if (remote.length > 0) {
+      fn.fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ["sts:AssumeRole"],
+          resources: remote.map((place) => deployRoleArn(place, place.partition)),
+        }),
+      );
+      fn.fn.addEnvironment("DEPLOY_ROLE_EXTERNAL_ID", config.controlPlane?.externalId ?? defaultExternalId);
+    }
+    acknowledge(fn, { id: "AwsSolutions-IAM5[Resource::*]", reason: wildcardReason });
+  }
+  // Even with no ECS target the evaluate step reads alarm states and the deploy step checks named alarms.
+  for (const fn of [fns.deploy, fns.evaluate]) {
     fn.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ["ecs:DescribeServices", "ecs:UpdateService"], resources: services }),
+      new PolicyStatement({
+        actions: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData"],
+        resources: ["*"],
+      }),
     );
   }
-  fn.fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: [
-        "ecs:DescribeTaskDefinition",
-        "ecs:RegisterTaskDefinition",
-        "ecs:TagResource",
-        "elasticloadbalancing:DescribeTargetHealth",
-        "elasticloadbalancing:DescribeListeners",
-        "elasticloadbalancing:DescribeRules",
-      ],
-      resources: ["*"],
-    }),
-  );
-  // RegisterTaskDefinition passes the task and execution roles of the copied definition to ECS.
-  fn.fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ["iam:PassRole"],
-      resources: ["*"],
-      conditions: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-    }),
-  );
-  acknowledge(fn, {
-    id: "AwsSolutions-IAM5[Resource::*]",
-    reason:
-      "ECS RegisterTaskDefinition/DescribeTaskDefinition and the ELB Describe* actions take no resource-level " +
-      "permissions; iam:PassRole is limited to ECS tasks, and the roles are those of the live task definition.",
-  });
-}
-
-function grantShiftAccess(fn: GlidepathFunction, config: GlidepathConfig): void {
-  const listeners = ecsTargets(config).flatMap((target) =>
-    target.listenerArn === undefined ? [] : [target.listenerArn],
-  );
-  const rules = ecsTargets(config).flatMap((target) =>
-    target.listenerRuleArn === undefined ? [] : [target.listenerRuleArn],
-  );
-  if (listeners.length > 0) {
-    fn.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ["elasticloadbalancing:ModifyListener"], resources: listeners }),
-    );
-  }
-  if (rules.length > 0) {
-    fn.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ["elasticloadbalancing:ModifyRule"], resources: rules }),
-    );
-  }
-  fn.fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"],
-      resources: ["*"],
-    }),
-  );
-  acknowledge(fn, {
-    id: "AwsSolutions-IAM5[Resource::*]",
-    reason:
-      "ELB DescribeListeners and DescribeRules take no resource-level permissions; Modify* is limited to the configured listeners and rules.",
-  });
-}
-
-function grantEvaluateAccess(fn: GlidepathFunction): void {
-  fn.fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData"],
-      resources: ["*"],
-    }),
-  );
-  acknowledge(fn, {
-    id: "AwsSolutions-IAM5[Resource::*]",
-    reason:
-      "cloudwatch:GetMetricData takes no resource-level permissions, and DescribeAlarms leaves composite alarms out unless it may read every alarm.",
-  });
 }
 
 function grantResolveAccess(fn: GlidepathFunction): void {

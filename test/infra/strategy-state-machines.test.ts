@@ -170,8 +170,8 @@ describe("StrategyStateMachines", () => {
       {
         Effect: "Allow",
         Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-        Resource: ["checkout-blue", "checkout-green"].map((service) =>
-          stackArn("ecs", `service/shop/${service}`),
+        Resource: ["checkout-blue", "checkout-green"].map(
+          (service) => `arn:aws:ecs:eu-west-1:111122223333:service/shop/${service}`,
         ),
       },
     ]);
