@@ -1,8 +1,11 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { ConfigInvalidError, parseConfig } from "../functions/domain/config/index.ts";
+import { defaultExternalId } from "../functions/domain/target-access.ts";
 import { loadConfigInput } from "./load-config.ts";
 import { ControlPlaneStack } from "./stacks/control-plane-stack.ts";
+import { TargetStack, targetStackId } from "./stacks/target-stack.ts";
+import { controlPlanePlace, samePlace, targetPlaces } from "./target-places.ts";
 
 /** Used when neither `-c config=<path>` nor `GLIDEPATH_CONFIG` names the config module. */
 export const DEFAULT_CONFIG_PATH = "examples/glidepath.config.ts";
@@ -23,6 +26,8 @@ export interface BuildAppOptions {
 export interface GlidepathApp {
   readonly app: App;
   readonly stack: ControlPlaneStack;
+  /** One per account+region the AWS targets use besides the control plane's own. */
+  readonly targets: readonly TargetStack[];
 }
 
 /**
@@ -34,12 +39,24 @@ export function buildApp(configInput: unknown, options: BuildAppOptions = {}): G
   const config = parseConfig(configInput, options.source);
   const app = options.app ?? new App();
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  const home = controlPlanePlace(config);
   const stack = new ControlPlaneStack(app, "Glidepath", {
     config,
     description: "Glidepath deployment orchestrator: control plane",
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    env: home ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
-  return { app, stack };
+  const targets = targetPlaces(config)
+    .filter((place) => home !== undefined && !samePlace(place, home))
+    .map(
+      (place) =>
+        new TargetStack(app, targetStackId(place), {
+          place,
+          controlPlane: home as NonNullable<typeof home>,
+          externalId: config.controlPlane?.externalId ?? defaultExternalId,
+          description: `Glidepath deployment orchestrator: target ${place.account} ${place.region}`,
+        }),
+    );
+  return { app, stack, targets };
 }
 
 async function main(): Promise<void> {

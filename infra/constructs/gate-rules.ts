@@ -13,8 +13,20 @@ export interface GateRulesProps {
   /** The Glidepath bus, where Slack callbacks and the CLI put gate decisions. */
   readonly bus: IEventBus;
   readonly resolveGate: IFunction;
-  /** Alarms that deployments watch; CloudWatch sends their state changes to the account's default bus. */
-  readonly alarmNames: readonly string[];
+  /**
+   * Alarms that deployments watch, by the account and region they are in. CloudWatch puts their state changes
+   * on that account's default bus in that region; from any other account+region than the control plane's own
+   * the target stack forwards them to the Glidepath bus.
+   */
+  readonly alarms: readonly WatchedAlarms[];
+}
+
+export interface WatchedAlarms {
+  readonly account: string;
+  readonly region: string;
+  readonly names: readonly string[];
+  /** Forwarded to the Glidepath bus by the account's target stack, rather than on this account's default bus. */
+  readonly forwarded: boolean;
 }
 
 /**
@@ -24,7 +36,8 @@ export interface GateRulesProps {
  */
 export class GateRules extends Construct {
   readonly decisions: Rule;
-  readonly alarms?: Rule;
+  /** One rule per account+region whose alarms deployments watch. */
+  readonly alarms: readonly Rule[];
   readonly deadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: GateRulesProps) {
@@ -38,17 +51,22 @@ export class GateRules extends Construct {
       eventPattern: { source: [GateDecisionSource], detailType: [GateDecisionDetailType] },
       targets: [target()],
     });
-    const alarmNames = [...new Set(props.alarmNames)];
-    if (alarmNames.length > 0) {
-      this.alarms = new Rule(this, "Alarms", {
-        description: "A watched alarm going into ALARM fails the open gate of every deployment watching it",
-        eventPattern: {
-          source: [AlarmStateChangeSource],
-          detailType: [AlarmStateChangeDetailType],
-          detail: { alarmName: alarmNames, state: { value: ["ALARM"] } },
-        },
-        targets: [target()],
-      });
-    }
+    this.alarms = props.alarms
+      .filter((watched) => watched.names.length > 0)
+      .map(
+        (watched) =>
+          new Rule(this, `Alarms-${watched.account}-${watched.region}`, {
+            description: `A watched alarm of ${watched.account} ${watched.region} going into ALARM fails the open gate of every deployment watching it`,
+            ...(watched.forwarded ? { eventBus: props.bus } : {}),
+            eventPattern: {
+              source: [AlarmStateChangeSource],
+              detailType: [AlarmStateChangeDetailType],
+              account: [watched.account],
+              region: [watched.region],
+              detail: { alarmName: [...new Set(watched.names)].sort(), state: { value: ["ALARM"] } },
+            },
+            targets: [target()],
+          }),
+      );
   }
 }

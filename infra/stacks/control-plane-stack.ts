@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
+import { AccountPrincipal, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
 import { GateRules } from "../constructs/gate-rules.ts";
@@ -8,6 +9,7 @@ import { SlackCallback } from "../constructs/slack-callback.ts";
 import { StateTable } from "../constructs/state-table.ts";
 import { StrategyStateMachines } from "../constructs/strategy-state-machines.ts";
 import { Triggers } from "../constructs/triggers.ts";
+import { controlPlanePlace, samePlace, targetPlaces } from "../target-places.ts";
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The parsed config (`parseConfig`); the stack never sees unvalidated input. */
@@ -44,6 +46,8 @@ export class ControlPlaneStack extends Stack {
       retention: Duration.days(30),
     });
 
+    const home = controlPlanePlace(this.config);
+    const places = targetPlaces(this.config);
     this.strategies = new StrategyStateMachines(this, "Strategies", {
       table: this.table,
       config: this.config,
@@ -51,10 +55,28 @@ export class ControlPlaneStack extends Stack {
     this.gateRules = new GateRules(this, "GateRules", {
       bus: this.bus,
       resolveGate: this.strategies.functions.resolveGate.fn,
-      alarmNames: this.config.services.flatMap((service) =>
-        service.environments.flatMap((environment) => environment.alarms.map((alarm) => alarm.name)),
-      ),
+      alarms: places.map((place) => ({
+        account: place.account,
+        region: place.region,
+        names: place.watchedAlarms,
+        forwarded: !samePlace(place, home),
+      })),
     });
+    // The target stacks' forwarding rules, and CI in an artifact account, put events on this bus: exactly the
+    // configured accounts may.
+    const accounts = [...new Set(places.map((place) => place.account))].filter(
+      (account) => account !== home?.account,
+    );
+    if (accounts.length > 0) {
+      this.bus.addToResourcePolicy(
+        new PolicyStatement({
+          sid: "GlidepathTargetAccounts",
+          principals: accounts.map((account) => new AccountPrincipal(account)),
+          actions: ["events:PutEvents"],
+          resources: [this.bus.eventBusArn],
+        }),
+      );
+    }
     this.triggers = new Triggers(this, "Triggers", { table: this.table, bus: this.bus, config: this.config });
     const slack = this.config.notifications.slack;
     if (slack !== undefined) {

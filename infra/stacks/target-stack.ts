@@ -1,0 +1,100 @@
+import { Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { EventBus as EventBusTarget } from "aws-cdk-lib/aws-events-targets";
+import { AccountPrincipal, PolicyDocument, Role } from "aws-cdk-lib/aws-iam";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import {
+  AlarmStateChangeDetailType,
+  AlarmStateChangeSource,
+} from "../../functions/domain/alarm-state-change.ts";
+import type { WavePlace } from "../../functions/domain/config/waves.ts";
+import { deployRoleName, stepRoleName, TargetSteps } from "../../functions/domain/target-access.ts";
+import { targetStatements, wildcardReason } from "../constructs/target-permissions.ts";
+import type { TargetPlace } from "../target-places.ts";
+
+/** The name of the control plane's bus: the forwarding rules put events there. */
+export const controlPlaneBusName = "glidepath";
+
+export interface TargetStackProps extends StackProps {
+  /** The account+region this stack serves, and every resource its waves touch there. */
+  readonly place: TargetPlace;
+  readonly controlPlane: WavePlace;
+  /** What the deploy role requires as `sts:ExternalId`. */
+  readonly externalId: string;
+}
+
+/** `GlidepathTarget-<account>-<region>`: one stack per account+region that Glidepath deploys to. */
+export function targetStackId(place: WavePlace): string {
+  return `GlidepathTarget-${place.account}-${place.region}`;
+}
+
+/**
+ * What a target account+region needs for the control plane to deploy there: the deploy role the control
+ * plane's deploy, shift-traffic and evaluate steps assume, allowed exactly the configured resources, and a rule
+ * that forwards the state changes of the watched alarms to the control plane's bus, so the alarm fast lane
+ * works across accounts. Deployed with that account's credentials, in that region.
+ */
+export class TargetStack extends Stack {
+  readonly deployRole: Role;
+  readonly alarmForwarding?: Rule;
+
+  constructor(scope: Construct, id: string, props: TargetStackProps) {
+    super(scope, id, { ...props, env: { account: props.place.account, region: props.place.region } });
+    const { place, controlPlane } = props;
+    const statements = targetStatements(place);
+    const stepRoles = TargetSteps.map(
+      (step) =>
+        `arn:${place.partition}:iam::${controlPlane.account}:role/${stepRoleName(step, controlPlane.region)}`,
+    );
+    // The principal is the control plane's account, narrowed to its three step roles by a PrincipalArn
+    // condition: IAM refuses a trust policy that names a role not created yet, so naming the roles as principals
+    // would force the control plane to be deployed first, and would silently break if one were ever recreated.
+    this.deployRole = new Role(this, "DeployRole", {
+      roleName: deployRoleName(place.region),
+      description: `Glidepath deploys here: assumed by the control plane's step roles in ${controlPlane.account} ${controlPlane.region}`,
+      assumedBy: new AccountPrincipal(controlPlane.account).withConditions({
+        ArnEquals: { "aws:PrincipalArn": stepRoles },
+        StringEquals: { "sts:ExternalId": props.externalId, "aws:PrincipalAccount": controlPlane.account },
+      }),
+      maxSessionDuration: Duration.hours(1),
+      inlinePolicies: {
+        Deploy: new PolicyDocument({
+          statements: [...statements.deploy, ...statements.shiftTraffic, ...statements.evaluate],
+        }),
+      },
+    });
+    Validations.of(this.deployRole).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason: wildcardReason,
+    });
+
+    if (place.watchedAlarms.length > 0) {
+      const deadLetters = new Queue(this, "ForwardingDeadLetters", {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(deadLetters).acknowledge({
+        id: "AwsSolutions-SQS3",
+        reason:
+          "This queue is the dead-letter queue of the alarm forwarding rule's target (EventBridge DLQs are not SQS redrive policies, which cdk-nag looks for).",
+      });
+      const bus = EventBus.fromEventBusArn(
+        this,
+        "ControlPlaneBus",
+        `arn:${place.partition}:events:${controlPlane.region}:${controlPlane.account}:event-bus/${controlPlaneBusName}`,
+      );
+      this.alarmForwarding = new Rule(this, "AlarmForwarding", {
+        description:
+          "State changes of the alarms Glidepath deployments watch here, to the control plane's bus",
+        eventPattern: {
+          source: [AlarmStateChangeSource],
+          detailType: [AlarmStateChangeDetailType],
+          detail: { alarmName: [...place.watchedAlarms], state: { value: ["ALARM"] } },
+        },
+        targets: [new EventBusTarget(bus, { deadLetterQueue: deadLetters })],
+      });
+    }
+  }
+}

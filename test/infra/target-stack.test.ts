@@ -1,0 +1,219 @@
+import { Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { beforeAll, describe, expect, it } from "vitest";
+import sampleConfig from "../../examples/glidepath.config.ts";
+import type { GlidepathConfigInput } from "../../functions/domain/config/index.ts";
+import { buildApp, type GlidepathApp } from "../../infra/app.ts";
+import { roleStatements, type Statement, useTestApps } from "../helpers/synth.ts";
+
+const production = "444455556666";
+const [centralId, westId] = [
+  `GlidepathTarget-${production}-eu-central-1`,
+  `GlidepathTarget-${production}-eu-west-1`,
+];
+
+/** The sample config, with checkout's production guarded by an alarm the config defines. */
+function sampleWithDefinedAlarm(): GlidepathConfigInput {
+  const input = structuredClone(sampleConfig) as GlidepathConfigInput;
+  const checkout = input.services.find((service) => service.name === "checkout");
+  const environment = checkout?.environments.find((candidate) => candidate.name === "production");
+  if (environment === undefined) throw new Error("the sample has no checkout production");
+  environment.alarms = [
+    ...(environment.alarms ?? []),
+    {
+      name: "checkout-production-5xx-rate",
+      metric: "ErrorRate",
+      statistic: "Average",
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      threshold: 0.02,
+      comparison: "GreaterThanThreshold",
+    },
+  ];
+  return input;
+}
+
+const actionsOf = (statement: Statement) => [statement.Action].flat() as string[];
+
+describe("the sample config's stacks", () => {
+  const newApp = useTestApps();
+  let built: GlidepathApp;
+  const template = (id: string) => {
+    const stack = [built.stack, ...built.targets].find((candidate) => candidate.stackName === id);
+    if (stack === undefined) throw new Error(`no stack ${id}`);
+    return Template.fromStack(stack);
+  };
+
+  beforeAll(() => {
+    built = buildApp(sampleWithDefinedAlarm(), { app: newApp() });
+  });
+
+  it("are the control plane in its account and region and one target stack per other account+region", () => {
+    // Act
+    const stacks = [built.stack, ...built.targets].map((stack) => [
+      stack.stackName,
+      stack.account,
+      stack.region,
+    ]);
+
+    // Assess
+    expect(stacks).toEqual([
+      ["Glidepath", "111122223333", "eu-west-1"],
+      [centralId, production, "eu-central-1"],
+      [westId, production, "eu-west-1"],
+    ]);
+  });
+
+  it("give the deploy role a trust of exactly the control plane's three step roles, with the external id", () => {
+    // Act
+    const roles = template(centralId).findResources("AWS::IAM::Role", {
+      Properties: { RoleName: "glidepath-deploy-eu-central-1" },
+    });
+
+    // Assess
+    expect(Object.values(roles).map((role) => role.Properties.AssumeRolePolicyDocument.Statement)).toEqual([
+      [
+        {
+          Action: "sts:AssumeRole",
+          Effect: "Allow",
+          Principal: {
+            AWS: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":iam::111122223333:root"]] },
+          },
+          Condition: {
+            ArnEquals: {
+              "aws:PrincipalArn": ["deploy", "shift-traffic", "evaluate"].map(
+                (step) => `arn:aws:iam::111122223333:role/glidepath-${step}-step-eu-west-1`,
+              ),
+            },
+            StringEquals: { "sts:ExternalId": "glidepath", "aws:PrincipalAccount": "111122223333" },
+          },
+        },
+      ],
+    ]);
+  });
+
+  it("allow the deploy role exactly its own account+region's services, listener and defined alarm", () => {
+    // Act
+    const [role] = Object.values(
+      template(centralId).findResources("AWS::IAM::Role", {
+        Properties: { RoleName: "glidepath-deploy-eu-central-1" },
+      }),
+    );
+    const statements: Statement[] = role?.Properties.Policies[0].PolicyDocument.Statement ?? [];
+    const scoped = statements
+      .filter((statement) => statement.Resource !== "*")
+      .map((statement) => [actionsOf(statement), statement.Resource]);
+
+    // Assess
+    expect(scoped).toEqual([
+      [
+        ["ecs:DescribeServices", "ecs:UpdateService"],
+        ["checkout-blue", "checkout-green"].map(
+          (name) => `arn:aws:ecs:eu-central-1:${production}:service/shop/${name}`,
+        ),
+      ],
+      [
+        ["cloudwatch:PutMetricAlarm", "cloudwatch:SetAlarmState"],
+        `arn:aws:cloudwatch:eu-central-1:${production}:alarm:checkout-production-5xx-rate`,
+      ],
+      [
+        ["elasticloadbalancing:ModifyListener"],
+        `arn:aws:elasticloadbalancing:eu-central-1:${production}:listener/app/shop/3f5a7c9e1b2d4f60/f2f7dc8efc522ab2`,
+      ],
+    ]);
+    expect(JSON.stringify(statements)).not.toContain("eu-west-1");
+  });
+
+  it("forward the watched alarms going into ALARM to the control plane's bus", () => {
+    // Act
+    const rules = Object.values(template(westId).findResources("AWS::Events::Rule"));
+
+    // Assess
+    expect(rules.map((rule) => [rule.Properties.EventPattern, rule.Properties.Targets[0].Arn])).toEqual([
+      [
+        {
+          source: ["aws.cloudwatch"],
+          "detail-type": ["CloudWatch Alarm State Change"],
+          detail: {
+            alarmName: [
+              "checkout-production-5xx",
+              "checkout-production-5xx-rate",
+              "checkout-production-p99-latency",
+            ],
+            state: { value: ["ALARM"] },
+          },
+        },
+        "arn:aws:events:eu-west-1:111122223333:event-bus/glidepath",
+      ],
+    ]);
+  });
+
+  it("let exactly the target accounts put events on the control plane's bus", () => {
+    // Act
+    const policies = Object.values(template("Glidepath").findResources("AWS::Events::EventBusPolicy"));
+
+    // Assess
+    expect(policies.map((policy) => policy.Properties.Statement)).toEqual([
+      expect.objectContaining({
+        Action: "events:PutEvents",
+        Principal: {
+          AWS: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, `:iam::${production}:root`]] },
+        },
+      }),
+    ]);
+  });
+
+  it("name the control plane's step roles and let each assume exactly the target stacks' deploy roles", () => {
+    // Prepare
+    const { deploy, shiftTraffic, evaluate } = built.stack.strategies.functions;
+    const cp = template("Glidepath");
+
+    // Act
+    const assumed = [deploy, shiftTraffic, evaluate].map((fn) =>
+      roleStatements(cp, fn.fn.role)
+        .filter((statement) => actionsOf(statement).includes("sts:AssumeRole"))
+        .map((statement) => statement.Resource),
+    );
+    const names = Object.values(cp.findResources("AWS::IAM::Role"))
+      .map((role) => role.Properties.RoleName)
+      .filter((name) => name !== undefined);
+
+    // Assess
+    const deployRoles = ["eu-central-1", "eu-west-1"].map(
+      (region) => `arn:aws:iam::${production}:role/glidepath-deploy-${region}`,
+    );
+    expect(assumed).toEqual([[deployRoles], [deployRoles], [deployRoles]]);
+    expect(names.sort()).toEqual([
+      "glidepath-deploy-step-eu-west-1",
+      "glidepath-evaluate-step-eu-west-1",
+      "glidepath-shift-traffic-step-eu-west-1",
+    ]);
+  });
+
+  it("grant the control plane's own steps only the resources of its own account and region", () => {
+    // Prepare
+    const cp = template("Glidepath");
+
+    // Act
+    const updatable = roleStatements(cp, built.stack.strategies.functions.deploy.fn.role)
+      .filter((statement) => actionsOf(statement).includes("ecs:UpdateService"))
+      .map((statement) => statement.Resource);
+
+    // Assess
+    expect(updatable).toEqual([
+      ["checkout-blue", "checkout-green"].map(
+        (name) => `arn:aws:ecs:eu-west-1:111122223333:service/shop/${name}`,
+      ),
+    ]);
+  });
+
+  it("have no unacknowledged cdk-nag AwsSolutions findings, every stack", () => {
+    // Act
+    const violations = [built.stack, ...built.targets].flatMap(
+      (stack) => new AwsSolutionsChecks().validateScope(stack).violations,
+    );
+
+    // Assess
+    expect(violations).toEqual([]);
+  });
+});
