@@ -13,27 +13,38 @@ export interface TargetPlace extends WavePlace {
   readonly definedAlarms: readonly string[];
   /** Every alarm the waves there watch (defined or only named), whose state changes must reach the bus. */
   readonly watchedAlarms: readonly string[];
+  /** ECR repositories of the services' artifacts there, whose pushes must reach the bus. */
+  readonly repositories: readonly string[];
 }
 
-/** Every account+region of the config's AWS (non-local) waves, sorted by account then region. */
+/**
+ * Every account+region of the config's AWS (non-local) waves and of its ECR repositories that name their
+ * account, sorted by account then region.
+ */
 export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
-  const places = new Map<
-    string,
-    { place: WavePlace; targets: EcsTarget[]; defined: Set<string>; watched: Set<string> }
-  >();
+  const places = new Map<string, Entry>();
+  const entryOf = (place: WavePlace): Entry => {
+    const key = `${place.account}/${place.region}`;
+    const entry = places.get(key) ?? {
+      place,
+      targets: [],
+      defined: new Set<string>(),
+      watched: new Set<string>(),
+      repositories: new Set<string>(),
+    };
+    places.set(key, entry);
+    return entry;
+  };
   for (const service of config.services) {
+    const { artifact } = service;
+    if (artifact.type === "ecr" && artifact.account !== undefined && artifact.region !== undefined) {
+      entryOf({ account: artifact.account, region: artifact.region }).repositories.add(artifact.repository);
+    }
     for (const environment of service.environments) {
       const waves = configWaves({ services: [{ ...service, environments: [environment] }] });
       for (const wave of waves) {
         if (wave.target.type !== "ecs") continue;
-        const key = `${wave.account}/${wave.region}`;
-        const entry = places.get(key) ?? {
-          place: { account: wave.account, region: wave.region },
-          targets: [],
-          defined: new Set<string>(),
-          watched: new Set<string>(),
-        };
-        places.set(key, entry);
+        const entry = entryOf({ account: wave.account, region: wave.region });
         entry.targets.push(wave.target);
         for (const alarm of environment.alarms) {
           entry.watched.add(alarm.name);
@@ -51,8 +62,17 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
       targets: entry.targets,
       definedAlarms: [...entry.defined].sort(),
       watchedAlarms: [...entry.watched].sort(),
+      repositories: [...entry.repositories].sort(),
     };
   });
+}
+
+interface Entry {
+  readonly place: WavePlace;
+  readonly targets: EcsTarget[];
+  readonly defined: Set<string>;
+  readonly watched: Set<string>;
+  readonly repositories: Set<string>;
 }
 
 /**

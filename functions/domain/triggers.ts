@@ -114,7 +114,12 @@ function matchEcrPush(
   const digest = parsed.data["image-digest"];
   const tag = parsed.data["image-tag"];
   const owners = config.services.filter(
-    (service) => service.artifact.type === "ecr" && service.artifact.repository === repository,
+    (service) =>
+      service.artifact.type === "ecr" &&
+      service.artifact.repository === repository &&
+      // A repository of that name in another account is not this service's.
+      (service.artifact.account === undefined ||
+        (service.artifact.account === origin.account && service.artifact.region === origin.region)),
   );
   if (owners.length === 0) return ignored(`no service deploys ECR repository ${repository}`);
   if (tag === undefined || tag === "") {

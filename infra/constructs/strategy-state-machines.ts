@@ -362,7 +362,8 @@ function grantTargetAccess(
   config: GlidepathConfig,
 ): void {
   const home = controlPlanePlace(config);
-  const places = targetPlaces(config);
+  // A place with only an ECR repository (an artifact account) has nothing to deploy to.
+  const places = targetPlaces(config).filter((place) => place.targets.length > 0);
   for (const place of places.filter((candidate) => samePlace(candidate, home))) {
     const statements = targetStatements(place);
     for (const key of ["deploy", "shiftTraffic", "evaluate"] as const)

@@ -9,6 +9,7 @@ import {
   EcrImageActionDetailType,
   EcrSource,
 } from "../../functions/domain/triggers.ts";
+import { controlPlanePlace, samePlace, targetPlaces } from "../target-places.ts";
 import { DeadLetterTargets } from "./dead-letter-targets.ts";
 import { GlidepathFunction } from "./glidepath-function.ts";
 import { bundledConfigDefine, grantStartExecution } from "./strategy-state-machines.ts";
@@ -33,6 +34,8 @@ export class Triggers extends Construct {
   readonly deadLetters: Queue;
   /** Present when a service deploys ECR images. */
   readonly ecrPushes?: Rule;
+  /** One per artifact account+region besides the control plane's own, on the Glidepath bus. */
+  readonly forwardedEcrPushes: readonly Rule[];
   /** Present when a service takes `custom` artifacts. */
   readonly artifactsPublished?: Rule;
 
@@ -61,9 +64,16 @@ export class Triggers extends Construct {
     this.deadLetters = targets.queue;
     const target = () => targets.target();
 
+    const home = controlPlanePlace(props.config);
+    // Repositories in the control plane's own account+region push to its default bus; the others' pushes are
+    // forwarded to the Glidepath bus by their account's target stack.
     const repositories = unique(
-      props.config.services.flatMap((service) =>
-        service.artifact.type === "ecr" ? [service.artifact.repository] : [],
+      props.config.services.flatMap(({ artifact }) =>
+        artifact.type === "ecr" &&
+        (artifact.account === undefined ||
+          samePlace({ account: artifact.account, region: artifact.region ?? "" }, home))
+          ? [artifact.repository]
+          : [],
       ),
     );
     if (repositories.length > 0) {
@@ -77,6 +87,27 @@ export class Triggers extends Construct {
         targets: [target()],
       });
     }
+    this.forwardedEcrPushes = targetPlaces(props.config)
+      .filter((place) => place.repositories.length > 0 && !samePlace(place, home))
+      .map(
+        (place) =>
+          new Rule(this, `EcrPushes-${place.account}-${place.region}`, {
+            description: `Successful pushes to the ECR repositories of Glidepath services in ${place.account} ${place.region}, forwarded, start deployments`,
+            eventBus: props.bus,
+            eventPattern: {
+              source: [EcrSource],
+              detailType: [EcrImageActionDetailType],
+              account: [place.account],
+              region: [place.region],
+              detail: {
+                "action-type": ["PUSH"],
+                result: ["SUCCESS"],
+                "repository-name": [...place.repositories],
+              },
+            },
+            targets: [target()],
+          }),
+      );
     const sources = unique(
       props.config.services.flatMap((service) =>
         service.artifact.type === "custom" ? [service.artifact.source] : [],

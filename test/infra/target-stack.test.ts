@@ -217,3 +217,61 @@ describe("the sample config's stacks", () => {
     expect(violations).toEqual([]);
   });
 });
+
+describe("an ECR repository in an artifact account", () => {
+  const newApp = useTestApps();
+  let built: GlidepathApp;
+
+  beforeAll(() => {
+    const input = structuredClone(sampleConfig) as GlidepathConfigInput;
+    const checkout = input.services.find((service) => service.name === "checkout");
+    if (checkout === undefined) throw new Error("the sample has no checkout");
+    checkout.artifact = {
+      type: "ecr",
+      repository: "shop/checkout",
+      account: "777788889999",
+      region: "eu-west-1",
+    };
+    built = buildApp(input, { app: newApp() });
+  });
+
+  it("gets a target stack that only forwards its pushes to the control plane's bus", () => {
+    // Prepare
+    const stack = built.targets.find((candidate) => candidate.account === "777788889999");
+    if (stack === undefined) throw new Error("no stack for the artifact account");
+
+    // Act
+    const template = Template.fromStack(stack);
+    const patterns = Object.values(template.findResources("AWS::Events::Rule")).map(
+      (rule) => rule.Properties.EventPattern,
+    );
+
+    // Assess
+    expect(stack.deployRole).toBeUndefined();
+    template.resourceCountIs("AWS::IAM::Role", 1);
+    expect(patterns).toEqual([
+      {
+        source: ["aws.ecr"],
+        "detail-type": ["ECR Image Action"],
+        detail: { "action-type": ["PUSH"], result: ["SUCCESS"], "repository-name": ["shop/checkout"] },
+      },
+    ]);
+  });
+
+  it("is matched on the Glidepath bus by its account and region, and the bus admits that account", () => {
+    // Act
+    const template = Template.fromStack(built.stack);
+    const forwarded = built.stack.triggers.forwardedEcrPushes.map((rule) =>
+      built.stack.resolve((rule.node.defaultChild as unknown as { eventPattern: unknown }).eventPattern),
+    );
+    const principals = JSON.stringify(template.findResources("AWS::Events::EventBusPolicy"));
+
+    // Assess
+    expect(forwarded).toEqual([
+      expect.objectContaining({ account: ["777788889999"], region: ["eu-west-1"] }),
+    ]);
+    expect(built.stack.triggers.ecrPushes).toBeUndefined();
+    expect(principals).toContain(":iam::777788889999:root");
+    expect(principals).toContain(":iam::444455556666:root");
+  });
+});

@@ -124,7 +124,12 @@ export async function deploy(props: {
   const callbacks = new LocalTaskCallbacks();
   const notices: string[] = [];
   const ports: Ports = {
-    ...awsPorts({ tableName: props.table.tableName, documentClient: props.table.client, account, region: "eu-west-1" }),
+    ...awsPorts({
+      tableName: props.table.tableName,
+      documentClient: props.table.client,
+      account,
+      region: "eu-west-1",
+    }),
     callbacks,
     notifier: new LineNotifier((line) => notices.push(line)),
   };

@@ -189,6 +189,18 @@ describe("targets per environment and region", () => {
         },
       ],
     ],
+    [
+      "an ECR repository's account without its region",
+      configOf([{ ...staging, target: ecs("111122223333", "eu-west-1") }], {
+        artifact: { type: "ecr", repository: "shop/web", account: "777788889999" },
+      }),
+      [
+        {
+          path: "services[0].artifact",
+          message: /^give the repository's account and region together, or neither$/,
+        },
+      ],
+    ],
   ])("rejects %s with its path", (_, input, expected) => {
     // Act
     const problems = problemsOf(input);

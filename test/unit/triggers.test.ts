@@ -69,6 +69,35 @@ describe("matchArtifact: ECR Image Action", () => {
     ]);
   });
 
+  it.each([
+    ["the account and region the repository names", "999988887777", "us-west-2", ["web"]],
+    ["another account", "123456789012", "us-west-2", []],
+    ["another region", "999988887777", "eu-west-1", []],
+  ])("deploys a push from an artifact account only from %s", (_, account, region, expected) => {
+    // Prepare
+    const inArtifactAccount = parseConfig({
+      services: [
+        {
+          name: "web",
+          artifact: {
+            type: "ecr",
+            repository: "my-repository-name",
+            account: "999988887777",
+            region: "us-west-2",
+          },
+          target: { type: "local" },
+          environments: [environment("dev")],
+        },
+      ],
+    });
+
+    // Act
+    const match = matchArtifact(inArtifactAccount, { ...ecrPush, account, region });
+
+    // Assess
+    expect(Array.isArray(match) ? match.map((each) => each.service) : []).toEqual(expected);
+  });
+
   it("deploys a tag that matches the service's tagPattern", () => {
     // Prepare
     const event = {

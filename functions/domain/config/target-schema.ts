@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { arn } from "./fields.ts";
+import { arn, regionName } from "./fields.ts";
 
 export const ArtifactSourceSchema = z.discriminatedUnion(
   "type",
@@ -11,6 +11,20 @@ export const ArtifactSourceSchema = z.discriminatedUnion(
       }),
       /** Regular expression that an image tag must match to start a deployment. @default any tag */
       tagPattern: z.string().refine(isRegExp, { error: "must be a valid regular expression" }).default(".*"),
+      /**
+       * The account and region of the repository when it is not the control plane's: that account's
+       * GlidepathTarget stack forwards its pushes to the Glidepath bus. @default the control plane's
+       */
+      account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }).optional(),
+      region: regionName.optional(),
+    }).check((ctx) => {
+      if ((ctx.value.account === undefined) !== (ctx.value.region === undefined)) {
+        ctx.issues.push({
+          code: "custom",
+          input: ctx.value,
+          message: "give the repository's account and region together, or neither",
+        });
+      }
     }),
     z.strictObject({
       type: z.literal("custom"),
