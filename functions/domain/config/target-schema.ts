@@ -4,28 +4,36 @@ import { arn, regionName } from "./fields.ts";
 export const ArtifactSourceSchema = z.discriminatedUnion(
   "type",
   [
-    z.strictObject({
-      type: z.literal("ecr"),
-      repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
-        error: "must be an ECR repository name such as team/checkout",
+    z
+      .strictObject({
+        type: z.literal("ecr"),
+        repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, {
+          error: "must be an ECR repository name such as team/checkout",
+        }),
+        /** Regular expression that an image tag must match to start a deployment. @default any tag */
+        tagPattern: z
+          .string()
+          .refine(isRegExp, { error: "must be a valid regular expression" })
+          .default(".*"),
+        /**
+         * The account and region of the repository when it is not the control plane's: that account's
+         * GlidepathTarget stack forwards its pushes to the Glidepath bus. @default the control plane's
+         */
+        account: z
+          .string()
+          .regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" })
+          .optional(),
+        region: regionName.optional(),
+      })
+      .check((ctx) => {
+        if ((ctx.value.account === undefined) !== (ctx.value.region === undefined)) {
+          ctx.issues.push({
+            code: "custom",
+            input: ctx.value,
+            message: "give the repository's account and region together, or neither",
+          });
+        }
       }),
-      /** Regular expression that an image tag must match to start a deployment. @default any tag */
-      tagPattern: z.string().refine(isRegExp, { error: "must be a valid regular expression" }).default(".*"),
-      /**
-       * The account and region of the repository when it is not the control plane's: that account's
-       * GlidepathTarget stack forwards its pushes to the Glidepath bus. @default the control plane's
-       */
-      account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }).optional(),
-      region: regionName.optional(),
-    }).check((ctx) => {
-      if ((ctx.value.account === undefined) !== (ctx.value.region === undefined)) {
-        ctx.issues.push({
-          code: "custom",
-          input: ctx.value,
-          message: "give the repository's account and region together, or neither",
-        });
-      }
-    }),
     z.strictObject({
       type: z.literal("custom"),
       /** The `source` of ArtifactPublished events that carry this service's artifacts. */
