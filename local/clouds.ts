@@ -18,11 +18,6 @@ export class LocalClouds {
     this.#fleets.set(key(access), fleet);
   }
 
-  /** `account/region` of every local cloud a wave ran in, in the order they were first used. */
-  places(): string[] {
-    return [...new Set([...this.#fleets.keys()].map((each) => each.split("/").slice(0, 2).join("/")))];
-  }
-
   readonly ports: TargetPorts = {
     trafficRouter: (target, access) => this.#fleet(target, access).ports.trafficRouter(target, access),
     deployTarget: (target, access) => this.#fleet(target, access).ports.deployTarget(target, access),

@@ -364,8 +364,9 @@ function grantTargetAccess(
   const home = controlPlanePlace(config);
   // A place with only an ECR repository (an artifact account) has nothing to deploy to.
   const places = targetPlaces(config).filter((place) => place.targets.length > 0);
-  for (const place of places.filter((candidate) => samePlace(candidate, home))) {
-    const statements = targetStatements(place);
+  const own = places.find((candidate) => samePlace(candidate, home));
+  if (own !== undefined) {
+    const statements = targetStatements(own);
     for (const key of ["deploy", "shiftTraffic", "evaluate"] as const)
       for (const statement of statements[key]) fns[key].fn.addToRolePolicy(statement);
   }
@@ -382,7 +383,8 @@ function grantTargetAccess(
     }
     acknowledge(fn, { id: "AwsSolutions-IAM5[Resource::*]", reason: wildcardReason });
   }
-  // Even with no ECS target the evaluate step reads alarm states and the deploy step checks named alarms.
+  // With no target of its own the evaluate step still reads alarm states and the deploy step checks named alarms.
+  if (own !== undefined) return;
   for (const fn of [fns.deploy, fns.evaluate]) {
     fn.fn.addToRolePolicy(
       new PolicyStatement({
