@@ -126,6 +126,23 @@ describe("AwsTargetAccess", () => {
   });
 });
 
+describe("AwsTargetAccess's sessions", () => {
+  it("keeps the clients of the 32 latest deployments, making new ones for an older deployment", () => {
+    // Prepare
+    const access = accessWith(new STSClient({ region: "eu-west-1" }));
+    const ids = Array.from({ length: 33 }, (_, index) => `d-${index.toString(16).padStart(20, "0")}`);
+    const first = access.clientsFor({ ...wave, deploymentId: ids[0] ?? "" });
+    const latest = ids.slice(1).map((deploymentId) => access.clientsFor({ ...wave, deploymentId }));
+
+    // Act
+    const again = access.clientsFor({ ...wave, deploymentId: ids[0] ?? "" });
+
+    // Assess
+    expect(again).not.toBe(first);
+    expect(access.clientsFor({ ...wave, deploymentId: ids[32] ?? "" })).toBe(latest.at(-1));
+  });
+});
+
 describe("a wave whose deploy role cannot be assumed", () => {
   it("fails the deploy step's prepare with TargetAccessDeniedError naming the role, before traffic moves", async () => {
     // Prepare

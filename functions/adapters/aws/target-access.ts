@@ -60,7 +60,12 @@ export class AwsTargetAccess {
       found = clients({ region: access.region, credentials: this.#session(access) });
       this.#sessions.set(key, found);
       const oldest = this.#sessions.keys().next().value;
-      if (this.#sessions.size > maxSessions && oldest !== undefined) this.#sessions.delete(oldest);
+      if (this.#sessions.size > maxSessions && oldest !== undefined) {
+        const evicted = this.#sessions.get(oldest);
+        this.#sessions.delete(oldest);
+        // Their sockets would otherwise stay open for the life of the execution environment.
+        for (const client of Object.values(evicted ?? {})) client.destroy();
+      }
     }
     return found;
   }
