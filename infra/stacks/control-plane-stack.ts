@@ -38,16 +38,21 @@ export class ControlPlaneStack extends Stack {
 
     this.table = new StateTable(this, "State").table;
 
+    const home = controlPlanePlace(this.config);
+    const places = targetPlaces(this.config);
+    // The accounts whose events reach this bus besides its own: forwarded alarms and ECR pushes.
+    const accounts = [...new Set(places.map((place) => place.account))].filter(
+      (account) => account !== home?.account,
+    );
+
     this.bus = new EventBus(this, "Bus", { eventBusName: "glidepath" });
     // Keeps a month of events so a gate resolution lost to a bug can be replayed; handlers are idempotent.
     this.bus.archive("Archive", {
       description: "Every event on the glidepath bus, for replay",
-      eventPattern: { account: [this.account] },
+      eventPattern: { account: [this.account, ...accounts] },
       retention: Duration.days(30),
     });
 
-    const home = controlPlanePlace(this.config);
-    const places = targetPlaces(this.config);
     this.strategies = new StrategyStateMachines(this, "Strategies", {
       table: this.table,
       config: this.config,
@@ -64,9 +69,6 @@ export class ControlPlaneStack extends Stack {
     });
     // The target stacks' forwarding rules, and CI in an artifact account, put events on this bus: exactly the
     // configured accounts may.
-    const accounts = [...new Set(places.map((place) => place.account))].filter(
-      (account) => account !== home?.account,
-    );
     if (accounts.length > 0) {
       this.bus.addToResourcePolicy(
         new PolicyStatement({

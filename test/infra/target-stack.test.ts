@@ -148,6 +148,16 @@ describe("the sample config's stacks", () => {
     ]);
   });
 
+  it("archive the events the target accounts forward, as the control plane's own", () => {
+    // Act
+    const archives = Object.values(template("Glidepath").findResources("AWS::Events::Archive"));
+
+    // Assess
+    expect(archives.map((archive) => archive.Properties.EventPattern)).toEqual([
+      { account: ["111122223333", production] },
+    ]);
+  });
+
   it("let exactly the target accounts put events on the control plane's bus", () => {
     // Act
     const policies = Object.values(template("Glidepath").findResources("AWS::Events::EventBusPolicy"));
