@@ -3,7 +3,12 @@ import { AlarmSchema } from "./alarm-schema.ts";
 import { arn, name, positiveSeconds, regionName } from "./fields.ts";
 import { isPresetName, Presets, presetNames } from "./presets.ts";
 import { StrategyObjectSchema } from "./strategy.ts";
-import { checkConfigTargets, checkControlPlaneImplied, checkServiceTargets } from "./target-checks.ts";
+import {
+  checkConfigTargets,
+  checkControlPlaneImplied,
+  checkRollingCounts,
+  checkServiceTargets,
+} from "./target-checks.ts";
 import { ArtifactSourceSchema, TargetSchema } from "./target-schema.ts";
 
 /** A strategy is an object, or the name of a preset that expands to one. */
@@ -156,20 +161,8 @@ export const ServiceSchema = z
   })
   .check((ctx) => {
     uniqueNames(ctx, ctx.value.environments, "environments");
-    const waves = checkServiceTargets(ctx.value, ctx.issues);
     ctx.value.environments.forEach((environment, index) => {
       const { strategy } = environment;
-      const uncounted = waves.some(
-        (wave) => wave.environmentIndex === index && wave.target.desiredCount === undefined,
-      );
-      if (strategy.type === "rolling" && "count" in strategy.batch && uncounted) {
-        ctx.issues.push({
-          code: "custom",
-          input: strategy,
-          path: ["environments", index, "strategy", "batch", "count"],
-          message: "a rolling batch counted in tasks needs target.desiredCount; set it, or use batch.percent",
-        });
-      }
       if (strategy.type === "blue-green" && strategy.smokeTest !== undefined) {
         const hooks = environment.hooks.smokeTest.map((hook) => hook.name);
         if (!hooks.includes(strategy.smokeTest)) {
@@ -227,7 +220,13 @@ export const GlidepathConfigSchema = z
   })
   .check((ctx) => {
     uniqueNames(ctx, ctx.value.services, "services");
-    const uses = ctx.value.services.map((service) => checkServiceTargets(service, []));
+    // Targets are checked here, once for the whole config: the checks across services need every wave.
+    const uses = ctx.value.services.map((service, index) =>
+      checkServiceTargets(service, ctx.issues, ["services", index]),
+    );
+    ctx.value.services.forEach((service, index) => {
+      checkRollingCounts(service, uses[index] ?? [], ctx.issues, ["services", index]);
+    });
     checkConfigTargets(ctx.value.services, uses, ctx.issues);
     if (ctx.value.controlPlane === undefined) checkControlPlaneImplied(ctx.value.services, uses, ctx.issues);
   });

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Strategy } from "./strategy.ts";
 import { environmentTargetSources, type TargetConfig, type TargetEnvironment } from "./waves.ts";
 
 type Issue = z.core.$ZodRawIssue;
@@ -30,8 +31,9 @@ interface WaveUse {
  * service's default), every `targets` key is one of the environment's regions, and every ARN of a wave's
  * target is in that wave's account and region. Returns the waves that resolved, for the config-wide checks.
  */
-export function checkServiceTargets(service: CheckedService, issues: Issue[]): WaveUse[] {
+export function checkServiceTargets(service: CheckedService, issues: Issue[], prefix: Path): WaveUse[] {
   const uses: WaveUse[] = [];
+  const issue = (path: Path, message: string) => issueAt([...prefix, ...path], message);
   service.environments.forEach((environment, index) => {
     // Zod runs these checks even when an environment failed its own schema: there is nothing to resolve then.
     if (!Array.isArray(environment.regions)) return;
@@ -110,7 +112,7 @@ export function checkConfigTargets(
         if (seen === undefined) owners.set(arn, { owner, path: path.join(".") });
         else if (seen.owner !== owner) {
           issues.push(
-            issue(
+            issueAt(
               path,
               `${owner} uses the same ${field[0] === "targetGroups" ? "target group" : "listener"} as ${seen.owner} (${seen.path}): give each environment its own`,
             ),
@@ -129,7 +131,7 @@ export function checkConfigTargets(
           if (seen === undefined) alarms.set(key, owner);
           else if (seen !== owner) {
             issues.push(
-              issue(
+              issueAt(
                 ["services", serviceIndex, "environments", environmentIndex, "alarms", alarmIndex, "name"],
                 `${owner} defines the alarm ${alarm.name}, which ${seen} defines in the same account ${environment.account} and region ${region}; CloudWatch keeps one alarm per name there: rename one`,
               ),
@@ -159,7 +161,7 @@ export function checkControlPlaneImplied(
   });
   if (places.size > 1) {
     issues.push(
-      issue(
+      issueAt(
         ["controlPlane"],
         `the AWS targets are in ${[...places].sort().join(", ")}: set controlPlane { account, region } to say where Glidepath itself runs`,
       ),
@@ -186,6 +188,28 @@ export function arnPlace(arn: string): { account: string; region: string } | und
   return { account, region };
 }
 
-function issue(path: Path, message: string): Issue {
+/** A rolling batch counted in tasks needs the fleet size of every wave's target. */
+export function checkRollingCounts(
+  service: { readonly environments: readonly { readonly strategy: Strategy }[] },
+  uses: readonly WaveUse[],
+  issues: Issue[],
+  prefix: Path,
+): void {
+  service.environments.forEach(({ strategy }, index) => {
+    if (strategy.type !== "rolling" || !("count" in strategy.batch)) return;
+    const uncounted = uses.some(
+      (use) => use.environmentIndex === index && use.target.desiredCount === undefined,
+    );
+    if (!uncounted) return;
+    issues.push({
+      code: "custom",
+      input: strategy,
+      path: [...prefix, "environments", index, "strategy", "batch", "count"],
+      message: "a rolling batch counted in tasks needs target.desiredCount; set it, or use batch.percent",
+    });
+  });
+}
+
+function issueAt(path: Path, message: string): Issue {
   return { code: "custom", input: undefined, path, message };
 }
