@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConfigInvalidError,
-  type GlidepathConfigInput,
-  parseConfig,
-} from "../../functions/domain/config/index.ts";
+import { type GlidepathConfigInput, parseConfig } from "../../functions/domain/config/index.ts";
 import { configWaves } from "../../functions/domain/config/waves.ts";
+import { problemsOf } from "../helpers/config-problems.ts";
 
 /** An ECS target whose ARNs are all in one account and region. */
 function ecs(account: string, region: string, id = "a1") {
@@ -34,16 +31,6 @@ function configOf(
     controlPlane: { account: "111122223333", region: "eu-west-1" },
     services: [{ name: "web", artifact: { type: "custom", source: "ci.test" }, environments, ...service }],
   } as GlidepathConfigInput;
-}
-
-function problemsOf(input: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(input);
-  } catch (error) {
-    if (error instanceof ConfigInvalidError) return [...error.problems];
-    throw error;
-  }
-  throw new Error("expected the config to be invalid");
 }
 
 const productionTargets = {

@@ -1,13 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import sampleConfig from "../../examples/glidepath.config.ts";
-import {
-  ConfigInvalidError,
-  type GlidepathConfigInput,
-  parseConfig,
-  Strategy,
-} from "../../functions/domain/config/index.ts";
+import { type GlidepathConfigInput, parseConfig, Strategy } from "../../functions/domain/config/index.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
+import { problemsOf } from "../helpers/config-problems.ts";
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/config/${name}`, import.meta.url), "utf8"));
@@ -35,16 +31,6 @@ function minimal(
       },
     ],
   } as GlidepathConfigInput;
-}
-
-function problemsOf(input: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(input);
-  } catch (error) {
-    if (error instanceof ConfigInvalidError) return [...error.problems];
-    throw error;
-  }
-  throw new Error("expected the config to be invalid");
 }
 
 describe("parseConfig", () => {
