@@ -1,4 +1,5 @@
 import type { GlidepathConfig } from "../functions/domain/config/index.ts";
+import { arnPlace } from "../functions/domain/config/target-checks.ts";
 import { type ConfigWave, configWaves, type WavePlace } from "../functions/domain/config/waves.ts";
 
 type EcsTarget = Extract<ConfigWave["target"], { type: "ecs" }>;
@@ -58,7 +59,7 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
     if (entry === undefined) throw new Error(`no place ${key}`);
     return {
       ...entry.place,
-      partition: entry.targets[0]?.targetGroups.blue.split(":")[1] ?? "aws",
+      partition: arnPlace(entry.targets[0]?.targetGroups.blue ?? "")?.partition ?? "aws",
       targets: entry.targets,
       definedAlarms: [...entry.defined].sort(),
       watchedAlarms: [...entry.watched].sort(),

@@ -181,11 +181,12 @@ export function targetArns(target: TargetConfig): [Path, string][] {
   return arns;
 }
 
-/** The account and region an ARN names. */
-export function arnPlace(arn: string): { account: string; region: string } | undefined {
-  const [prefix, , , region, account] = arn.split(":");
-  if (prefix !== "arn" || region === undefined || account === undefined) return undefined;
-  return { account, region };
+/** The partition, account and region an ARN names. */
+export function arnPlace(arn: string): { partition: string; account: string; region: string } | undefined {
+  const [prefix, partition, , region, account] = arn.split(":");
+  if (prefix !== "arn" || partition === undefined || region === undefined || account === undefined)
+    return undefined;
+  return { partition, account, region };
 }
 
 /** A rolling batch counted in tasks needs the fleet size of every wave's target. */
