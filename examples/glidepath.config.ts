@@ -17,8 +17,29 @@ const errorRateAlarm = (environment: string) =>
     treatMissingData: "notBreaching",
   }) as const;
 
-/** Judge on 200 requests of the new version, and roll back above 2% 5xx or 1.5x the old version's p95. */
+/**
+ * Judge on 200 requests of the new version; roll back above 2% 5xx, pause above 1.5x the old version's p95
+ * (latency pauses by default).
+ */
 const analysis = { minRequests: 200, maxErrorRate: 0.02 } as const;
+
+/**
+ * The sample service's business metric (examples/sample-service/server.ts emits it in CloudWatch's embedded
+ * metric format): checkouts completed over checkouts started, per arm. A drop of 10% or more pauses.
+ */
+const conversion = {
+  name: "conversion",
+  namespace: "Glidepath/Sample",
+  numerator: "checkout_completed",
+  denominator: "checkout_started",
+  dimensions: { Service: "sample" },
+  maxDrop: 0.1,
+  minSamples: 200,
+  onFail: "pause",
+} as const;
+
+/** A pause waits five minutes for a human, then rolls back. */
+const pause = { timeoutSeconds: 300, onTimeout: "rollback" } as const;
 
 /** The checkout service's blue/green pair behind one ALB listener, in one account and region. */
 const checkoutTarget = (account: string, region: string, ids: { lb: string; blue: string; green: string }) =>
@@ -53,6 +74,7 @@ export default defineConfig({
           region: "eu-west-1",
           strategy: "ECSAllAtOnce",
           alarms: [errorRateAlarm("dev")],
+          pause,
         },
         {
           name: "staging",
@@ -60,6 +82,7 @@ export default defineConfig({
           region: "eu-west-1",
           strategy: Strategy.linear({ stepPercent: 25, intervalSeconds: 60 }),
           alarms: [errorRateAlarm("staging")],
+          pause,
         },
         {
           name: "production",
@@ -76,6 +99,8 @@ export default defineConfig({
           }),
           alarms: [errorRateAlarm("production")],
           analysis,
+          metrics: [conversion],
+          pause,
           approval: { required: true, approvers: ["ULOCALOPS"], timeoutSeconds: 3600 },
         },
       ],

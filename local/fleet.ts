@@ -1,4 +1,5 @@
 import { LocalHealthSignals } from "../functions/adapters/local/local-health-signals.ts";
+import { LocalMetricStore } from "../functions/adapters/local/local-metric-store.ts";
 import { LocalTrafficRouter } from "../functions/adapters/local/local-traffic-router.ts";
 import { ProcessDeployTarget } from "../functions/adapters/local/process-deploy-target.ts";
 import type { AlarmStateChange } from "../functions/domain/alarm-state-change.ts";
@@ -73,10 +74,12 @@ async function start(
   const router = new WeightedRouter();
   const port = await router.start();
   stops.push(() => router.stop());
+  const metricStore = new LocalMetricStore();
   const target = new ProcessDeployTarget({
     entry: props.target.type === "local" ? props.target.entry : "examples/sample-service/server.ts",
     router,
     behaviourOf: behaviourOf(props.scenario),
+    onRecord: (record) => metricStore.put(record),
   });
   stops.push(() => target.stopAll());
   const notePids = () => {
@@ -93,6 +96,7 @@ async function start(
   let newColour: Colour | undefined;
   const signals = new LocalHealthSignals({
     router,
+    metricStore,
     timeScale: props.speed,
     onStateChange: props.onAlarmChange,
   });

@@ -3,7 +3,7 @@ import type { VersionBehaviour } from "../functions/adapters/local/process-deplo
 export const liveVersion = "1.0.0";
 export const newVersion = "1.1.0";
 
-const healthy: VersionBehaviour = { errorRate: 0.001, latencyMs: 20, unhealthy: false };
+const healthy: VersionBehaviour = { errorRate: 0.001, latencyMs: 20, unhealthy: false, conversionRate: 0.5 };
 
 /** What the new version of the sample service does in each demo scenario; the live version is always healthy. */
 export const Scenarios = {
@@ -11,8 +11,13 @@ export const Scenarios = {
   good: healthy,
   /** Fails 5% of requests: the alarm and the analysis roll it back. */
   bad: { ...healthy, errorRate: 0.05 },
-  /** Twice the latency, so twice the p95: the analysis rolls it back (maxLatencyRatio 1.5). */
+  /**
+   * Twice the latency, so twice the p95 (maxLatencyRatio 1.5): latency pauses by default, and the pause rolls
+   * back when it times out.
+   */
   slow: { ...healthy, latencyMs: 40 },
+  /** No more errors, 30% fewer conversions: the business metric pauses it, and the pause times out into a rollback. */
+  "conversion-drop": { ...healthy, conversionRate: healthy.conversionRate * 0.7 },
   /** Never passes its health check: traffic is never shifted. */
   "flaky-deploy": { ...healthy, unhealthy: true },
 } as const satisfies Record<string, VersionBehaviour>;

@@ -212,6 +212,7 @@ function signals(alarmAt: () => number | undefined): HealthSignals {
       })),
       missing: [],
     }),
+    businessMetrics: async () => [],
     armMetrics: async () => ({
       blue: { requests: 9000, errors: 45, p95Ms: 40 },
       green: { requests: 1000, errors: 5, p95Ms: 40 },

@@ -2,9 +2,13 @@
  * The sample service: one process per version, with an injectable error rate and latency, so a local
  * deployment has something real to shift traffic to and to roll back from.
  *
- *   node examples/sample-service/server.ts --version 1.1.0 --error-rate 0.05 --latency-ms 20 [--unhealthy] [--port 0]
+ *   node examples/sample-service/server.ts --version 1.1.0 --error-rate 0.05 --latency-ms 20 \
+ *     [--conversion-rate 0.5] [--unhealthy] [--port 0]
  *
- * Prints one JSON line `{"event":"listening","port":…,"version":…,"pid":…}` once it listens on 127.0.0.1.
+ * Prints one JSON line `{"event":"listening","port":…,"version":…,"pid":…}` once it listens on 127.0.0.1,
+ * then its business metric as CloudWatch embedded-metric-format records (`emfRecord`): every request that
+ * answers is a checkout started, and a share `--conversion-rate` of them completes. The arm it tags them with
+ * (the `Variant` dimension) is `GLIDEPATH_VARIANT`, which Glidepath sets on each colour's tasks.
  */
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
@@ -17,11 +21,52 @@ export interface SampleServiceOptions {
   readonly latencyMs: number;
   /** The health check answers 503: a version that never becomes healthy. */
   readonly unhealthy: boolean;
+  /** Chance that a checkout (a request that answers 200) completes, from 0 to 1. */
+  readonly conversionRate: number;
   readonly port: number;
 }
 
+/** Where the sample service's business metric goes: the namespace and dimensions the sample config reads. */
+export const SampleMetrics = {
+  namespace: "Glidepath/Sample",
+  service: "sample",
+  started: "checkout_started",
+  completed: "checkout_completed",
+} as const;
+
+/**
+ * One embedded-metric-format record: the counts of checkouts started and completed by the arm `variant` since
+ * the last record. CloudWatch sums them into the `Sum` statistic per period.
+ */
+export function emfRecord(counts: {
+  readonly at: number;
+  readonly variant: string;
+  readonly started: number;
+  readonly completed: number;
+}) {
+  return {
+    _aws: {
+      Timestamp: counts.at,
+      CloudWatchMetrics: [
+        {
+          Namespace: SampleMetrics.namespace,
+          Dimensions: [["Service", "Variant"]],
+          Metrics: [
+            { Name: SampleMetrics.started, Unit: "Count" },
+            { Name: SampleMetrics.completed, Unit: "Count" },
+          ],
+        },
+      ],
+    },
+    Service: SampleMetrics.service,
+    Variant: counts.variant,
+    [SampleMetrics.started]: counts.started,
+    [SampleMetrics.completed]: counts.completed,
+  };
+}
+
 const usage =
-  "usage: server.ts --version <v> [--error-rate <0..1>] [--latency-ms <ms>] [--unhealthy] [--port <0..65535>]";
+  "usage: server.ts --version <v> [--error-rate <0..1>] [--latency-ms <ms>] [--conversion-rate <0..1>] [--unhealthy] [--port <0..65535>]";
 
 /** Parses and validates the command line; throws an Error whose message says what is wrong. */
 export function parseOptions(args: readonly string[]): SampleServiceOptions {
@@ -33,6 +78,7 @@ export function parseOptions(args: readonly string[]): SampleServiceOptions {
       version: { type: "string" },
       "error-rate": { type: "string", default: "0" },
       "latency-ms": { type: "string", default: "0" },
+      "conversion-rate": { type: "string", default: "0.5" },
       unhealthy: { type: "boolean", default: false },
       port: { type: "string", default: "0" },
     },
@@ -48,11 +94,15 @@ export function parseOptions(args: readonly string[]): SampleServiceOptions {
       `--latency-ms must be a number of milliseconds from 0 to 60000, got '${values["latency-ms"]}'`,
     );
   }
+  const conversionRate = Number(values["conversion-rate"]);
+  if (values["conversion-rate"].trim() === "" || !(conversionRate >= 0 && conversionRate <= 1)) {
+    throw new Error(`--conversion-rate must be a number from 0 to 1, got '${values["conversion-rate"]}'`);
+  }
   const port = Number(values.port);
   if (values.port.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`--port must be an integer from 0 to 65535, got '${values.port}'`);
   }
-  return { version: values.version, errorRate, latencyMs, unhealthy: values.unhealthy, port };
+  return { version: values.version, errorRate, latencyMs, unhealthy: values.unhealthy, conversionRate, port };
 }
 
 /**
@@ -69,7 +119,19 @@ export function sampleLatencyMs(medianMs: number, random: () => number = Math.ra
   return Math.min(medianMs * Math.exp(sigma * normal), medianMs * 20);
 }
 
+/** Records are written this often, each with the counts since the last one. */
+const metricsFlushMs = 200;
+
 function serve(options: SampleServiceOptions): void {
+  const variant = process.env.GLIDEPATH_VARIANT ?? "unknown";
+  const counts = { started: 0, completed: 0 };
+  const flush = () => {
+    if (counts.started === 0) return;
+    process.stdout.write(`${JSON.stringify(emfRecord({ at: Date.now(), variant, ...counts }))}\n`);
+    counts.started = 0;
+    counts.completed = 0;
+  };
+  setInterval(flush, metricsFlushMs).unref();
   const json = (status: number, body: unknown) => ({ status, text: JSON.stringify(body) });
   const server = createServer((request, response) => {
     const answer = (result: { status: number; text: string }) => {
@@ -86,15 +148,17 @@ function serve(options: SampleServiceOptions): void {
       return;
     }
     const failed = Math.random() < options.errorRate;
-    setTimeout(
-      () =>
-        answer(
-          failed
-            ? json(500, { error: "injected failure", version: options.version })
-            : json(200, { version: options.version }),
-        ),
-      sampleLatencyMs(options.latencyMs),
-    );
+    setTimeout(() => {
+      if (!failed) {
+        counts.started += 1;
+        if (Math.random() < options.conversionRate) counts.completed += 1;
+      }
+      answer(
+        failed
+          ? json(500, { error: "injected failure", version: options.version })
+          : json(200, { version: options.version }),
+      );
+    }, sampleLatencyMs(options.latencyMs));
   });
   server.on("error", (error) => {
     process.stderr.write(`sample-service: ${error.message}\n`);
@@ -108,6 +172,7 @@ function serve(options: SampleServiceOptions): void {
     );
   });
   const shutdown = () => {
+    flush();
     server.close(() => process.exit(0));
     server.closeAllConnections();
   };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AlarmDefinitionSchema } from "./config/alarm-schema.ts";
+import { BusinessMetricSchema, PauseSchema, TargetHealthSchema } from "./config/check-schema.ts";
 import { regionName } from "./config/fields.ts";
 import type { EnvironmentConfig, ServiceConfig } from "./config/index.ts";
 import { AnalysisSchema } from "./config/schema.ts";
@@ -48,6 +49,12 @@ export const DeploymentRequestSchema = z.strictObject({
   /** Who may decide at this deployment's gates (empty: anyone who can reach the bus). */
   approvers: z.array(z.string().min(1)),
   analysis: AnalysisSchema,
+  /** The business metrics judged per arm during bakes. */
+  metrics: z.array(BusinessMetricSchema),
+  /** The share of the new version's targets that may be unhealthy during bakes; null when not watched. */
+  targetHealth: TargetHealthSchema.nullable(),
+  /** What a pause a check asked for waits, and does when it times out. */
+  pause: PauseSchema,
   /** The blue-green smoke test hook, or null. */
   smokeTest: z
     .strictObject({ function: z.string().min(1), timeoutSeconds: z.number().int().min(1) })
@@ -115,6 +122,9 @@ export function deploymentRequest(input: {
     ),
     approvers: [...environment.approval.approvers],
     analysis: environment.analysis,
+    metrics: environment.metrics.map((metric) => ({ ...metric, dimensions: { ...metric.dimensions } })),
+    targetHealth: environment.targetHealth === undefined ? null : { ...environment.targetHealth },
+    pause: { ...environment.pause },
     smokeTest:
       smokeHook === undefined
         ? null

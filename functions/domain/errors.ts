@@ -16,6 +16,7 @@ export const ErrorNames = {
   ShiftFailed: "ShiftFailedError",
   AlarmFired: "AlarmFiredError",
   AnalysisFailed: "AnalysisFailedError",
+  PauseTimedOut: "PauseTimedOutError",
   GateRejected: "GateRejectedError",
   SmokeTestFailed: "SmokeTestFailedError",
   GateExpired: "GateExpiredError",
@@ -135,6 +136,11 @@ export class AlarmFiredError extends GlidepathError {
 /** The new version's metrics failed the analysis (error rate, error ratio, latency, or no data to judge). */
 export class AnalysisFailedError extends GlidepathError {
   override readonly name = ErrorNames.AnalysisFailed;
+}
+
+/** A check paused the deployment and nobody decided before the pause's timeout, whose action is rollback. */
+export class PauseTimedOutError extends GlidepathError {
+  override readonly name = ErrorNames.PauseTimedOut;
 }
 
 /** A step received an input it cannot use: a bug in the state machine or a hand-edited execution input. */

@@ -1,12 +1,26 @@
 import {
+  type BusinessMetricTest,
+  type MetricCounts,
+  testBusinessMetric,
+} from "./analysis/business-metric.ts";
+import {
   type Analysis,
   analyse,
   type FailedCheck,
   type LatencyComparison,
   type TestVerdict,
 } from "./analysis/index.ts";
+import { defaultBeta } from "./analysis/sequential-test.ts";
+import { type CheckInput, type CheckOutcome, type FailingSince, pendingReason, sustain } from "./checks.ts";
+import type { BusinessMetricConfig, PauseConfig, TargetHealthConfig } from "./config/check-schema.ts";
 import type { EnvironmentConfig } from "./config/index.ts";
 import type { AlarmStatus, ArmMetrics } from "./ports/health-signals.ts";
+
+/** The new version's targets by health, as its DeployTarget reports them. */
+export interface TargetHealthCounts {
+  readonly healthy: number;
+  readonly unhealthy: number;
+}
 
 export type AnalysisSettings = EnvironmentConfig["analysis"];
 
@@ -17,6 +31,8 @@ export const Verdict = {
   /** Not enough to judge (too little traffic, or an analysis leaning towards a degradation): bake past the plan. */
   Extend: "extend",
   Rollback: "rollback",
+  /** A check whose `onFail` is "pause" failed, or a human paused: hold the weight until a human decides. */
+  Pause: "pause",
 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
@@ -34,7 +50,36 @@ export interface EvaluationInput {
   readonly bake: BakeProgress;
   /** The phase of the plan (0-based): the analysis spends `alpha` over the phases (`phaseAlpha`). @default 0 */
   readonly phaseIndex?: number;
+  /** Each business metric with both arms' counts since the shift. @default [] */
+  readonly businessMetrics?: readonly {
+    readonly metric: BusinessMetricConfig;
+    readonly old: MetricCounts;
+    readonly new: MetricCounts;
+  }[];
+  /** The new version's targets now, when the environment watches them. */
+  readonly targetHealth?: { readonly settings: TargetHealthConfig; readonly counts: TargetHealthCounts };
+  /** What the previous evaluation of this phase left: when each check began failing, the pause. */
+  readonly state?: EvaluationState;
+  /** What a pause a check asked for does when nobody decides. @default 3600 s, then rollback */
+  readonly pause?: PauseConfig;
 }
+
+/** Held by the state machine between the evaluations of a phase (`$.evaluation.state`), reset by each phase. */
+export interface EvaluationState {
+  readonly failing: FailingSince;
+  /** The deployment holds its weight for a human since `sinceSeconds` of the bake; null when not paused. */
+  readonly pause: PauseState | null;
+  /** A human resumed this phase after a pause: its soft checks are reported, and pause it no more. */
+  readonly acknowledged: boolean;
+}
+
+export interface PauseState {
+  readonly sinceSeconds: number;
+  /** A check asked for it (and it times out per `pause`), or a human did (and it waits for one). */
+  readonly by: "check" | "human";
+}
+
+export const initialState: EvaluationState = { failing: {}, pause: null, acknowledged: false };
 
 export interface Evaluation {
   readonly verdict: Verdict;
@@ -48,6 +93,10 @@ export interface Evaluation {
     readonly waitSeconds: number;
     readonly complete: boolean;
   };
+  /** For the next evaluation of the phase. */
+  readonly state: EvaluationState;
+  /** The rollback is a pause that nobody decided before `pause.timeoutSeconds`. */
+  readonly pauseTimedOut: boolean;
 }
 
 export interface EvaluationValues {
@@ -68,12 +117,29 @@ export interface EvaluationValues {
   };
   readonly analysis: AnalysisValues;
   readonly bake: BakeProgress;
+  /** Every check with its `onFail`, whether it fails, since when, and whether it counts yet. */
+  readonly checks: readonly {
+    readonly check: string;
+    readonly onFail: string;
+    readonly failing: boolean;
+    readonly since: number | null;
+    readonly failed: boolean;
+  }[];
+  readonly businessMetrics: readonly (BusinessMetricTest & {
+    readonly name: string;
+    readonly maxDrop: number;
+  })[];
+  readonly targetHealth:
+    | (TargetHealthCounts & { readonly unhealthyShare: number | null; readonly max: number })
+    | null;
+  readonly pause: (PauseState & { readonly timeoutSeconds: number | null }) | null;
 }
 
 /**
  * The sequential analysis as the decision log keeps it: each test's statistic, its bound and its sample size.
- * E-values are rounded to 4 significant digits and kept within 1e±100 (DynamoDB's number range is narrower
- * than JavaScript's).
+ * E-values are rounded to 4 significant digits and kept within 1e-100 and 1e15: DynamoDB's number range is
+ * narrower than JavaScript's, and its document client refuses numbers above 2^53 (an e-value that large says
+ * no more than one of 1e15 against bounds in the hundreds).
  */
 export interface AnalysisValues {
   /** The analysis' own verdict, before the bake's rules (alarms, missing data, extensions) apply. */
@@ -118,20 +184,40 @@ const maxBakeExtension = 2;
 
 type Judgement =
   | { readonly kind: "rollback"; readonly reason: string }
+  | { readonly kind: "pause"; readonly reason: string }
   | { readonly kind: "insufficient"; readonly reason: string }
   | { readonly kind: "pass"; readonly reason: string }
   | { readonly kind: "undecided"; readonly reason: string; readonly leaning: boolean };
 
 /**
- * Judges one bake interval. Alarms win over metrics. The 5xx analysis is a pair of anytime-valid sequential
- * tests (functions/domain/analysis), so a failure counts at any sample size and at every evaluation; anything
- * else needs `minRequests` on the new arm. A passed analysis ends the bake early; an undecided one bakes for the
- * planned time, longer (up to twice) when it leans towards a degradation. Pure: the same input gives the same
- * verdict.
+ * Judges one bake interval. Every check says what its failure means (`onFail`): a failure that rolls back wins
+ * over one that pauses, and both over the rest. Alarms and the 5xx analysis roll back by default, latency and
+ * business metrics pause; a check with `forSeconds` counts once it has failed that long. The 5xx analysis and
+ * the business metrics are anytime-valid sequential tests (functions/domain/analysis), so a failure counts at
+ * any sample size and at every evaluation; anything else needs `minRequests` on the new arm. A passed
+ * analysis (and every business metric passed) ends the bake early; an undecided one bakes for the planned
+ * time, longer (up to twice) when it leans towards a degradation. While paused, only a failure that rolls
+ * back, a human or the pause's timeout moves the deployment. Pure: the same input gives the same verdict.
  */
 export function evaluate(input: EvaluationInput): Evaluation {
   const { analysis: settings, bake } = input;
+  const state = input.state ?? initialState;
   const analysis = analyse(input.metrics.old, input.metrics.new, settings, input.phaseIndex ?? 0);
+  const businessMetrics = (input.businessMetrics ?? []).map(({ metric, old, new: fresh }) => ({
+    name: metric.name,
+    maxDrop: metric.maxDrop,
+    ...testBusinessMetric(old, fresh, {
+      alpha: analysis.alpha,
+      beta: defaultBeta,
+      maxDrop: metric.maxDrop,
+      minSamples: metric.minSamples,
+    }),
+  }));
+  const health = input.targetHealth;
+  const unhealthyShare =
+    health === undefined || health.counts.healthy + health.counts.unhealthy === 0
+      ? null
+      : health.counts.unhealthy / (health.counts.healthy + health.counts.unhealthy);
   const values: EvaluationValues = {
     alarms: input.alarms.found.map(({ name, state, reason }) => ({ name, state, reason })),
     missingAlarms: input.alarms.missing,
@@ -149,27 +235,73 @@ export function evaluate(input: EvaluationInput): Evaluation {
     },
     analysis: analysisValues(analysis),
     bake,
+    checks: [],
+    businessMetrics: businessMetrics.map((test) => ({
+      ...test,
+      lift: loggable(test.lift),
+      fail: { ...test.fail, eValue: loggable(test.fail.eValue), bound: loggable(test.fail.bound) },
+      pass: { ...test.pass, eValue: loggable(test.pass.eValue), bound: loggable(test.pass.bound) },
+    })),
+    targetHealth:
+      health === undefined
+        ? null
+        : { ...health.counts, unhealthyShare, max: health.settings.maxUnhealthyShare },
+    pause: null,
   };
-  const judged = judge(input, values, analysis);
+  const checks = checkInputs(input, values, analysis, businessMetrics, unhealthyShare);
+  const sustained = sustain(checks, state.failing, bake.elapsedSeconds);
+  const judgement = judge(input, state, values, analysis, sustained.outcomes);
   const bakeOver = bake.elapsedSeconds >= bake.bakeSeconds;
   const extensionOver = bake.elapsedSeconds >= maxBakeExtension * bake.bakeSeconds;
   let verdict: Verdict = Verdict.Continue;
-  let reason = judged.reason;
+  let reason = judgement.reason;
   let complete = bakeOver;
-  switch (judged.kind) {
+  let next: EvaluationState = { ...state, failing: sustained.failing };
+  let pauseTimedOut = false;
+  let pauseValues: EvaluationValues["pause"] = null;
+  let waitLimit = Math.max(bake.bakeSeconds - bake.elapsedSeconds, 0);
+  switch (judgement.kind) {
     case "rollback":
       verdict = Verdict.Rollback;
       break;
+    case "pause": {
+      const pause = state.pause ?? { sinceSeconds: bake.elapsedSeconds, by: "check" as const };
+      const timeout = pause.by === "check" ? (input.pause?.timeoutSeconds ?? defaultPauseSeconds) : null;
+      const pausedFor = bake.elapsedSeconds - pause.sinceSeconds;
+      if (timeout !== null && pausedFor >= timeout) {
+        const action = input.pause?.onTimeout ?? "rollback";
+        const ended = `no decision in the ${timeout}s pause since ${pause.sinceSeconds}s at this weight`;
+        if (action === "rollback") {
+          verdict = Verdict.Rollback;
+          pauseTimedOut = true;
+          reason = `${ended}: the pause timed out into a rollback (pause.onTimeout); ${judgement.reason}`;
+        } else {
+          next = { ...next, pause: null, acknowledged: true };
+          reason = `${ended}: resuming the plan (pause.onTimeout is resume); ${judgement.reason}`;
+        }
+        break;
+      }
+      verdict = Verdict.Pause;
+      next = { ...next, pause };
+      pauseValues = { ...pause, timeoutSeconds: timeout };
+      waitLimit = timeout === null ? 0 : timeout - pausedFor;
+      reason =
+        state.pause === null
+          ? `${judgement.reason}: paused for a human (onFail pause)`
+          : `paused at this weight since ${pause.sinceSeconds}s by ${pause.by === "human" ? "a human" : "a check"}, waiting for resume, promote or abort (${timeout === null ? "no timeout" : `${timeout - pausedFor}s before pause.onTimeout`}); ${judgement.reason}`;
+      complete = false;
+      break;
+    }
     case "pass":
       complete = true;
       if (!bakeOver) reason = `${reason}; the bake ends at ${bake.elapsedSeconds}s of ${bake.bakeSeconds}s`;
       break;
     case "undecided":
-      if (bakeOver && judged.leaning && !extensionOver) {
+      if (bakeOver && judgement.leaning && !extensionOver) {
         verdict = Verdict.Extend;
         reason = `${reason}; leaning towards a degradation: baking on, up to ${maxBakeExtension * bake.bakeSeconds}s`;
       } else if (bakeOver && bake.bakeSeconds > 0) {
-        reason = `${reason}; no significant degradation ${extensionOver && judged.leaning ? `after ${bake.elapsedSeconds}s, ${maxBakeExtension}x the planned bake` : "in the planned bake"}`;
+        reason = `${reason}; no significant degradation ${extensionOver && judgement.leaning ? `after ${bake.elapsedSeconds}s, ${maxBakeExtension}x the planned bake` : "in the planned bake"}`;
       }
       break;
     case "insufficient":
@@ -189,67 +321,187 @@ export function evaluate(input: EvaluationInput): Evaluation {
       break;
   }
   complete = verdict === Verdict.Continue && complete;
-  const remaining = Math.max(bake.bakeSeconds - bake.elapsedSeconds, 0);
   const waitSeconds = Math.max(
     1,
-    Math.min(settings.intervalSeconds, remaining === 0 ? settings.intervalSeconds : remaining),
+    Math.min(settings.intervalSeconds, waitLimit === 0 ? settings.intervalSeconds : waitLimit),
   );
-  return { verdict, reason, values, bake: { elapsedSeconds: bake.elapsedSeconds, waitSeconds, complete } };
+  return {
+    verdict,
+    reason,
+    values: {
+      ...values,
+      pause: pauseValues,
+      checks: sustained.outcomes.map(({ check, onFail, failing, since, failed }) => ({
+        check,
+        onFail,
+        failing,
+        since,
+        failed,
+      })),
+    },
+    bake: { elapsedSeconds: bake.elapsedSeconds, waitSeconds, complete },
+    state: next,
+    pauseTimedOut,
+  };
 }
 
-function judge(input: EvaluationInput, values: EvaluationValues, analysis: Analysis): Judgement {
-  const firing = input.alarms.found.filter((alarm) => alarm.state === "ALARM");
-  if (firing.length > 0) {
-    const names = firing.map((alarm) => `${alarm.name} (${alarm.reason})`).join("; ");
-    return { kind: "rollback", reason: `alarm in ALARM: ${names}` };
-  }
-  if (input.alarms.missing.length > 0) {
-    return {
-      kind: "rollback",
-      reason: `alarm not found: ${input.alarms.missing.join(", ")}; a guard rail that does not exist cannot pass`,
-    };
-  }
+/** A pause waits an hour for a human unless the environment's `pause` says otherwise. */
+const defaultPauseSeconds = 3600;
+
+function checkInputs(
+  input: EvaluationInput,
+  values: EvaluationValues,
+  analysis: Analysis,
+  businessMetrics: readonly (BusinessMetricTest & { readonly name: string; readonly maxDrop: number })[],
+  unhealthyShare: number | null,
+): CheckInput[] {
+  const settings = input.analysis;
   const fresh = values.new;
   const old = values.old;
   const { comparison, limit, latency } = analysis;
-  switch (analysis.failedBy) {
-    case "error-rate-limit":
-      return {
-        kind: "rollback",
-        reason: `new version's 5xx rate ${percent(fresh.errorRate)} is above the ${percent(limit.limit)} limit (${limit.errors} of ${limit.requests}; e-value ${number(limit.eValue)} ≥ ${number(limit.bound)})`,
-      };
-    case "error-rate-comparison":
-      return {
-        kind: "rollback",
-        reason: `new version's 5xx rate ${percent(fresh.errorRate)} is worse than the old version's ${percent(old.errorRate)}: ${fresh.errors} of the ${comparison.errors} errors on ${percent(comparison.share)} of the requests (e-value ${number(comparison.fail.eValue)} ≥ ${number(comparison.fail.bound)})`,
-      };
-    case "latency":
-      return {
-        kind: "rollback",
-        reason: `new version's p95 latency ${round(latency.newP95Ms ?? 0)} ms is ${round(latency.ratio ?? 0)}x the old version's ${round(latency.oldP95Ms ?? 0)} ms (limit ${latency.limit}x)`,
-      };
-    case null:
-      break;
+  const firing = input.alarms.found.filter((alarm) => alarm.state === "ALARM");
+  const alarmReasons = [
+    ...(firing.length > 0
+      ? [`alarm in ALARM: ${firing.map((alarm) => `${alarm.name} (${alarm.reason})`).join("; ")}`]
+      : []),
+    ...(input.alarms.missing.length > 0
+      ? [`alarm not found: ${input.alarms.missing.join(", ")}; a guard rail that does not exist cannot pass`]
+      : []),
+  ];
+  const errors =
+    limit.verdict === "fail"
+      ? `new version's 5xx rate ${percent(fresh.errorRate)} is above the ${percent(limit.limit)} limit (${limit.errors} of ${limit.requests}; e-value ${number(limit.eValue)} ≥ ${number(limit.bound)})`
+      : comparison.verdict === "fail"
+        ? `new version's 5xx rate ${percent(fresh.errorRate)} is worse than the old version's ${percent(old.errorRate)}: ${fresh.errors} of the ${comparison.errors} errors on ${percent(comparison.share)} of the requests (e-value ${number(comparison.fail.eValue)} ≥ ${number(comparison.fail.bound)})`
+        : "";
+  const checks: CheckInput[] = [
+    {
+      check: "alarms",
+      onFail: "rollback",
+      forSeconds: 0,
+      failing: alarmReasons.length > 0,
+      reason: alarmReasons.join("; "),
+    },
+    {
+      check: "errors",
+      onFail: settings.errors.onFail,
+      forSeconds: 0,
+      failing: errors !== "",
+      reason: errors,
+    },
+    {
+      check: "latency",
+      onFail: settings.latency.onFail,
+      forSeconds: settings.latency.forSeconds,
+      failing: latency.verdict === "fail",
+      reason:
+        latency.verdict === "fail"
+          ? `new version's p95 latency ${round(latency.newP95Ms ?? 0)} ms is ${round(latency.ratio ?? 0)}x the old version's ${round(latency.oldP95Ms ?? 0)} ms (limit ${latency.limit}x)`
+          : "",
+    },
+  ];
+  const health = input.targetHealth;
+  if (health !== undefined) {
+    const failing = unhealthyShare !== null && unhealthyShare > health.settings.maxUnhealthyShare;
+    checks.push({
+      check: "target-health",
+      onFail: health.settings.onFail,
+      forSeconds: health.settings.forSeconds,
+      failing,
+      reason: failing
+        ? `${health.counts.unhealthy} of the new version's ${health.counts.healthy + health.counts.unhealthy} targets are unhealthy (${percent(unhealthyShare)}, limit ${percent(health.settings.maxUnhealthyShare)})`
+        : "",
+    });
   }
+  for (const [index, test] of businessMetrics.entries()) {
+    const metric = input.businessMetrics?.[index]?.metric;
+    if (metric === undefined) continue;
+    checks.push({
+      check: `metric:${test.name}`,
+      onFail: metric.onFail,
+      forSeconds: 0,
+      failing: test.verdict === "fail",
+      reason:
+        test.verdict === "fail"
+          ? `${test.name} of the new version ${percent(test.new.rate)} is ${percent(-(test.lift ?? 0))} below the old version's ${percent(test.old.rate)} (${test.new.numerator} of ${test.new.denominator} against ${test.old.numerator} of ${test.old.denominator}; e-value ${number(test.fail.eValue)} ≥ ${number(test.fail.bound)} for a drop of ${percent(test.maxDrop)} or more)`
+          : "",
+    });
+  }
+  return checks;
+}
+
+function judge(
+  input: EvaluationInput,
+  state: EvaluationState,
+  values: EvaluationValues,
+  analysis: Analysis,
+  outcomes: readonly CheckOutcome[],
+): Judgement {
+  const elapsed = input.bake.elapsedSeconds;
+  const counted = outcomes.filter((outcome) => outcome.failed);
+  const rollbacks = counted.filter((outcome) => outcome.onFail === "rollback");
+  if (rollbacks.length > 0)
+    return { kind: "rollback", reason: rollbacks.map((outcome) => outcome.reason).join("; ") };
+  const pauses = counted.filter((outcome) => outcome.onFail === "pause");
+  const pending = outcomes.filter((outcome) => outcome.failing && !outcome.failed);
+  const notes = [
+    ...pending.map((outcome) => pendingReason(outcome, elapsed)),
+    ...(state.acknowledged && state.pause === null
+      ? pauses.map((outcome) => `${outcome.reason}, acknowledged by the resume`)
+      : []),
+  ];
+  const withNotes = (reason: string) => (notes.length === 0 ? reason : `${reason}; ${notes.join("; ")}`);
+  if (state.pause !== null) {
+    const still = pauses.map((outcome) => outcome.reason);
+    return {
+      kind: "pause",
+      reason: still.length === 0 ? "the checks pass now" : still.join("; "),
+    };
+  }
+  if (pauses.length > 0 && !state.acknowledged) {
+    return { kind: "pause", reason: pauses.map((outcome) => outcome.reason).join("; ") };
+  }
+  const fresh = values.new;
+  const old = values.old;
+  const { comparison } = analysis;
   if (!analysis.enoughRequests) {
     return {
       kind: "insufficient",
-      reason: `new version served ${fresh.requests} of the ${input.analysis.minRequests} requests needed to judge it`,
+      reason: withNotes(
+        `new version served ${fresh.requests} of the ${input.analysis.minRequests} requests needed to judge it`,
+      ),
     };
   }
   const healthy = `healthy: 5xx ${percent(fresh.errorRate)} over ${fresh.requests} requests, no alarm firing`;
-  if (analysis.verdict === "pass") {
+  const metricsPassed = values.businessMetrics.every((test) => test.verdict === "pass");
+  if (comparison.verdict === "pass" && analysis.enoughRequests && metricsPassed && notes.length === 0) {
+    const metrics = values.businessMetrics.map(
+      (test) =>
+        `${test.name} ${percent(test.new.rate)} against ${percent(test.old.rate)}, a drop of ${percent(test.maxDrop)} ruled out`,
+    );
     return {
       kind: "pass",
-      reason: `${healthy}; ${comparison.pass.ratio}x the old version's 5xx rate (${percent(old.errorRate)}) is ruled out (e-value ${number(comparison.pass.eValue)} ≥ ${number(comparison.pass.bound)} on ${comparison.errors} errors)`,
+      reason: `${healthy}; ${comparison.pass.ratio}x the old version's 5xx rate (${percent(old.errorRate)}) is ruled out (e-value ${number(comparison.pass.eValue)} ≥ ${number(comparison.pass.bound)} on ${comparison.errors} errors)${metrics.length === 0 ? "" : `; ${metrics.join("; ")}`}`,
     };
   }
   const detail = comparison.applicable
     ? comparison.errors === 0
       ? "no errors on either version to compare"
-      : `undecided on ${comparison.errors} errors (old version ${percent(old.errorRate)}; e-values: fail ${number(comparison.fail.eValue)} of ${number(comparison.fail.bound)}, pass ${number(comparison.pass.eValue)} of ${number(comparison.pass.bound)})`
+      : comparison.verdict === "pass"
+        ? `${comparison.pass.ratio}x the old version's 5xx rate (${percent(old.errorRate)}) is ruled out`
+        : `undecided on ${comparison.errors} errors (old version ${percent(old.errorRate)}; e-values: fail ${number(comparison.fail.eValue)} of ${number(comparison.fail.bound)}, pass ${number(comparison.pass.eValue)} of ${number(comparison.pass.bound)})`
     : "no old version's traffic to compare with";
-  return { kind: "undecided", reason: `${healthy}; ${detail}`, leaning: analysis.leansToDegradation };
+  const undecidedMetrics = values.businessMetrics
+    .filter((test) => test.verdict === "continue")
+    .map(
+      (test) =>
+        `${test.name} undecided (${percent(test.new.rate)} against ${percent(test.old.rate)} on ${test.new.denominator} of the new version; e-value ${number(test.fail.eValue)} of ${number(test.fail.bound)})`,
+    );
+  return {
+    kind: "undecided",
+    reason: withNotes([`${healthy}; ${detail}`, ...undecidedMetrics].join("; ")),
+    leaning: analysis.comparison.verdict === "continue" && analysis.comparison.fail.eValue > 1,
+  };
 }
 
 function analysisValues(analysis: Analysis): AnalysisValues {
@@ -289,10 +541,10 @@ function withRate(metrics: ArmMetrics): ArmValues {
   return { ...metrics, errorRate: metrics.requests === 0 ? null : metrics.errors / metrics.requests };
 }
 
-/** 4 significant digits within 1e±100, so that any store keeps it. */
+/** 4 significant digits within 1e-100 and 1e15, so that any store keeps it. */
 function loggable<T extends number | null>(value: T): T {
   if (value === null || value === 0) return value;
-  const magnitude = Math.min(Math.max(Math.abs(value), 1e-100), 1e100);
+  const magnitude = Math.min(Math.max(Math.abs(value), 1e-100), 1e15);
   return (Math.sign(value) * Number(magnitude.toPrecision(4))) as T;
 }
 

@@ -4,7 +4,9 @@ import { ErrorNames } from "./errors.ts";
 
 /**
  * Where a deployment waits. A bake waits for its timer between evaluations; an approval for a human; a
- * pause for a human to resume or abort. Every gate is a Step Functions task token kept in the state store.
+ * pause (asked for by a human or by a check whose `onFail` is "pause") for a human to resume, promote or
+ * abort, evaluated at every interval meanwhile. Every gate is a Step Functions task token kept in the state
+ * store.
  */
 export const GateKind = { Bake: "bake", Approval: "approval", Pause: "pause" } as const;
 export type GateKind = (typeof GateKind)[keyof typeof GateKind];
@@ -42,8 +44,8 @@ const accepted: Readonly<
 > = {
   bake: { human: ["promote", "pause", "abort"], events: ["alarm", "timer"] },
   approval: { human: ["approve", "reject", "abort"], events: ["alarm", "timer"] },
-  // A pause has no timer: it holds until a human resumes or aborts it, or an alarm fires.
-  pause: { human: ["resume", "abort"], events: ["alarm"] },
+  // A pause's timer rings the next evaluation, which may roll back, time the pause out, or hold on.
+  pause: { human: ["resume", "promote", "abort"], events: ["alarm", "timer"] },
 };
 
 /**
@@ -97,6 +99,18 @@ export interface GateDecision {
 }
 
 /**
+ * A human's decision that arrived while no gate was open (a bake or a pause is a gate per evaluation interval,
+ * with a moment between two): the next gate that opens applies it, if it accepts it and it is recent.
+ */
+export interface HeldDecision extends GateDecision {
+  readonly action: HumanAction;
+  readonly responseUrl?: string;
+}
+
+/** A held decision older than this is dropped: the human decided about a moment that has passed. */
+export const heldDecisionSeconds = 120;
+
+/**
  * Names that end a timed gate early. A bake or approval gate waits in a Parallel beside its timer, and a
  * Parallel only ends early when a branch fails: so a human's early decision fails the gate with one of these
  * names, which the state machine catches to move on. They are outcomes, not faults.
@@ -105,12 +119,13 @@ export const GateSignal = {
   Promoted: "GatePromoted",
   Paused: "GatePaused",
   Approved: "GateApproved",
+  Resumed: "GateResumed",
 } as const;
 export type GateSignal = (typeof GateSignal)[keyof typeof GateSignal];
 
 /** How a decision ends the gate's task: success with an outcome, or a named error (a signal or a real failure). */
 export type GateResolution =
-  | { readonly type: "success"; readonly outcome: "timer" | "resume" }
+  | { readonly type: "success"; readonly outcome: "timer" }
   | {
       readonly type: "failure";
       readonly error: GateSignal | typeof ErrorNames.GateRejected | typeof ErrorNames.AlarmFired;
@@ -134,7 +149,11 @@ export function resolutionOf(
           }
         : { type: "success", outcome: "timer" };
     case "resume":
-      return { type: "success", outcome: "resume" };
+      return {
+        type: "failure",
+        error: GateSignal.Resumed,
+        cause: `${by} resumed the deployment at the ${label}`,
+      };
     case "promote":
       return { type: "failure", error: GateSignal.Promoted, cause: `${by} promoted past the ${label}` };
     case "pause":

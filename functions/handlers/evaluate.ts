@@ -1,17 +1,31 @@
 import { z } from "zod";
+import { BusinessMetricSchema, PauseSchema, TargetHealthSchema } from "../domain/config/check-schema.ts";
 import { AnalysisSchema } from "../domain/config/schema.ts";
-import { DecisionAction } from "../domain/deployment.ts";
-import { AlarmFiredError, AnalysisFailedError } from "../domain/errors.ts";
-import { type Evaluation, evaluate, Verdict } from "../domain/evaluate.ts";
+import { DecisionAction, DeploymentStatus } from "../domain/deployment.ts";
+import { AlarmFiredError, AnalysisFailedError, PauseTimedOutError } from "../domain/errors.ts";
+import { type Evaluation, type EvaluationState, evaluate, Verdict } from "../domain/evaluate.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { otherColour } from "../domain/ports/traffic-router.ts";
 import { accessOf, colourSchema, parseInput, targetFields, weightSchema } from "./schemas.ts";
+
+/** What the previous evaluation of the phase left (`$.evaluation.state`); a pause the state machine ended is absent. */
+const StateSchema = z.object({
+  failing: z.record(z.string(), z.number().int().min(0)),
+  pause: z
+    .object({ sinceSeconds: z.number().int().min(0), by: z.enum(["check", "human"]) })
+    .nullish()
+    .transform((pause) => pause ?? null),
+  acknowledged: z.boolean(),
+});
 
 const EvaluateInput = z.object({
   ...targetFields,
   newColour: colourSchema,
   alarms: z.array(z.string().min(1)),
   analysis: AnalysisSchema,
+  metrics: z.array(BusinessMetricSchema),
+  targetHealth: TargetHealthSchema.nullable(),
+  pause: PauseSchema,
   phase: z.object({
     index: z.number().int().min(0),
     weight: weightSchema,
@@ -21,6 +35,7 @@ const EvaluateInput = z.object({
   elapsedSeconds: z.number().int().min(0),
   /** When traffic moved to this weight; the metrics window starts here. */
   shiftedAt: z.iso.datetime(),
+  state: StateSchema,
 });
 
 export interface EvaluateOutput {
@@ -30,23 +45,37 @@ export interface EvaluateOutput {
   readonly waitSeconds: number;
   /** `elapsedSeconds` of the next evaluation, after the wait. */
   readonly nextElapsedSeconds: number;
+  readonly state: EvaluationState;
 }
 
+const actions = {
+  [Verdict.Continue]: DecisionAction.Continue,
+  [Verdict.Extend]: DecisionAction.Extend,
+  [Verdict.Pause]: DecisionAction.Pause,
+  [Verdict.Rollback]: DecisionAction.Rollback,
+} as const;
+
 /**
- * Judges the new version at its current weight from alarm states and per-arm metrics, records the decision
- * with every value it used, and fails with `AlarmFiredError` or `AnalysisFailedError` when it must roll back.
+ * Judges the new version at its current weight from alarm states, per-arm request and business metrics and
+ * the new version's target health, records the decision with every value it used, and fails with
+ * `AlarmFiredError`, `AnalysisFailedError` or `PauseTimedOutError` when it must roll back.
  */
 export function createEvaluateHandler(ports: Ports) {
   return async (event: unknown): Promise<EvaluateOutput> => {
     const input = parseInput(EvaluateInput, event, "evaluate");
-    const signals = ports.healthSignals(input.target, accessOf(input));
+    const access = accessOf(input);
+    const signals = ports.healthSignals(input.target, access);
     const oldColour = otherColour(input.newColour);
     const start = new Date(input.shiftedAt);
     // The first evaluation can run in the millisecond of the shift; a window is never empty.
     const end = new Date(Math.max(ports.clock().getTime(), start.getTime() + 1000));
-    const [alarms, metrics] = await Promise.all([
+    const [alarms, metrics, businessMetrics, status] = await Promise.all([
       signals.alarms(input.alarms),
       signals.armMetrics({ start, end }),
+      input.metrics.length === 0 ? [] : signals.businessMetrics(input.metrics, { start, end }),
+      input.targetHealth === null
+        ? undefined
+        : ports.deployTarget(input.target, access).status(input.newColour),
     ]);
     const result = evaluate({
       alarms,
@@ -54,6 +83,20 @@ export function createEvaluateHandler(ports: Ports) {
       analysis: input.analysis,
       bake: { elapsedSeconds: input.elapsedSeconds, bakeSeconds: input.phase.bakeSeconds },
       phaseIndex: input.phase.index,
+      businessMetrics: input.metrics.flatMap((metric, index) => {
+        const counts = businessMetrics[index];
+        return counts === undefined ? [] : [{ metric, old: counts[oldColour], new: counts[input.newColour] }];
+      }),
+      ...(input.targetHealth === null || status === undefined
+        ? {}
+        : {
+            targetHealth: {
+              settings: input.targetHealth,
+              counts: { healthy: status.healthyTargets, unhealthy: status.unhealthyTargets },
+            },
+          }),
+      state: input.state,
+      pause: input.pause,
     });
     const firing = alarms.found.filter((alarm) => alarm.state === "ALARM").map((alarm) => alarm.name);
     // The bake's own clock, not the caller's: a redelivered evaluation finds its decision already recorded.
@@ -62,12 +105,7 @@ export function createEvaluateHandler(ports: Ports) {
       deploymentId: input.deploymentId,
       id: `phase-${input.phase.index + 1}-at-${input.elapsedSeconds}s`,
       at,
-      action:
-        result.verdict === Verdict.Rollback
-          ? DecisionAction.Rollback
-          : result.verdict === Verdict.Extend
-            ? DecisionAction.Extend
-            : DecisionAction.Continue,
+      action: actions[result.verdict],
       actor: firing.length > 0 ? `alarm:${firing.join(",")}` : "analysis",
       reason: result.reason,
       values: { ...result.values, phase: input.phase, newColour: input.newColour },
@@ -75,14 +113,27 @@ export function createEvaluateHandler(ports: Ports) {
     if (result.verdict === Verdict.Rollback) {
       throw firing.length > 0 || alarms.missing.length > 0
         ? new AlarmFiredError(result.reason)
-        : new AnalysisFailedError(result.reason);
+        : result.pauseTimedOut
+          ? new PauseTimedOutError(result.reason)
+          : new AnalysisFailedError(result.reason);
     }
+    if (input.state.pause !== null && result.state.pause === null) await resumed(ports, input.deploymentId);
     return {
       verdict: result.verdict,
       reason: result.reason,
       complete: result.bake.complete,
       waitSeconds: result.bake.waitSeconds,
       nextElapsedSeconds: input.elapsedSeconds + result.bake.waitSeconds,
+      state: result.state,
     };
   };
+}
+
+/** A pause that timed out into `resume`: the deployment is in progress again (once, however often redelivered). */
+async function resumed(ports: Ports, deploymentId: string): Promise<void> {
+  const deployment = await ports.deployments.get(deploymentId);
+  if (deployment?.status !== DeploymentStatus.Paused) return;
+  await ports.deployments.transition(deploymentId, DeploymentStatus.InProgress, {
+    currentStep: "Resumed: the pause timed out (pause.onTimeout is resume)",
+  });
 }

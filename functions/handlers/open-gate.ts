@@ -1,8 +1,16 @@
 import { z } from "zod";
 import { DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
-import { type Gate, gateActions, gateIdOf, gateLabel } from "../domain/gates.ts";
+import {
+  acceptsAction,
+  type Gate,
+  gateActions,
+  gateIdOf,
+  gateLabel,
+  heldDecisionSeconds,
+} from "../domain/gates.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { SupersedeActor } from "../domain/promotion/arrival.ts";
+import { logger } from "../shared/logger.ts";
 import { decideGate } from "./resolve-gate.ts";
 import { parseInput } from "./schemas.ts";
 
@@ -32,7 +40,7 @@ const maxGateSeconds = 14 * 86_400;
 
 /**
  * Runs as a waitForTaskToken task: keeps the gate and its token in the state store, marks a pause PAUSED,
- * and tells humans (every approval and pause, and the first wait of each bake). Its return value is ignored:
+ * and tells humans (every approval, the first gate of each pause, and the first wait of each bake). Its return value is ignored:
  * the task ends when resolve-gate decides. The token is never logged, returned or sent anywhere.
  */
 export function createOpenGateHandler(ports: Ports) {
@@ -52,7 +60,11 @@ export function createOpenGateHandler(ports: Ports) {
       label,
     };
     await ports.gates.open(gate, input.taskToken);
-    if (gate.kind === "pause") {
+    // A pause is a gate per evaluation interval: the first marks the deployment PAUSED and tells humans.
+    const newPause =
+      gate.kind === "pause" &&
+      (await ports.deployments.get(input.deploymentId))?.status !== DeploymentStatus.Paused;
+    if (newPause) {
       await ports.deployments.transition(input.deploymentId, DeploymentStatus.Paused, {
         currentStep: `Paused at ${input.gate.weight}%`,
       });
@@ -71,8 +83,24 @@ export function createOpenGateHandler(ports: Ports) {
       });
       return { gateId };
     }
+    // A human decided in the instant between the previous gate and this one.
+    const held = await ports.gates.takeHeld(input.deploymentId);
+    if (held !== undefined) {
+      const fresh = now.getTime() - Date.parse(held.at) <= heldDecisionSeconds * 1000;
+      if (fresh && acceptsAction(gate, held.action)) {
+        await decideGate(ports, { deploymentId: input.deploymentId, gate, ...held, human: true });
+        return { gateId };
+      }
+      logger.warn("held decision dropped", {
+        deploymentId: input.deploymentId,
+        gateId,
+        action: held.action,
+        actor: held.actor,
+        why: fresh ? `a ${gate.kind} gate does not accept it` : `older than ${heldDecisionSeconds}s`,
+      });
+    }
     const first = input.gate.resumes === 0 && input.gate.elapsedSeconds === input.gate.waitSeconds;
-    if (gate.kind !== "bake" || first) {
+    if (gate.kind === "approval" || newPause || (gate.kind === "bake" && first)) {
       const decisions = await ports.decisions.list(input.deploymentId);
       await ports.notifier.gateOpened({
         deploymentId: input.deploymentId,

@@ -6,7 +6,7 @@ import {
   AlarmStateChangeSchema,
   AlarmStateChangeSource,
 } from "../domain/alarm-state-change.ts";
-import { DecisionAction, DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
+import { DecisionAction, DeploymentIdSchema, DeploymentStatus, isTerminal } from "../domain/deployment.ts";
 import { GateExpiredError, GateNotOpenError } from "../domain/errors.ts";
 import {
   acceptsAction,
@@ -18,6 +18,8 @@ import {
   GateDecisionSource,
   gateActions,
   gateIdOf,
+  type HumanAction,
+  isHumanAction,
   mayDecide,
   resolutionOf,
 } from "../domain/gates.ts";
@@ -43,6 +45,7 @@ export type ResolveOutcome =
       readonly gateId: string;
       readonly action: GateAction;
     }
+  | { readonly outcome: "held"; readonly deploymentId: string; readonly reason: string }
   | { readonly outcome: "rejected"; readonly reason: string }
   | { readonly outcome: "ignored"; readonly reason: string };
 
@@ -160,6 +163,9 @@ export async function decideGate(ports: Ports, input: DecideInput): Promise<Reso
     (input.gateId === undefined
       ? await ports.gates.getOpen(input.deploymentId)
       : await ports.gates.get(input.deploymentId, input.gateId));
+  if (gate === undefined && input.human && input.gateId === undefined && isHumanAction(input.action)) {
+    return hold(ports, input, input.action);
+  }
   if (gate === undefined) {
     return input.gateId === undefined
       ? reject(
@@ -197,9 +203,9 @@ export async function decideGate(ports: Ports, input: DecideInput): Promise<Reso
       return reject(`gate ${gate.gateId} expired before the decision: ${error.message}`);
     throw error;
   }
-  if (input.action === "resume") {
+  if (input.action === "resume" || (gate.kind === "pause" && input.action === "promote")) {
     await ports.deployments.transition(gate.deploymentId, DeploymentStatus.InProgress, {
-      currentStep: `Resumed by ${input.actor}`,
+      currentStep: `${input.action === "resume" ? "Resumed" : "Promoted"} by ${input.actor}`,
     });
   }
   if (input.action !== "timer") {
@@ -254,6 +260,39 @@ export async function decideGate(ports: Ports, input: DecideInput): Promise<Reso
     }
   }
   return { outcome: "resolved", deploymentId: gate.deploymentId, gateId: gate.gateId, action: input.action };
+}
+
+/**
+ * A human decided while no gate was open: between two evaluations of a bake or a pause, or before the first
+ * gate. The decision waits for the deployment's next gate, which applies it if it accepts it.
+ */
+async function hold(ports: Ports, input: DecideInput, action: HumanAction): Promise<ResolveOutcome> {
+  const deployment = await ports.deployments.get(input.deploymentId);
+  if (deployment === undefined || isTerminal(deployment.status)) {
+    return reject(
+      deployment === undefined
+        ? `unknown deployment ${input.deploymentId}`
+        : `deployment ${input.deploymentId} is ${deployment.status}: there is no gate to decide`,
+    );
+  }
+  const held = await ports.gates.hold(input.deploymentId, {
+    action,
+    actor: input.actor,
+    at: input.at,
+    ...(input.reason === undefined ? {} : { reason: input.reason }),
+    ...(input.responseUrl === undefined ? {} : { responseUrl: input.responseUrl }),
+  });
+  if (!held) return reject(`deployment ${input.deploymentId} already holds a decision for its next gate`);
+  logger.info("decision held for the next gate", {
+    deploymentId: input.deploymentId,
+    action,
+    actor: input.actor,
+  });
+  return {
+    outcome: "held",
+    deploymentId: input.deploymentId,
+    reason: `no gate of ${input.deploymentId} is open this instant (between two evaluations): ${action} applies to its next gate`,
+  };
 }
 
 function alreadyDecided(gate: Gate): string {

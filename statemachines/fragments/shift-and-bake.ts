@@ -1,8 +1,9 @@
 import { Choice, Condition, type IChainable, JsonPath, Pass, Result } from "aws-cdk-lib/aws-stepfunctions";
 import type { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Verdict } from "../../functions/domain/evaluate.ts";
 import { GateSignal } from "../../functions/domain/gates.ts";
 import { type FragmentContext, Paths, targetPayload } from "./context.ts";
-import { gate, timedGate } from "./gate.ts";
+import { timedGate } from "./gate.ts";
 import { step } from "./step.ts";
 
 /** Moves the new version to the current phase's weight (`$.cursor.phase.weight`); the time it took is `$.shift`. */
@@ -20,15 +21,20 @@ export function shiftTraffic(ctx: FragmentContext): LambdaInvoke {
 
 /**
  * Bakes at the current weight: evaluate at once, then wait at a timed gate until the next evaluation, until
- * the bake is over. Evaluate fails the execution (and so starts the rollback) with AlarmFiredError or
- * AnalysisFailedError, and so does an alarm event or an abort at the gate, at once. A human may promote past
- * the rest of the bake, or pause it (the "Paused" gate holds until resume or abort). A phase planned with an
- * approval ends at an approval gate, which counts as rejected when it times out.
+ * the bake is over. Evaluate fails the execution (and so starts the rollback) with AlarmFiredError,
+ * AnalysisFailedError or PauseTimedOutError, and so does an alarm event or an abort at a gate, at once. A
+ * check whose `onFail` is "pause", or a human, pauses the bake: the "Pause" gate holds the weight, evaluating
+ * at every interval (a failure that rolls back still does), until a human resumes, promotes or aborts, or a
+ * check's pause times out. A phase planned with an approval ends at an approval gate, which counts as
+ * rejected when it times out.
  */
 export function bake(ctx: FragmentContext, next: IChainable, options: BakeOptions = {}): IChainable {
   const { scope, fns } = ctx;
   const startBake = new Pass(scope, "Start bake", {
-    result: Result.fromObject({ nextElapsedSeconds: 0 }),
+    result: Result.fromObject({
+      nextElapsedSeconds: 0,
+      state: { failing: {}, acknowledged: false },
+    }),
     resultPath: "$.evaluation",
   });
   const evaluate = step(scope, "Evaluate alarms", {
@@ -38,6 +44,9 @@ export function bake(ctx: FragmentContext, next: IChainable, options: BakeOption
       "newColour.$": Paths.newColour,
       "alarms.$": "$.alarms",
       "analysis.$": "$.analysis",
+      "metrics.$": "$.metrics",
+      "targetHealth.$": "$.targetHealth",
+      "pause.$": "$.pause",
       phase: {
         "index.$": "$.cursor.index",
         "weight.$": "$.cursor.phase.weight",
@@ -45,6 +54,7 @@ export function bake(ctx: FragmentContext, next: IChainable, options: BakeOption
       },
       "elapsedSeconds.$": "$.evaluation.nextElapsedSeconds",
       "shiftedAt.$": "$.shift.shiftedAt",
+      "state.$": "$.evaluation.state",
     },
     resultPath: "$.evaluation",
   });
@@ -57,7 +67,24 @@ export function bake(ctx: FragmentContext, next: IChainable, options: BakeOption
     "bake",
     "$.evaluation.waitSeconds",
   );
-  const paused = gate(ctx, "Paused", "pause");
+  const paused = timedGate(
+    ctx,
+    { parallel: "Pause", gate: "Wait for a human", timer: "Pause timer", ring: "Ring pause timer" },
+    "pause",
+    "$.evaluation.waitSeconds",
+  );
+  // A human's pause is evaluated like a check's, and holds until a human decides (no timeout).
+  const heldByHuman = new Pass(scope, "Held by a human", {
+    parameters: {
+      "nextElapsedSeconds.$": "$.evaluation.nextElapsedSeconds",
+      state: {
+        "failing.$": "$.evaluation.state.failing",
+        pause: { "sinceSeconds.$": "$.evaluation.nextElapsedSeconds", by: "human" },
+        "acknowledged.$": "$.evaluation.state.acknowledged",
+      },
+    },
+    resultPath: "$.evaluation",
+  });
   const resumed = new Pass(scope, "Resumed", {
     parameters: {
       "index.$": "$.cursor.index",
@@ -66,12 +93,22 @@ export function bake(ctx: FragmentContext, next: IChainable, options: BakeOption
     },
     resultPath: "$.cursor",
   });
+  // Resumed: the pause is over, and the soft checks that caused it pause this phase no more.
+  const acknowledged = new Pass(scope, "Acknowledge pause", {
+    parameters: { "failing.$": "$.evaluation.state.failing", acknowledged: true },
+    resultPath: "$.evaluation.state",
+  });
   wait.addCatch(afterBake, { errors: [GateSignal.Promoted], resultPath: "$.signal" });
-  wait.addCatch(paused, { errors: [GateSignal.Paused], resultPath: "$.signal" });
-  paused.next(resumed).next(evaluate);
+  wait.addCatch(heldByHuman, { errors: [GateSignal.Paused], resultPath: "$.signal" });
+  paused.addCatch(afterBake, { errors: [GateSignal.Promoted], resultPath: "$.signal" });
+  paused.addCatch(resumed, { errors: [GateSignal.Resumed], resultPath: "$.signal" });
+  heldByHuman.next(evaluate);
+  resumed.next(acknowledged).next(evaluate);
   wait.next(evaluate);
+  paused.next(evaluate);
 
   const complete = new Choice(scope, "Bake complete?")
+    .when(Condition.stringEquals("$.evaluation.verdict", Verdict.Pause), paused)
     .when(Condition.booleanEquals("$.evaluation.complete", true), afterBake)
     .otherwise(wait);
   startBake.next(evaluate).next(complete);

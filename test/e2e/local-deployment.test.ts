@@ -58,7 +58,7 @@ function demo(args: string[], onOutput?: (output: string, child: ChildProcess) =
 }
 
 describe("the local deployment (npm start)", () => {
-  it("good: walks 10% → 50% → 100% and ends SUCCEEDED in dynalite", { timeout: 60_000 }, async () => {
+  it("good: walks 10% → 50% → 100% and ends SUCCEEDED in dynalite", { timeout: 90_000 }, async () => {
     // Act
     const result = await deployLocally("good");
 
@@ -80,16 +80,39 @@ describe("the local deployment (npm start)", () => {
     expect(result.pids.filter(alive)).toEqual([]);
   });
 
-  it("slow: the doubled p95 fails the analysis and rolls back", { timeout: 60_000 }, async () => {
+  it("slow: the doubled p95 pauses the canary at 10%, and the pause times out into a rollback", {
+    timeout: 90_000,
+  }, async () => {
     // Act
     const result = await deployLocally("slow");
 
     // Assess
     expect(result.status).toBe("ROLLED_BACK");
     expect(result.deployment.statusReason).toMatch(
-      /^AnalysisFailedError: new version's p95 latency .* \(limit 1\.5x\)$/,
+      /^PauseTimedOutError: no decision in the \d+s pause .*new version's p95 latency .* \(limit 1\.5x\)$/,
+    );
+    expect(result.decisions.find((decision) => decision.action === "pause")?.reason).toMatch(
+      /p95 latency .*: paused for a human \(onFail pause\)$/,
     );
     expect(result.weightHistory.map((entry) => entry.new)).toEqual([10, 0]);
+    expect(result.pids.filter(alive)).toEqual([]);
+  });
+
+  it("conversion-drop: 30% fewer conversions pause the canary before 100%, and the pause times out into a rollback", {
+    timeout: 90_000,
+  }, async () => {
+    // Act
+    const result = await deployLocally("conversion-drop");
+
+    // Assess
+    expect(result.status).toBe("ROLLED_BACK");
+    expect(result.deployment.statusReason).toMatch(
+      /^PauseTimedOutError: no decision in the \d+s pause .*conversion of the new version \d+(\.\d+)?% is \d+(\.\d+)?% below the old version's/,
+    );
+    const pause = result.decisions.find((decision) => decision.action === "pause");
+    expect(pause?.values).toMatchObject({ businessMetrics: [{ name: "conversion", verdict: "fail" }] });
+    expect(result.maxWeight).toBeLessThan(100);
+    expect(result.errorsServedByNew / Math.max(result.requests.new, 1)).toBeLessThan(0.01);
     expect(result.pids.filter(alive)).toEqual([]);
   });
 

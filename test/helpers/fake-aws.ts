@@ -47,6 +47,15 @@ export interface FakeAwsOptions {
   readonly alarmAtWeight?: number;
   /** Requests each arm served per evaluation window, split by weight. @default 1000 */
   readonly requestsPerWindow?: number;
+  /** The new version's p95 and p99 over the old version's. @default 1 */
+  readonly newLatencyFactor?: number;
+  /**
+   * Share of each arm's requests that convert, for the business metric queries (`m<i>_<colour>_numerator` over
+   * `…_denominator`, the requests). @default 0.5 on both
+   */
+  readonly conversionRates?: Readonly<Record<Colour, number>>;
+  /** Targets of the new version that turn unhealthy once it takes traffic. @default 0 */
+  readonly unhealthyAfterShift?: number;
 }
 
 /**
@@ -146,11 +155,11 @@ export class FakeAws {
     });
     this.elb.on(DescribeTargetHealthCommand).callsFake((input) => {
       const colour: Colour = input.TargetGroupArn === targetGroups.blue ? "blue" : "green";
-      const state = this.healthy(colour) ? "healthy" : "unhealthy";
+      const sick = colour === "green" && this.weights.green > 0 ? (this.options.unhealthyAfterShift ?? 0) : 0;
       return {
         TargetHealthDescriptions: Array.from({ length: this.services[colour].desiredCount }, (_, index) => ({
           Target: { Id: `10.0.${colour === "blue" ? 1 : 2}.${index + 10}`, Port: 8080 },
-          TargetHealth: { State: state },
+          TargetHealth: { State: this.healthy(colour) && index >= sick ? "healthy" : "unhealthy" },
         })),
       };
     });
@@ -238,15 +247,23 @@ export class FakeAws {
     this.cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
       const perWindow = this.options.requestsPerWindow ?? 1000;
       const results: MetricDataResult[] = (input.MetricDataQueries ?? []).map((query) => {
-        const colour: Colour = query.Id?.startsWith("blue") ? "blue" : "green";
+        const business = /^m\d+_(blue|green)_(numerator|denominator)$/.exec(query.Id ?? "");
+        const colour: Colour = query.Id?.startsWith("blue") || business?.[1] === "blue" ? "blue" : "green";
         const requests = Math.round((perWindow * this.weights[colour]) / 100);
-        const value = query.Id?.endsWith("requests")
-          ? requests
-          : query.Id?.endsWith("errors")
-            ? Math.round(requests * 0.001)
-            : query.Id?.endsWith("p95")
-              ? 0.08
-              : 0.12;
+        const slower = colour === "green" ? (this.options.newLatencyFactor ?? 1) : 1;
+        const converted = Math.round(requests * (this.options.conversionRates?.[colour] ?? 0.5));
+        const value =
+          business !== null
+            ? business[2] === "numerator"
+              ? converted
+              : requests
+            : query.Id?.endsWith("requests")
+              ? requests
+              : query.Id?.endsWith("errors")
+                ? Math.round(requests * 0.001)
+                : query.Id?.endsWith("p95")
+                  ? 0.08 * slower
+                  : 0.12 * slower;
         return {
           Id: query.Id,
           Label: query.Id,

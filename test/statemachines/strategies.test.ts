@@ -9,6 +9,7 @@ import {
   type StrategyInput,
   type StrategyType,
 } from "../../functions/domain/config/index.ts";
+import type { DeploymentRequest } from "../../functions/domain/deployment-request.ts";
 import type { HumanAction } from "../../functions/domain/gates.ts";
 import { createSlackCallbackHandler } from "../../functions/handlers/slack-callback.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
@@ -566,6 +567,247 @@ describe("gates: humans and alarms decide through the bus", () => {
     expect(result.error).toBe(ErrorNames.GateRejected);
     expect(record?.status).toBe("ROLLED_BACK");
     expect(record?.statusReason).toMatch(reason);
+  });
+});
+
+describe("checks: what a failed check does (onFail)", () => {
+  const conversion = {
+    name: "conversion",
+    namespace: "Shop/Checkout",
+    numerator: "checkout_completed",
+    denominator: "checkout_started",
+    dimensions: { Service: "checkout" },
+    maxDrop: 0.1,
+    minSamples: 100,
+    onFail: "pause" as const,
+  };
+  /** 30% fewer conversions on the new version, over enough checkouts for the test to see it at 10%. */
+  const conversionDrop = { requestsPerWindow: 100_000, conversionRates: { blue: 0.5, green: 0.35 } };
+  const withChecks = (changes: Partial<DeploymentRequest>) => (request: DeploymentRequest) => ({
+    ...request,
+    ...changes,
+  });
+  const statusOf = async (world: World) => (await world.stores.deployments.get(world.deploymentId))?.status;
+  /** Every wait passes at once unless a test says otherwise. */
+  const fast = { "Wait for rollout": 0, "Bake timer": 0, "Pause timer": 0, "Wait before retiring": 0 };
+
+  it("canary: 30% fewer conversions pause the deployment at 10%, and the pause times out into a rollback", async () => {
+    // Prepare
+    let paused: string | undefined;
+
+    // Act
+    const {
+      result,
+      record,
+      deployment,
+      aws: fake,
+    } = await run("canary", conversionDrop, {
+      request: withChecks({ metrics: [conversion], pause: { timeoutSeconds: 60, onTimeout: "rollback" } }),
+      // Long enough for the test to see the pause between its evaluations.
+      waitMs: { ...fast, "Pause timer": 100 },
+      during: async (world) => {
+        await openGate(world, "pause");
+        paused = await statusOf(world);
+      },
+    });
+
+    // Assess
+    expect(paused).toBe("PAUSED");
+    expect(result.error).toBe(ErrorNames.PauseTimedOut);
+    expect(record?.status).toBe("ROLLED_BACK");
+    expect(record?.statusReason).toMatch(
+      /^PauseTimedOutError: no decision in the 60s pause since 0s at this weight: the pause timed out into a rollback \(pause\.onTimeout\); conversion of the new version 35% is 30% below the old version's 50%/,
+    );
+    expect(Math.max(...fake.weightHistory.map((weights) => weights.green))).toBe(10);
+    const pause = (await awsStore(deployment.id)).find((decision) => decision.action === "pause");
+    expect(pause).toMatchObject({
+      actor: "analysis",
+      reason: expect.stringMatching(/: paused for a human \(onFail pause\)$/),
+      values: {
+        businessMetrics: [{ name: "conversion", verdict: "fail", lift: -0.3 }],
+        pause: { sinceSeconds: 0, by: "check", timeoutSeconds: 60 },
+      },
+    });
+  });
+
+  it.each(types)(
+    "%s: a check that pauses (target health, onFail pause) holds PAUSED, then times out into a rollback",
+    async (type) => {
+      // Prepare
+      let paused: string | undefined;
+
+      // Act
+      const { result, record } = await run(
+        type,
+        { unhealthyAfterShift: 1 },
+        {
+          request: withChecks({
+            targetHealth: { maxUnhealthyShare: 0.2, forSeconds: 0, onFail: "pause" },
+            pause: { timeoutSeconds: 30, onTimeout: "rollback" },
+          }),
+          waitMs: { ...fast, "Wait for batch": 0, "Wait for old version": 0, "Pause timer": 100 },
+          during: async (world) => {
+            await openGate(world, "pause");
+            paused = await statusOf(world);
+          },
+        },
+      );
+
+      // Assess
+      expect(paused).toBe("PAUSED");
+      expect(result.error).toBe(ErrorNames.PauseTimedOut);
+      expect(record?.status).toBe("ROLLED_BACK");
+      expect(record?.statusReason).toMatch(
+        /^PauseTimedOutError: .*; 1 of the new version's \d targets are unhealthy \(\d+%, limit 20%\)$/,
+      );
+    },
+  );
+
+  it("canary: an alarm during a pause rolls back at once", async () => {
+    // Act
+    const { result, record } = await run("canary", conversionDrop, {
+      request: withChecks({ metrics: [conversion] }),
+      waitMs: { ...fast, "Pause timer": 60_000 },
+      during: async (world) => {
+        await openGate(world, "pause");
+        await world.bus.putAlarmChange({
+          alarmName: "checkout-5xx",
+          state: { value: "ALARM", reason: "Threshold Crossed", timestamp: "2026-12-02T10:00:00.000Z" },
+          previousState: {
+            value: "OK",
+            reason: "Threshold not crossed",
+            timestamp: "2026-12-02T09:00:00.000Z",
+          },
+        });
+      },
+    });
+
+    // Assess
+    expect(result.error).toBe(ErrorNames.AlarmFired);
+    expect(record).toMatchObject({ status: "ROLLED_BACK", weights: { old: 100, new: 0 } });
+  });
+
+  it("canary: a human resumes a latency pause, which then pauses that phase no more, and the release succeeds", async () => {
+    // Act
+    const { result, record, states } = await run(
+      "canary",
+      { newLatencyFactor: 2 },
+      {
+        waitMs: { ...fast, "Pause timer": 60_000 },
+        during: async (world) => {
+          await openGate(world, "pause");
+          await world.bus.putDecision({
+            deploymentId: world.deploymentId,
+            action: "resume",
+            actor: "cli:alice",
+          });
+          // The next phase judges afresh: its latency pause is resumed too.
+          while ((await statusOf(world)) !== "SUCCEEDED") {
+            const gate = await world.stores.gates.getOpen(world.deploymentId);
+            if (gate?.kind === "pause")
+              await world.bus.putDecision({
+                deploymentId: world.deploymentId,
+                gateId: gate.gateId,
+                action: "resume",
+                actor: "cli:alice",
+              });
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        },
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    expect(states.filter((state) => state === "Acknowledge pause")).toHaveLength(2);
+  });
+
+  it("canary: latency with onFail rollback rolls back at the first evaluation that sees it", async () => {
+    // Act
+    const { result, record, request } = await run(
+      "canary",
+      { newLatencyFactor: 2 },
+      {
+        request: (request) => ({
+          ...request,
+          analysis: { ...request.analysis, latency: { onFail: "rollback", forSeconds: 0 } },
+        }),
+      },
+    );
+
+    // Assess
+    expect(request.analysis.latency.onFail).toBe("pause");
+    expect(result.error).toBe(ErrorNames.AnalysisFailed);
+    expect(record?.statusReason).toMatch(
+      /^AnalysisFailedError: new version's p95 latency 160 ms is 2x the old version's 80 ms \(limit 1\.5x\)$/,
+    );
+  });
+
+  it("canary: a pause that times out with onTimeout resume goes back IN_PROGRESS and the release succeeds", async () => {
+    // Act
+    const { result, record, deployment } = await run("canary", conversionDrop, {
+      request: withChecks({ metrics: [conversion], pause: { timeoutSeconds: 30, onTimeout: "resume" } }),
+    });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    const reasons = (await awsStore(deployment.id)).map((decision) => decision.reason);
+    expect(
+      reasons.filter((reason) => reason.includes("resuming the plan (pause.onTimeout is resume)")),
+    ).toHaveLength(2);
+  });
+
+  it("canary: a human promotes past a pause to the next phase", async () => {
+    // Act
+    const { result, aws: fake } = await run("canary", conversionDrop, {
+      request: withChecks({ metrics: [{ ...conversion, onFail: "pause" }] }),
+      waitMs: { ...fast, "Pause timer": 60_000 },
+      during: async (world) => {
+        for (const weight of [10, 50]) {
+          const gate = await openGate(world, "pause");
+          expect(gate.label).toBe(`pause at ${weight}%`);
+          await world.bus.putDecision({
+            deploymentId: world.deploymentId,
+            gateId: gate.gateId,
+            action: "promote",
+            actor: "cli:alice",
+          });
+        }
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(fake.weightHistory.map((weights) => weights.green)).toEqual([10, 50, 100]);
+  });
+
+  it("canary: a quarter of the new targets unhealthy for 20s rolls back (maxUnhealthyShare 0.2)", async () => {
+    // Act
+    const { result, record, deployment } = await run(
+      "canary",
+      { unhealthyAfterShift: 1 },
+      {
+        request: withChecks({ targetHealth: { maxUnhealthyShare: 0.2, forSeconds: 20, onFail: "rollback" } }),
+      },
+    );
+
+    // Assess
+    expect(result.error).toBe(ErrorNames.AnalysisFailed);
+    expect(record?.statusReason).toMatch(
+      /^AnalysisFailedError: 1 of the new version's 4 targets are unhealthy \(25%, limit 20%\)$/,
+    );
+    const decisions = await awsStore(deployment.id);
+    expect(
+      decisions
+        .filter((decision) => decision.actor === "analysis")
+        .map((decision) => [decision.action, decision.id]),
+    ).toEqual([
+      ["continue", "phase-1-at-0s"],
+      ["continue", "phase-1-at-10s"],
+      ["rollback", "phase-1-at-20s"],
+    ]);
   });
 });
 

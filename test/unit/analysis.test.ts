@@ -21,6 +21,8 @@ const analysisSettings: AnalysisSettings = {
   maxLatencyRatio: 1.5,
   alpha: 0.01,
   missingData: "inconclusive",
+  errors: { onFail: "rollback" },
+  latency: { onFail: "pause", forSeconds: 0 },
 };
 
 const counts = (requests: number, errors: number): ArmCounts => ({ requests, errors });

@@ -63,7 +63,12 @@ describe("parseConfig", () => {
       maxLatencyRatio: 1.5,
       alpha: 0.01,
       missingData: "inconclusive",
+      errors: { onFail: "rollback" },
+      latency: { onFail: "pause", forSeconds: 0 },
     });
+    expect(environment?.metrics).toEqual([]);
+    expect(environment?.targetHealth).toBeUndefined();
+    expect(environment?.pause).toEqual({ timeoutSeconds: 3600, onTimeout: "rollback" });
     expect(environment?.approval).toEqual({ required: false, approvers: [], timeoutSeconds: 86_400 });
     expect(environment?.onFreeze).toBe("wait");
     expect(environment?.hooks).toEqual({ preDeploy: [], postDeploy: [], smokeTest: [] });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LocalHealthSignals } from "../../functions/adapters/local/local-health-signals.ts";
+import { LocalMetricStore } from "../../functions/adapters/local/local-metric-store.ts";
 import { LocalTrafficRouter } from "../../functions/adapters/local/local-traffic-router.ts";
 import type { AlarmDefinition } from "../../functions/domain/alarm-evaluation.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
@@ -35,6 +36,7 @@ async function world() {
   });
   const measured = new Set<string>();
   const signals = new LocalHealthSignals({
+    metricStore: new LocalMetricStore(),
     router: {
       metrics: (colour) => {
         measured.add(colour);

@@ -234,7 +234,7 @@ describe("EcsDeployTarget", () => {
       ecs.on(UpdateServiceCommand).resolves({});
     });
 
-    it("registers a copy of the base revision with the artifact as the app's image, then updates the idle service", async () => {
+    it("registers a copy of the base revision with the artifact as the app's image and its colour as GLIDEPATH_VARIANT, then updates the idle service", async () => {
       // Prepare
       ecs
         .on(DescribeServicesCommand)
@@ -261,7 +261,14 @@ describe("EcsDeployTarget", () => {
             taskRoleArn: `arn:aws:iam::${account}:role/checkout-task`,
             executionRoleArn: `arn:aws:iam::${account}:role/checkout-execution`,
             networkMode: "awsvpc",
-            containerDefinitions: [{ ...app, image: newImage }, logRouter],
+            containerDefinitions: [
+              {
+                ...app,
+                image: newImage,
+                environment: [...(app?.environment ?? []), { name: "GLIDEPATH_VARIANT", value: "green" }],
+              },
+              logRouter,
+            ],
             volumes: [],
             placementConstraints: [],
             requiresCompatibilities: ["FARGATE"],
@@ -349,7 +356,14 @@ describe("EcsDeployTarget", () => {
 
       // Assess
       expect(ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, {
-        containerDefinitions: [{ ...app, dependsOn: [], image: newImage }],
+        containerDefinitions: [
+          {
+            ...app,
+            dependsOn: [],
+            image: newImage,
+            environment: [...(app?.environment ?? []), { name: "GLIDEPATH_VARIANT", value: "green" }],
+          },
+        ],
       });
     });
 

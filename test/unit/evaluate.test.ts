@@ -10,6 +10,8 @@ const analysis: AnalysisSettings = {
   maxLatencyRatio: 1.5,
   alpha: 0.01,
   missingData: "inconclusive",
+  errors: { onFail: "rollback" },
+  latency: { onFail: "pause", forSeconds: 0 },
 };
 
 const arm = (requests: number, errors: number, p95Ms?: number): ArmMetrics => ({
@@ -120,8 +122,17 @@ describe("evaluate", () => {
       /^healthy: 5xx 0% over 1000 requests, no alarm firing; no errors on either version to compare$/,
     ],
     [
-      "p95 over 1.5x the old arm's",
+      "p95 over 1.5x the old arm's (latency pauses by default)",
       { metrics: { old: arm(9000, 9, 80), new: arm(1000, 1, 160) } },
+      "pause",
+      /^new version's p95 latency 160 ms is 2x the old version's 80 ms \(limit 1\.5x\): paused for a human \(onFail pause\)$/,
+    ],
+    [
+      "p95 over 1.5x the old arm's, with latency onFail rollback",
+      {
+        metrics: { old: arm(9000, 9, 80), new: arm(1000, 1, 160) },
+        analysis: { ...analysis, latency: { onFail: "rollback", forSeconds: 0 } },
+      },
       "rollback",
       /^new version's p95 latency 160 ms is 2x the old version's 80 ms \(limit 1\.5x\)$/,
     ],
@@ -220,6 +231,14 @@ describe("evaluate", () => {
         },
       },
       bake: { elapsedSeconds: 60, bakeSeconds: 300 },
+      checks: [
+        { check: "alarms", onFail: "rollback", failing: false, since: null, failed: false },
+        { check: "errors", onFail: "rollback", failing: false, since: null, failed: false },
+        { check: "latency", onFail: "pause", failing: false, since: null, failed: false },
+      ],
+      businessMetrics: [],
+      targetHealth: null,
+      pause: null,
     });
   });
 
@@ -340,12 +359,13 @@ describe("evaluate", () => {
     expect(result.reason).toContain("no bake planned");
   });
 
-  it("keeps every logged number within DynamoDB's range", () => {
+  it("keeps every logged number within what DynamoDB's document client writes (at most 1e15, below 2^53)", () => {
     // Act
     const { values } = evaluate(input({ metrics: { old: arm(0, 0), new: arm(100_000, 90_000) } }));
 
     // Assess
-    expect(values.analysis.errorRateLimit.eValue).toBe(1e100);
+    expect(values.analysis.errorRateLimit.eValue).toBe(1e15);
+    expect(values.analysis.errorRateComparison.failEValue).toBeLessThan(Number.MAX_SAFE_INTEGER);
     expect(JSON.parse(JSON.stringify(values))).toEqual(values);
   });
 });

@@ -453,3 +453,113 @@ describe("open-gate under an abort request", () => {
     expect(notices.filter((line) => line.startsWith("gate open:"))).toHaveLength(1);
   });
 });
+
+describe("a decision that finds no gate open (between two evaluations)", () => {
+  async function runningDeployment() {
+    counter += 1;
+    const { deployment } = await stores.deployments.create({
+      service: `svc-${counter}`,
+      environment: "production",
+      artifact: { uri: "repo@sha256:1", digest: `sha256:held${counter}`, version: "1.4.0" },
+      strategy: "canary",
+    });
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS");
+    return deployment.id;
+  }
+  const openAt = (deploymentId: string, kind: "bake" | "pause", elapsedSeconds: number) =>
+    createOpenGateHandler(ports())({
+      taskToken: token,
+      deploymentId,
+      executionArn: `arn:aws:states:eu-west-1:${account}:execution:Glidepath-canary:x`,
+      gate: { kind, phaseIndex: 0, resumes: 0, elapsedSeconds, weight: 10, waitSeconds: 30 },
+      approvers: [],
+      service: "svc",
+      environment: "production",
+      version: "1.4.0",
+    });
+  const now = () => new Date().toISOString();
+
+  it("is held, and the next gate that accepts it applies it as it opens", async () => {
+    // Prepare
+    const deploymentId = await runningDeployment();
+
+    // Act
+    const answer = await createResolveGateHandler(ports())(
+      decision({ deploymentId, action: "pause", actor: "cli:alice" }, { time: now() }),
+    );
+    await openAt(deploymentId, "bake", 60);
+
+    // Assess
+    expect(answer).toMatchObject({ outcome: "held", deploymentId });
+    expect(calls).toEqual([
+      {
+        kind: "fail",
+        args: [token, "GatePaused", "cli:alice paused the deployment at the bake at 10%"],
+      },
+    ]);
+    expect(await stores.gates.takeHeld(deploymentId)).toBeUndefined();
+  });
+
+  it("is dropped by a next gate that does not accept it, which stays open", async () => {
+    // Prepare
+    const deploymentId = await runningDeployment();
+    await createResolveGateHandler(ports())(
+      decision({ deploymentId, action: "resume", actor: "cli:alice" }, { time: now() }),
+    );
+
+    // Act
+    await openAt(deploymentId, "bake", 60);
+
+    // Assess
+    expect(calls).toEqual([]);
+    expect(await stores.gates.getOpen(deploymentId)).toMatchObject({ gateId: "bake-p1-r0-60s" });
+  });
+
+  it("is held once: a second decision before the next gate is refused", async () => {
+    // Prepare
+    const deploymentId = await runningDeployment();
+    const resolve = createResolveGateHandler(ports());
+    await resolve(decision({ deploymentId, action: "abort", actor: "cli:alice" }, { time: now() }));
+
+    // Act
+    const second = await resolve(
+      decision({ deploymentId, action: "promote", actor: "cli:bob" }, { time: now() }),
+    );
+
+    // Assess
+    expect(second).toEqual({
+      outcome: "rejected",
+      reason: `deployment ${deploymentId} already holds a decision for its next gate`,
+    });
+  });
+
+  it("is refused for a deployment that has ended", async () => {
+    // Prepare
+    const deploymentId = await runningDeployment();
+    await stores.deployments.transition(deploymentId, "SUCCEEDED");
+
+    // Act
+    const answer = await createResolveGateHandler(ports())(
+      decision({ deploymentId, action: "pause", actor: "cli:alice" }, { time: now() }),
+    );
+
+    // Assess
+    expect(answer).toEqual({
+      outcome: "rejected",
+      reason: `deployment ${deploymentId} is SUCCEEDED: there is no gate to decide`,
+    });
+  });
+
+  it("marks the deployment PAUSED and tells humans at the first gate of a pause only", async () => {
+    // Prepare
+    const deploymentId = await runningDeployment();
+
+    // Act
+    await openAt(deploymentId, "pause", 30);
+    await openAt(deploymentId, "pause", 60);
+
+    // Assess
+    expect((await stores.deployments.get(deploymentId))?.status).toBe("PAUSED");
+    expect(notices.filter((line) => line.startsWith("gate open:"))).toHaveLength(1);
+  });
+});

@@ -13,7 +13,7 @@ describe("gateActions", () => {
   it.each<[GateKind, HumanAction[]]>([
     ["bake", ["promote", "pause", "abort"]],
     ["approval", ["approve", "reject", "abort"]],
-    ["pause", ["resume", "abort"]],
+    ["pause", ["resume", "promote", "abort"]],
   ])("a %s gate offers humans %j, in button order", (kind, expected) => {
     expect(gateActions({ kind })).toEqual(expected);
   });
@@ -38,8 +38,8 @@ describe("acceptsAction", () => {
     ["pause", "resume", true],
     ["pause", "abort", true],
     ["pause", "alarm", true],
-    ["pause", "timer", false],
-    ["pause", "promote", false],
+    ["pause", "timer", true],
+    ["pause", "promote", true],
     ["pause", "approve", false],
   ])("a %s gate accepting %s is %s", (kind, action, expected) => {
     expect(acceptsAction({ kind }, action)).toBe(expected);

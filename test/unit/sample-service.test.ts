@@ -202,6 +202,8 @@ describe("parseOptions", () => {
       "0.05",
       "--latency-ms",
       "20",
+      "--conversion-rate",
+      "0.25",
       "--unhealthy",
       "--port",
       "8080",
@@ -209,8 +211,22 @@ describe("parseOptions", () => {
     const minimal = parseOptions(["--version", "1.1.0"]);
 
     // Assess
-    expect(full).toEqual({ version: "1.1.0", errorRate: 0.05, latencyMs: 20, unhealthy: true, port: 8080 });
-    expect(minimal).toEqual({ version: "1.1.0", errorRate: 0, latencyMs: 0, unhealthy: false, port: 0 });
+    expect(full).toEqual({
+      version: "1.1.0",
+      errorRate: 0.05,
+      latencyMs: 20,
+      conversionRate: 0.25,
+      unhealthy: true,
+      port: 8080,
+    });
+    expect(minimal).toEqual({
+      version: "1.1.0",
+      errorRate: 0,
+      latencyMs: 0,
+      conversionRate: 0.5,
+      unhealthy: false,
+      port: 0,
+    });
   });
 
   it.each<[string, string[], RegExp]>([

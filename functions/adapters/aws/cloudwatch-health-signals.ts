@@ -12,6 +12,8 @@ import {
   SetAlarmStateCommand,
 } from "@aws-sdk/client-cloudwatch";
 import type { AlarmDefinition } from "../../domain/alarm-evaluation.ts";
+import type { MetricCounts } from "../../domain/analysis/business-metric.ts";
+import { type BusinessMetricConfig, VariantDimension } from "../../domain/config/check-schema.ts";
 import type {
   AlarmStateValue,
   AlarmStatus,
@@ -114,22 +116,87 @@ export class CloudWatchHealthSignals implements HealthSignals {
     return { found, missing: unique.filter((name) => !foundNames.has(name)) };
   }
 
-  /**
-   * One period spans the whole window, so counts and percentiles are CloudWatch's own aggregates. When the
-   * window's start is not on a period boundary CloudWatch may still return two periods: counts are summed and
-   * the worse (higher) percentile is kept, the cautious reading for a guard rail.
-   */
+  /** Each arm's request count, target 5xx count and p95/p99 latency from the ALB's per-target-group metrics. */
   async armMetrics(window: MetricsWindow): Promise<Readonly<Record<Colour, ArmMetrics>>> {
+    const values = await this.#metricData((period) => this.#queries(period), window);
+    const arm = (colour: Colour): ArmMetrics => {
+      const of = (query: ArmQuery) => values.get(queryId(colour, query)) ?? [];
+      const p95 = of("p95");
+      const p99 = of("p99");
+      return {
+        requests: sum(of("requests")),
+        errors: sum(of("errors")),
+        ...(p95.length === 0 ? {} : { p95Ms: secondsToMs(Math.max(...p95)) }),
+        ...(p99.length === 0 ? {} : { p99Ms: secondsToMs(Math.max(...p99)) }),
+      };
+    };
+    return { blue: arm("blue"), green: arm("green") };
+  }
+
+  /**
+   * The Sum of each metric's numerator and denominator per arm, from the application's own metrics: the
+   * metric's namespace and dimensions plus `Variant` = the arm's colour, over the whole window as one period
+   * (as `armMetrics`).
+   */
+  async businessMetrics(
+    metrics: readonly BusinessMetricConfig[],
+    window: MetricsWindow,
+  ): Promise<readonly Readonly<Record<Colour, MetricCounts>>[]> {
+    if (metrics.length === 0) return [];
+    const id = (index: number, colour: Colour, part: "numerator" | "denominator") =>
+      `m${index}_${colour}_${part}`;
+    const values = await this.#metricData(
+      (period) =>
+        metrics.flatMap((metric, index) =>
+          colours.flatMap((colour) =>
+            (["numerator", "denominator"] as const).map(
+              (part): MetricDataQuery => ({
+                Id: id(index, colour, part),
+                MetricStat: {
+                  Metric: {
+                    Namespace: metric.namespace,
+                    MetricName: metric[part],
+                    Dimensions: [
+                      ...Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                      { Name: VariantDimension, Value: colour },
+                    ],
+                  },
+                  Period: period,
+                  Stat: "Sum",
+                },
+              }),
+            ),
+          ),
+        ),
+      window,
+    );
+    return metrics.map((_, index) => {
+      const arm = (colour: Colour): MetricCounts => ({
+        numerator: sum(values.get(id(index, colour, "numerator")) ?? []),
+        denominator: sum(values.get(id(index, colour, "denominator")) ?? []),
+      });
+      return { blue: arm("blue"), green: arm("green") };
+    });
+  }
+
+  /**
+   * GetMetricData over the window, every page, with one period spanning the whole window, so counts and
+   * percentiles are CloudWatch's own aggregates. When the window's start is not on a period boundary
+   * CloudWatch may still return two periods: callers sum counts and keep the worse (higher) percentile, the
+   * cautious reading for a guard rail. Returns each query's values by query id.
+   */
+  async #metricData(
+    queriesFor: (period: number) => MetricDataQuery[],
+    window: MetricsWindow,
+  ): Promise<Map<string, number[]>> {
     const seconds = (window.end.getTime() - window.start.getTime()) / 1000;
     if (!(seconds > 0)) {
       throw new RangeError(
         `A metrics window must end after it starts; got ${window.start.toISOString()} to ${window.end.toISOString()}.`,
       );
     }
-    const period = Math.max(60, Math.ceil(seconds / 60) * 60);
-    const queries = this.#queries(period);
+    const queries = queriesFor(Math.max(60, Math.ceil(seconds / 60) * 60));
     const values = new Map<string, number[]>(queries.map((query) => [query.Id ?? "", []]));
-
     let nextToken: string | undefined;
     do {
       const input: GetMetricDataCommandInput = {
@@ -149,19 +216,7 @@ export class CloudWatchHealthSignals implements HealthSignals {
       }
       nextToken = output.NextToken;
     } while (nextToken !== undefined);
-
-    const arm = (colour: Colour): ArmMetrics => {
-      const of = (query: ArmQuery) => values.get(queryId(colour, query)) ?? [];
-      const p95 = of("p95");
-      const p99 = of("p99");
-      return {
-        requests: sum(of("requests")),
-        errors: sum(of("errors")),
-        ...(p95.length === 0 ? {} : { p95Ms: secondsToMs(Math.max(...p95)) }),
-        ...(p99.length === 0 ? {} : { p99Ms: secondsToMs(Math.max(...p99)) }),
-      };
-    };
-    return { blue: arm("blue"), green: arm("green") };
+    return values;
   }
 
   #queries(period: number): MetricDataQuery[] {

@@ -1,14 +1,22 @@
 /**
  * Gates on the state table, beside their deployment: pk `DEPLOYMENT#<id>`, sk `GATE#<gateId>`, the Gate's
  * fields, its task token, and its deadline as `closesAt` (`expiresAt` is the table's TTL attribute, set to the
- * deadline plus the retention period). The deployment item's `openGateId` names its most recently opened gate.
+ * deadline plus the retention period). The deployment item's `openGateId` names its most recently opened gate,
+ * and its `heldDecision` keeps a human's decision that found no gate open, for the next one.
  */
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { type Gate, GateAction, type GateDecision, GateKind } from "../../domain/gates.ts";
+import {
+  type Gate,
+  GateAction,
+  type GateDecision,
+  GateKind,
+  type HeldDecision,
+  humanActions,
+} from "../../domain/gates.ts";
 import type { DecideGateResult, GateStore } from "../../domain/ports/gate-store.ts";
 import { deploymentKey, gateKey, ItemType } from "./dynamodb-keys.ts";
-import { type DynamoTable, parseItem, stringOrUndefined } from "./dynamodb-table.ts";
+import { type DynamoTable, type Item, parseItem, stringOrUndefined } from "./dynamodb-table.ts";
 import { TableSchema } from "./table-schema.ts";
 
 const GateDecisionSchema = z.object({
@@ -16,6 +24,11 @@ const GateDecisionSchema = z.object({
   actor: z.string(),
   at: z.string(),
   reason: z.string().optional(),
+});
+
+const HeldDecisionSchema = GateDecisionSchema.extend({
+  action: z.enum(humanActions),
+  responseUrl: z.string().optional(),
 });
 
 const GateItemSchema = z.object({
@@ -69,6 +82,27 @@ export class DynamoDbGateStore implements GateStore {
         ExpressionAttributeValues: { ":gate": gate.gateId },
       }),
     );
+  }
+
+  async hold(deploymentId: string, decision: HeldDecision): Promise<boolean> {
+    const held = await this.table.updateIf(deploymentKey(deploymentId), {
+      UpdateExpression: "SET #held = :held",
+      ConditionExpression: "attribute_exists(#pk) AND attribute_not_exists(#held)",
+      ExpressionAttributeNames: { "#held": "heldDecision", "#pk": partitionKey },
+      ExpressionAttributeValues: { ":held": JSON.parse(JSON.stringify(decision)) as unknown },
+    });
+    return held !== undefined;
+  }
+
+  async takeHeld(deploymentId: string): Promise<HeldDecision | undefined> {
+    const before = await this.table.updateIf(deploymentKey(deploymentId), {
+      UpdateExpression: "REMOVE #held",
+      ConditionExpression: "attribute_exists(#held)",
+      ExpressionAttributeNames: { "#held": "heldDecision" },
+      ReturnValues: "ALL_OLD",
+    });
+    if (before === undefined) return undefined;
+    return parseItem(HeldDecisionSchema, before.heldDecision as Item, `held decision of ${deploymentId}`);
   }
 
   async get(deploymentId: string, gateId: string): Promise<Gate | undefined> {

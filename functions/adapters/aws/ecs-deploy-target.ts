@@ -14,6 +14,7 @@ import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { VariantEnvironmentVariable } from "../../domain/config/check-schema.ts";
 import { DeployFailedError } from "../../domain/errors.ts";
 import type {
   DeployTarget,
@@ -96,7 +97,7 @@ export class EcsDeployTarget implements DeployTarget {
 
     const registered = await this.#client.send(
       new RegisterTaskDefinitionCommand(
-        registration(baseDefinition, base.tags, container, artifactUri, version),
+        registration(baseDefinition, base.tags, { name: container, colour }, artifactUri, version),
       ),
     );
     const revision = registered.taskDefinition?.taskDefinitionArn;
@@ -246,13 +247,24 @@ export class EcsDeployTarget implements DeployTarget {
 function registration(
   base: TaskDefinition,
   baseTags: readonly Tag[] | undefined,
-  container: string,
+  container: { readonly name: string; readonly colour: Colour },
   artifactUri: string,
   version: string,
 ): RegisterTaskDefinitionCommandInput {
+  // The application tags its business metrics with its arm (the `Variant` dimension) from this variable.
+  const variant = { name: VariantEnvironmentVariable, value: container.colour };
   const containerDefinitions = (base.containerDefinitions ?? []).map(
     (definition): ContainerDefinition =>
-      definition.name === container ? { ...definition, image: artifactUri } : definition,
+      definition.name === container.name
+        ? {
+            ...definition,
+            image: artifactUri,
+            environment: [
+              ...(definition.environment ?? []).filter((entry) => entry.name !== variant.name),
+              variant,
+            ],
+          }
+        : definition,
   );
   const tags: Tag[] = [
     ...(baseTags ?? []).filter((tag) => tag.key !== versionTagKey),

@@ -1,6 +1,8 @@
 import { periodDatapoints, statistic, type WindowMetrics } from "../../domain/alarm-datapoints.ts";
 import { type AlarmDefinition, evaluateAlarm } from "../../domain/alarm-evaluation.ts";
 import type { AlarmStateChange } from "../../domain/alarm-state-change.ts";
+import type { MetricCounts } from "../../domain/analysis/business-metric.ts";
+import { type BusinessMetricConfig, VariantDimension } from "../../domain/config/check-schema.ts";
 import type {
   AlarmStateValue,
   AlarmStatus,
@@ -9,6 +11,7 @@ import type {
   MetricsWindow,
 } from "../../domain/ports/health-signals.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
+import type { LocalMetricStore } from "./local-metric-store.ts";
 
 /** What the adapter reads of the local router (local/router.ts). */
 export interface MetricsSource {
@@ -17,6 +20,8 @@ export interface MetricsSource {
 
 export interface LocalHealthSignalsProps {
   readonly router: MetricsSource;
+  /** The application's own (business) metrics, from the EMF records its processes write. */
+  readonly metricStore: Pick<LocalMetricStore, "sum">;
   /** Time runs this many times faster: periods shrink by this factor. @default 1 */
   readonly timeScale?: number;
   /** @default Date.now */
@@ -33,8 +38,8 @@ interface Known {
 
 /**
  * HealthSignals on this machine: alarm definitions evaluated with CloudWatch's semantics (periods, M out of N,
- * missing data) over the router's real per-request records of the new version's colour, and per-arm metrics
- * straight from the router.
+ * missing data) over the router's real per-request records of the new version's colour, per-arm metrics
+ * straight from the router, and business metrics from the EMF records of the processes.
  */
 export class LocalHealthSignals implements HealthSignals {
   readonly #props: LocalHealthSignalsProps;
@@ -89,6 +94,22 @@ export class LocalHealthSignals implements HealthSignals {
       };
     };
     return { blue: arm("blue"), green: arm("green") };
+  }
+
+  async businessMetrics(
+    metrics: readonly BusinessMetricConfig[],
+    window: MetricsWindow,
+  ): Promise<Record<Colour, MetricCounts>[]> {
+    const range = { start: window.start.getTime(), end: window.end.getTime() };
+    return metrics.map((metric) => {
+      const arm = (colour: Colour): MetricCounts => {
+        const dimensions = { ...metric.dimensions, [VariantDimension]: colour };
+        const of = (name: string) =>
+          this.#props.metricStore.sum({ namespace: metric.namespace, name, dimensions }, range);
+        return { numerator: of(metric.numerator), denominator: of(metric.denominator) };
+      };
+      return { blue: arm("blue"), green: arm("green") };
+    });
   }
 
   #evaluate(alarm: AlarmDefinition, colour: Colour): AlarmStatus {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { VariantEnvironmentVariable } from "../../domain/config/check-schema.ts";
 import type {
   DeployTarget,
   PrepareInput,
@@ -14,6 +15,8 @@ export interface VersionBehaviour {
   readonly latencyMs: number;
   /** The version never passes its health check. */
   readonly unhealthy: boolean;
+  /** Share of the requests it serves that convert (its business metric). */
+  readonly conversionRate: number;
 }
 
 /** What the target needs of the local router: where each colour's process listens. */
@@ -30,6 +33,8 @@ export interface ProcessDeployTargetProps {
   readonly fleetSize?: number;
   /** Milliseconds a process may take to start listening. @default 10000 */
   readonly startTimeoutMs?: number;
+  /** Every other JSON line a process writes (its EMF metric records), as a log agent would ship it. */
+  readonly onRecord?: (record: unknown) => void;
 }
 
 interface ColourState {
@@ -122,11 +127,17 @@ export class ProcessDeployTarget implements DeployTarget {
       String(behaviour.errorRate),
       "--latency-ms",
       String(behaviour.latencyMs),
+      "--conversion-rate",
+      String(behaviour.conversionRate),
       ...(behaviour.unhealthy ? ["--unhealthy"] : []),
     ];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    // As the ECS target sets it in the task definition: the arm the process tags its metrics with.
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, [VariantEnvironmentVariable]: colour },
+    });
     state.process = child;
-    const port = await listeningPort(child, this.#props.startTimeoutMs ?? 10_000);
+    const port = await listeningPort(child, this.#props.startTimeoutMs ?? 10_000, this.#props.onRecord);
     state.url = `http://127.0.0.1:${port}`;
     this.#props.router.setUpstream(colour, state.url);
   }
@@ -161,7 +172,11 @@ async function isHealthy(url: string): Promise<boolean> {
   }
 }
 
-function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> {
+function listeningPort(
+  child: ChildProcess,
+  timeoutMs: number,
+  onRecord: (record: unknown) => void = () => undefined,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     if (child.stdout === null) {
       reject(new Error("the sample service has no stdout"));
@@ -177,14 +192,17 @@ function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> 
       reject(new Error(`the sample service exited with code ${code} before listening`));
     });
     lines.on("line", (line) => {
+      let event: { event?: string; port?: number };
       try {
-        const event = JSON.parse(line) as { event?: string; port?: number };
-        if (event.event === "listening" && typeof event.port === "number") {
-          clearTimeout(timer);
-          resolve(event.port);
-        }
+        event = JSON.parse(line) as { event?: string; port?: number };
       } catch {
-        // Not one of its JSON lines.
+        return; // Not one of its JSON lines.
+      }
+      if (event.event === "listening" && typeof event.port === "number") {
+        clearTimeout(timer);
+        resolve(event.port);
+      } else {
+        onRecord(event);
       }
     });
   });

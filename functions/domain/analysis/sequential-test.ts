@@ -83,14 +83,52 @@ export function compareErrorRates(
   fresh: ArmCounts,
   settings: ComparisonSettings,
 ): Comparison {
-  const ratios = ratioMixture.map(({ factor }) => settings.minRatio * factor);
-  const oldErrors = clampErrors(old);
-  const newErrors = clampErrors(fresh);
-  const errors = oldErrors + newErrors;
-  const total = old.requests + fresh.requests;
-  const applicable = old.requests > 0 && fresh.requests > 0;
-  const share = total === 0 ? null : fresh.requests / total;
-  const errorShare = errors === 0 ? null : newErrors / errors;
+  return splitTest(
+    {
+      old: { exposures: old.requests, events: clampErrors(old) },
+      new: { exposures: fresh.requests, events: clampErrors(fresh) },
+    },
+    {
+      alpha: settings.alpha,
+      beta: settings.beta,
+      alternatives: ratioMixture.map(({ factor, weight }) => ({ ratio: settings.minRatio * factor, weight })),
+      passRatio: settings.minRatio,
+    },
+  );
+}
+
+/** Events (errors, conversions) and what they are counted against (requests, checkouts started), per arm. */
+export interface SplitCounts {
+  readonly old: { readonly exposures: number; readonly events: number };
+  readonly new: { readonly exposures: number; readonly events: number };
+}
+
+export interface SplitSettings {
+  readonly alpha: number;
+  readonly beta: number;
+  /** Ratios of the new arm's event rate to the old arm's that count as worse, with prior weights summing to 1. */
+  readonly alternatives: readonly { readonly ratio: number; readonly weight: number }[];
+  /** The pass test's alternative: "no change" against this ratio. */
+  readonly passRatio: number;
+}
+
+/**
+ * The split of events between the arms, given their exposures: the test behind the 5xx comparison and the
+ * business metrics. Conditional on the total, each event lands on the new arm with probability `s` (its share
+ * of the exposures) when both arms behave alike, and `sρ / (sρ + 1 − s)` when its rate is ρ times the old
+ * arm's. For events that are not rare (conversions), the split under "alike" is hypergeometric, which is less
+ * spread than this binomial (Hoeffding, 1963): the e-value only becomes conservative.
+ */
+export function splitTest(counts: SplitCounts, settings: SplitSettings): Comparison {
+  const ratios = settings.alternatives.map(({ ratio }) => ratio);
+  const oldEvents = counts.old.events;
+  const newEvents = counts.new.events;
+  const errors = oldEvents + newEvents;
+  const total = counts.old.exposures + counts.new.exposures;
+  const applicable = counts.old.exposures > 0 && counts.new.exposures > 0;
+  const share = total === 0 ? null : counts.new.exposures / total;
+  const errorShare = errors === 0 ? null : newEvents / errors;
+  const first = ratios[0] ?? settings.passRatio;
   if (!applicable || share === null) {
     return {
       verdict: "continue",
@@ -98,21 +136,21 @@ export function compareErrorRates(
       share,
       errorShare,
       errors,
-      fail: { eValue: 1, bound: 1 / settings.alpha, ratios, likeliestRatio: settings.minRatio },
-      pass: { eValue: 1, bound: 1 / settings.beta, ratio: settings.minRatio },
+      fail: { eValue: 1, bound: 1 / settings.alpha, ratios, likeliestRatio: first },
+      pass: { eValue: 1, bound: 1 / settings.beta, ratio: settings.passRatio },
     };
   }
   const logRatioAt = (ratio: number) => {
     const alternative = (share * ratio) / (share * ratio + 1 - share);
-    return newErrors * Math.log(alternative / share) + oldErrors * Math.log((1 - alternative) / (1 - share));
+    return newEvents * Math.log(alternative / share) + oldEvents * Math.log((1 - alternative) / (1 - share));
   };
-  const logs = ratioMixture.map(({ factor, weight }) => ({
-    ratio: settings.minRatio * factor,
-    log: Math.log(weight) + logRatioAt(settings.minRatio * factor),
+  const logs = settings.alternatives.map(({ ratio, weight }) => ({
+    ratio,
+    log: Math.log(weight) + logRatioAt(ratio),
   }));
   const logFail = logSumExp(logs.map((entry) => entry.log));
   const likeliest = logs.reduce((best, entry) => (entry.log > best.log ? entry : best));
-  const logPass = -logRatioAt(settings.minRatio);
+  const logPass = -logRatioAt(settings.passRatio);
   const verdict: TestVerdict =
     logFail >= Math.log(1 / settings.alpha)
       ? "fail"
@@ -131,7 +169,7 @@ export function compareErrorRates(
       ratios,
       likeliestRatio: likeliest.ratio,
     },
-    pass: { eValue: Math.exp(logPass), bound: 1 / settings.beta, ratio: settings.minRatio },
+    pass: { eValue: Math.exp(logPass), bound: 1 / settings.beta, ratio: settings.passRatio },
   };
 }
 

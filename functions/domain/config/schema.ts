@@ -1,5 +1,12 @@
 import { z } from "zod";
 import { AlarmSchema } from "./alarm-schema.ts";
+import {
+  BusinessMetricSchema,
+  ErrorsCheckSchema,
+  LatencyCheckSchema,
+  PauseSchema,
+  TargetHealthSchema,
+} from "./check-schema.ts";
 import { arn, name, positiveSeconds, regionName } from "./fields.ts";
 import { isPresetName, Presets, presetNames } from "./presets.ts";
 import { StrategyObjectSchema } from "./strategy.ts";
@@ -54,6 +61,10 @@ export const AnalysisSchema = z.strictObject({
   alpha: z.number().gt(0).lt(0.5).default(0.01),
   /** What an interval without data means. @default "inconclusive" */
   missingData: z.enum(["inconclusive", "breaching", "notBreaching"]).default("inconclusive"),
+  /** What a failed 5xx analysis does. @default { onFail: "rollback" } */
+  errors: ErrorsCheckSchema.prefault({}),
+  /** What a p95 above `maxLatencyRatio` does, once it lasts `forSeconds`. @default { onFail: "pause" } */
+  latency: LatencyCheckSchema.prefault({}),
 });
 
 export const ApprovalSchema = z
@@ -131,6 +142,15 @@ export const EnvironmentSchema = z
     strategy: StrategySchema,
     alarms: z.array(AlarmSchema).default([]),
     analysis: AnalysisSchema.prefault({}),
+    /** Business metrics judged per arm beside the alarms and the 5xx analysis. @default [] */
+    metrics: z
+      .array(BusinessMetricSchema)
+      .max(20, { error: "at most 20 business metrics per environment (4 CloudWatch queries each)" })
+      .default([]),
+    /** The share of the new version's targets that may be unhealthy during bakes. @default not watched */
+    targetHealth: TargetHealthSchema.optional(),
+    /** What a pause a check asked for waits, and does when it times out. */
+    pause: PauseSchema.prefault({}),
     approval: ApprovalSchema.prefault({}),
     freezeWindows: z.array(FreezeWindowSchema).default([]),
     /** What a deployment that meets a freeze window does. @default "wait" */
@@ -160,7 +180,10 @@ export const ServiceSchema = z
     environments: z.array(EnvironmentSchema).min(1, { error: "list at least one environment" }),
   })
   .check((ctx) => {
-    uniqueNames(ctx, ctx.value.environments, "environments");
+    uniqueNames(ctx, ctx.value.environments, ["environments"]);
+    ctx.value.environments.forEach((environment, index) => {
+      uniqueNames(ctx, environment.metrics, ["environments", index, "metrics"]);
+    });
     ctx.value.environments.forEach((environment, index) => {
       const { strategy } = environment;
       if (strategy.type === "blue-green" && strategy.smokeTest !== undefined) {
@@ -219,7 +242,7 @@ export const GlidepathConfigSchema = z
     notifications: NotificationsSchema.prefault({}),
   })
   .check((ctx) => {
-    uniqueNames(ctx, ctx.value.services, "services");
+    uniqueNames(ctx, ctx.value.services, ["services"]);
     // Targets are checked here, once for the whole config: the checks across services need every wave.
     const uses = ctx.value.services.map((service, index) =>
       checkServiceTargets(service, ctx.issues, ["services", index]),
@@ -239,7 +262,15 @@ export type AlarmConfig = EnvironmentConfig["alarms"][number];
 
 type CheckContext = { issues: z.core.$ZodRawIssue[] };
 
-function uniqueNames(ctx: CheckContext, items: readonly { name: string }[], path: string): void {
+function uniqueNames(
+  ctx: CheckContext,
+  items: readonly { name: string }[],
+  path: readonly (string | number)[],
+): void {
+  const label = path
+    .map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`))
+    .join("")
+    .slice(1);
   const seen = new Map<string, number>();
   items.forEach((item, index) => {
     const first = seen.get(item.name);
@@ -250,8 +281,8 @@ function uniqueNames(ctx: CheckContext, items: readonly { name: string }[], path
     ctx.issues.push({
       code: "custom",
       input: item.name,
-      path: [path, index, "name"],
-      message: `'${item.name}' is already the name of ${path}[${first}]; names must be unique`,
+      path: [...path, index, "name"],
+      message: `'${item.name}' is already the name of ${label}[${first}]; names must be unique`,
     });
   });
 }

@@ -1,4 +1,4 @@
-import type { Gate, GateDecision } from "../gates.ts";
+import type { Gate, GateDecision, HeldDecision } from "../gates.ts";
 
 export type DecideGateResult =
   | { readonly decided: true; readonly taskToken: string; readonly gate: Gate }
@@ -23,4 +23,13 @@ export interface GateStore {
    * the task with, or the decision that won before.
    */
   decide(deploymentId: string, gateId: string, decision: GateDecision): Promise<DecideGateResult>;
+
+  /**
+   * Keeps a human's decision that found no gate open (between two evaluations of a bake or a pause) for the
+   * deployment's next gate. One at a time: false, keeping nothing, when one is already held.
+   */
+  hold(deploymentId: string, decision: HeldDecision): Promise<boolean>;
+
+  /** Takes the held decision, if any: removed as it is returned, so only one gate ever gets it. */
+  takeHeld(deploymentId: string): Promise<HeldDecision | undefined>;
 }

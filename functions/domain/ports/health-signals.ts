@@ -1,4 +1,6 @@
 import type { AlarmDefinition } from "../alarm-evaluation.ts";
+import type { MetricCounts } from "../analysis/business-metric.ts";
+import type { BusinessMetricConfig } from "../config/check-schema.ts";
 import type { Colour } from "./traffic-router.ts";
 
 export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
@@ -25,13 +27,24 @@ export interface MetricsWindow {
   readonly end: Date;
 }
 
-/** What the deployment's guard rails see: alarm states and per-arm request metrics. */
+/**
+ * What the deployment's guard rails see: alarm states, per-arm request and business metrics. The new
+ * version's target health comes from its `DeployTarget` (`status`), which already reads it.
+ */
 export interface HealthSignals {
   /** Alarm states by name; an alarm that does not exist is reported as missing, never silently skipped. */
   alarms(
     names: readonly string[],
   ): Promise<{ readonly found: readonly AlarmStatus[]; readonly missing: readonly string[] }>;
   armMetrics(window: MetricsWindow): Promise<Readonly<Record<Colour, ArmMetrics>>>;
+  /**
+   * Each business metric's two counts per arm over the window, from the application's metrics whose `Variant`
+   * dimension is the arm (the colour). In the order of `metrics`.
+   */
+  businessMetrics(
+    metrics: readonly BusinessMetricConfig[],
+    window: MetricsWindow,
+  ): Promise<readonly Readonly<Record<Colour, MetricCounts>>[]>;
   /**
    * Creates or updates each defined alarm over the colour's metrics (the new version's target group), and
    * resets its state to INSUFFICIENT_DATA, so that a state left from the colour it watched before never
