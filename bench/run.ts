@@ -6,6 +6,7 @@ const benchmarks: Readonly<
   Record<string, () => Promise<{ main(argv: readonly string[]): void | Promise<void> }>>
 > = {
   "blast-radius": () => import("./blast-radius/index.ts"),
+  business: () => import("./business/index.ts"),
   "rollback-latency": () => import("./rollback-latency/index.ts"),
 };
 

@@ -500,7 +500,10 @@ function judge(
   return {
     kind: "undecided",
     reason: withNotes([`${healthy}; ${detail}`, ...undecidedMetrics].join("; ")),
-    leaning: analysis.comparison.verdict === "continue" && analysis.comparison.fail.eValue > 1,
+    // A check failing, but not yet for its forSeconds, bakes on past the plan as a leaning analysis does.
+    leaning:
+      pending.length > 0 ||
+      (analysis.comparison.verdict === "continue" && analysis.comparison.fail.eValue > 1),
   };
 }
 

@@ -13,6 +13,7 @@ import type { DeploymentRequest } from "../../functions/domain/deployment-reques
 import type { HumanAction } from "../../functions/domain/gates.ts";
 import { createSlackCallbackHandler } from "../../functions/handlers/slack-callback.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
+import { conversionMetric } from "../helpers/analysis-settings.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
@@ -571,16 +572,7 @@ describe("gates: humans and alarms decide through the bus", () => {
 });
 
 describe("checks: what a failed check does (onFail)", () => {
-  const conversion = {
-    name: "conversion",
-    namespace: "Shop/Checkout",
-    numerator: "checkout_completed",
-    denominator: "checkout_started",
-    dimensions: { Service: "checkout" },
-    maxDrop: 0.1,
-    minSamples: 100,
-    onFail: "pause" as const,
-  };
+  const conversion = conversionMetric;
   /** 30% fewer conversions on the new version, over enough checkouts for the test to see it at 10%. */
   const conversionDrop = { requestsPerWindow: 100_000, conversionRates: { blue: 0.5, green: 0.35 } };
   const withChecks = (changes: Partial<DeploymentRequest>) => (request: DeploymentRequest) => ({

@@ -9,21 +9,9 @@ import {
   testErrorRateLimit,
 } from "../../functions/domain/analysis/index.ts";
 import { compareLatency } from "../../functions/domain/analysis/latency.ts";
-import type { AnalysisSettings } from "../../functions/domain/evaluate.ts";
+import { analysisSettings } from "../helpers/analysis-settings.ts";
 
 const settings = { alpha: 0.01, beta: 0.05, minRatio: 2 } as const;
-
-const analysisSettings: AnalysisSettings = {
-  intervalSeconds: 30,
-  minRequests: 100,
-  maxErrorRate: 0.01,
-  maxErrorRateRatio: 2,
-  maxLatencyRatio: 1.5,
-  alpha: 0.01,
-  missingData: "inconclusive",
-  errors: { onFail: "rollback" },
-  latency: { onFail: "pause", forSeconds: 0 },
-};
 
 const counts = (requests: number, errors: number): ArmCounts => ({ requests, errors });
 

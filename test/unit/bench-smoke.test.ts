@@ -1,6 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import { defaultOptions, formatReport, runBlastRadius } from "../../bench/blast-radius/index.ts";
 import { binomialInverse, mulberry32, PoissonTable, seedOf } from "../../bench/blast-radius/random.ts";
+import {
+  defaultOptions as businessDefaults,
+  formatReport as businessReport,
+  runBusiness,
+} from "../../bench/business/index.ts";
 import { main } from "../../bench/rollback-latency/index.ts";
 
 /** A few seeds and a short horizon: the benchmark's plumbing, not its numbers. */
@@ -125,5 +130,24 @@ describe("rollback-latency benchmark (smoke)", () => {
     // One polling sample can land right after the alarm; the ratio is the full benchmark's to report.
     expect(summary.pollingMs).toBeGreaterThan(0);
     expect(lines.filter((line) => /^run 1\/1 {2}(event-driven|polling)/.test(line))).toHaveLength(2);
+  });
+});
+
+describe("business benchmark (smoke)", () => {
+  it("prints a row per drop and policy and ends with the false-pause rate and the conversions lost per drop", () => {
+    // Act
+    const output = businessReport(runBusiness({ ...businessDefaults, runs: 20 }));
+
+    // Assess
+    const lines = output.split("\n");
+    expect(lines.filter((line) => /^\d+\.\d% {1,2}(Glidepath|threshold)/.test(line))).toHaveLength(8);
+    const summary = JSON.parse(lines.at(-1) ?? "");
+    for (const policy of ["glidepath", "threshold"]) {
+      expect(summary[policy]).toEqual({
+        falsePauseRate: expect.any(Number),
+        pauseRate: { "0.1": expect.any(Number), "0.2": expect.any(Number), "0.3": expect.any(Number) },
+        conversionsLost: { "0.1": expect.any(Number), "0.2": expect.any(Number), "0.3": expect.any(Number) },
+      });
+    }
   });
 });

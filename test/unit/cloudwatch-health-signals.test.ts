@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { loadBalancerDimension, targetGroupDimension } from "../../functions/adapters/aws/arns.ts";
 import { CloudWatchHealthSignals } from "../../functions/adapters/aws/cloudwatch-health-signals.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
+import { conversionMetric } from "../helpers/analysis-settings.ts";
 import { useAwsServers } from "../helpers/aws-http-server.ts";
 import { serviceError } from "../helpers/sdk-mock.ts";
 
@@ -465,5 +466,84 @@ describe("CloudWatchHealthSignals.armMetrics against an HTTP endpoint", () => {
     expect(aws.requests).toEqual([
       { target: "GraniteServiceVersion20100801.GetMetricData", attempt: "attempt=1; max=5" },
     ]);
+  });
+});
+
+describe("CloudWatchHealthSignals.businessMetrics", () => {
+  const start = new Date("2026-12-02T10:00:00Z");
+  const end = new Date("2026-12-02T10:04:30Z");
+  const conversion = conversionMetric;
+  const query = (id: string, metric: string, variant: string) => ({
+    Id: id,
+    MetricStat: {
+      Metric: {
+        Namespace: "Shop/Checkout",
+        MetricName: metric,
+        Dimensions: [
+          { Name: "Service", Value: "checkout" },
+          { Name: "Variant", Value: variant },
+        ],
+      },
+      Period: 300,
+      Stat: "Sum",
+    },
+  });
+
+  it("asks for the Sum of numerator and denominator per arm, with Variant as the colour, over one period", async () => {
+    // Prepare
+    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+    // Act
+    await signals().businessMetrics([conversion], { start, end });
+
+    // Assess
+    expect(cloudwatch.commandCalls(GetMetricDataCommand).map((call) => call.args[0].input)).toStrictEqual([
+      {
+        MetricDataQueries: [
+          query("m0_blue_numerator", "checkout_completed", "blue"),
+          query("m0_blue_denominator", "checkout_started", "blue"),
+          query("m0_green_numerator", "checkout_completed", "green"),
+          query("m0_green_denominator", "checkout_started", "green"),
+        ],
+        StartTime: start,
+        EndTime: end,
+        ScanBy: "TimestampAscending",
+      },
+    ]);
+  });
+
+  it("sums each arm's datapoints, and counts an arm with no datapoint as 0", async () => {
+    // Prepare
+    const result = (id: string, values: number[]): MetricDataResult => ({
+      Id: id,
+      Values: values,
+      Timestamps: values.map(() => start),
+      StatusCode: "Complete",
+    });
+    cloudwatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        result("m0_blue_numerator", [400, 500]),
+        result("m0_blue_denominator", [2000, 2500]),
+        result("m0_green_numerator", []),
+        result("m0_green_denominator", [30]),
+      ],
+    });
+
+    // Act
+    const counts = await signals().businessMetrics([conversion], { start, end });
+
+    // Assess
+    expect(counts).toEqual([
+      { blue: { numerator: 900, denominator: 4500 }, green: { numerator: 0, denominator: 30 } },
+    ]);
+  });
+
+  it("calls nothing for no metric", async () => {
+    // Act
+    const counts = await signals().businessMetrics([], { start, end });
+
+    // Assess
+    expect(counts).toEqual([]);
+    expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
   });
 });

@@ -215,6 +215,63 @@ describe("parseConfig", () => {
     expect(problems).toContainEqual({ path, message: expect.stringMatching(message) });
   });
 
+  const metric = {
+    name: "conversion",
+    namespace: "Shop/Checkout",
+    numerator: "checkout_completed",
+    denominator: "checkout_started",
+  };
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    [
+      "a business metric that sets the Variant dimension itself",
+      { metrics: [{ ...metric, dimensions: { Variant: "green" } }] },
+      "services[0].environments[0].metrics[0].dimensions.Variant",
+      /Variant is the arm, which Glidepath sets per arm: remove it from dimensions/,
+    ],
+    [
+      "a business metric over itself",
+      { metrics: [{ ...metric, numerator: "checkout_started" }] },
+      "services[0].environments[0].metrics[0].numerator",
+      /numerator and denominator are the same metric/,
+    ],
+    [
+      "a maxDrop of 100%",
+      { metrics: [{ ...metric, maxDrop: 1 }] },
+      "services[0].environments[0].metrics[0].maxDrop",
+      /maxDrop must be below 1/,
+    ],
+    [
+      "two business metrics of one name",
+      { metrics: [metric, metric] },
+      "services[0].environments[0].metrics[1].name",
+      /'conversion' is already the name of environments\[0\]\.metrics\[0\]; names must be unique/,
+    ],
+    [
+      "an onFail that is neither rollback nor pause",
+      { analysis: { latency: { onFail: "page" } } },
+      "services[0].environments[0].analysis.latency.onFail",
+      /"rollback"|rollback/,
+    ],
+    [
+      "a target health check without its share",
+      { targetHealth: { forSeconds: 180 } },
+      "services[0].environments[0].targetHealth.maxUnhealthyShare",
+      /number/,
+    ],
+    [
+      "a pause that times out into a promotion",
+      { pause: { onTimeout: "promote" } },
+      "services[0].environments[0].pause.onTimeout",
+      /rollback|resume/,
+    ],
+  ])("rejects %s with its path", (_case, environment, path, message) => {
+    // Act
+    const problems = problemsOf(minimal(environment));
+
+    // Assess
+    expect(problems).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
   it.each([
     [
       "duplicate environment names",

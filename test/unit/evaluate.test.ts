@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type AnalysisSettings, type EvaluationInput, evaluate } from "../../functions/domain/evaluate.ts";
 import type { AlarmStatus, ArmMetrics } from "../../functions/domain/ports/health-signals.ts";
+import { analysisSettings } from "../helpers/analysis-settings.ts";
 
-const analysis: AnalysisSettings = {
-  intervalSeconds: 30,
-  minRequests: 100,
-  maxErrorRate: 0.01,
-  maxErrorRateRatio: 2,
-  maxLatencyRatio: 1.5,
-  alpha: 0.01,
-  missingData: "inconclusive",
-  errors: { onFail: "rollback" },
-  latency: { onFail: "pause", forSeconds: 0 },
-};
+const analysis = analysisSettings;
 
 const arm = (requests: number, errors: number, p95Ms?: number): ArmMetrics => ({
   requests,

@@ -52,7 +52,11 @@ export const BusinessMetricSchema = z
      * fails the test with at least 95% chance, no drop fails it with at most the chance `analysis.alpha`.
      * @default 0.1
      */
-    maxDrop: z.number().gt(0).lt(1).default(0.1),
+    maxDrop: z
+      .number()
+      .gt(0, { error: "maxDrop must be above 0 (0.1 is a drop of 10%)" })
+      .lt(1, { error: "maxDrop must be below 1 (0.1 is a drop of 10%)" })
+      .default(0.1),
     /** Counts of `denominator` the new arm must reach before the test may decide either way. @default 100 */
     minSamples: z.number().int().min(0).default(100),
     onFail: OnFailSchema.default("pause"),
