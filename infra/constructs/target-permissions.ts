@@ -71,9 +71,15 @@ export function targetStatements(place: TargetPlace): TargetStatements {
       resources: ["*"],
     }),
   ];
+  // Evaluate reads the new version's target health (ECS service and target group) for `targetHealth`.
   const evaluate = [
+    new PolicyStatement({ actions: ["ecs:DescribeServices"], resources: ecsServices }),
     new PolicyStatement({
-      actions: ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData"],
+      actions: [
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:GetMetricData",
+        "elasticloadbalancing:DescribeTargetHealth",
+      ],
       resources: ["*"],
     }),
   ];

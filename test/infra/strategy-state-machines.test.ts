@@ -142,6 +142,32 @@ describe("StrategyStateMachines", () => {
     ]);
   });
 
+  it("lets evaluate read alarms, metrics and the configured services' target health, and change nothing", () => {
+    // Act
+    const statements = roleStatements(template, stack.strategies.functions.evaluate.fn.role);
+
+    // Assess
+    const targetActions = statements.filter((statement) =>
+      actionsOf(statement).some((action) => /^(ecs|elasticloadbalancing|cloudwatch):/.test(action)),
+    );
+    expect(targetActions).toEqual([
+      {
+        Effect: "Allow",
+        Action: "ecs:DescribeServices",
+        Resource: expect.arrayContaining([expect.stringMatching(/:service\/shop\/checkout-blue$/)]),
+      },
+      {
+        Effect: "Allow",
+        Action: [
+          "cloudwatch:DescribeAlarms",
+          "cloudwatch:GetMetricData",
+          "elasticloadbalancing:DescribeTargetHealth",
+        ],
+        Resource: "*",
+      },
+    ]);
+  });
+
   it.each(["resolveGate", "openGate"] as const)(
     "lets %s answer the task tokens of this stack's state machines only",
     (step) => {

@@ -120,6 +120,13 @@ describe("the sample config's stacks", () => {
         ["elasticloadbalancing:ModifyListener"],
         `arn:aws:elasticloadbalancing:eu-central-1:${production}:listener/app/shop/3f5a7c9e1b2d4f60/f2f7dc8efc522ab2`,
       ],
+      // Evaluate's own statement: it reads the new version's target health.
+      [
+        ["ecs:DescribeServices"],
+        ["checkout-blue", "checkout-green"].map(
+          (name) => `arn:aws:ecs:eu-central-1:${production}:service/shop/${name}`,
+        ),
+      ],
     ]);
     expect(JSON.stringify(statements)).not.toContain("eu-west-1");
   });
