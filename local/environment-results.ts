@@ -1,7 +1,9 @@
 import type { Deployment } from "../functions/domain/deployment.ts";
+import type { DecisionLog } from "../functions/domain/ports/decision-log.ts";
 import type { DeploymentStore } from "../functions/domain/ports/deployment-store.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
 import type { PromotionRequest } from "../functions/domain/promotion/request.ts";
+import { type CheckVerdicts, checkVerdicts } from "../functions/domain/verdicts.ts";
 import type { Fleet } from "./fleet.ts";
 
 /** What happened in one environment of the promotion. */
@@ -28,6 +30,8 @@ export interface WaveResult {
   readonly account: string;
   readonly region: string;
   readonly status: string;
+  /** What its checks said at its last evaluation, and the first pause one asked for. */
+  readonly verdicts: CheckVerdicts;
 }
 
 /** The status of an environment the promotion stopped before. */
@@ -40,6 +44,7 @@ export const NotPromoted = "NOT_PROMOTED";
 export async function environmentResults(
   promotion: PromotionRequest,
   deployments: Pick<DeploymentStore, "get">,
+  decisions: Pick<DecisionLog, "list">,
   fleets: readonly Fleet[],
 ): Promise<EnvironmentResult[]> {
   const environments: EnvironmentResult[] = [];
@@ -49,12 +54,15 @@ export async function environmentResults(
     const records = (await Promise.all(ids.map((id) => deployments.get(id)))).filter(
       (candidate) => candidate !== undefined,
     );
-    const waves = environment.waves.map((wave) => ({
-      deploymentId: wave.deploymentId,
-      account: wave.request.account,
-      region: wave.request.region,
-      status: records.find((candidate) => candidate.id === wave.deploymentId)?.status ?? NotPromoted,
-    }));
+    const waves = await Promise.all(
+      environment.waves.map(async (wave) => ({
+        deploymentId: wave.deploymentId,
+        account: wave.request.account,
+        region: wave.request.region,
+        status: records.find((candidate) => candidate.id === wave.deploymentId)?.status ?? NotPromoted,
+        verdicts: checkVerdicts(await decisions.list(wave.deploymentId)),
+      })),
+    );
     const ran = records.filter((candidate) => candidate.executionArn !== undefined);
     const record = ran.find((candidate) => candidate.status !== "SUCCEEDED") ?? ran.at(-1) ?? records.at(-1);
     const fleet = fleets.find((candidate) => candidate.deploymentId === record?.id);

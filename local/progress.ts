@@ -129,8 +129,16 @@ export function summary(result: LocalRunResult): string[] {
     lines.push(
       `  ${environment.name.padEnd(12)} ${environment.status}${reason} (requests old ${environment.requests.old} · new ${environment.requests.new}, errors served by new ${environment.errorsServedByNew})`,
     );
-    for (const wave of environment.waves)
-      lines.push(`    ${wave.region.padEnd(14)} account ${wave.account}  ${wave.status}`);
+    for (const wave of environment.waves) {
+      const metrics = wave.verdicts.businessMetrics.map(
+        (test) =>
+          `${test.name} ${test.verdict}${test.lift === null ? "" : ` (${test.lift >= 0 ? "+" : ""}${(test.lift * 100).toFixed(1)}%)`}`,
+      );
+      lines.push(
+        `    ${wave.region.padEnd(14)} account ${wave.account}  ${wave.status}${metrics.length === 0 ? "" : `  ${metrics.join(", ")}`}`,
+      );
+      if (wave.verdicts.paused !== null) lines.push(`      paused: ${wave.verdicts.paused.reason}`);
+    }
   }
   if (result.promotions.length > 1) {
     lines.push("Promotions:");
@@ -163,7 +171,12 @@ export function jsonSummary(result: LocalRunResult): string {
     environments: result.environments.map((environment) => ({
       name: environment.name,
       status: environment.status,
-      waves: environment.waves.map(({ account, region, status }) => ({ account, region, status })),
+      waves: environment.waves.map(({ account, region, status, verdicts }) => ({
+        account,
+        region,
+        status,
+        verdicts,
+      })),
     })),
     promotions: result.promotions.map((promotion) => ({
       id: promotion.id,

@@ -411,7 +411,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       promotions.push(record);
     }
 
-    const environments = await environmentResults(promotion, stores.deployments, fleets);
+    const environments = await environmentResults(promotion, stores.deployments, stores.decisions, fleets);
     const reached =
       environments.filter((environment) => environment.status !== NotPromoted).at(-1) ?? environments[0];
     if (reached === undefined) throw new Error("the promotion has no environment");

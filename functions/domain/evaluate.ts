@@ -500,9 +500,11 @@ function judge(
   return {
     kind: "undecided",
     reason: withNotes([`${healthy}; ${detail}`, ...undecidedMetrics].join("; ")),
-    // A check failing, but not yet for its forSeconds, bakes on past the plan as a leaning analysis does.
+    // A check failing but not yet for its forSeconds, or a business metric leaning towards a drop, bakes on
+    // past the plan as a leaning 5xx analysis does.
     leaning:
       pending.length > 0 ||
+      values.businessMetrics.some((test) => test.verdict === "continue" && test.fail.eValue > 1) ||
       (analysis.comparison.verdict === "continue" && analysis.comparison.fail.eValue > 1),
   };
 }

@@ -111,6 +111,11 @@ describe("the local deployment (npm start)", () => {
     );
     const pause = result.decisions.find((decision) => decision.action === "pause");
     expect(pause?.values).toMatchObject({ businessMetrics: [{ name: "conversion", verdict: "fail" }] });
+    expect(result.environments.at(-1)?.waves[0]?.verdicts).toMatchObject({
+      last: "rollback",
+      businessMetrics: [{ name: "conversion", verdict: "fail" }],
+      paused: { reason: expect.stringMatching(/^conversion of the new version .*: paused for a human/) },
+    });
     expect(result.maxWeight).toBeLessThan(100);
     expect(result.errorsServedByNew / Math.max(result.requests.new, 1)).toBeLessThan(0.01);
     expect(result.pids.filter(alive)).toEqual([]);

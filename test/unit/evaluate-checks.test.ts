@@ -119,6 +119,26 @@ describe("evaluate: what each failed check does (onFail)", () => {
     expect(result).toMatchObject({ verdict: "extend", bake: { complete: false } });
   });
 
+  it("bakes on past the plan while a business metric leans towards a drop, and not when it leans the other way", () => {
+    // Prepare
+    const old = { numerator: 900, denominator: 4500 };
+    const at = (numerator: number) =>
+      evaluate(
+        input({
+          businessMetrics: [{ metric: conversion, old, new: { numerator, denominator: 500 } }],
+          bake: { elapsedSeconds: 300, bakeSeconds: 300 },
+        }),
+      );
+
+    // Act
+    const lower = at(90);
+    const higher = at(110);
+
+    // Assess
+    expect(lower.values.businessMetrics[0]?.fail.eValue).toBeGreaterThan(1);
+    expect([lower.verdict, higher.verdict]).toEqual(["extend", "continue"]);
+  });
+
   it("restarts forSeconds when the check passes in between", () => {
     // Prepare
     const settings = { ...analysis, latency: { onFail: "rollback" as const, forSeconds: 60 } };
