@@ -92,7 +92,8 @@ const buttonStyles: Readonly<Partial<Record<HumanAction, "primary" | "danger">>>
 const kindLines: Readonly<Record<GateKind, string>> = {
   bake: "is running: the deployment goes on by itself when it ends, unless someone decides first",
   approval: "needs an approver's decision before the deployment goes on",
-  pause: "holds the deployment at these weights until someone resumes or aborts it",
+  pause:
+    "holds the deployment at these weights until someone resumes, promotes or aborts it; errors and alarms still roll it back",
 };
 
 function confirmFor(action: HumanAction, notice: GateNotice): ConfirmDialog | undefined {
