@@ -44,7 +44,7 @@ program
   )
   .option(
     "--scenario <name>",
-    "good, bad (5% errors), slow (p95 doubled) or flaky-deploy (never healthy)",
+    "good, bad (5% errors), slow (p95 doubled), conversion-drop (30% fewer conversions) or flaky-deploy (never healthy)",
     "good",
   )
   .option("--speed <factor>", "run bakes and alarm periods this many times faster", "5")

@@ -259,7 +259,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
   let next: EvaluationState = { ...state, failing: sustained.failing };
   let pauseTimedOut = false;
   let pauseValues: EvaluationValues["pause"] = null;
-  let waitLimit = Math.max(bake.bakeSeconds - bake.elapsedSeconds, 0);
+  let pauseWait: number | undefined;
+  const waitLimit = Math.max(bake.bakeSeconds - bake.elapsedSeconds, 0);
   switch (judgement.kind) {
     case "rollback":
       verdict = Verdict.Rollback;
@@ -284,7 +285,13 @@ export function evaluate(input: EvaluationInput): Evaluation {
       verdict = Verdict.Pause;
       next = { ...next, pause };
       pauseValues = { ...pause, timeoutSeconds: timeout };
-      waitLimit = timeout === null ? 0 : timeout - pausedFor;
+      // Waits grow with the pause (a quarter of it so far, at most 30 minutes), so that a pause of days
+      // stays far below Step Functions' 25,000 history events; a timeout is still met to the second.
+      const growing = Math.min(
+        Math.max(settings.intervalSeconds, Math.floor(pausedFor / 4)),
+        maxPauseWaitSeconds,
+      );
+      pauseWait = timeout === null ? growing : Math.min(growing, timeout - pausedFor);
       reason =
         state.pause === null
           ? `${judgement.reason}: paused for a human (onFail pause)`
@@ -323,7 +330,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   complete = verdict === Verdict.Continue && complete;
   const waitSeconds = Math.max(
     1,
-    Math.min(settings.intervalSeconds, waitLimit === 0 ? settings.intervalSeconds : waitLimit),
+    pauseWait ?? Math.min(settings.intervalSeconds, waitLimit === 0 ? settings.intervalSeconds : waitLimit),
   );
   return {
     verdict,
@@ -344,6 +351,9 @@ export function evaluate(input: EvaluationInput): Evaluation {
     pauseTimedOut,
   };
 }
+
+/** The longest wait between two evaluations of a pause. */
+const maxPauseWaitSeconds = 1800;
 
 /** A pause waits an hour for a human unless the environment's `pause` says otherwise. */
 const defaultPauseSeconds = 3600;

@@ -251,6 +251,28 @@ describe("evaluate: what each failed check does (onFail)", () => {
     expect(result.bake.waitSeconds).toBe(10);
   });
 
+  it("waits longer between a pause's evaluations as it lasts: 14 days of a human's pause take under 800", () => {
+    // Prepare
+    let state = paused("human", 0);
+    let elapsedSeconds = 0;
+    let evaluations = 0;
+
+    // Act
+    while (elapsedSeconds < 14 * 86_400) {
+      const result = evaluate(input({ state, bake: { elapsedSeconds, bakeSeconds: 300 } }));
+      state = result.state;
+      elapsedSeconds += result.bake.waitSeconds;
+      evaluations += 1;
+    }
+
+    // Assess: about 18 history events each, against Step Functions' 25,000.
+    expect(evaluations).toBeLessThan(800);
+    const first = evaluate(
+      input({ state: paused("human", 0), bake: { elapsedSeconds: 0, bakeSeconds: 300 } }),
+    );
+    expect(first.bake.waitSeconds).toBe(30);
+  });
+
   it("resumes the plan at the timeout with onTimeout resume, and pauses that phase no more", () => {
     // Act
     const resumed = evaluate(
