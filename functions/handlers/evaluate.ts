@@ -23,9 +23,10 @@ const EvaluateInput = z.object({
   newColour: colourSchema,
   alarms: z.array(z.string().min(1)),
   analysis: AnalysisSchema,
-  metrics: z.array(BusinessMetricSchema),
-  targetHealth: TargetHealthSchema.nullable(),
-  pause: PauseSchema,
+  // Defaults for the executions started before these fields existed, which run on through an upgrade.
+  metrics: z.array(BusinessMetricSchema).default([]),
+  targetHealth: TargetHealthSchema.nullable().default(null),
+  pause: PauseSchema.prefault({}),
   phase: z.object({
     index: z.number().int().min(0),
     weight: weightSchema,
@@ -35,7 +36,7 @@ const EvaluateInput = z.object({
   elapsedSeconds: z.number().int().min(0),
   /** When traffic moved to this weight; the metrics window starts here. */
   shiftedAt: z.iso.datetime(),
-  state: StateSchema,
+  state: StateSchema.prefault({ failing: {}, acknowledged: false }),
 });
 
 export interface EvaluateOutput {
