@@ -1,19 +1,18 @@
-import {
-  type BusinessMetricTest,
-  type MetricCounts,
-  testBusinessMetric,
-} from "./analysis/business-metric.ts";
-import {
-  type Analysis,
-  analyse,
-  type FailedCheck,
-  type LatencyComparison,
-  type TestVerdict,
-} from "./analysis/index.ts";
+import { type MetricCounts, testBusinessMetric } from "./analysis/business-metric.ts";
+import { type Analysis, analyse } from "./analysis/index.ts";
 import { defaultBeta } from "./analysis/sequential-test.ts";
-import { type CheckInput, type CheckOutcome, type FailingSince, pendingReason, sustain } from "./checks.ts";
+import { checkInputs } from "./check-inputs.ts";
+import { type CheckOutcome, type FailingSince, pendingReason, sustain } from "./checks.ts";
 import type { BusinessMetricConfig, PauseConfig, TargetHealthConfig } from "./config/check-schema.ts";
 import type { EnvironmentConfig } from "./config/index.ts";
+import {
+  analysisValues,
+  type EvaluationValues,
+  loggable,
+  number,
+  percent,
+  withRate,
+} from "./evaluation-values.ts";
 import type { AlarmStatus, ArmMetrics } from "./ports/health-signals.ts";
 
 /** The new version's targets by health, as its DeployTarget reports them. */
@@ -97,86 +96,6 @@ export interface Evaluation {
   readonly state: EvaluationState;
   /** The rollback is a pause that nobody decided before `pause.timeoutSeconds`. */
   readonly pauseTimedOut: boolean;
-}
-
-export interface EvaluationValues {
-  readonly alarms: readonly { name: string; state: string; reason: string }[];
-  readonly missingAlarms: readonly string[];
-  readonly old: ArmValues;
-  readonly new: ArmValues;
-  readonly thresholds: {
-    readonly minRequests: number;
-    readonly maxErrorRate: number;
-    readonly maxErrorRateRatio: number;
-    readonly maxLatencyRatio: number;
-    /** The deployment's `alpha`, of which this phase spends `phaseAlpha`. */
-    readonly alpha: number;
-    readonly phaseAlpha: number;
-    readonly beta: number;
-    readonly missingData: AnalysisSettings["missingData"];
-  };
-  readonly analysis: AnalysisValues;
-  readonly bake: BakeProgress;
-  /** Every check with its `onFail`, whether it fails, since when, and whether it counts yet. */
-  readonly checks: readonly {
-    readonly check: string;
-    readonly onFail: string;
-    readonly failing: boolean;
-    readonly since: number | null;
-    readonly failed: boolean;
-  }[];
-  readonly businessMetrics: readonly (BusinessMetricTest & {
-    readonly name: string;
-    readonly maxDrop: number;
-  })[];
-  readonly targetHealth:
-    | (TargetHealthCounts & { readonly unhealthyShare: number | null; readonly max: number })
-    | null;
-  readonly pause: (PauseState & { readonly timeoutSeconds: number | null }) | null;
-}
-
-/**
- * The sequential analysis as the decision log keeps it: each test's statistic, its bound and its sample size.
- * E-values are rounded to 4 significant digits and kept within 1e-100 and 1e15: DynamoDB's number range is
- * narrower than JavaScript's, and its document client refuses numbers above 2^53 (an e-value that large says
- * no more than one of 1e15 against bounds in the hundreds).
- */
-export interface AnalysisValues {
-  /** The analysis' own verdict, before the bake's rules (alarms, missing data, extensions) apply. */
-  readonly verdict: TestVerdict;
-  readonly failedBy: FailedCheck | null;
-  readonly enoughRequests: boolean;
-  readonly leansToDegradation: boolean;
-  /** The binomial split of the errors of both arms, given each arm's requests. */
-  readonly errorRateComparison: {
-    readonly verdict: TestVerdict;
-    readonly applicable: boolean;
-    /** The new arm's share of the requests: its expected share of the errors if it is no worse. */
-    readonly requestShare: number | null;
-    readonly errorShare: number | null;
-    /** The sample size: errors of both arms. */
-    readonly errors: number;
-    readonly failEValue: number;
-    readonly failBound: number;
-    readonly failRatios: readonly number[];
-    readonly likeliestRatio: number;
-    readonly passEValue: number;
-    readonly passBound: number;
-    readonly passRatio: number;
-  };
-  readonly errorRateLimit: {
-    readonly verdict: TestVerdict;
-    readonly limit: number;
-    readonly requests: number;
-    readonly errors: number;
-    readonly eValue: number;
-    readonly bound: number;
-  };
-  readonly latency: LatencyComparison;
-}
-
-interface ArmValues extends ArmMetrics {
-  readonly errorRate: number | null;
 }
 
 /** An inconclusive bake is extended up to this many times its planned length. */
@@ -358,88 +277,6 @@ const maxPauseWaitSeconds = 1800;
 /** A pause waits an hour for a human unless the environment's `pause` says otherwise. */
 const defaultPauseSeconds = 3600;
 
-function checkInputs(
-  input: EvaluationInput,
-  values: EvaluationValues,
-  analysis: Analysis,
-  businessMetrics: readonly (BusinessMetricTest & { readonly name: string; readonly maxDrop: number })[],
-  unhealthyShare: number | null,
-): CheckInput[] {
-  const settings = input.analysis;
-  const fresh = values.new;
-  const old = values.old;
-  const { comparison, limit, latency } = analysis;
-  const firing = input.alarms.found.filter((alarm) => alarm.state === "ALARM");
-  const alarmReasons = [
-    ...(firing.length > 0
-      ? [`alarm in ALARM: ${firing.map((alarm) => `${alarm.name} (${alarm.reason})`).join("; ")}`]
-      : []),
-    ...(input.alarms.missing.length > 0
-      ? [`alarm not found: ${input.alarms.missing.join(", ")}; a guard rail that does not exist cannot pass`]
-      : []),
-  ];
-  const errors =
-    limit.verdict === "fail"
-      ? `new version's 5xx rate ${percent(fresh.errorRate)} is above the ${percent(limit.limit)} limit (${limit.errors} of ${limit.requests}; e-value ${number(limit.eValue)} ≥ ${number(limit.bound)})`
-      : comparison.verdict === "fail"
-        ? `new version's 5xx rate ${percent(fresh.errorRate)} is worse than the old version's ${percent(old.errorRate)}: ${fresh.errors} of the ${comparison.errors} errors on ${percent(comparison.share)} of the requests (e-value ${number(comparison.fail.eValue)} ≥ ${number(comparison.fail.bound)})`
-        : "";
-  const checks: CheckInput[] = [
-    {
-      check: "alarms",
-      onFail: "rollback",
-      forSeconds: 0,
-      failing: alarmReasons.length > 0,
-      reason: alarmReasons.join("; "),
-    },
-    {
-      check: "errors",
-      onFail: settings.errors.onFail,
-      forSeconds: 0,
-      failing: errors !== "",
-      reason: errors,
-    },
-    {
-      check: "latency",
-      onFail: settings.latency.onFail,
-      forSeconds: settings.latency.forSeconds,
-      failing: latency.verdict === "fail",
-      reason:
-        latency.verdict === "fail"
-          ? `new version's p95 latency ${round(latency.newP95Ms ?? 0)} ms is ${round(latency.ratio ?? 0)}x the old version's ${round(latency.oldP95Ms ?? 0)} ms (limit ${latency.limit}x)`
-          : "",
-    },
-  ];
-  const health = input.targetHealth;
-  if (health !== undefined) {
-    const failing = unhealthyShare !== null && unhealthyShare > health.settings.maxUnhealthyShare;
-    checks.push({
-      check: "target-health",
-      onFail: health.settings.onFail,
-      forSeconds: health.settings.forSeconds,
-      failing,
-      reason: failing
-        ? `${health.counts.unhealthy} of the new version's ${health.counts.healthy + health.counts.unhealthy} targets are unhealthy (${percent(unhealthyShare)}, limit ${percent(health.settings.maxUnhealthyShare)})`
-        : "",
-    });
-  }
-  for (const [index, test] of businessMetrics.entries()) {
-    const metric = input.businessMetrics?.[index]?.metric;
-    if (metric === undefined) continue;
-    checks.push({
-      check: `metric:${test.name}`,
-      onFail: metric.onFail,
-      forSeconds: 0,
-      failing: test.verdict === "fail",
-      reason:
-        test.verdict === "fail"
-          ? `${test.name} of the new version ${percent(test.new.rate)} is ${percent(-(test.lift ?? 0))} below the old version's ${percent(test.old.rate)} (${test.new.numerator} of ${test.new.denominator} against ${test.old.numerator} of ${test.old.denominator}; e-value ${number(test.fail.eValue)} ≥ ${number(test.fail.bound)} for a drop of ${percent(test.maxDrop)} or more)`
-          : "",
-    });
-  }
-  return checks;
-}
-
 function judge(
   input: EvaluationInput,
   state: EvaluationState,
@@ -518,59 +355,3 @@ function judge(
       (analysis.comparison.verdict === "continue" && analysis.comparison.fail.eValue > 1),
   };
 }
-
-function analysisValues(analysis: Analysis): AnalysisValues {
-  const { comparison, limit } = analysis;
-  return {
-    verdict: analysis.verdict,
-    failedBy: analysis.failedBy,
-    enoughRequests: analysis.enoughRequests,
-    leansToDegradation: analysis.leansToDegradation,
-    errorRateComparison: {
-      verdict: comparison.verdict,
-      applicable: comparison.applicable,
-      requestShare: loggable(comparison.share),
-      errorShare: loggable(comparison.errorShare),
-      errors: comparison.errors,
-      failEValue: loggable(comparison.fail.eValue),
-      failBound: loggable(comparison.fail.bound),
-      failRatios: comparison.fail.ratios,
-      likeliestRatio: comparison.fail.likeliestRatio,
-      passEValue: loggable(comparison.pass.eValue),
-      passBound: loggable(comparison.pass.bound),
-      passRatio: comparison.pass.ratio,
-    },
-    errorRateLimit: {
-      verdict: limit.verdict,
-      limit: limit.limit,
-      requests: limit.requests,
-      errors: limit.errors,
-      eValue: loggable(limit.eValue),
-      bound: loggable(limit.bound),
-    },
-    latency: analysis.latency,
-  };
-}
-
-function withRate(metrics: ArmMetrics): ArmValues {
-  return { ...metrics, errorRate: metrics.requests === 0 ? null : metrics.errors / metrics.requests };
-}
-
-/** 4 significant digits within 1e-100 and 1e15, so that any store keeps it. */
-function loggable<T extends number | null>(value: T): T {
-  if (value === null || value === 0) return value;
-  const magnitude = Math.min(Math.max(Math.abs(value), 1e-100), 1e15);
-  return (Math.sign(value) * Number(magnitude.toPrecision(4))) as T;
-}
-
-/** 3 significant digits, or an exponent for the very large and very small. */
-function number(value: number): string {
-  const clamped = loggable(value);
-  if (clamped !== 0 && (Math.abs(clamped) >= 1e5 || Math.abs(clamped) < 1e-3)) {
-    return clamped.toExponential(1).replace("e+", "e");
-  }
-  return String(Number(clamped.toPrecision(3)));
-}
-
-const percent = (rate: number | null) => (rate === null ? "-" : `${round(rate * 100)}%`);
-const round = (value: number) => Math.round(value * 100) / 100;

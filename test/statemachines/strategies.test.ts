@@ -580,6 +580,14 @@ describe("checks: what a failed check does (onFail)", () => {
     ...changes,
   });
   const statusOf = async (world: World) => (await world.stores.deployments.get(world.deploymentId))?.status;
+  /** The status once it is `status`, or the last one seen when the deployment ends first. */
+  const untilStatus = async (world: World, status: string) => {
+    for (;;) {
+      const seen = await statusOf(world);
+      if (seen === status || seen === "ROLLED_BACK" || seen === "SUCCEEDED" || seen === "FAILED") return seen;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
   /** Every wait passes at once unless a test says otherwise. */
   const fast = { "Wait for rollout": 0, "Bake timer": 0, "Pause timer": 0, "Wait before retiring": 0 };
 
@@ -596,10 +604,9 @@ describe("checks: what a failed check does (onFail)", () => {
     } = await run("canary", conversionDrop, {
       request: withChecks({ metrics: [conversion], pause: { timeoutSeconds: 60, onTimeout: "rollback" } }),
       // Long enough for the test to see the pause between its evaluations.
-      waitMs: { ...fast, "Pause timer": 100 },
+      waitMs: { ...fast, "Pause timer": 300 },
       during: async (world) => {
-        await openGate(world, "pause");
-        paused = await statusOf(world);
+        paused = await untilStatus(world, "PAUSED");
       },
     });
 
@@ -637,10 +644,9 @@ describe("checks: what a failed check does (onFail)", () => {
             targetHealth: { maxUnhealthyShare: 0.2, forSeconds: 0, onFail: "pause" },
             pause: { timeoutSeconds: 30, onTimeout: "rollback" },
           }),
-          waitMs: { ...fast, "Wait for batch": 0, "Wait for old version": 0, "Pause timer": 100 },
+          waitMs: { ...fast, "Wait for batch": 0, "Wait for old version": 0, "Pause timer": 300 },
           during: async (world) => {
-            await openGate(world, "pause");
-            paused = await statusOf(world);
+            paused = await untilStatus(world, "PAUSED");
           },
         },
       );
