@@ -40,8 +40,9 @@ const maxGateSeconds = 14 * 86_400;
 
 /**
  * Runs as a waitForTaskToken task: keeps the gate and its token in the state store, marks a pause PAUSED,
- * and tells humans (every approval, the first gate of each pause, and the first wait of each bake). Its return value is ignored:
- * the task ends when resolve-gate decides. The token is never logged, returned or sent anywhere.
+ * applies a human's decision held since the previous gate, and tells humans (every approval, the first gate
+ * of each pause, and the first wait of each bake). Its return value is ignored: the task ends when
+ * resolve-gate decides. The token is never logged, returned or sent anywhere.
  */
 export function createOpenGateHandler(ports: Ports) {
   return async (event: unknown): Promise<{ readonly gateId: string }> => {
