@@ -48,7 +48,8 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
         const entry = entryOf({ account: wave.account, region: wave.region });
         entry.targets.push(wave.target);
         for (const alarm of environment.alarms) {
-          entry.watched.add(alarm.name);
+          // An alarm that only pauses is seen by the next evaluation; no event needs to fail a gate for it.
+          if (alarm.onFail === "rollback") entry.watched.add(alarm.name);
           if (alarm.kind === "definition") entry.defined.add(alarm.name);
         }
       }

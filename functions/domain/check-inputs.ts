@@ -16,15 +16,22 @@ export function checkInputs(
   const fresh = values.new;
   const old = values.old;
   const { comparison, limit, latency } = analysis;
-  const firing = input.alarms.found.filter((alarm) => alarm.state === "ALARM");
-  const alarmReasons = [
-    ...(firing.length > 0
-      ? [`alarm in ALARM: ${firing.map((alarm) => `${alarm.name} (${alarm.reason})`).join("; ")}`]
-      : []),
-    ...(input.alarms.missing.length > 0
-      ? [`alarm not found: ${input.alarms.missing.join(", ")}; a guard rail that does not exist cannot pass`]
-      : []),
-  ];
+  const pausing = new Set(input.pauseAlarms ?? []);
+  const alarmReasons = (pause: boolean) => {
+    const mine = (name: string) => pausing.has(name) === pause;
+    const firing = input.alarms.found.filter((alarm) => alarm.state === "ALARM" && mine(alarm.name));
+    const missing = input.alarms.missing.filter(mine);
+    return [
+      ...(firing.length > 0
+        ? [`alarm in ALARM: ${firing.map((alarm) => `${alarm.name} (${alarm.reason})`).join("; ")}`]
+        : []),
+      ...(missing.length > 0
+        ? [`alarm not found: ${missing.join(", ")}; a guard rail that does not exist cannot pass`]
+        : []),
+    ];
+  };
+  const rollbackAlarms = alarmReasons(false);
+  const pauseAlarms = alarmReasons(true);
   const errors =
     limit.verdict === "fail"
       ? `new version's 5xx rate ${percent(fresh.errorRate)} is above the ${percent(limit.limit)} limit (${limit.errors} of ${limit.requests}; e-value ${number(limit.eValue)} ≥ ${number(limit.bound)})`
@@ -36,9 +43,20 @@ export function checkInputs(
       check: "alarms",
       onFail: "rollback",
       forSeconds: 0,
-      failing: alarmReasons.length > 0,
-      reason: alarmReasons.join("; "),
+      failing: rollbackAlarms.length > 0,
+      reason: rollbackAlarms.join("; "),
     },
+    ...(pausing.size === 0
+      ? []
+      : [
+          {
+            check: "alarms:pause" as const,
+            onFail: "pause" as const,
+            forSeconds: 0,
+            failing: pauseAlarms.length > 0,
+            reason: pauseAlarms.join("; "),
+          },
+        ]),
     {
       check: "errors",
       onFail: settings.errors.onFail,

@@ -1,10 +1,16 @@
 import type { OnFail } from "./config/check-schema.ts";
 
 /**
- * The checks an evaluation runs, by the name the decision log and the `failing` state use: `alarms`,
- * `errors`, `latency`, `target-health`, and `metric:<name>` for each business metric.
+ * The checks an evaluation runs, by the name the decision log and the `failing` state use: `alarms` (those
+ * that roll back), `alarms:pause` (those whose `onFail` is "pause"), `errors`, `latency`, `target-health`, and `metric:<name>` for each business metric.
  */
-export type CheckName = "alarms" | "errors" | "latency" | "target-health" | `metric:${string}`;
+export type CheckName =
+  | "alarms"
+  | "alarms:pause"
+  | "errors"
+  | "latency"
+  | "target-health"
+  | `metric:${string}`;
 
 /** Per check, the bake second at which it began failing, carried by the state machine between evaluations. */
 export type FailingSince = Readonly<Record<string, number>>;

@@ -20,7 +20,9 @@ const PhaseSchema = z.strictObject({
 
 /**
  * The input of a strategy execution: everything its states need, resolved from the config when the
- * deployment starts, so that a config change never alters a running deployment.
+ * deployment starts, so that a config change never alters a running deployment. Fields added since have
+ * defaults: a promotion started before an upgrade hands its next environments requests without them, and
+ * "Start deployment" replaces the execution's state with the parsed request.
  */
 export const DeploymentRequestSchema = z.strictObject({
   deploymentId: DeploymentIdSchema,
@@ -42,6 +44,11 @@ export const DeploymentRequestSchema = z.strictObject({
   /** Names of the CloudWatch alarms that guard the deployment. */
   alarms: z.array(z.string().min(1)),
   /**
+   * The alarms of `alarms` whose `onFail` is "pause": evaluations pause on them; the others roll back, and
+   * only those are watched for the alarm events that fail a gate at once.
+   */
+  pauseAlarms: z.array(z.string().min(1)).default([]),
+  /**
    * The alarms of `alarms` that the config defines: the deployment puts each over the new version's target
    * group before any traffic moves. Every other name must already exist.
    */
@@ -50,11 +57,11 @@ export const DeploymentRequestSchema = z.strictObject({
   approvers: z.array(z.string().min(1)),
   analysis: AnalysisSchema,
   /** The business metrics judged per arm during bakes. */
-  metrics: z.array(BusinessMetricSchema),
+  metrics: z.array(BusinessMetricSchema).default([]),
   /** The share of the new version's targets that may be unhealthy during bakes; null when not watched. */
-  targetHealth: TargetHealthSchema.nullable(),
+  targetHealth: TargetHealthSchema.nullable().default(null),
   /** What a pause a check asked for waits, and does when it times out. */
-  pause: PauseSchema,
+  pause: PauseSchema.prefault({}),
   /** The blue-green smoke test hook, or null. */
   smokeTest: z
     .strictObject({ function: z.string().min(1), timeoutSeconds: z.number().int().min(1) })
@@ -117,6 +124,7 @@ export function deploymentRequest(input: {
       retireAfterSeconds: resolved.retireAfterSeconds,
     },
     alarms: environment.alarms.map((alarm) => alarm.name),
+    pauseAlarms: environment.alarms.filter((alarm) => alarm.onFail === "pause").map((alarm) => alarm.name),
     alarmDefinitions: environment.alarms.flatMap((alarm) =>
       alarm.kind === "definition" ? [{ ...alarm }] : [],
     ),

@@ -43,6 +43,8 @@ export interface BakeProgress {
 
 export interface EvaluationInput {
   readonly alarms: { readonly found: readonly AlarmStatus[]; readonly missing: readonly string[] };
+  /** The alarms of `alarms` whose `onFail` is "pause"; the others roll back. @default [] */
+  readonly pauseAlarms?: readonly string[];
   /** Each arm's counts and percentiles since traffic moved to this weight (cumulative, not per interval). */
   readonly metrics: { readonly old: ArmMetrics; readonly new: ArmMetrics };
   readonly analysis: AnalysisSettings;

@@ -22,6 +22,7 @@ const EvaluateInput = z.object({
   ...targetFields,
   newColour: colourSchema,
   alarms: z.array(z.string().min(1)),
+  pauseAlarms: z.array(z.string().min(1)).default([]),
   analysis: AnalysisSchema,
   // Defaults for the executions started before these fields existed, which run on through an upgrade.
   metrics: z.array(BusinessMetricSchema).default([]),
@@ -98,8 +99,10 @@ export function createEvaluateHandler(ports: Ports) {
           }),
       state: input.state,
       pause: input.pause,
+      pauseAlarms: input.pauseAlarms,
     });
     const firing = alarms.found.filter((alarm) => alarm.state === "ALARM").map((alarm) => alarm.name);
+    const pausing = new Set(input.pauseAlarms);
     // The bake's own clock, not the caller's: a redelivered evaluation finds its decision already recorded.
     const at = new Date(Date.parse(input.shiftedAt) + input.elapsedSeconds * 1000).toISOString();
     await ports.decisions.append({
@@ -112,7 +115,8 @@ export function createEvaluateHandler(ports: Ports) {
       values: { ...result.values, phase: input.phase, newColour: input.newColour },
     });
     if (result.verdict === Verdict.Rollback) {
-      throw firing.length > 0 || alarms.missing.length > 0
+      const rollsBack = (name: string) => !pausing.has(name);
+      throw firing.some(rollsBack) || alarms.missing.some(rollsBack)
         ? new AlarmFiredError(result.reason)
         : result.pauseTimedOut
           ? new PauseTimedOutError(result.reason)

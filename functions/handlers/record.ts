@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { regionName } from "../domain/config/fields.ts";
 import { DecisionAction, DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
-import { parseDeploymentRequest } from "../domain/deployment-request.ts";
+import { type DeploymentRequest, parseDeploymentRequest } from "../domain/deployment-request.ts";
 import { alarmRefs } from "../domain/ports/alarm-watch-store.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { CaughtError, describeError, parseInput } from "./schemas.ts";
@@ -38,7 +38,7 @@ const RecordInput = z.discriminatedUnion("action", [
  * the deployment releases it when the promotion ends (functions/handlers/promote.ts).
  */
 export function createRecordHandler(ports: Ports) {
-  return async (event: unknown): Promise<{ readonly status: string }> => {
+  return async (event: unknown): Promise<{ readonly status: string } | DeploymentRequest> => {
     const input = parseInput(RecordInput, event, "record");
     switch (input.action) {
       case "start": {
@@ -51,8 +51,17 @@ export function createRecordHandler(ports: Ports) {
             currentStep: "Started",
           },
         );
-        await ports.alarmWatches.watch(request.deploymentId, alarmRefs(request, request.alarms));
-        return { status: deployment.status };
+        // Only the alarms that roll back are watched: one that pauses is seen by the next evaluation.
+        const pausing = new Set(request.pauseAlarms);
+        await ports.alarmWatches.watch(
+          deployment.id,
+          alarmRefs(
+            request,
+            request.alarms.filter((name) => !pausing.has(name)),
+          ),
+        );
+        // The state machine goes on with the request as parsed, its defaults filled in.
+        return request;
       }
       case "succeeded": {
         const deployment = await ports.deployments.transition(

@@ -29,6 +29,7 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
   const begin = step(scope, "Start deployment", {
     fn: fns.record,
     payload: { action: "start", "request.$": "$", "executionArn.$": "$$.Execution.Id" },
+    resultPath: "$",
   });
   begin.addCatch(requestRejected(ctx), { resultPath: Paths.error });
 

@@ -43,6 +43,7 @@ export function bake(ctx: FragmentContext, next: IChainable, options: BakeOption
       ...targetPayload,
       "newColour.$": Paths.newColour,
       "alarms.$": "$.alarms",
+      "pauseAlarms.$": "$.pauseAlarms",
       "analysis.$": "$.analysis",
       "metrics.$": "$.metrics",
       "targetHealth.$": "$.targetHealth",

@@ -21,7 +21,7 @@ export interface StepProps {
   readonly fn: IFunction;
   /** The step's input; `.$` keys are JSONPath. */
   readonly payload: Record<string, unknown>;
-  /** Where the step's output goes in the state. @default JsonPath.DISCARD */
+  /** Where the step's output goes in the state; `"$"` replaces the state. @default JsonPath.DISCARD */
   readonly resultPath?: string;
 }
 
@@ -33,7 +33,8 @@ export function step(scope: Construct, name: string, props: StepProps): LambdaIn
     payloadResponseOnly: true,
     // CDK's own retry leaves out Lambda.TooManyRequestsException: one list, below, instead.
     retryOnServiceExceptions: false,
-    resultPath: props.resultPath ?? JsonPath.DISCARD,
+    // "$" is left out, which means the same in ASL: aws-local-stepfunctions would set a key named "$".
+    ...(props.resultPath === "$" ? {} : { resultPath: props.resultPath ?? JsonPath.DISCARD }),
   });
   task.addRetry({
     errors: [...lambdaServiceErrors],

@@ -15,7 +15,7 @@ import { createSlackCallbackHandler } from "../../functions/handlers/slack-callb
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
 import { conversionMetric } from "../helpers/analysis-settings.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
-import { FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
+import { account, FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
 import { deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
@@ -660,6 +660,74 @@ describe("checks: what a failed check does (onFail)", () => {
       );
     },
   );
+
+  it("canary: an alarm whose onFail is pause pauses at the evaluation that sees it; its event fails no gate", async () => {
+    // Prepare
+    let answer: unknown;
+
+    // Act
+    const { result, record } = await run(
+      "canary",
+      { alarmAtWeight: 10 },
+      {
+        request: withChecks({
+          pauseAlarms: ["checkout-5xx"],
+          pause: { timeoutSeconds: 30, onTimeout: "rollback" },
+        }),
+        waitMs: { ...fast, "Pause timer": 300 },
+        during: async (world) => {
+          await untilStatus(world, "PAUSED");
+          answer = await world.resolveGate({
+            version: "0",
+            id: "alarm-event",
+            "detail-type": "CloudWatch Alarm State Change",
+            source: "aws.cloudwatch",
+            account,
+            time: new Date().toISOString(),
+            region: "eu-west-1",
+            resources: [],
+            detail: {
+              alarmName: "checkout-5xx",
+              state: { value: "ALARM", reason: "Threshold Crossed", timestamp: "2026-12-02T10:00:00.000Z" },
+              previousState: {
+                value: "OK",
+                reason: "Threshold not crossed",
+                timestamp: "2026-12-02T09:00:00.000Z",
+              },
+            },
+          });
+        },
+      },
+    );
+
+    // Assess
+    expect(answer).toMatchObject({
+      outcome: "rejected",
+      reason: expect.stringMatching(/^no deployment in progress watches alarm checkout-5xx/),
+    });
+    expect(result.error).toBe(ErrorNames.PauseTimedOut);
+    expect(record?.statusReason).toMatch(/; alarm in ALARM: checkout-5xx \(Threshold Crossed/);
+  });
+
+  it("canary: an execution input from before checks existed runs with their defaults", async () => {
+    // Act
+    const { result } = await run(
+      "canary",
+      {},
+      {
+        request: ({
+          metrics: _metrics,
+          targetHealth: _health,
+          pause: _pause,
+          pauseAlarms: _alarms,
+          ...older
+        }) => older,
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+  });
 
   it("canary: an alarm during a pause rolls back at once", async () => {
     // Act

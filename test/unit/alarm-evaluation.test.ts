@@ -26,6 +26,7 @@ const alarm = (overrides: Partial<AlarmDefinition> = {}): AlarmDefinition => ({
   threshold: 1,
   comparison: "GreaterThanThreshold",
   treatMissingData: "missing",
+  onFail: "rollback",
   ...overrides,
 });
 

@@ -31,6 +31,7 @@ const base = {
   datapointsToAlarm: 2,
   comparison: "GreaterThanThreshold",
   treatMissingData: "notBreaching",
+  onFail: "rollback",
 } as const;
 
 const common = {

@@ -23,6 +23,7 @@ const definition: AlarmDefinition = {
   threshold: 0.02,
   comparison: "GreaterThanThreshold",
   treatMissingData: "notBreaching",
+  onFail: "rollback",
 };
 
 /** The deploy step over a real local router and local alarms, with a target that records what it was asked. */

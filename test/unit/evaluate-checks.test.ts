@@ -322,3 +322,29 @@ describe("evaluate: what each failed check does (onFail)", () => {
     expect(open.reason).toContain("conversion undecided");
   });
 });
+
+describe("evaluate: alarms whose onFail is pause", () => {
+  const firing = (name: string) => ({
+    found: [
+      {
+        name,
+        type: "metric" as const,
+        state: "ALARM" as const,
+        reason: "Threshold Crossed",
+        updatedAt: "2026-12-02T10:00:00Z",
+      },
+    ],
+    missing: [],
+  });
+
+  it.each<[string, string, string]>([
+    ["the pausing alarm in ALARM pauses", "checkout-p99", "pause"],
+    ["another alarm in ALARM still rolls back", "api-5xx", "rollback"],
+  ])("%s", (_name, alarm, verdict) => {
+    // Act
+    const result = evaluate(input({ pauseAlarms: ["checkout-p99"], alarms: firing(alarm) }));
+
+    // Assess
+    expect(result.verdict).toBe(verdict);
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OnFailSchema } from "./check-schema.ts";
 
 const comparisons = [
   "GreaterThanThreshold",
@@ -49,6 +50,8 @@ export const AlarmSchema = z
     threshold: z.number().optional(),
     comparison: z.enum(comparisons).optional(),
     treatMissingData: z.enum(treatments).optional(),
+    /** What the alarm in ALARM does: roll back at once, or pause for a human. @default "rollback" */
+    onFail: OnFailSchema.optional(),
   })
   .check((ctx) => {
     const alarm = ctx.value;
@@ -83,7 +86,7 @@ export const AlarmSchema = z
       threshold === undefined ||
       comparison === undefined
     ) {
-      return { kind: "existing" as const, name };
+      return { kind: "existing" as const, name, onFail: alarm.onFail ?? "rollback" };
     }
     return {
       kind: "definition" as const,
@@ -96,6 +99,7 @@ export const AlarmSchema = z
       threshold,
       comparison,
       treatMissingData: alarm.treatMissingData ?? "missing",
+      onFail: alarm.onFail ?? "rollback",
     };
   });
 
@@ -111,4 +115,5 @@ export const AlarmDefinitionSchema = z.strictObject({
   threshold: z.number(),
   comparison: z.enum(comparisons),
   treatMissingData: z.enum(treatments),
+  onFail: OnFailSchema.default("rollback"),
 });
