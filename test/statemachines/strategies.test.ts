@@ -588,6 +588,16 @@ describe("checks: what a failed check does (onFail)", () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   };
+  /** The checkout-5xx alarm going into ALARM, as CloudWatch's event detail says it. */
+  const checkoutAlarm = {
+    alarmName: "checkout-5xx",
+    state: { value: "ALARM" as const, reason: "Threshold Crossed", timestamp: "2026-12-02T10:00:00.000Z" },
+    previousState: {
+      value: "OK" as const,
+      reason: "Threshold not crossed",
+      timestamp: "2026-12-02T09:00:00.000Z",
+    },
+  };
   /** Every wait passes at once unless a test says otherwise. */
   const fast = { "Wait for rollout": 0, "Bake timer": 0, "Pause timer": 0, "Wait before retiring": 0 };
 
@@ -686,15 +696,7 @@ describe("checks: what a failed check does (onFail)", () => {
             time: new Date().toISOString(),
             region: "eu-west-1",
             resources: [],
-            detail: {
-              alarmName: "checkout-5xx",
-              state: { value: "ALARM", reason: "Threshold Crossed", timestamp: "2026-12-02T10:00:00.000Z" },
-              previousState: {
-                value: "OK",
-                reason: "Threshold not crossed",
-                timestamp: "2026-12-02T09:00:00.000Z",
-              },
-            },
+            detail: checkoutAlarm,
           });
         },
       },
@@ -736,15 +738,7 @@ describe("checks: what a failed check does (onFail)", () => {
       waitMs: { ...fast, "Pause timer": 60_000 },
       during: async (world) => {
         await openGate(world, "pause");
-        await world.bus.putAlarmChange({
-          alarmName: "checkout-5xx",
-          state: { value: "ALARM", reason: "Threshold Crossed", timestamp: "2026-12-02T10:00:00.000Z" },
-          previousState: {
-            value: "OK",
-            reason: "Threshold not crossed",
-            timestamp: "2026-12-02T09:00:00.000Z",
-          },
-        });
+        await world.bus.putAlarmChange(checkoutAlarm);
       },
     });
 
