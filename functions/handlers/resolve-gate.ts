@@ -191,8 +191,17 @@ export async function decideGate(ports: Ports, input: DecideInput): Promise<Reso
     ...(input.reason === undefined ? {} : { reason: input.reason }),
   };
   const result = await ports.gates.decide(gate.deploymentId, gate.gateId, decision);
-  if (!result.decided)
+  if (!result.decided) {
+    // The gate's timer won by an instant: the human meant the deployment's open gate, which is the next one.
+    if (
+      input.human &&
+      input.gateId === undefined &&
+      result.gate?.decision?.action === "timer" &&
+      isHumanAction(input.action)
+    )
+      return hold(ports, input, input.action);
     return reject(result.gate === undefined ? `unknown gate ${gate.gateId}` : alreadyDecided(result.gate));
+  }
   const resolution = resolutionOf(gate.kind, input.action, decision, gate.label);
   try {
     if (resolution.type === "success")

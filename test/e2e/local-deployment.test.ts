@@ -291,7 +291,8 @@ describe("deciding from a second terminal", () => {
     expect(answers.map((answer) => answer.code)).toEqual([0, 0]);
     expect(answers[0]?.output).toContain("pause for d-");
     expect(output).toMatch(/status {4}PAUSED/);
-    expect(output).toMatch(/gate decided: pause at 10%: resume by slack:ULOCALOPS/);
+    // A pause that arrives between two gates is held for the next one, which may be the next phase's.
+    expect(output).toMatch(/gate decided: pause at \d+%: resume by slack:ULOCALOPS/);
     expect(output).toContain("Result: SUCCEEDED");
   });
 });

@@ -563,3 +563,29 @@ describe("a decision that finds no gate open (between two evaluations)", () => {
     expect(notices.filter((line) => line.startsWith("gate open:"))).toHaveLength(1);
   });
 });
+
+describe("a decision that loses the race with the gate's timer", () => {
+  it("is held for the next gate when it named no gate", async () => {
+    // Prepare
+    const { deploymentId, gateId } = await deploymentWithOpenGate();
+    const stale = await stores.gates.getOpen(deploymentId);
+    await createResolveGateHandler(ports())({
+      action: "ring",
+      deploymentId,
+      gate: { kind: "bake", phaseIndex: 0, resumes: 0, elapsedSeconds: 30 },
+    });
+    // The gate as the decision read it, an instant before the timer rang.
+    const gates = Object.assign(Object.create(stores.gates), { getOpen: async () => stale });
+    const racing: Ports = { ...ports(), gates };
+
+    // Act
+    const answer = await createResolveGateHandler(racing)(
+      decision({ deploymentId, action: "pause", actor: "cli:alice" }, { time: new Date().toISOString() }),
+    );
+
+    // Assess
+    expect(stale?.gateId).toBe(gateId);
+    expect(answer).toMatchObject({ outcome: "held", deploymentId });
+    expect(await stores.gates.takeHeld(deploymentId)).toMatchObject({ action: "pause", actor: "cli:alice" });
+  });
+});
