@@ -62,16 +62,15 @@ export function createOpenGateHandler(ports: Ports) {
     };
     await ports.gates.open(gate, input.taskToken);
     // A pause is a gate per evaluation interval: the first marks the deployment PAUSED and tells humans.
-    const newPause =
-      gate.kind === "pause" &&
-      (await ports.deployments.get(input.deploymentId))?.status !== DeploymentStatus.Paused;
+    const deployment = await ports.deployments.get(input.deploymentId);
+    const newPause = gate.kind === "pause" && deployment?.status !== DeploymentStatus.Paused;
     if (newPause) {
       await ports.deployments.transition(input.deploymentId, DeploymentStatus.Paused, {
         currentStep: `Paused at ${input.gate.weight}%`,
       });
     }
     // A newer artifact asked this deployment's promotion to stop while no gate was open to hear it.
-    const abort = await pendingAbort(ports, input.deploymentId);
+    const abort = await pendingAbort(ports, deployment?.promotionId);
     if (abort !== undefined) {
       await decideGate(ports, {
         deploymentId: input.deploymentId,
@@ -123,8 +122,7 @@ export function createOpenGateHandler(ports: Ports) {
 }
 
 /** The reason of the abort requested of the deployment's promotion, if one was. */
-async function pendingAbort(ports: Ports, deploymentId: string): Promise<string | undefined> {
-  const promotionId = (await ports.deployments.get(deploymentId))?.promotionId;
+async function pendingAbort(ports: Ports, promotionId: string | undefined): Promise<string | undefined> {
   if (promotionId === undefined) return undefined;
   return (await ports.promotions.get(promotionId))?.abortRequested?.reason;
 }
