@@ -145,6 +145,41 @@ export default defineConfig({
         },
       ],
     },
+    {
+      // A feature flag released on its own: the checkout code that reads it already runs in production.
+      name: "checkout-new-flow",
+      artifact: { type: "custom", source: "ci.flags" },
+      environments: [
+        {
+          name: "production",
+          account: "444455556666",
+          region: "eu-west-1",
+          target: {
+            type: "appconfig",
+            application: "shop1ab",
+            environment: "prod7cd",
+            configurationProfile: "flags9e",
+            deploymentStrategy: "now42zz",
+          },
+          strategy: {
+            type: "feature-flag",
+            flag: "new-checkout",
+            metrics: { namespace: "Shop/Checkout", dimensions: { Service: "checkout" } },
+            steps: [
+              { setWeight: 5 },
+              { analysis: { seconds: 600 } },
+              { setWeight: 25 },
+              { analysis: { seconds: 600 } },
+              { approval: {} },
+              { setWeight: 100 },
+            ],
+          },
+          alarms: [{ name: "checkout-production-5xx" }],
+          analysis: { minRequests: 500, maxErrorRate: 0.01 },
+          metrics: [{ ...conversion, namespace: "Shop/Checkout", dimensions: { Service: "checkout" } }],
+        },
+      ],
+    },
   ],
   notifications: {
     slack: {

@@ -3,6 +3,7 @@ import { arnPlace } from "../functions/domain/config/target-checks.ts";
 import { type ConfigWave, configWaves, type WavePlace } from "../functions/domain/config/waves.ts";
 
 type EcsTarget = Extract<ConfigWave["target"], { type: "ecs" }>;
+type AppConfigTarget = Extract<ConfigWave["target"], { type: "appconfig" }>;
 
 /** One account+region that AWS waves deploy to, with everything its grants and rules name. */
 export interface TargetPlace extends WavePlace {
@@ -10,6 +11,8 @@ export interface TargetPlace extends WavePlace {
   readonly partition: string;
   /** The ECS targets of the waves there. */
   readonly targets: readonly EcsTarget[];
+  /** The AppConfig feature-flag profiles of the waves there. */
+  readonly flags: readonly AppConfigTarget[];
   /** Alarms the config defines there: Glidepath puts them. */
   readonly definedAlarms: readonly string[];
   /** Every alarm the waves there watch (defined or only named), whose state changes must reach the bus. */
@@ -29,6 +32,7 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
     const entry = places.get(key) ?? {
       place,
       targets: [],
+      flags: [],
       defined: new Set<string>(),
       watched: new Set<string>(),
       repositories: new Set<string>(),
@@ -44,9 +48,10 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
     for (const environment of service.environments) {
       const waves = configWaves({ services: [{ ...service, environments: [environment] }] });
       for (const wave of waves) {
-        if (wave.target.type !== "ecs") continue;
+        if (wave.target.type === "local") continue;
         const entry = entryOf({ account: wave.account, region: wave.region });
-        entry.targets.push(wave.target);
+        if (wave.target.type === "ecs") entry.targets.push(wave.target);
+        else entry.flags.push(wave.target);
         for (const alarm of environment.alarms) {
           // An alarm that only pauses is seen by the next evaluation; no event needs to fail a gate for it.
           if (alarm.onFail === "rollback") entry.watched.add(alarm.name);
@@ -62,6 +67,7 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
       ...entry.place,
       partition: arnPlace(entry.targets[0]?.targetGroups.blue ?? "")?.partition ?? "aws",
       targets: entry.targets,
+      flags: entry.flags,
       definedAlarms: [...entry.defined].sort(),
       watchedAlarms: [...entry.watched].sort(),
       repositories: [...entry.repositories].sort(),
@@ -72,6 +78,7 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
 interface Entry {
   readonly place: WavePlace;
   readonly targets: EcsTarget[];
+  readonly flags: AppConfigTarget[];
   readonly defined: Set<string>;
   readonly watched: Set<string>;
   readonly repositories: Set<string>;
@@ -88,6 +95,9 @@ export function controlPlanePlace(config: GlidepathConfig): WavePlace | undefine
   const [only] = targetPlaces(config);
   return only === undefined ? undefined : { account: only.account, region: only.region };
 }
+
+/** Waves deploy here (a place with only an ECR repository, an artifact account, has nothing to deploy to). */
+export const deploysHere = (place: TargetPlace) => place.targets.length > 0 || place.flags.length > 0;
 
 export const samePlace = (a: WavePlace, b: WavePlace | undefined) =>
   b !== undefined && a.account === b.account && a.region === b.region;

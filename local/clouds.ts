@@ -25,7 +25,7 @@ export class LocalClouds {
   };
 
   #fleet(target: TargetConfig, access: WaveAccess): Fleet {
-    if (target.type !== "local") {
+    if (target.type !== "local" && !(target.type === "flag" && target.store.type === "local")) {
       throw new Error(`a target of type '${target.type}' runs on AWS, not in a local cloud`);
     }
     const fleet = this.#fleets.get(key(access));

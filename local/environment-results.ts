@@ -66,7 +66,7 @@ export async function environmentResults(
     const ran = records.filter((candidate) => candidate.executionArn !== undefined);
     const record = ran.find((candidate) => candidate.status !== "SUCCEEDED") ?? ran.at(-1) ?? records.at(-1);
     const fleet = fleets.find((candidate) => candidate.deploymentId === record?.id);
-    const totals = fleet?.router.totals();
+    const totals = fleet?.totals();
     const served = (colour: Colour | undefined) =>
       colour === undefined || totals === undefined ? { requests: 0, errors: 0 } : totals[colour];
     const oldColour: Colour = fleet?.newColour === "blue" ? "green" : "blue";

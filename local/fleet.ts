@@ -1,14 +1,21 @@
-import { LocalHealthSignals } from "../functions/adapters/local/local-health-signals.ts";
+import { FlagDeployTarget } from "../functions/adapters/flag-deploy-target.ts";
+import { LocalFlagRouter } from "../functions/adapters/local/local-flag-router.ts";
+import {
+  LocalHealthSignals,
+  variantMetricsSource,
+} from "../functions/adapters/local/local-health-signals.ts";
 import { LocalMetricStore } from "../functions/adapters/local/local-metric-store.ts";
 import { LocalTrafficRouter } from "../functions/adapters/local/local-traffic-router.ts";
 import { ProcessDeployTarget } from "../functions/adapters/local/process-deploy-target.ts";
 import type { AlarmStateChange } from "../functions/domain/alarm-state-change.ts";
 import type { EnvironmentConfig, ServiceConfig } from "../functions/domain/config/index.ts";
 import type { WavePlace } from "../functions/domain/config/waves.ts";
+import { variantOfColour } from "../functions/domain/flags.ts";
 import type { Ports, TargetConfig } from "../functions/domain/ports/index.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
+import { startFlagStore } from "./flag-store.ts";
 import { WeightedRouter } from "./router.ts";
-import { behaviourOf, liveVersion, type ScenarioName } from "./scenarios.ts";
+import { behaviourOf, liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
 import { startTraffic } from "./traffic.ts";
 
 /** One wave's own fleet: a router, the sample-service processes behind it, traffic and alarms. */
@@ -20,6 +27,8 @@ export interface Fleet {
   readonly router: WeightedRouter;
   newColour?: Colour;
   readonly weightHistory: { at: number; new: number }[];
+  /** Requests and 5xx each arm served so far: per colour behind the router, or per flag variant. */
+  totals(): Record<Colour, { requests: number; errors: number }>;
   /** Reports the sample-service processes started since the last call. */
   notePids(): void;
   /** Stops everything it started; stopping twice is a no-op. */
@@ -75,13 +84,24 @@ async function start(
   const port = await router.start();
   stops.push(() => router.stop());
   const metricStore = new LocalMetricStore();
+  const flag = props.target.type === "flag" ? props.target : undefined;
+  const flagStore = flag === undefined ? undefined : await startFlagStore();
+  if (flagStore !== undefined) stops.push(() => flagStore.stop());
+  const local = flag === undefined ? props.target : flag.store;
   const target = new ProcessDeployTarget({
-    entry: props.target.type === "local" ? props.target.entry : "examples/sample-service/server.ts",
+    entry: local.type === "local" ? local.entry : "examples/sample-service/server.ts",
     router,
     behaviourOf: behaviourOf(props.scenario),
     onRecord: (record) => metricStore.put(record),
+    // Behind a flag, the new code path runs in the live processes and behaves as the scenario's new version.
+    ...(flag === undefined || flagStore === undefined
+      ? {}
+      : {
+          flag: { url: flagStore.url, name: flag.flag, treatment: behaviourOf(props.scenario)(newVersion) },
+        }),
   });
   stops.push(() => target.stopAll());
+  const flagTarget = new FlagDeployTarget(flag?.flag ?? "");
   const notePids = () => {
     for (const pid of target.pids()) props.onProcess(pid);
   };
@@ -92,11 +112,19 @@ async function start(
   await target.startLive("blue", liveVersion);
   notePids();
   router.setWeights({ blue: 100, green: 0 });
-  const localRouter = new LocalTrafficRouter(router);
+  const trafficRouter =
+    flag === undefined || flagStore === undefined
+      ? new LocalTrafficRouter(router)
+      : new LocalFlagRouter({ url: flagStore.url, rollout: flag, deploymentId: props.deploymentId });
+  if (flagStore !== undefined)
+    phase(`${label}: flag ${flag?.flag} in the local flag store on ${flagStore.url}`);
   let newColour: Colour | undefined;
+  const variantOf = (colour: Colour) => variantOfColour[colour];
+  const arms = flag === undefined ? router : variantMetricsSource(metricStore, flag.metrics, variantOf);
   const signals = new LocalHealthSignals({
-    router,
+    router: arms,
     metricStore,
+    ...(flag === undefined ? {} : { variantOf }),
     timeScale: props.speed,
     onStateChange: props.onAlarmChange,
   });
@@ -118,9 +146,18 @@ async function start(
     set newColour(colour) {
       newColour = colour;
     },
+    totals: () => {
+      if (flag === undefined) return router.totals();
+      const all = { start: 0, end: Number.MAX_SAFE_INTEGER };
+      const of = (colour: Colour) => {
+        const metrics = arms.metrics(colour, all);
+        return { requests: metrics.requests, errors: metrics.errors };
+      };
+      return { blue: of("blue"), green: of("green") };
+    },
     ports: {
-      trafficRouter: () => localRouter,
-      deployTarget: () => target,
+      trafficRouter: () => trafficRouter,
+      deployTarget: () => (flag === undefined ? target : flagTarget),
       healthSignals: () => signals,
     },
   };

@@ -258,7 +258,12 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
           fleet.newColour = (output as PrepareOutput).newColour;
         }
         if (fleet !== undefined && step === "deploy") fleet.notePids();
-        if (fleet !== undefined && step === "shift-traffic") {
+        // A shift that is still on its way (a flag deployment) moves nothing yet: it is looked at again.
+        if (
+          fleet !== undefined &&
+          step === "shift-traffic" &&
+          (output as { settled?: boolean }).settled !== false
+        ) {
           const weight = (output as { weight: number }).weight;
           fleet.weightHistory.push({ at: Date.now() - started, new: weight });
           emit({ kind: "weights", at: Date.now() - started, weights: { old: 100 - weight, new: weight } });

@@ -35,7 +35,7 @@ export function scaleRequest(request: DeploymentRequest, speed: number): Deploym
         ? null
         : { ...request.targetHealth, forSeconds: scaled(request.targetHealth.forSeconds, speed) },
     pause: { ...request.pause, timeoutSeconds: scaled(request.pause.timeoutSeconds, speed) },
-    timing: { deployCheckSeconds: 1, deployMaxChecks: 10 },
+    timing: { deployCheckSeconds: 1, deployMaxChecks: 10, shiftCheckSeconds: 1 },
   };
 }
 

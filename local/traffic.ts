@@ -29,6 +29,8 @@ export interface Traffic {
   stop(): Promise<TrafficCounts>;
 }
 
+/** The users the requests come from (`x-user-id`), one drawn at random per request. */
+const users = 10_000;
 /** How often the scheduler catches up with the requests due. */
 const tickMs = 10;
 /** Requests in flight at stop() get this long to finish before they are cut. */
@@ -68,7 +70,9 @@ export function startTraffic(props: TrafficProps): Traffic {
       return;
     }
     counts.sent += 1;
-    const outgoing = httpRequest(url, { agent, method: "GET", timeout: requestTimeoutMs });
+    // Each request is one of many users, so that a flag's split by userId has users to split.
+    const headers = { "x-user-id": `user-${Math.floor(Math.random() * users)}` };
+    const outgoing = httpRequest(url, { agent, method: "GET", timeout: requestTimeoutMs, headers });
     const cancel = () => outgoing.destroy();
     inFlight.add(cancel);
     outgoing.on("response", (response) => {

@@ -25,7 +25,7 @@ export function rolling(ctx: FragmentContext): IChainable {
         role: "old",
         weight: "$.cursor.phase.weight",
       });
-      const shift = shiftTraffic(ctx);
+      const shift = shiftTraffic(ctx, shrink);
       const rollout = waitForRollout(
         ctx,
         {
@@ -38,7 +38,7 @@ export function rolling(ctx: FragmentContext): IChainable {
         shift,
       );
       grow.next(rollout.start);
-      shift.next(shrink).next(bake(ctx, nextBatch));
+      shrink.next(bake(ctx, nextBatch));
       return grow;
     },
   });

@@ -149,7 +149,7 @@ async function measure(
     environment,
     wave,
     deployment,
-    timing: { deployCheckSeconds: 1, deployMaxChecks: 3 },
+    timing: { deployCheckSeconds: 1, deployMaxChecks: 3, shiftCheckSeconds: 1 },
   });
   const execution = runExecution({
     machine,

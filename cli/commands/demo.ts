@@ -1,6 +1,12 @@
 import { configWaves } from "../../functions/domain/config/waves.ts";
 import { logger } from "../../functions/shared/logger.ts";
 import { loadConfig } from "../../infra/load-config.ts";
+import {
+  type DemoStrategyType,
+  demoStrategyTypes,
+  isDemoStrategyType,
+  withDemoStrategy,
+} from "../../local/demo-strategies.ts";
 import { jsonSummary, progressPrinter, summary } from "../../local/progress.ts";
 import { runLocalDeployment } from "../../local/runtime.ts";
 import { isScenarioName, type ScenarioName, scenarioNames } from "../../local/scenarios.ts";
@@ -18,6 +24,8 @@ export interface DemoOptions {
   /** A positive integer, as typed. @default "1" */
   readonly pushes?: string;
   readonly concurrency?: string;
+  /** Replaces every environment's strategy with the sample's of this type (feature-flag). */
+  readonly strategy?: string;
 }
 
 /**
@@ -34,18 +42,23 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
     throw new UsageError(`--pushes must be a whole number, got '${options.pushes}'`);
   const concurrency = parseConcurrency(options.concurrency);
   const config = await loadConfig(options.config);
-  const service = config.services.find((candidate) => candidate.name === options.service);
-  if (service === undefined) {
+  const configured = config.services.find((candidate) => candidate.name === options.service);
+  if (configured === undefined) {
     throw new UsageError(
       `no service '${options.service}' in ${options.config}; it has: ${config.services.map((s) => s.name).join(", ")}`,
     );
   }
-  const remote = configWaves({ services: [service] }).find((wave) => wave.target.type !== "local");
+  const chosen =
+    options.strategy === undefined
+      ? configured
+      : withDemoStrategy(configured, parseStrategy(options.strategy));
+  const remote = configWaves({ services: [chosen] }).find((wave) => wave.target.type !== "local");
   if (remote !== undefined) {
     throw new UsageError(
-      `service '${service.name}' deploys ${remote.environment} ${remote.region} to ${remote.target.type}; the local demo needs a service whose every target is { type: "local" }`,
+      `service '${chosen.name}' deploys ${remote.environment} ${remote.region} to ${remote.target.type}; the local demo needs a service whose every target is { type: "local" }`,
     );
   }
+  const service = chosen;
   const environment =
     options.env === undefined ? undefined : service.environments.find((e) => e.name === options.env);
   if (options.env !== undefined && environment === undefined) {
@@ -85,6 +98,12 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
 function parseConcurrency(value: string | undefined): "queue" | "supersede" | undefined {
   if (value === undefined || value === "queue" || value === "supersede") return value;
   throw new UsageError(`--concurrency must be queue or supersede, got '${value}'`);
+}
+
+function parseStrategy(type: string): DemoStrategyType {
+  if (!isDemoStrategyType(type))
+    throw new UsageError(`--strategy takes one of ${demoStrategyTypes.join(", ")}, got '${type}'`);
+  return type;
 }
 
 function parseScenario(name: string): ScenarioName {

@@ -79,7 +79,8 @@ async function resolveStrategy(
       `service '${service.name}' has no environment '${options.env}'; it has: ${service.environments.map((e) => e.name).join(", ")}`,
     );
   }
-  const fleetSize = resolveWaves(service, environment)[0]?.target.desiredCount;
+  const target = resolveWaves(service, environment)[0]?.target;
+  const fleetSize = target !== undefined && "desiredCount" in target ? target.desiredCount : undefined;
   return {
     title: `${service.name} → ${environment.name}`,
     strategy: environment.strategy,

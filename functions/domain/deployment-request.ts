@@ -4,7 +4,7 @@ import { BusinessMetricSchema, PauseSchema, TargetHealthSchema } from "./config/
 import { regionName } from "./config/fields.ts";
 import type { EnvironmentConfig, ServiceConfig } from "./config/index.ts";
 import { AnalysisSchema } from "./config/schema.ts";
-import { TargetSchema } from "./config/target-schema.ts";
+import { WaveTargetSchema } from "./config/target-schema.ts";
 import type { ResolvedWave } from "./config/waves.ts";
 import { type Deployment, DeploymentIdSchema } from "./deployment.ts";
 import { ErrorNames, GlidepathError } from "./errors.ts";
@@ -29,12 +29,12 @@ export const DeploymentRequestSchema = z.strictObject({
   service: z.string().min(1),
   environment: z.string().min(1),
   artifact: z.strictObject({ uri: z.string().min(1), digest: z.string().min(1), version: z.string().min(1) }),
-  strategy: z.enum(["all-at-once", "rolling", "blue-green", "canary", "linear"]),
+  strategy: z.enum(["all-at-once", "rolling", "blue-green", "canary", "linear", "feature-flag"]),
   /** The account and region this wave acts in: its steps assume that account's deploy role there. */
   account: z.string().regex(/^\d{12}$/),
   region: regionName,
-  /** The wave's own target in that account and region. */
-  target: TargetSchema,
+  /** The wave's own target in that account and region; for a feature-flag rollout, the flag in its store. */
+  target: WaveTargetSchema,
   plan: z.strictObject({
     phases: z.array(PhaseSchema).min(1),
     phaseCount: z.number().int().min(1),
@@ -75,6 +75,8 @@ export const DeploymentRequestSchema = z.strictObject({
     deployCheckSeconds: z.number().int().min(1),
     /** Checks before a rollout that never becomes stable counts as failed. */
     deployMaxChecks: z.number().int().min(1),
+    /** Seconds between looks at a traffic shift that takes effect later (an AppConfig deployment). */
+    shiftCheckSeconds: z.number().int().min(1).default(5),
   }),
 });
 
@@ -84,7 +86,7 @@ export class DeploymentRequestInvalidError extends GlidepathError {
   override readonly name = ErrorNames.DeploymentRequestInvalid;
 }
 
-export const defaultTiming = { deployCheckSeconds: 15, deployMaxChecks: 80 } as const;
+export const defaultTiming = { deployCheckSeconds: 15, deployMaxChecks: 80, shiftCheckSeconds: 5 } as const;
 
 /** Resolves a deployment of one environment into the input of its strategy execution. */
 export function deploymentRequest(input: {
@@ -97,10 +99,8 @@ export function deploymentRequest(input: {
 }): DeploymentRequest {
   const { service, environment, deployment, wave } = input;
   const strategy = environment.strategy;
-  const resolved = plan(
-    strategy,
-    wave.target.desiredCount === undefined ? {} : { fleetSize: wave.target.desiredCount },
-  );
+  const fleetSize = "desiredCount" in wave.target ? wave.target.desiredCount : undefined;
+  const resolved = plan(strategy, fleetSize === undefined ? {} : { fleetSize });
   // The state machine smoke-tests the idle colour before its phase loop, so the plan's 0% smoke-test phase,
   // which would only shift nothing, is left out of the execution.
   const phases = resolved.phases
@@ -116,7 +116,20 @@ export function deploymentRequest(input: {
     strategy: strategy.type,
     account: wave.account,
     region: wave.region,
-    target: wave.target,
+    target:
+      strategy.type === "feature-flag" && (wave.target.type === "appconfig" || wave.target.type === "local")
+        ? {
+            type: "flag",
+            store: wave.target,
+            flag: strategy.flag,
+            splitKey: strategy.splitKey,
+            rollbackTo: strategy.rollbackTo,
+            metrics: {
+              namespace: strategy.metrics.namespace,
+              dimensions: { ...strategy.metrics.dimensions },
+            },
+          }
+        : wave.target,
     plan: {
       phases,
       phaseCount: phases.length,

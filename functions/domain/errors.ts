@@ -98,11 +98,14 @@ export class ShiftFailedError extends GlidepathError {
   readonly router: string;
   readonly requested: ColourWeights;
   readonly observed: ColourWeights;
-  constructor(router: string, requested: ColourWeights, observed: ColourWeights) {
+  /** `why` replaces the listener's explanation, for routers that are not one (a flag). */
+  constructor(router: string, requested: ColourWeights, observed: ColourWeights, why?: string) {
     super(
       `Shifting ${router} to blue ${requested.blue}% / green ${requested.green}% did not take: it reports ` +
-        `blue ${observed.blue}% / green ${observed.green}%. Something else may be changing the same listener or rule ` +
-        "(another deployment, a stack update, a console edit); find it, then retry or roll back.",
+        `blue ${observed.blue}% / green ${observed.green}%. ${
+          why ??
+          "Something else may be changing the same listener or rule (another deployment, a stack update, a console edit); find it, then retry or roll back."
+        }`,
     );
     this.router = router;
     this.requested = requested;

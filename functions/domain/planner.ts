@@ -66,6 +66,7 @@ function phasesOf(strategy: StrategyConfig, options: PlanOptions): Phase[] {
         gates: [],
       }));
     case "canary":
+    case "feature-flag":
       return canaryPhases(strategy.steps);
   }
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { regionName } from "../domain/config/fields.ts";
-import { TargetSchema } from "../domain/config/target-schema.ts";
+import { WaveTargetSchema } from "../domain/config/target-schema.ts";
 import { DeploymentIdSchema } from "../domain/deployment.ts";
 import { StepInputInvalidError } from "../domain/errors.ts";
 import type { WaveAccess } from "../domain/ports/index.ts";
@@ -12,7 +12,7 @@ export const weightSchema = z.number().int().min(0).max(100);
 /** Where a step acts (see `targetPayload` in statemachines/fragments/context.ts): the wave's target and place. */
 export const targetFields = {
   deploymentId: DeploymentIdSchema,
-  target: TargetSchema,
+  target: WaveTargetSchema,
   account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit account id" }),
   region: regionName,
 };

@@ -15,6 +15,8 @@ export interface ShiftTrafficOutput {
   readonly changed: boolean;
   /** When the new weight took effect: the start of the bake's metrics window. */
   readonly shiftedAt: string;
+  /** false while the change is on its way: the state machine waits and calls the step again. */
+  readonly settled: boolean;
 }
 
 /** Sets the new version's share of traffic, verified by reading it back, and records the weights. */
@@ -27,10 +29,26 @@ export function createShiftTrafficHandler(ports: Ports) {
       [input.newColour]: input.weight,
       [oldColour]: 100 - input.weight,
     } as Record<Colour, number>);
+    if (!result.settled) {
+      await ports.deployments.recordProgress(input.deploymentId, {
+        currentStep: `Moving traffic to ${input.weight}% on the new version`,
+      });
+      return {
+        weight: input.weight,
+        changed: result.changed,
+        shiftedAt: ports.clock().toISOString(),
+        settled: false,
+      };
+    }
     await ports.deployments.recordProgress(input.deploymentId, {
       currentStep: `Traffic at ${input.weight}% on the new version`,
       weights: { old: 100 - input.weight, new: input.weight },
     });
-    return { weight: input.weight, changed: result.changed, shiftedAt: ports.clock().toISOString() };
+    return {
+      weight: input.weight,
+      changed: result.changed,
+      shiftedAt: ports.clock().toISOString(),
+      settled: true,
+    };
   };
 }

@@ -41,9 +41,15 @@ import {
   stepEnvironmentVariable,
   strategyTagKey,
 } from "../../statemachines/step-functions.ts";
-import { controlPlanePlace, samePlace, targetPlaces } from "../target-places.ts";
+import { controlPlanePlace, deploysHere, samePlace, targetPlaces } from "../target-places.ts";
 import { GlidepathFunction } from "./glidepath-function.ts";
-import { type TargetStatements, targetStatements, wildcardReason } from "./target-permissions.ts";
+import {
+  flagWildcardReason,
+  flagWildcards,
+  type TargetStatements,
+  targetStatements,
+  wildcardReason,
+} from "./target-permissions.ts";
 
 export interface StrategyStateMachinesProps {
   readonly table: ITable;
@@ -362,8 +368,7 @@ function grantTargetAccess(
   config: GlidepathConfig,
 ): void {
   const home = controlPlanePlace(config);
-  // A place with only an ECR repository (an artifact account) has nothing to deploy to.
-  const places = targetPlaces(config).filter((place) => place.targets.length > 0);
+  const places = targetPlaces(config).filter(deploysHere);
   const own = places.find((candidate) => samePlace(candidate, home));
   if (own !== undefined) {
     const statements = targetStatements(own);
@@ -382,6 +387,8 @@ function grantTargetAccess(
       fn.fn.addEnvironment("DEPLOY_ROLE_EXTERNAL_ID", config.controlPlane?.externalId ?? defaultExternalId);
     }
     acknowledge(fn, { id: "AwsSolutions-IAM5[Resource::*]", reason: wildcardReason });
+    for (const arn of own === undefined ? [] : flagWildcards(own))
+      acknowledge(fn, { id: `AwsSolutions-IAM5[Resource::${arn}]`, reason: flagWildcardReason });
   }
   // With no target of its own the evaluate step still reads alarm states and the deploy step checks named alarms.
   if (own !== undefined) return;

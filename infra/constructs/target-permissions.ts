@@ -29,27 +29,44 @@ export function targetStatements(place: TargetPlace): TargetStatements {
   const alarmArns = place.definedAlarms.map(
     (name) => `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}`,
   );
+  const flags = flagStatements(place);
   const deploy = [
-    new PolicyStatement({ actions: ["ecs:DescribeServices", "ecs:UpdateService"], resources: ecsServices }),
+    ...(ecsServices.length === 0
+      ? []
+      : [
+          new PolicyStatement({
+            actions: ["ecs:DescribeServices", "ecs:UpdateService"],
+            resources: ecsServices,
+          }),
+        ]),
+    ...flags.read,
     new PolicyStatement({
       actions: [
-        "ecs:DescribeTaskDefinition",
-        "ecs:RegisterTaskDefinition",
-        "ecs:TagResource",
-        "elasticloadbalancing:DescribeTargetHealth",
-        "elasticloadbalancing:DescribeListeners",
-        "elasticloadbalancing:DescribeRules",
+        ...(ecsServices.length === 0
+          ? []
+          : [
+              "ecs:DescribeTaskDefinition",
+              "ecs:RegisterTaskDefinition",
+              "ecs:TagResource",
+              "elasticloadbalancing:DescribeTargetHealth",
+              "elasticloadbalancing:DescribeListeners",
+              "elasticloadbalancing:DescribeRules",
+            ]),
         // Checks that the alarms named only by name exist before anything moves.
         "cloudwatch:DescribeAlarms",
       ],
       resources: ["*"],
     }),
     // RegisterTaskDefinition passes the task and execution roles of the copied definition to ECS.
-    new PolicyStatement({
-      actions: ["iam:PassRole"],
-      resources: ["*"],
-      conditions: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-    }),
+    ...(ecsServices.length === 0
+      ? []
+      : [
+          new PolicyStatement({
+            actions: ["iam:PassRole"],
+            resources: ["*"],
+            conditions: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+          }),
+        ]),
     ...(alarmArns.length === 0
       ? []
       : [
@@ -60,31 +77,112 @@ export function targetStatements(place: TargetPlace): TargetStatements {
         ]),
   ];
   const shiftTraffic = [
+    ...flags.read,
+    ...flags.write,
     ...(listeners.length === 0
       ? []
       : [new PolicyStatement({ actions: ["elasticloadbalancing:ModifyListener"], resources: listeners })]),
     ...(rules.length === 0
       ? []
       : [new PolicyStatement({ actions: ["elasticloadbalancing:ModifyRule"], resources: rules })]),
-    new PolicyStatement({
-      actions: ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"],
-      resources: ["*"],
-    }),
+    ...(listeners.length + rules.length === 0
+      ? []
+      : [
+          new PolicyStatement({
+            actions: ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"],
+            resources: ["*"],
+          }),
+        ]),
   ];
   // Evaluate reads the new version's target health (ECS service and target group) for `targetHealth`.
   const evaluate = [
-    new PolicyStatement({ actions: ["ecs:DescribeServices"], resources: ecsServices }),
+    ...(ecsServices.length === 0
+      ? []
+      : [new PolicyStatement({ actions: ["ecs:DescribeServices"], resources: ecsServices })]),
     new PolicyStatement({
       actions: [
         "cloudwatch:DescribeAlarms",
         "cloudwatch:GetMetricData",
-        "elasticloadbalancing:DescribeTargetHealth",
+        ...(ecsServices.length === 0 ? [] : ["elasticloadbalancing:DescribeTargetHealth"]),
       ],
       resources: ["*"],
     }),
   ];
   return { deploy, shiftTraffic, evaluate };
 }
+
+/**
+ * What a flag rollout reads (the deployments of its profile and the versions they deployed: the deploy step's
+ * "Read flag" and every shift) and writes (a hosted version of the profile, a deployment of it with its
+ * strategy to its environment), on exactly the configured application, profile, environment and strategy.
+ */
+function flagStatements(place: TargetPlace): { read: PolicyStatement[]; write: PolicyStatement[] } {
+  if (place.flags.length === 0) return { read: [], write: [] };
+  const { account, region, partition } = place;
+  const arn = (resource: string) => `arn:${partition}:appconfig:${region}:${account}:${resource}`;
+  const each = (resources: (flag: TargetPlace["flags"][number]) => string[]) => [
+    ...new Set(place.flags.flatMap(resources)),
+  ];
+  const application = (flag: TargetPlace["flags"][number]) => `application/${flag.application}`;
+  const profile = (flag: TargetPlace["flags"][number]) =>
+    `${application(flag)}/configurationprofile/${flag.configurationProfile}`;
+  const environment = (flag: TargetPlace["flags"][number]) =>
+    `${application(flag)}/environment/${flag.environment}`;
+  return {
+    read: [
+      new PolicyStatement({
+        actions: ["appconfig:ListDeployments"],
+        resources: each((flag) => [arn(application(flag)), arn(environment(flag))]),
+      }),
+      new PolicyStatement({
+        actions: ["appconfig:GetDeployment"],
+        resources: each((flag) => [
+          arn(application(flag)),
+          arn(environment(flag)),
+          arn(`${environment(flag)}/deployment/*`),
+        ]),
+      }),
+      new PolicyStatement({
+        actions: ["appconfig:GetHostedConfigurationVersion"],
+        resources: each((flag) => [arn(application(flag)), arn(profile(flag)), arn(`${profile(flag)}/*`)]),
+      }),
+    ],
+    write: [
+      new PolicyStatement({
+        actions: ["appconfig:CreateHostedConfigurationVersion"],
+        resources: each((flag) => [arn(application(flag)), arn(profile(flag))]),
+      }),
+      new PolicyStatement({
+        actions: ["appconfig:StartDeployment"],
+        resources: each((flag) => [
+          arn(application(flag)),
+          arn(profile(flag)),
+          arn(environment(flag)),
+          arn(`deploymentstrategy/${flag.deploymentStrategy}`),
+        ]),
+      }),
+    ],
+  };
+}
+
+/**
+ * The ARNs with a wildcard that a flag rollout needs: every deployment of its AppConfig environment (their
+ * numbers are AppConfig's) and every hosted version of its profile (each shift creates one).
+ */
+export function flagWildcards(place: TargetPlace): string[] {
+  const { account, region, partition } = place;
+  return [
+    ...new Set(
+      place.flags.flatMap((flag) => [
+        `arn:${partition}:appconfig:${region}:${account}:application/${flag.application}/environment/${flag.environment}/deployment/*`,
+        `arn:${partition}:appconfig:${region}:${account}:application/${flag.application}/configurationprofile/${flag.configurationProfile}/*`,
+      ]),
+    ),
+  ];
+}
+
+export const flagWildcardReason =
+  "AppConfig numbers deployments and hosted configuration versions itself: a flag rollout reads the ones it starts and creates, within exactly the configured application, environment and profile.";
 
 /** Why the `*` statements above are as narrow as IAM allows. */
 export const wildcardReason =

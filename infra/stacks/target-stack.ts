@@ -11,8 +11,13 @@ import {
 import type { WavePlace } from "../../functions/domain/config/waves.ts";
 import { deployRoleName, stepRoleName, TargetSteps } from "../../functions/domain/target-access.ts";
 import { EcrImageActionDetailType, EcrSource } from "../../functions/domain/triggers.ts";
-import { targetStatements, wildcardReason } from "../constructs/target-permissions.ts";
-import type { TargetPlace } from "../target-places.ts";
+import {
+  flagWildcardReason,
+  flagWildcards,
+  targetStatements,
+  wildcardReason,
+} from "../constructs/target-permissions.ts";
+import { deploysHere, type TargetPlace } from "../target-places.ts";
 
 /** The name of the control plane's bus: the forwarding rules put events there. */
 export const controlPlaneBusName = "glidepath";
@@ -46,7 +51,7 @@ export class TargetStack extends Stack {
   constructor(scope: Construct, id: string, props: TargetStackProps) {
     super(scope, id, { ...props, env: { account: props.place.account, region: props.place.region } });
     const { place } = props;
-    if (place.targets.length > 0) this.deployRole = this.#deployRole(props);
+    if (deploysHere(place)) this.deployRole = this.#deployRole(props);
     const forward = this.#forwarding(props);
     if (place.watchedAlarms.length > 0) {
       this.alarmForwarding = forward("AlarmForwarding", {
@@ -101,6 +106,11 @@ export class TargetStack extends Stack {
       },
     });
     Validations.of(role).acknowledge({ id: "AwsSolutions-IAM5[Resource::*]", reason: wildcardReason });
+    for (const arn of flagWildcards(place))
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${arn}]`,
+        reason: flagWildcardReason,
+      });
     return role;
   }
 

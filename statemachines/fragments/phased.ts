@@ -17,6 +17,15 @@ export interface DeploymentShape {
   /** Seconds to wait between success and retiring the old version (blue-green), as a JSONPath. */
   readonly retireAfterPath?: string;
   readonly rollback?: RollbackOptions;
+  /**
+   * What "prepare" is called (state names read in the console). @default "Deploy new version"
+   */
+  readonly prepareName?: string;
+  /**
+   * The new version runs on a colour that must become stable before traffic moves, and the old colour is
+   * retired after success. A feature-flag rollout runs nothing new. @default true
+   */
+  readonly runsNewVersion?: boolean;
 }
 
 /**
@@ -34,7 +43,8 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
   begin.addCatch(requestRejected(ctx), { resultPath: Paths.error });
 
   const failed = deployFailed(ctx);
-  const deploy = step(scope, "Deploy new version", {
+  const runsNewVersion = shape.runsNewVersion ?? true;
+  const deploy = step(scope, shape.prepareName ?? "Deploy new version", {
     fn: fns.deploy,
     payload: {
       action: "prepare",
@@ -66,21 +76,33 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
       "region.$": "$.region",
     },
   });
-  const retire = scale(ctx, "Retire old version", { colourPath: Paths.liveColour, role: "old", weight: 100 });
   const end = new Succeed(scope, "Deployed");
-  // The new version serves everything already: an old colour that will not scale down is left to humans.
-  retire.addCatch(end, { resultPath: "$.retireError" });
-  if (shape.retireAfterPath === undefined) {
-    succeeded.next(retire);
+  if (!runsNewVersion) {
+    succeeded.next(end);
   } else {
-    succeeded
-      .next(new Wait(scope, "Wait before retiring", { time: WaitTime.secondsPath(shape.retireAfterPath) }))
-      .next(retire);
+    const retire = scale(ctx, "Retire old version", {
+      colourPath: Paths.liveColour,
+      role: "old",
+      weight: 100,
+    });
+    // The new version serves everything already: an old colour that will not scale down is left to humans.
+    retire.addCatch(end, { resultPath: "$.retireError" });
+    if (shape.retireAfterPath === undefined) {
+      succeeded.next(retire);
+    } else {
+      succeeded
+        .next(new Wait(scope, "Wait before retiring", { time: WaitTime.secondsPath(shape.retireAfterPath) }))
+        .next(retire);
+    }
+    retire.next(end);
   }
-  retire.next(end);
   loop.next(succeeded);
 
   const phases = shape.beforePhases === undefined ? loop : shape.beforePhases(ctx, loop, failed);
+  if (!runsNewVersion) {
+    begin.next(deploy).next(phases);
+    return begin;
+  }
   const rollout = waitForRollout(
     ctx,
     {

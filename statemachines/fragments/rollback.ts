@@ -1,7 +1,8 @@
 import { Duration } from "aws-cdk-lib";
-import { Choice, Condition, Fail, type State } from "aws-cdk-lib/aws-stepfunctions";
+import { Choice, Condition, Fail, type IChainable, type State } from "aws-cdk-lib/aws-stepfunctions";
 import { type FragmentContext, Paths, targetPayload } from "./context.ts";
 import { scale, waitForRollout } from "./rollout.ts";
+import { untilSettled } from "./settle.ts";
 import { step } from "./step.ts";
 
 function record(ctx: FragmentContext, name: string, payload: Record<string, unknown>) {
@@ -25,6 +26,14 @@ export interface RollbackOptions {
    * @default false
    */
   readonly restoreOldVersion?: boolean;
+  /**
+   * The new version runs on a colour of its own, which is scaled down once traffic is back. A feature-flag
+   * rollout deploys nothing to scale down.
+   * @default true
+   */
+  readonly scaleDownNewVersion?: boolean;
+  /** Shifting traffic back takes effect later (a flag deployment): wait until it has. @default false */
+  readonly waitsForShift?: boolean;
 }
 
 /**
@@ -43,6 +52,7 @@ export function rollback(ctx: FragmentContext, options: RollbackOptions = {}): S
       "newColour.$": Paths.newColour,
       weight: 0,
     },
+    resultPath: "$.shiftBack",
   });
   shiftBack.addRetry({
     errors: ["States.ALL"],
@@ -63,19 +73,35 @@ export function rollback(ctx: FragmentContext, options: RollbackOptions = {}): S
   );
   shiftBack.addCatch(stranded, { resultPath: "$.rollbackError" });
 
-  const scaleDown = scale(ctx, "Scale down new version", {
-    colourPath: Paths.newColour,
-    role: "new",
-    weight: 0,
-  });
   const done = record(ctx, "Record rolled back", { action: "rolled-back" });
-  // The new version is already out of traffic: a failure to scale it down must not hide the rollback.
-  scaleDown.addCatch(done, { resultPath: "$.scaleDownError" });
   const rolledBack = new Fail(scope, "Rolled back", {
     errorPath: "$.error.Error",
     causePath: "$.error.Cause",
   });
-  shiftBack.next(scaleDown).next(done).next(rolledBack);
+  let afterShift: IChainable = done;
+  if (options.scaleDownNewVersion ?? true) {
+    const scaleDown = scale(ctx, "Scale down new version", {
+      colourPath: Paths.newColour,
+      role: "new",
+      weight: 0,
+    });
+    // The new version is already out of traffic: a failure to scale it down must not hide the rollback.
+    scaleDown.addCatch(done, { resultPath: "$.scaleDownError" });
+    scaleDown.next(done);
+    afterShift = scaleDown;
+  }
+  if (options.waitsForShift) {
+    untilSettled(
+      ctx,
+      shiftBack,
+      { check: "Traffic back?", wait: "Wait for traffic back" },
+      afterShift,
+      "$.shiftBack.settled",
+    );
+  } else {
+    shiftBack.next(afterShift);
+  }
+  done.next(rolledBack);
 
   done.addCatch(rolledBack, { resultPath: "$.recordError" });
 

@@ -1,14 +1,18 @@
 import { Choice, Condition, type IChainable, JsonPath, Pass, Result } from "aws-cdk-lib/aws-stepfunctions";
-import type { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Verdict } from "../../functions/domain/evaluate.ts";
 import { GateSignal } from "../../functions/domain/gates.ts";
 import { type FragmentContext, Paths, targetPayload } from "./context.ts";
 import { timedGate } from "./gate.ts";
+import { untilSettled } from "./settle.ts";
 import { step } from "./step.ts";
 
-/** Moves the new version to the current phase's weight (`$.cursor.phase.weight`); the time it took is `$.shift`. */
-export function shiftTraffic(ctx: FragmentContext): LambdaInvoke {
-  return step(ctx.scope, "Shift traffic", {
+/**
+ * Moves the new version to the current phase's weight (`$.cursor.phase.weight`), then `next`; the time it
+ * took effect is `$.shift.shiftedAt`. With `waitsForShift`, a change that takes effect later (an AppConfig
+ * deployment) is looked at again after a Wait until it has: the step is idempotent for the same weight.
+ */
+export function shiftTraffic(ctx: FragmentContext, next: IChainable, options: ShiftOptions = {}): IChainable {
+  const shift = step(ctx.scope, "Shift traffic", {
     fn: ctx.fns.shiftTraffic,
     payload: {
       ...targetPayload,
@@ -17,6 +21,16 @@ export function shiftTraffic(ctx: FragmentContext): LambdaInvoke {
     },
     resultPath: "$.shift",
   });
+  if (!options.waitsForShift) return shift.next(next);
+  return untilSettled(ctx, shift, { check: "Traffic shifted?", wait: "Wait for traffic shift" }, next);
+}
+
+export interface ShiftOptions {
+  /**
+   * The router's changes take effect later (a flag's AppConfig deployment): a Wait → check loop until they
+   * have. A load balancer's take effect at once. @default false
+   */
+  readonly waitsForShift?: boolean;
 }
 
 /**
@@ -121,6 +135,8 @@ export interface BakeOptions {
   readonly approvals?: boolean;
 }
 
+export interface PhaseOptions extends BakeOptions, ShiftOptions {}
+
 /**
  * After the bake, a phase planned with an approval waits at an approval gate beside its timeout; approval
  * moves on, rejection or the timeout (counted as a rejection) fails and rolls back.
@@ -145,8 +161,8 @@ function approvalGate(ctx: FragmentContext, next: IChainable): IChainable {
 }
 
 /** The phase of canary, linear, all-at-once and blue-green: shift, then bake. */
-export function shiftAndBake(ctx: FragmentContext, next: IChainable, options: BakeOptions = {}): IChainable {
-  return shiftTraffic(ctx).next(bake(ctx, next, options));
+export function shiftAndBake(ctx: FragmentContext, next: IChainable, options: PhaseOptions = {}): IChainable {
+  return shiftTraffic(ctx, bake(ctx, next, options), options);
 }
 
 /**

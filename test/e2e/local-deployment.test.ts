@@ -450,3 +450,58 @@ describe("several pushes in the local run, through the real trigger", () => {
     expect(startedPids(output).filter(alive)).toEqual([]);
   });
 });
+
+describe("a feature-flag rollout in the local run (--strategy feature-flag)", () => {
+  const flagRun = (scenario: ScenarioName) =>
+    demo([
+      "--strategy",
+      "feature-flag",
+      "--scenario",
+      scenario,
+      "--speed",
+      String(fast.speed),
+      "--rps",
+      String(fast.rps),
+      "--json",
+      "--env",
+      "production",
+      "--auto-approve",
+    ]);
+
+  it("good: the flag reaches 100% of users through the local flag store and the promotion SUCCEEDS", {
+    timeout: 120_000,
+  }, async () => {
+    // Act
+    const { code, output } = await flagRun("good");
+
+    // Assess
+    expect(code, output.slice(-4000)).toBe(0);
+    const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    expect(summary).toMatchObject({ scenario: "good", status: "SUCCEEDED", weights: [10, 50, 100] });
+    expect(summary.requests.new).toBeGreaterThan(200);
+    expect(output).toMatch(/flag new-checkout in the local flag store on http:\/\/127\.0\.0\.1:\d+/);
+    // The flag changes behaviour in the live processes: nothing new is started, only the two waves' live ones.
+    expect(startedPids(output).length).toBe(2);
+    expect(output).not.toContain("Retire old version");
+  });
+
+  it("bad: the treatment's 5xx puts the flag back to 0% and the promotion stops ROLLED_BACK", {
+    timeout: 60_000,
+  }, async () => {
+    // Act
+    const { code, output } = await flagRun("bad");
+
+    // Assess
+    expect(code, output.slice(-4000)).toBe(0);
+    const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    expect(summary).toMatchObject({
+      scenario: "bad",
+      status: "ROLLED_BACK",
+      maxWeight: 10,
+      weights: [10, 0],
+    });
+    expect(summary.errorsServedByNew).toBeGreaterThan(0);
+    expect(output).toContain("▸ Shift traffic back");
+    expect(startedPids(output).filter(alive)).toEqual([]);
+  });
+});

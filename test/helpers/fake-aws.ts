@@ -103,6 +103,13 @@ export class FakeAws {
     this.cloudwatch.restore();
   }
 
+  /** Traffic as a feature flag splits it: the treatment (green) gets `percent` of the requests. */
+  setNewWeight(percent: number): void {
+    Object.assign(this.weights, { blue: 100 - percent, green: percent });
+    this.weightHistory.push({ ...this.weights });
+    this.maxNewWeight = Math.max(this.maxNewWeight, percent);
+  }
+
   imageOf(colour: Colour): string | undefined {
     return this.images.get(this.services[colour].taskDefinition);
   }

@@ -131,6 +131,47 @@ describe("the sample config's stacks", () => {
     expect(JSON.stringify(statements)).not.toContain("eu-west-1");
   });
 
+  it("allow the deploy role where a flag is exactly that flag's AppConfig application, profile, environment and strategy", () => {
+    // Act
+    const statementsOf = (id: string, region: string) => {
+      const [role] = Object.values(
+        template(id).findResources("AWS::IAM::Role", {
+          Properties: { RoleName: `glidepath-deploy-${region}` },
+        }),
+      );
+      const statements: Statement[] = role?.Properties.Policies[0].PolicyDocument.Statement ?? [];
+      return statements.filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith("appconfig:")),
+      );
+    };
+    const west = statementsOf(westId, "eu-west-1");
+    const byAction = new Map(
+      west.flatMap((statement) => actionsOf(statement).map((action) => [action, statement.Resource])),
+    );
+    const arn = (resource: string) => `arn:aws:appconfig:eu-west-1:${production}:${resource}`;
+
+    // Assess
+    expect(statementsOf(centralId, "eu-central-1")).toEqual([]);
+    expect(byAction.get("appconfig:StartDeployment")).toEqual([
+      arn("application/shop1ab"),
+      arn("application/shop1ab/configurationprofile/flags9e"),
+      arn("application/shop1ab/environment/prod7cd"),
+      arn("deploymentstrategy/now42zz"),
+    ]);
+    expect(byAction.get("appconfig:CreateHostedConfigurationVersion")).toEqual([
+      arn("application/shop1ab"),
+      arn("application/shop1ab/configurationprofile/flags9e"),
+    ]);
+    expect([...byAction.keys()].sort()).toEqual([
+      "appconfig:CreateHostedConfigurationVersion",
+      "appconfig:GetDeployment",
+      "appconfig:GetHostedConfigurationVersion",
+      "appconfig:ListDeployments",
+      "appconfig:StartDeployment",
+    ]);
+    expect(west.every((statement) => statement.Resource !== "*")).toBe(true);
+  });
+
   it("forward the watched alarms going into ALARM to the control plane's bus", () => {
     // Act
     const rules = Object.values(template(westId).findResources("AWS::Events::Rule"));

@@ -4,7 +4,11 @@ import { awsPorts } from "../../functions/adapters/aws/ports.ts";
 import { LocalBus } from "../../functions/adapters/local/local-bus.ts";
 import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-callbacks.ts";
 import { LineNotifier } from "../../functions/adapters/log-notifier.ts";
-import type { GlidepathConfig, StrategyType } from "../../functions/domain/config/index.ts";
+import type {
+  GlidepathConfig,
+  GlidepathConfigInput,
+  StrategyType,
+} from "../../functions/domain/config/index.ts";
 import { Presets, parseConfig, type StrategyInput } from "../../functions/domain/config/index.ts";
 import { resolveWaves } from "../../functions/domain/config/waves.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
@@ -27,13 +31,20 @@ export const hookArn = `arn:aws:lambda:eu-west-1:${account}:function:checkout-sm
 export function configWith(
   strategy: StrategyInput,
   analysis: { intervalSeconds: number; minRequests: number } = { intervalSeconds: 10, minRequests: 50 },
+  target: GlidepathConfigInput["services"][number]["target"] = {
+    type: "ecs",
+    cluster: "shop",
+    services: ecsServices,
+    listenerArn,
+    targetGroups,
+  },
 ) {
   return parseConfig({
     services: [
       {
         name: "checkout",
         artifact: { type: "ecr", repository: "shop/checkout" },
-        target: { type: "ecs", cluster: "shop", services: ecsServices, listenerArn, targetGroups },
+        target,
         environments: [
           {
             name: "production",
@@ -50,7 +61,7 @@ export function configWith(
   });
 }
 
-/** The five strategy state machines, read out of the synthesized template as `cdk deploy` would send them. */
+/** The strategy state machines, read out of the synthesized template as `cdk deploy` would send them. */
 export function synthesizeMachines(app: App): Map<StrategyType, RenderedStateMachine> {
   const all = synthesizeAll(app, configWith(Presets.ECSAllAtOnce));
   return new Map(
@@ -109,13 +120,15 @@ export async function deploy(props: {
   readonly smokeTest?: (payload: unknown) => Promise<unknown>;
   readonly request?: (request: DeploymentRequest) => unknown;
   readonly analysis?: { intervalSeconds: number; minRequests: number };
+  /** The service's target. @default the fake account's ECS service behind its ALB */
+  readonly target?: Parameters<typeof configWith>[2];
   readonly approvers?: readonly string[];
   /** Wait overrides; by default every Wait state passes at once. */
   readonly waitMs?: number | Readonly<Record<string, number>>;
   /** Called once the execution runs, with the local bus and callbacks, to play humans and alarms. */
   readonly during?: (world: World) => Promise<void>;
 }): Promise<Run> {
-  const config = configWith(props.strategy, props.analysis);
+  const config = configWith(props.strategy, props.analysis, props.target);
   const service = config.services[0];
   const environment = service?.environments[0];
   if (service === undefined || environment === undefined) throw new Error("bad test config");
@@ -155,7 +168,7 @@ export async function deploy(props: {
         : { ...environment, approval: { ...environment.approval, approvers: [...props.approvers] } },
     wave: firstWave(service, environment),
     deployment,
-    timing: { deployCheckSeconds: 5, deployMaxChecks: 3 },
+    timing: { deployCheckSeconds: 5, deployMaxChecks: 3, shiftCheckSeconds: 5 },
   });
   const running = runExecution({
     machine,

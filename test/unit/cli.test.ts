@@ -125,7 +125,7 @@ describe("glidepath CLI", () => {
     // Assess
     expect([json.code, typescript.code]).toEqual([0, 0]);
     expect(json.stdout).toContain("is valid: 1 service(s), 2 environment(s)");
-    expect(typescript.stdout).toContain("is valid: 2 service(s), 5 environment(s)");
+    expect(typescript.stdout).toContain("is valid: 3 service(s), 6 environment(s)");
   });
 
   it("--help lists the commands", async () => {

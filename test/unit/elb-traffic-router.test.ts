@@ -284,7 +284,7 @@ describe("ElbTrafficRouter", () => {
       const result = await listenerRouter().setWeights({ blue: 90, green: 10 });
 
       // Assess
-      expect(result).toEqual({ changed: true, weights: { blue: 90, green: 10 } });
+      expect(result).toEqual({ changed: true, weights: { blue: 90, green: 10 }, settled: true });
       expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
       expect(elb.commandCalls(ModifyListenerCommand)[0]?.args[0].input).toStrictEqual({
         ListenerArn: listenerArn,
@@ -324,7 +324,7 @@ describe("ElbTrafficRouter", () => {
       const result = await ruleRouter().setWeights({ blue: 50, green: 50 });
 
       // Assess
-      expect(result).toEqual({ changed: true, weights: { blue: 50, green: 50 } });
+      expect(result).toEqual({ changed: true, weights: { blue: 50, green: 50 }, settled: true });
       expect(elb.commandCalls(ModifyRuleCommand).map((call) => call.args[0].input)).toStrictEqual([
         {
           RuleArn: ruleArn,
@@ -383,7 +383,7 @@ describe("ElbTrafficRouter", () => {
       const result = await listenerRouter().setWeights({ blue: 10, green: 90 });
 
       // Assess
-      expect(result).toEqual({ changed: false, weights: { blue: 10, green: 90 } });
+      expect(result).toEqual({ changed: false, weights: { blue: 10, green: 90 }, settled: true });
       expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 0);
       expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 1);
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { emfRecord, SampleMetrics } from "../../examples/sample-service/server.ts";
+import { variantMetricsSource } from "../../functions/adapters/local/local-health-signals.ts";
 import { LocalMetricStore } from "../../functions/adapters/local/local-metric-store.ts";
 
 const window = { start: 1_000, end: 2_000 };
@@ -67,5 +68,49 @@ describe("LocalMetricStore", () => {
 
     // Assess
     expect(store.sum(metric(SampleMetrics.started, "green"), window)).toBe(0);
+  });
+});
+
+describe("variantMetricsSource", () => {
+  it("reads an arm as its flag variant's Requests, Errors and every Latency value (an EMF array)", () => {
+    // Prepare
+    const store = new LocalMetricStore();
+    store.put(
+      emfRecord({
+        at: 1_100,
+        variant: "treatment",
+        started: 2,
+        completed: 1,
+        requests: 3,
+        errors: 1,
+        latenciesMs: [10, 30, 20],
+      }),
+    );
+    store.put(
+      emfRecord({
+        at: 1_200,
+        variant: "control",
+        started: 5,
+        completed: 2,
+        requests: 5,
+        errors: 0,
+        latenciesMs: [5],
+      }),
+    );
+    const source = variantMetricsSource(
+      store,
+      { namespace: SampleMetrics.namespace, dimensions: { Service: SampleMetrics.service } },
+      (colour) => (colour === "green" ? "treatment" : "control"),
+    );
+
+    // Act
+    const green = source.metrics("green", window);
+    const blue = source.metrics("blue", window);
+
+    // Assess
+    expect({ green, blue }).toEqual({
+      green: { requests: 3, errors: 1, latenciesMs: [10, 30, 20] },
+      blue: { requests: 5, errors: 0, latenciesMs: [5] },
+    });
   });
 });

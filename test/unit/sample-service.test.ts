@@ -5,6 +5,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseOptions, sampleLatencyMs } from "../../examples/sample-service/server.ts";
+import { LocalFlagRouter } from "../../functions/adapters/local/local-flag-router.ts";
+import { startFlagStore } from "../../local/flag-store.ts";
 
 const entry = fileURLToPath(new URL("../../examples/sample-service/server.ts", import.meta.url));
 
@@ -72,7 +74,7 @@ function seeded(seed: number): () => number {
 }
 
 describe("sample service", () => {
-  it("prints one listening line and answers with its version", async () => {
+  it("prints one listening line and answers with its version and arm (GLIDEPATH_VARIANT, unset here)", async () => {
     // Prepare
     const service = await startService(["--version", "1.1.0"]);
 
@@ -87,7 +89,7 @@ describe("sample service", () => {
       version: "1.1.0",
       pid: service.child.pid,
     });
-    expect([page.status, await page.json()]).toEqual([200, { version: "1.1.0" }]);
+    expect([page.status, await page.json()]).toEqual([200, { version: "1.1.0", variant: "unknown" }]);
     expect([health.status, await health.json()]).toEqual([200, { status: "ok", version: "1.1.0" }]);
     expect(service.lines).toHaveLength(1);
   });
@@ -171,6 +173,49 @@ describe("sample service", () => {
     },
   );
 
+  it("with --flag, asks the flag store per request and serves the treatment as --treatment-* says, tagging its metrics", async () => {
+    // Prepare: the flag at 100%, so every user with an id gets the treatment
+    const store = await startFlagStore({ deployMs: 0 });
+    try {
+      const router = new LocalFlagRouter({
+        url: store.url,
+        rollout: { flag: "new-checkout", splitKey: "userId", rollbackTo: "off" },
+        deploymentId: "d-1",
+      });
+      await router.setWeights({ blue: 0, green: 100 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const service = await startService([
+        "--version",
+        "1.0.0",
+        "--flag-url",
+        store.url,
+        "--flag",
+        "new-checkout",
+        "--treatment-error-rate",
+        "1",
+      ]);
+
+      // Act
+      const asUser = await fetch(service.base, { headers: { "x-user-id": "user-7" } });
+      const anonymous = await fetch(service.base);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+
+      // Assess
+      expect([asUser.status, anonymous.status]).toEqual([500, 200]);
+      expect(await asUser.json()).toMatchObject({ variant: "treatment" });
+      expect(await anonymous.json()).toMatchObject({ variant: "control" });
+      const records = service.lines.slice(1).map((line) => JSON.parse(line));
+      expect(records).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Variant: "treatment", Requests: 1, Errors: 1, checkout_started: 0 }),
+          expect.objectContaining({ Variant: "control", Requests: 1, Errors: 0, checkout_started: 1 }),
+        ]),
+      );
+    } finally {
+      await store.stop();
+    }
+  });
+
   it("exits 2 with the problem and its usage on a bad argument", async () => {
     // Prepare
     const child = spawn(process.execPath, [entry, "--version", "1.0.0", "--error-rate", "2"], {
@@ -219,6 +264,22 @@ describe("parseOptions", () => {
       unhealthy: true,
       port: 8080,
     });
+    expect(
+      parseOptions([
+        "--version",
+        "1",
+        "--latency-ms",
+        "20",
+        "--flag-url",
+        "http://127.0.0.1:9",
+        "--flag",
+        "f",
+      ]).flag,
+    ).toEqual({
+      url: "http://127.0.0.1:9",
+      name: "f",
+      treatment: { errorRate: 0, latencyMs: 20, conversionRate: 0.5 },
+    });
     expect(minimal).toEqual({
       version: "1.1.0",
       errorRate: 0,
@@ -246,6 +307,17 @@ describe("parseOptions", () => {
     ],
     ["a fractional port", ["--version", "1", "--port", "80.5"], /^--port must be an integer from 0 to 65535/],
     ["a port too high", ["--version", "1", "--port", "70000"], /^--port must be an integer/],
+    ["a flag store without a flag", ["--version", "1", "--flag-url", "http://127.0.0.1:1"], /go together/],
+    [
+      "a treatment without a flag",
+      ["--version", "1", "--treatment-error-rate", "0.5"],
+      /needs --flag-url and --flag/,
+    ],
+    [
+      "a flag store that is not a URL",
+      ["--version", "1", "--flag-url", "localhost:1", "--flag", "f"],
+      /--flag-url must be an http:\/\/ URL/,
+    ],
     ["an unknown option", ["--version", "1", "--colour", "blue"], /Unknown option '--colour'/],
     ["a positional argument", ["--version", "1", "extra"], /positional argument/],
   ])("rejects %s", (_, args, message) => {

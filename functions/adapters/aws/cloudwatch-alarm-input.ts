@@ -1,5 +1,6 @@
 import type { Dimension, MetricDataQuery, PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
 import type { AlarmDefinition } from "../../domain/alarm-evaluation.ts";
+import { VariantDimension } from "../../domain/config/check-schema.ts";
 
 /** The ALB's metrics of one target group: the dimensions an alarm over one colour selects. */
 export interface TargetGroupMetrics {
@@ -9,7 +10,60 @@ export interface TargetGroupMetrics {
   readonly colour: string;
 }
 
-const namespace = "AWS/ApplicationELB";
+/**
+ * The application's own metrics of one flag variant (`Requests`, `Errors`, `Latency` in milliseconds, with the
+ * `Variant` dimension): what an alarm over a feature flag's treatment selects.
+ */
+export interface VariantMetrics {
+  readonly namespace: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly variant: string;
+}
+
+/** The application metric that stands for each ALB metric an alarm definition names. */
+const variantMetricNames: Readonly<Record<string, string>> = {
+  HTTPCode_Target_5XX_Count: "Errors",
+  RequestCount: "Requests",
+  TargetResponseTime: "Latency",
+};
+
+interface MetricSource {
+  readonly namespace: string;
+  readonly dimensions: Dimension[];
+  readonly name: (albMetric: string) => string;
+  /** TargetResponseTime thresholds are seconds; the application's Latency is in milliseconds. */
+  readonly latencyScale: number;
+  /** The arm in a few words (the math expression's label), and in full (the alarm's description). */
+  readonly label: string;
+  readonly fullLabel: string;
+}
+
+function sourceOf(where: TargetGroupMetrics | VariantMetrics): MetricSource {
+  if ("variant" in where) {
+    return {
+      namespace: where.namespace,
+      dimensions: [
+        ...Object.entries(where.dimensions).map(([Name, Value]) => ({ Name, Value })),
+        { Name: VariantDimension, Value: where.variant },
+      ],
+      name: (albMetric) => variantMetricNames[albMetric] ?? albMetric,
+      latencyScale: 1000,
+      label: `the ${where.variant} variant`,
+      fullLabel: `the ${where.variant} variant in ${where.namespace}`,
+    };
+  }
+  return {
+    namespace: "AWS/ApplicationELB",
+    dimensions: [
+      { Name: "LoadBalancer", Value: where.loadBalancer },
+      { Name: "TargetGroup", Value: where.targetGroup },
+    ],
+    name: (albMetric) => albMetric,
+    latencyScale: 1,
+    label: `the ${where.colour} target group`,
+    fullLabel: `the ${where.colour} target group ${where.targetGroup}`,
+  };
+}
 
 /**
  * The PutMetricAlarm input of a defined alarm over one target group, with the semantics the local run
@@ -20,18 +74,19 @@ const namespace = "AWS/ApplicationELB";
  */
 export function metricAlarmInput(
   definition: AlarmDefinition,
-  where: TargetGroupMetrics,
+  where: TargetGroupMetrics | VariantMetrics,
 ): PutMetricAlarmCommandInput {
-  const dimensions: Dimension[] = [
-    { Name: "LoadBalancer", Value: where.loadBalancer },
-    { Name: "TargetGroup", Value: where.targetGroup },
-  ];
+  const source = sourceOf(where);
+  const { namespace, dimensions } = source;
   const common = {
     AlarmName: definition.name,
-    AlarmDescription: `Glidepath: ${definition.metric} of the ${where.colour} target group ${where.targetGroup}, put by the deployment that runs the new version there`,
+    AlarmDescription: `Glidepath: ${definition.metric} of ${source.fullLabel}, put by the deployment that runs the new version there`,
     EvaluationPeriods: definition.evaluationPeriods,
     DatapointsToAlarm: definition.datapointsToAlarm,
-    Threshold: definition.threshold,
+    Threshold:
+      definition.metric === "TargetResponseTime"
+        ? definition.threshold * source.latencyScale
+        : definition.threshold,
     ComparisonOperator: definition.comparison,
     TreatMissingData: definition.treatMissingData,
   };
@@ -39,7 +94,7 @@ export function metricAlarmInput(
     const sum = (id: string, metricName: string): MetricDataQuery => ({
       Id: id,
       MetricStat: {
-        Metric: { Namespace: namespace, MetricName: metricName, Dimensions: dimensions },
+        Metric: { Namespace: namespace, MetricName: source.name(metricName), Dimensions: dimensions },
         Period: definition.periodSeconds,
         Stat: "Sum",
       },
@@ -53,7 +108,7 @@ export function metricAlarmInput(
         {
           Id: "error_rate",
           Expression: "FILL(errors, 0) / requests",
-          Label: `5xx rate of the ${where.colour} target group`,
+          Label: `5xx rate of ${source.label}`,
           ReturnData: true,
         },
       ],
@@ -63,7 +118,7 @@ export function metricAlarmInput(
   return {
     ...common,
     Namespace: namespace,
-    MetricName: definition.metric,
+    MetricName: source.name(definition.metric),
     Dimensions: dimensions,
     Period: definition.periodSeconds,
     ...(percentile

@@ -14,6 +14,7 @@ import {
 import type { AlarmDefinition } from "../../domain/alarm-evaluation.ts";
 import type { MetricCounts } from "../../domain/analysis/business-metric.ts";
 import { type BusinessMetricConfig, VariantDimension } from "../../domain/config/check-schema.ts";
+import { variantOfColour } from "../../domain/flags.ts";
 import type {
   AlarmStateValue,
   AlarmStatus,
@@ -26,9 +27,8 @@ import { targetGroupDimension } from "./arns.ts";
 import { metricAlarmInput } from "./cloudwatch-alarm-input.ts";
 import { failOutputs, retryable } from "./retry.ts";
 
-export interface CloudWatchHealthSignalsProps {
-  /** Created once at module scope with `awsClientConfig`. */
-  readonly client: CloudWatchClient;
+/** The arms are the two colours' target groups behind an ALB. */
+export interface TargetGroupArms {
   /**
    * The `LoadBalancer` dimension of the ALB, `app/<name>/<id>`; `loadBalancerDimension` derives it from the
    * listener or listener-rule ARN of the config.
@@ -37,6 +37,19 @@ export interface CloudWatchHealthSignalsProps {
   /** Target group ARN per colour; their `TargetGroup` dimensions select each arm's metrics. */
   readonly targetGroups: Readonly<Record<Colour, string>>;
 }
+
+/**
+ * The arms are a feature flag's variants (blue the control, green the treatment): their metrics are the
+ * application's own `Requests`, `Errors` and `Latency` (milliseconds) with the `Variant` dimension.
+ */
+export interface VariantArms {
+  readonly variants: { readonly namespace: string; readonly dimensions: Readonly<Record<string, string>> };
+}
+
+export type CloudWatchHealthSignalsProps = {
+  /** Created once at module scope with `awsClientConfig`. */
+  readonly client: CloudWatchClient;
+} & (TargetGroupArms | VariantArms);
 
 /** DescribeAlarms takes at most 100 names, and returns at most 100 alarms a page. */
 const alarmNamesPerCall = 100;
@@ -52,6 +65,26 @@ const armQueries = {
 
 type ArmQuery = keyof typeof armQueries;
 
+/** The application's per-variant metric of each query (see the README's "Feature flags"). */
+const variantQueries: Readonly<Record<ArmQuery, string>> = {
+  requests: "Requests",
+  errors: "Errors",
+  p95: "Latency",
+  p99: "Latency",
+};
+
+type ArmSource =
+  | {
+      readonly kind: "target-groups";
+      readonly loadBalancer: string;
+      readonly targetGroups: Readonly<Record<Colour, string>>;
+    }
+  | {
+      readonly kind: "variants";
+      readonly namespace: string;
+      readonly dimensions: Readonly<Record<string, string>>;
+    };
+
 /** CloudWatch query ids start with a lowercase letter and hold only letters, digits and '_'. */
 const queryId = (colour: Colour, query: ArmQuery) => `${colour}_${query}`;
 
@@ -64,28 +97,39 @@ const queryId = (colour: Colour, query: ArmQuery) => `${colour}_${query}`;
  */
 export class CloudWatchHealthSignals implements HealthSignals {
   readonly #client: CloudWatchClient;
-  readonly #loadBalancer: string;
-  readonly #targetGroups: Readonly<Record<Colour, string>>;
+  readonly #arms: ArmSource;
 
   constructor(props: CloudWatchHealthSignalsProps) {
     this.#client = props.client;
-    this.#loadBalancer = props.loadBalancer;
-    this.#targetGroups = {
-      blue: targetGroupDimension(props.targetGroups.blue),
-      green: targetGroupDimension(props.targetGroups.green),
-    };
+    this.#arms =
+      "variants" in props
+        ? { kind: "variants", ...props.variants }
+        : {
+            kind: "target-groups",
+            loadBalancer: props.loadBalancer,
+            targetGroups: {
+              blue: targetGroupDimension(props.targetGroups.blue),
+              green: targetGroupDimension(props.targetGroups.green),
+            },
+          };
   }
 
   async putAlarms(definitions: readonly AlarmDefinition[], colour: Colour): Promise<void> {
-    const where = { loadBalancer: this.#loadBalancer, targetGroup: this.#targetGroups[colour], colour };
+    const arms = this.#arms;
+    const where =
+      arms.kind === "variants"
+        ? { namespace: arms.namespace, dimensions: arms.dimensions, variant: variantOfColour[colour] }
+        : { loadBalancer: arms.loadBalancer, targetGroup: arms.targetGroups[colour], colour };
+    const over =
+      arms.kind === "variants" ? `the ${variantOfColour[colour]} variant` : `the ${colour} target group`;
     for (const definition of definitions) {
       await this.#client.send(new PutMetricAlarmCommand(metricAlarmInput(definition, where)));
-      // PutMetricAlarm keeps the state the alarm had over the other colour until its next evaluation.
+      // PutMetricAlarm keeps the state the alarm had over the other arm until its next evaluation.
       await this.#client.send(
         new SetAlarmStateCommand({
           AlarmName: definition.name,
           StateValue: "INSUFFICIENT_DATA",
-          StateReason: `Glidepath put the alarm over the ${colour} target group`,
+          StateReason: `Glidepath put the alarm over ${over}`,
         }),
       );
     }
@@ -116,9 +160,14 @@ export class CloudWatchHealthSignals implements HealthSignals {
     return { found, missing: unique.filter((name) => !foundNames.has(name)) };
   }
 
-  /** Each arm's request count, target 5xx count and p95/p99 latency from the ALB's per-target-group metrics. */
+  /**
+   * Each arm's request count, 5xx count and p95/p99 latency: from the ALB's per-target-group metrics, or the
+   * application's per-variant ones.
+   */
   async armMetrics(window: MetricsWindow): Promise<Readonly<Record<Colour, ArmMetrics>>> {
     const values = await this.#metricData((period) => this.#queries(period), window);
+    // TargetResponseTime is in seconds; the application's Latency in milliseconds.
+    const toMs = this.#arms.kind === "variants" ? (ms: number) => ms : secondsToMs;
     const arm = (colour: Colour): ArmMetrics => {
       const of = (query: ArmQuery) => values.get(queryId(colour, query)) ?? [];
       const p95 = of("p95");
@@ -126,8 +175,8 @@ export class CloudWatchHealthSignals implements HealthSignals {
       return {
         requests: sum(of("requests")),
         errors: sum(of("errors")),
-        ...(p95.length === 0 ? {} : { p95Ms: secondsToMs(Math.max(...p95)) }),
-        ...(p99.length === 0 ? {} : { p99Ms: secondsToMs(Math.max(...p99)) }),
+        ...(p95.length === 0 ? {} : { p95Ms: toMs(Math.max(...p95)) }),
+        ...(p99.length === 0 ? {} : { p99Ms: toMs(Math.max(...p99)) }),
       };
     };
     return { blue: arm("blue"), green: arm("green") };
@@ -135,7 +184,7 @@ export class CloudWatchHealthSignals implements HealthSignals {
 
   /**
    * The Sum of each metric's numerator and denominator per arm, from the application's own metrics: the
-   * metric's namespace and dimensions plus `Variant` = the arm's colour, over the whole window as one period
+   * metric's namespace and dimensions plus `Variant` = the arm (its colour, or its flag variant), over the whole window as one period
    * (as `armMetrics`).
    */
   async businessMetrics(
@@ -158,7 +207,7 @@ export class CloudWatchHealthSignals implements HealthSignals {
                     MetricName: metric[part],
                     Dimensions: [
                       ...Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
-                      { Name: VariantDimension, Value: colour },
+                      { Name: VariantDimension, Value: this.#variantOf(colour) },
                     ],
                   },
                   Period: period,
@@ -219,19 +268,35 @@ export class CloudWatchHealthSignals implements HealthSignals {
     return values;
   }
 
+  /** The `Variant` dimension of an arm: the flag variant, or for target groups the colour itself. */
+  #variantOf(colour: Colour): string {
+    return this.#arms.kind === "variants" ? variantOfColour[colour] : colour;
+  }
+
   #queries(period: number): MetricDataQuery[] {
+    const arms = this.#arms;
     return colours.flatMap((colour) =>
       (Object.keys(armQueries) as ArmQuery[]).map((query) => ({
         Id: queryId(colour, query),
         MetricStat: {
-          Metric: {
-            Namespace: "AWS/ApplicationELB",
-            MetricName: armQueries[query].metric,
-            Dimensions: [
-              { Name: "LoadBalancer", Value: this.#loadBalancer },
-              { Name: "TargetGroup", Value: this.#targetGroups[colour] },
-            ],
-          },
+          Metric:
+            arms.kind === "variants"
+              ? {
+                  Namespace: arms.namespace,
+                  MetricName: variantQueries[query],
+                  Dimensions: [
+                    ...Object.entries(arms.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                    { Name: VariantDimension, Value: this.#variantOf(colour) },
+                  ],
+                }
+              : {
+                  Namespace: "AWS/ApplicationELB",
+                  MetricName: armQueries[query].metric,
+                  Dimensions: [
+                    { Name: "LoadBalancer", Value: arms.loadBalancer },
+                    { Name: "TargetGroup", Value: arms.targetGroups[colour] },
+                  ],
+                },
           Period: period,
           Stat: armQueries[query].stat,
         },

@@ -73,7 +73,8 @@ export class ElbTrafficRouter implements TrafficRouter {
   async setWeights(weights: ColourWeights): Promise<SetWeightsResult> {
     assertValidWeights(weights);
     const current = await this.#readState();
-    if (matches(current.raw, weights)) return { changed: false, weights: toPercent(current.raw) };
+    if (matches(current.raw, weights))
+      return { changed: false, weights: toPercent(current.raw), settled: true };
 
     const actions = current.actions.map((action) =>
       action === current.forward ? this.#weightedForward(action, weights) : action,
@@ -83,7 +84,7 @@ export class ElbTrafficRouter implements TrafficRouter {
     const after = await this.#readState();
     const observed = toPercent(after.raw);
     if (!matches(after.raw, weights)) throw new ShiftFailedError(this.#describe(), weights, observed);
-    return { changed: true, weights: observed };
+    return { changed: true, weights: observed, settled: true };
   }
 
   async #readState(): Promise<RouterState> {

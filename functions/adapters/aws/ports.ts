@@ -5,7 +5,9 @@ import type { Ports, TargetConfig } from "../../domain/ports/index.ts";
 import type { Notifier } from "../../domain/ports/notifier.ts";
 import { defaultExternalId } from "../../domain/target-access.ts";
 import { logger } from "../../shared/logger.ts";
+import { FlagDeployTarget } from "../flag-deploy-target.ts";
 import { LineNotifier } from "../log-notifier.ts";
+import { AppConfigFlagRouter } from "./appconfig-flag-router.ts";
 import { loadBalancerDimension } from "./arns.ts";
 import { CloudWatchHealthSignals } from "./cloudwatch-health-signals.ts";
 import { dynamoDbStores } from "./dynamodb-stores.ts";
@@ -17,12 +19,27 @@ import { SfnTaskCallbacks } from "./sfn-task-callbacks.ts";
 import { AwsTargetAccess } from "./target-access.ts";
 
 type EcsTarget = Extract<TargetConfig, { type: "ecs" }>;
+type FlagTarget = Extract<TargetConfig, { type: "flag" }>;
 
 function ecs(target: TargetConfig): EcsTarget {
   if (target.type !== "ecs") {
-    throw new Error(`a '${target.type}' target runs only in the local runtime (npm start), not on AWS`);
+    throw new Error(
+      target.type === "appconfig"
+        ? "an 'appconfig' target takes the feature-flag strategy"
+        : `a '${target.type}' target runs only in the local runtime (npm start), not on AWS`,
+    );
   }
   return target;
+}
+
+function appConfigFlag(target: FlagTarget) {
+  const { store } = target;
+  if (store.type !== "appconfig") {
+    throw new Error(
+      `a flag in a '${store.type}' store runs only in the local runtime (npm start), not on AWS`,
+    );
+  }
+  return store;
 }
 
 export interface AwsPortsProps {
@@ -66,11 +83,20 @@ export function awsPorts(props: AwsPortsProps): Ports {
     executionUrl: consoleExecutionUrl,
     clock: () => new Date(),
     trafficRouter: (config, access) => {
+      if (config.type === "flag") {
+        return new AppConfigFlagRouter({
+          client: targets.clientsFor(access).appconfig,
+          store: appConfigFlag(config),
+          rollout: config,
+          deploymentId: access.deploymentId,
+        });
+      }
       const target = ecs(config);
       const { elb } = targets.clientsFor(access);
       return new ElbTrafficRouter({ client: elb, ...router(target), targetGroups: target.targetGroups });
     },
     deployTarget: (config, access) => {
+      if (config.type === "flag") return new FlagDeployTarget(config.flag);
       const target = ecs(config);
       const { ecs: ecsClient, elb } = targets.clientsFor(access);
       return new EcsDeployTarget({
@@ -83,6 +109,12 @@ export function awsPorts(props: AwsPortsProps): Ports {
       });
     },
     healthSignals: (config, access) => {
+      if (config.type === "flag") {
+        return new CloudWatchHealthSignals({
+          client: targets.clientsFor(access).cloudwatch,
+          variants: config.metrics,
+        });
+      }
       const target = ecs(config);
       return new CloudWatchHealthSignals({
         client: targets.clientsFor(access).cloudwatch,

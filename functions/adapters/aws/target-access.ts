@@ -1,3 +1,4 @@
+import { AppConfigClient } from "@aws-sdk/client-appconfig";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -24,6 +25,7 @@ export interface WaveClients {
   readonly elb: ElasticLoadBalancingV2Client;
   readonly ecs: ECSClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly appconfig: AppConfigClient;
 }
 
 /** Sessions are renewed this long before they end, so no call is signed with credentials about to expire. */
@@ -111,6 +113,7 @@ function clients(config: { region: string; credentials?: AwsCredentialIdentityPr
     elb: new ElasticLoadBalancingV2Client(options),
     ecs: new ECSClient(options),
     cloudwatch: new CloudWatchClient(options),
+    appconfig: new AppConfigClient(options),
   };
 }
 

@@ -22,6 +22,8 @@ export interface LocalHealthSignalsProps {
   readonly router: MetricsSource;
   /** The application's own (business) metrics, from the EMF records its processes write. */
   readonly metricStore: Pick<LocalMetricStore, "sum">;
+  /** The `Variant` dimension of each arm's business metrics. @default the colour */
+  readonly variantOf?: (colour: Colour) => string;
   /** Time runs this many times faster: periods shrink by this factor. @default 1 */
   readonly timeScale?: number;
   /** @default Date.now */
@@ -103,7 +105,10 @@ export class LocalHealthSignals implements HealthSignals {
     const range = { start: window.start.getTime(), end: window.end.getTime() };
     return metrics.map((metric) => {
       const arm = (colour: Colour): MetricCounts => {
-        const dimensions = { ...metric.dimensions, [VariantDimension]: colour };
+        const dimensions = {
+          ...metric.dimensions,
+          [VariantDimension]: this.#props.variantOf?.(colour) ?? colour,
+        };
         const of = (name: string) =>
           this.#props.metricStore.sum({ namespace: metric.namespace, name, dimensions }, range);
         return { numerator: of(metric.numerator), denominator: of(metric.denominator) };
@@ -149,4 +154,29 @@ export class LocalHealthSignals implements HealthSignals {
       updatedAt: current.timestamp,
     };
   }
+}
+
+/**
+ * The arms' metrics from the application's own per-variant records (`Requests`, `Errors`, `Latency` in
+ * milliseconds, with the `Variant` dimension), for a feature flag whose arms share the same processes.
+ */
+export function variantMetricsSource(
+  store: Pick<LocalMetricStore, "sum" | "values">,
+  metrics: { readonly namespace: string; readonly dimensions: Readonly<Record<string, string>> },
+  variantOf: (colour: Colour) => string,
+): MetricsSource {
+  return {
+    metrics(colour, window) {
+      const name = (metric: string) => ({
+        namespace: metrics.namespace,
+        name: metric,
+        dimensions: { ...metrics.dimensions, [VariantDimension]: variantOf(colour) },
+      });
+      return {
+        requests: store.sum(name("Requests"), window),
+        errors: store.sum(name("Errors"), window),
+        latenciesMs: store.values(name("Latency"), window),
+      };
+    },
+  };
 }

@@ -18,6 +18,13 @@ const EmfRecordSchema = z.looseObject({
   }),
 });
 
+/** A metric as CloudWatch names it: namespace, name and its exact dimension set. */
+export interface MetricName {
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
 interface Datapoint {
   readonly namespace: string;
   readonly name: string;
@@ -55,15 +62,18 @@ export class LocalMetricStore {
         }
         if (Object.keys(dimensions).length !== set.length) continue;
         for (const metric of directive.Metrics) {
-          const value = fields[metric.Name];
-          if (typeof value !== "number" || !Number.isFinite(value)) continue;
-          this.#datapoints.push({
-            namespace: directive.Namespace,
-            name: metric.Name,
-            dimensions: dimensionKey(dimensions),
-            timestamp: metadata.Timestamp,
-            value,
-          });
+          // A value, or an array of values (EMF's way of sending many samples in one record).
+          const field = fields[metric.Name];
+          for (const value of Array.isArray(field) ? field : [field]) {
+            if (typeof value !== "number" || !Number.isFinite(value)) continue;
+            this.#datapoints.push({
+              namespace: directive.Namespace,
+              name: metric.Name,
+              dimensions: dimensionKey(dimensions),
+              timestamp: metadata.Timestamp,
+              value,
+            });
+          }
         }
       }
     }
@@ -71,16 +81,14 @@ export class LocalMetricStore {
   }
 
   /** The Sum of the metric's values stamped in [start, end), 0 when there are none. */
-  sum(
-    metric: {
-      readonly namespace: string;
-      readonly name: string;
-      readonly dimensions: Readonly<Record<string, string>>;
-    },
-    window: { readonly start: number; readonly end: number },
-  ): number {
+  sum(metric: MetricName, window: { readonly start: number; readonly end: number }): number {
+    return this.values(metric, window).reduce((total, value) => total + value, 0);
+  }
+
+  /** Every value of the metric stamped in [start, end), for percentiles. */
+  values(metric: MetricName, window: { readonly start: number; readonly end: number }): number[] {
     const dimensions = dimensionKey(metric.dimensions);
-    let total = 0;
+    const values: number[] = [];
     for (const point of this.#datapoints) {
       if (
         point.namespace === metric.namespace &&
@@ -89,9 +97,9 @@ export class LocalMetricStore {
         point.timestamp >= window.start &&
         point.timestamp < window.end
       ) {
-        total += point.value;
+        values.push(point.value);
       }
     }
-    return total;
+    return values;
   }
 }

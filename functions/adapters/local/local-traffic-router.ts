@@ -21,8 +21,8 @@ export class LocalTrafficRouter implements TrafficRouter {
   async setWeights(weights: ColourWeights): Promise<SetWeightsResult> {
     const current = this.#router.weights();
     if (current.blue === weights.blue && current.green === weights.green)
-      return { changed: false, weights: current };
+      return { changed: false, weights: current, settled: true };
     this.#router.setWeights(weights);
-    return { changed: true, weights: { ...this.#router.weights() } };
+    return { changed: true, weights: { ...this.#router.weights() }, settled: true };
   }
 }

@@ -35,6 +35,15 @@ export interface ProcessDeployTargetProps {
   readonly startTimeoutMs?: number;
   /** Every other JSON line a process writes (its EMF metric records), as a log agent would ship it. */
   readonly onRecord?: (record: unknown) => void;
+  /**
+   * The flag every process asks per request (the local cloud's flag store), and how the code path behind its
+   * treatment behaves. @default no flag
+   */
+  readonly flag?: {
+    readonly url: string;
+    readonly name: string;
+    readonly treatment: Pick<VersionBehaviour, "errorRate" | "latencyMs" | "conversionRate">;
+  };
 }
 
 interface ColourState {
@@ -130,6 +139,7 @@ export class ProcessDeployTarget implements DeployTarget {
       "--conversion-rate",
       String(behaviour.conversionRate),
       ...(behaviour.unhealthy ? ["--unhealthy"] : []),
+      ...flagArgs(this.#props.flag),
     ];
     // As the ECS target sets it in the task definition: the arm the process tags its metrics with.
     const child = spawn(process.execPath, args, {
@@ -206,4 +216,20 @@ function listeningPort(
       }
     });
   });
+}
+
+function flagArgs(flag: ProcessDeployTargetProps["flag"]): string[] {
+  if (flag === undefined) return [];
+  return [
+    "--flag-url",
+    flag.url,
+    "--flag",
+    flag.name,
+    "--treatment-error-rate",
+    String(flag.treatment.errorRate),
+    "--treatment-latency-ms",
+    String(flag.treatment.latencyMs),
+    "--treatment-conversion-rate",
+    String(flag.treatment.conversionRate),
+  ];
 }

@@ -15,6 +15,7 @@ import {
   checkControlPlaneImplied,
   checkRollingCounts,
   checkServiceTargets,
+  checkStrategyTargets,
 } from "./target-checks.ts";
 import { ArtifactSourceSchema, TargetSchema } from "./target-schema.ts";
 
@@ -249,6 +250,7 @@ export const GlidepathConfigSchema = z
     );
     ctx.value.services.forEach((service, index) => {
       checkRollingCounts(service, uses[index] ?? [], ctx.issues, ["services", index]);
+      checkStrategyTargets(service, uses[index] ?? [], ctx.issues, ["services", index]);
     });
     checkConfigTargets(ctx.value.services, uses, ctx.issues);
     if (ctx.value.controlPlane === undefined) checkControlPlaneImplied(ctx.value.services, uses, ctx.issues);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FlagRolloutSchema } from "./flag-schema.ts";
 
 const seconds = (what: string) =>
   z
@@ -82,28 +83,42 @@ export const CanaryStepSchema = z
     }
   });
 
-export const CanaryStrategySchema = z
-  .strictObject({
-    type: z.literal("canary"),
-    steps: z
-      .array(CanaryStepSchema)
-      .min(1, { error: "a canary needs at least one step, e.g. { setWeight: 10 }" }),
-  })
-  .check((ctx) => {
-    let previous = 0;
-    ctx.value.steps.forEach((step, index) => {
-      if (step.setWeight === undefined) return;
-      if (step.setWeight < previous) {
-        ctx.issues.push({
-          code: "custom",
-          input: step,
-          path: ["steps", index, "setWeight"],
-          message: `weights only go up: ${step.setWeight} comes after ${previous}. Lowering traffic is a rollback, which Glidepath does on its own`,
-        });
-      }
-      previous = Math.max(previous, step.setWeight);
+const canarySteps = (what: string) =>
+  z
+    .array(CanaryStepSchema)
+    .min(1, { error: `${what} needs at least one step, e.g. { setWeight: 10 }` })
+    .check((ctx) => {
+      let previous = 0;
+      ctx.value.forEach((step, index) => {
+        if (step.setWeight === undefined) return;
+        if (step.setWeight < previous) {
+          ctx.issues.push({
+            code: "custom",
+            input: step,
+            path: [index, "setWeight"],
+            message: `weights only go up: ${step.setWeight} comes after ${previous}. Lowering traffic is a rollback, which Glidepath does on its own`,
+          });
+        }
+        previous = Math.max(previous, step.setWeight);
+      });
     });
-  });
+
+export const CanaryStrategySchema = z.strictObject({
+  type: z.literal("canary"),
+  steps: canarySteps("a canary"),
+});
+
+/**
+ * Feature flag: the flag's `treatment` variant shown to a growing share of users (`setWeight`), chosen by a
+ * stable hash of a context key (AppConfig's `split by::$<key> pct::N`), judged per variant on the metrics the
+ * application emits with the variant as its `Variant` dimension. No code is deployed: the code that reads
+ * the flag already runs.
+ */
+export const FeatureFlagStrategySchema = z.strictObject({
+  type: z.literal("feature-flag"),
+  ...FlagRolloutSchema.shape,
+  steps: canarySteps("a feature-flag rollout"),
+});
 
 export const LinearStrategySchema = z.strictObject({
   type: z.literal("linear"),
@@ -119,8 +134,9 @@ export const StrategyObjectSchema = z.discriminatedUnion(
     BlueGreenStrategySchema,
     CanaryStrategySchema,
     LinearStrategySchema,
+    FeatureFlagStrategySchema,
   ],
-  { error: "type must be one of all-at-once, rolling, blue-green, canary, linear" },
+  { error: "type must be one of all-at-once, rolling, blue-green, canary, linear, feature-flag" },
 );
 
 export type StrategyInput = z.input<typeof StrategyObjectSchema>;

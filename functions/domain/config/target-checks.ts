@@ -199,7 +199,9 @@ export function checkRollingCounts(
   service.environments.forEach(({ strategy }, index) => {
     if (strategy.type !== "rolling" || !("count" in strategy.batch)) return;
     const uncounted = uses.some(
-      (use) => use.environmentIndex === index && use.target.desiredCount === undefined,
+      (use) =>
+        use.environmentIndex === index &&
+        !("desiredCount" in use.target && use.target.desiredCount !== undefined),
     );
     if (!uncounted) return;
     issues.push({
@@ -208,6 +210,51 @@ export function checkRollingCounts(
       path: [...prefix, "environments", index, "strategy", "batch", "count"],
       message: "a rolling batch counted in tasks needs target.desiredCount; set it, or use batch.percent",
     });
+  });
+}
+
+/**
+ * A feature-flag rollout needs a flag store for a target (AppConfig, or the local cloud's), and an AppConfig
+ * target holds only flags; a flag has no targets whose health a bake could watch.
+ */
+export function checkStrategyTargets(
+  service: {
+    readonly environments: readonly { readonly strategy: Strategy; readonly targetHealth?: unknown }[];
+  },
+  uses: readonly WaveUse[],
+  issues: Issue[],
+  prefix: Path,
+): void {
+  for (const use of uses) {
+    const environment = service.environments[use.environmentIndex];
+    if (environment === undefined) continue;
+    const flag = environment.strategy.type === "feature-flag";
+    if (flag && use.target.type === "ecs") {
+      issues.push(
+        issueAt(
+          [...prefix, ...use.path, "type"],
+          `the feature-flag strategy changes a flag, not an ECS service: give ${use.region} a target { type: "appconfig", application, environment, configurationProfile, deploymentStrategy }`,
+        ),
+      );
+    }
+    if (!flag && use.target.type === "appconfig") {
+      issues.push(
+        issueAt(
+          [...prefix, ...use.path, "type"],
+          `an appconfig target holds a feature flag: it takes the feature-flag strategy, not ${environment.strategy.type}`,
+        ),
+      );
+    }
+  }
+  service.environments.forEach((environment, index) => {
+    if (environment.strategy.type === "feature-flag" && environment.targetHealth !== undefined) {
+      issues.push(
+        issueAt(
+          [...prefix, "environments", index, "targetHealth"],
+          "a feature-flag rollout deploys no targets whose health could be watched: remove targetHealth",
+        ),
+      );
+    }
   });
 }
 

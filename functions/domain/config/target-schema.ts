@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { arn, regionName } from "./fields.ts";
+import { FlagRolloutSchema } from "./flag-schema.ts";
 
 export const ArtifactSourceSchema = z.discriminatedUnion(
   "type",
@@ -104,6 +105,30 @@ export const EcsTargetSchema = z
     }
   });
 
+/** AppConfig ids are 4 to 7 lowercase letters and digits. */
+const appConfigId = (what: string) =>
+  z
+    .string()
+    .regex(/^[a-z0-9]{4,7}$/, { error: `must be the ${what}'s id, 4 to 7 lowercase letters or digits` });
+
+/**
+ * A feature-flag configuration profile in AWS AppConfig, for the `feature-flag` strategy: Glidepath writes the
+ * flag's variants as new hosted configuration versions and deploys each with `deploymentStrategy`.
+ */
+export const AppConfigTargetSchema = z.strictObject({
+  type: z.literal("appconfig"),
+  application: appConfigId("application"),
+  environment: appConfigId("AppConfig environment"),
+  /** A configuration profile of type AWS.AppConfig.FeatureFlags, hosted by AppConfig. */
+  configurationProfile: appConfigId("configuration profile"),
+  /**
+   * A deployment strategy of your own with no duration and no bake (the README shows one), so each change is
+   * live at once and Glidepath paces the rollout. AppConfig's predefined ones bake for minutes, during which
+   * no other deployment may start, and have names, not ids.
+   */
+  deploymentStrategy: appConfigId("deployment strategy"),
+});
+
 export const LocalTargetSchema = z.strictObject({
   type: z.literal("local"),
   /** Module of the sample service that the local runtime starts, one process per version. */
@@ -111,9 +136,11 @@ export const LocalTargetSchema = z.strictObject({
   desiredCount: z.number().int().min(1).optional(),
 });
 
-export const TargetSchema = z.discriminatedUnion("type", [EcsTargetSchema, LocalTargetSchema], {
-  error: "target.type must be 'ecs' or 'local'",
-});
+export const TargetSchema = z.discriminatedUnion(
+  "type",
+  [EcsTargetSchema, AppConfigTargetSchema, LocalTargetSchema],
+  { error: "target.type must be 'ecs', 'appconfig' or 'local'" },
+);
 
 function isRegExp(source: string): boolean {
   try {
@@ -123,3 +150,21 @@ function isRegExp(source: string): boolean {
     return false;
   }
 }
+
+/**
+ * What a feature-flag wave's steps act on: the store that holds the flag (AppConfig, or the local cloud's flag
+ * store) and the rollout's flag, split key and metrics, which the strategy gives.
+ */
+export const FlagTargetSchema = z.strictObject({
+  type: z.literal("flag"),
+  store: z.discriminatedUnion("type", [AppConfigTargetSchema, LocalTargetSchema]),
+  ...FlagRolloutSchema.shape,
+});
+
+/** A wave's target as its steps receive it: the config's target, or for a feature-flag rollout the flag. */
+export const WaveTargetSchema = z.discriminatedUnion("type", [
+  EcsTargetSchema,
+  AppConfigTargetSchema,
+  LocalTargetSchema,
+  FlagTargetSchema,
+]);

@@ -1,4 +1,5 @@
-import type { TargetConfig } from "../config/waves.ts";
+import type { z } from "zod";
+import type { WaveTargetSchema } from "../config/target-schema.ts";
 import type { DeployTarget } from "./deploy-target.ts";
 import type { TaskCallbacks } from "./gates.ts";
 import type { HealthSignals } from "./health-signals.ts";
@@ -6,7 +7,8 @@ import type { Notifier } from "./notifier.ts";
 import type { Stores } from "./stores.ts";
 import type { TrafficRouter } from "./traffic-router.ts";
 
-export type { TargetConfig };
+/** A wave's target as its steps receive it (the request's `target`). */
+export type TargetConfig = z.output<typeof WaveTargetSchema>;
 
 /**
  * Where a step acts: the wave's account and region, and the deployment it acts for. On AWS the adapters

@@ -11,11 +11,20 @@ export interface SetWeightsResult {
   readonly changed: boolean;
   /** The weights read back after the change. */
   readonly weights: ColourWeights;
+  /**
+   * false while the change is still on its way (an AppConfig deployment in progress): `weights` are then the
+   * requested ones, not yet read back. Calling `setWeights` again with the same weights looks again, and
+   * starts nothing new.
+   */
+  readonly settled: boolean;
 }
 
 /**
- * Moves traffic between the two colours. `setWeights` verifies the change by reading it back and throws
- * `ShiftFailedError` when the router does not report the requested weights.
+ * Moves traffic between the two arms: the two colours behind a load balancer, or a flag's two variants
+ * (`blue` is the control, `green` the treatment). `setWeights` verifies the change by reading it back and
+ * throws `ShiftFailedError` when the router does not report the requested weights. `readWeights` reports
+ * what the deployment sees as live: for a flag, the split this deployment set, or all on control before it
+ * set any.
  */
 export interface TrafficRouter {
   readWeights(): Promise<ColourWeights>;
