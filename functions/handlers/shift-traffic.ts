@@ -29,26 +29,21 @@ export function createShiftTrafficHandler(ports: Ports) {
       [input.newColour]: input.weight,
       [oldColour]: 100 - input.weight,
     } as Record<Colour, number>);
-    if (!result.settled) {
-      await ports.deployments.recordProgress(input.deploymentId, {
-        currentStep: `Moving traffic to ${input.weight}% on the new version`,
-      });
-      return {
-        weight: input.weight,
-        changed: result.changed,
-        shiftedAt: ports.clock().toISOString(),
-        settled: false,
-      };
-    }
-    await ports.deployments.recordProgress(input.deploymentId, {
-      currentStep: `Traffic at ${input.weight}% on the new version`,
-      weights: { old: 100 - input.weight, new: input.weight },
-    });
+    // A change still on its way (a flag deployment) moves no weights yet: the step is called again.
+    await ports.deployments.recordProgress(
+      input.deploymentId,
+      result.settled
+        ? {
+            currentStep: `Traffic at ${input.weight}% on the new version`,
+            weights: { old: 100 - input.weight, new: input.weight },
+          }
+        : { currentStep: `Moving traffic to ${input.weight}% on the new version` },
+    );
     return {
       weight: input.weight,
       changed: result.changed,
       shiftedAt: ports.clock().toISOString(),
-      settled: true,
+      settled: result.settled,
     };
   };
 }
