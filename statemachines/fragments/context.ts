@@ -9,7 +9,8 @@ export interface FragmentContext {
 
 /**
  * Paths into the execution state. The input is the DeploymentRequest (functions/domain/deployment-request.ts);
- * states add `deploy` (what `prepare` found), `rollout`, `cursor`, `shift`, `evaluation` and `error`.
+ * states add `deploy` (what `prepare` found), `rollout`, `cursor`, `shift`, `evaluation`, `error` and, in a
+ * rollback, `shiftBack`.
  */
 export const Paths = {
   deploymentId: "$.deploymentId",
