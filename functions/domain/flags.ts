@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Colour, ColourWeights } from "./ports/traffic-router.ts";
+import { ShiftFailedError } from "./errors.ts";
+import type { Colour, ColourWeights, SetWeightsResult } from "./ports/traffic-router.ts";
 
 /**
  * The two variants Glidepath writes for a flag it rolls out. The application tags its metrics with the variant
@@ -199,4 +200,42 @@ export function nextFlagStep(
     return latest.state === "complete" ? "verify" : "wait";
   }
   return latest?.state === "in-progress" ? "wait" : "start";
+}
+
+/** A shift to 0% with `rollbackTo: "previous"` redeploys the version live before the rollout, as it was. */
+export function restoresPrevious(
+  rollout: { readonly rollbackTo: "off" | "previous" },
+  percent: number,
+): boolean {
+  return percent === 0 && rollout.rollbackTo === "previous";
+}
+
+/** The treatment's share a deployed document holds; `ShiftFailedError` when Glidepath cannot tell. */
+export function deployedSplit(
+  document: FlagDocument,
+  rollout: { readonly flag: string; readonly splitKey: string },
+  router: string,
+): number {
+  const reading = splitOf(document, rollout);
+  if (reading.kind === "unknown")
+    throw new ShiftFailedError(router, splitWeights(0), splitWeights(0), `${reading.reason}.`);
+  return reading.percent;
+}
+
+/**
+ * A flag router's shift whose deployment completed, verified by reading the deployed document back
+ * (`document`, read only when needed): settled when it holds the split asked for, `ShiftFailedError` with
+ * `why` otherwise. A restored previous version is taken as it is: whatever it says is what the rollback asked.
+ */
+export async function verifiedShift(
+  rollout: { readonly flag: string; readonly splitKey: string; readonly rollbackTo: "off" | "previous" },
+  weights: ColourWeights,
+  check: { readonly router: string; readonly why: string; readonly document: () => Promise<FlagDocument> },
+): Promise<SetWeightsResult> {
+  if (!restoresPrevious(rollout, weights.green)) {
+    const observed = deployedSplit(await check.document(), rollout, check.router);
+    if (observed !== weights.green)
+      throw new ShiftFailedError(check.router, weights, splitWeights(observed), check.why);
+  }
+  return { changed: true, weights, settled: true };
 }

@@ -7,6 +7,7 @@ import {
   nextFlagStep,
   splitOf,
   splitOfDescription,
+  verifiedShift,
   withSplit,
 } from "../../functions/domain/flags.ts";
 
@@ -176,5 +177,50 @@ describe("nextFlagStep", () => {
 
     // Assess
     expect(next).toBe(step);
+  });
+});
+
+describe("verifiedShift", () => {
+  const check = (document: FlagDocument) => ({
+    router: "flag new-checkout",
+    why: "Someone else wrote it.",
+    document: async () => document,
+  });
+
+  it("settles a shift whose deployed document holds the split, and refuses one that does not", async () => {
+    // Prepare
+    const atTen = withSplit(emptyFlagDocument(), rollout, 10);
+    const settings = { ...rollout, rollbackTo: "off" } as const;
+
+    // Act
+    const settled = await verifiedShift(settings, { blue: 90, green: 10 }, check(atTen));
+    const refused = verifiedShift(settings, { blue: 50, green: 50 }, check(atTen));
+
+    // Assess
+    expect(settled).toEqual({ changed: true, weights: { blue: 90, green: 10 }, settled: true });
+    await expect(refused).rejects.toThrow(/reports blue 90% \/ green 10%\. Someone else wrote it\./);
+  });
+
+  it("takes a restored previous version as it is, without reading it", async () => {
+    // Prepare
+    let read = false;
+    const settings = { ...rollout, rollbackTo: "previous" } as const;
+
+    // Act
+    const settled = await verifiedShift(
+      settings,
+      { blue: 100, green: 0 },
+      {
+        router: "flag new-checkout",
+        why: "unused",
+        document: async () => {
+          read = true;
+          return withSplit(emptyFlagDocument(), rollout, 100);
+        },
+      },
+    );
+
+    // Assess
+    expect({ settled: settled.settled, read }).toEqual({ settled: true, read: false });
   });
 });

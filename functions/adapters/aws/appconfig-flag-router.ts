@@ -10,14 +10,16 @@ import {
 } from "@aws-sdk/client-appconfig";
 import { ShiftFailedError } from "../../domain/errors.ts";
 import {
+  deployedSplit,
   emptyFlagDocument,
   type FlagDocument,
   FlagDocumentSchema,
   flagDeploymentDescription,
   nextFlagStep,
-  splitOf,
+  restoresPrevious,
   splitOfDescription,
   splitWeights,
+  verifiedShift,
   withSplit,
 } from "../../domain/flags.ts";
 import type { TargetConfig } from "../../domain/ports/index.ts";
@@ -101,10 +103,9 @@ export class AppConfigFlagRouter implements TrafficRouter {
       return { changed: view?.ours === percent, weights, settled: false };
     }
     if (latest !== undefined && next === "verify") return this.#verify(latest, weights);
-    const version =
-      percent === 0 && this.#props.rollout.rollbackTo === "previous"
-        ? ((await this.#previousVersion()) ?? (await this.#createVersion(percent)))
-        : await this.#createVersion(percent);
+    const version = restoresPrevious(this.#props.rollout, percent)
+      ? ((await this.#previousVersion()) ?? (await this.#createVersion(percent)))
+      : await this.#createVersion(percent);
     const { store } = this.#props;
     try {
       await this.#props.client.send(
@@ -128,21 +129,12 @@ export class AppConfigFlagRouter implements TrafficRouter {
   }
 
   /** Our deployment of this split completed: read the deployed version back. */
-  async #verify(deployment: Deployment, weights: ColourWeights): Promise<SetWeightsResult> {
-    // Back to the previous version as it was: whatever it says of the flag is what this rollback asked for.
-    if (weights.green === 0 && this.#props.rollout.rollbackTo === "previous") {
-      return { changed: true, weights, settled: true };
-    }
-    const observed = await this.#deployedSplit(deployment);
-    if (observed !== weights.green) {
-      throw new ShiftFailedError(
-        this.#name,
-        weights,
-        splitWeights(observed),
-        `The configuration version AppConfig deployed (${deployment.ConfigurationVersion}) does not hold the split Glidepath wrote: someone else may be editing the same profile.`,
-      );
-    }
-    return { changed: true, weights, settled: true };
+  #verify(deployment: Deployment, weights: ColourWeights): Promise<SetWeightsResult> {
+    return verifiedShift(this.#props.rollout, weights, {
+      router: this.#name,
+      why: `The configuration version AppConfig deployed (${deployment.ConfigurationVersion}) does not hold the split Glidepath wrote: someone else may be editing the same profile.`,
+      document: () => this.#document(deployment.ConfigurationVersion ?? ""),
+    });
   }
 
   #failIfStuck(deployment: Deployment, weights: ColourWeights): void {
@@ -160,12 +152,11 @@ export class AppConfigFlagRouter implements TrafficRouter {
 
   /** The split of the configuration version a deployment deployed. */
   async #deployedSplit(deployment: Deployment): Promise<number> {
-    const document = await this.#document(deployment.ConfigurationVersion ?? "");
-    const reading = splitOf(document, this.#props.rollout);
-    if (reading.kind === "unknown") {
-      throw new ShiftFailedError(this.#name, splitWeights(0), splitWeights(0), `${reading.reason}.`);
-    }
-    return reading.percent;
+    return deployedSplit(
+      await this.#document(deployment.ConfigurationVersion ?? ""),
+      this.#props.rollout,
+      this.#name,
+    );
   }
 
   /** A new hosted version: the live document with the flag at `percent`. Returns its version number. */

@@ -1,13 +1,14 @@
 import { z } from "zod";
-import { ShiftFailedError } from "../../domain/errors.ts";
 import {
+  deployedSplit,
   emptyFlagDocument,
   FlagDocumentSchema,
   flagDeploymentDescription,
   nextFlagStep,
-  splitOf,
+  restoresPrevious,
   splitOfDescription,
   splitWeights,
+  verifiedShift,
   withSplit,
 } from "../../domain/flags.ts";
 import type { TargetConfig } from "../../domain/ports/index.ts";
@@ -51,7 +52,7 @@ export class LocalFlagRouter implements TrafficRouter {
     const latest = (await this.#deployments())[0];
     if (latest === undefined || latest.state !== "COMPLETE" || this.#ours(latest) === undefined)
       return splitWeights(0);
-    return splitWeights(this.#split(latest));
+    return splitWeights(deployedSplit(latest.document, this.#props.rollout, this.#name));
   }
 
   async setWeights(weights: ColourWeights): Promise<SetWeightsResult> {
@@ -67,26 +68,19 @@ export class LocalFlagRouter implements TrafficRouter {
     if (next === "wait")
       return { changed: latest?.description === this.#description(percent), weights, settled: false };
     if (next === "verify" && latest !== undefined) {
-      const previous = percent === 0 && this.#props.rollout.rollbackTo === "previous";
-      const observed = previous ? 0 : this.#split(latest);
-      if (observed !== percent) {
-        throw new ShiftFailedError(
-          `flag ${this.#props.rollout.flag} of the local flag store`,
-          weights,
-          splitWeights(observed),
-          "Something else deployed the same flag.",
-        );
-      }
-      return { changed: true, weights, settled: true };
+      return verifiedShift(this.#props.rollout, weights, {
+        router: this.#name,
+        why: "Something else deployed the same flag.",
+        document: async () => latest.document,
+      });
     }
     const live =
       deployments.find((deployment) => deployment.state === "COMPLETE")?.document ?? emptyFlagDocument();
-    const before =
-      percent === 0 && this.#props.rollout.rollbackTo === "previous"
-        ? deployments.find(
-            (deployment) => deployment.state === "COMPLETE" && this.#ours(deployment) === undefined,
-          )?.document
-        : undefined;
+    const before = restoresPrevious(this.#props.rollout, percent)
+      ? deployments.find(
+          (deployment) => deployment.state === "COMPLETE" && this.#ours(deployment) === undefined,
+        )?.document
+      : undefined;
     const response = await fetch(`${this.#props.url}/deployments`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -108,17 +102,8 @@ export class LocalFlagRouter implements TrafficRouter {
     return DeploymentsSchema.parse(await response.json()).items;
   }
 
-  #split(deployment: LocalDeployment): number {
-    const reading = splitOf(deployment.document, this.#props.rollout);
-    if (reading.kind === "unknown") {
-      throw new ShiftFailedError(
-        `flag ${this.#props.rollout.flag}`,
-        splitWeights(0),
-        splitWeights(0),
-        `${reading.reason}.`,
-      );
-    }
-    return reading.percent;
+  get #name(): string {
+    return `flag ${this.#props.rollout.flag} of the local flag store`;
   }
 
   #description(percent: number): string {
