@@ -85,8 +85,9 @@ async function start(
   stops.push(() => router.stop());
   const metricStore = new LocalMetricStore();
   const flag = props.target.type === "flag" ? props.target : undefined;
-  const flagStore = flag === undefined ? undefined : await startFlagStore();
-  if (flagStore !== undefined) stops.push(() => flagStore.stop());
+  // A feature-flag wave's cloud has its flag store: the rollout changes it, the processes ask it.
+  const flagged = flag === undefined ? undefined : { rollout: flag, store: await startFlagStore() };
+  if (flagged !== undefined) stops.push(() => flagged.store.stop());
   const local = flag === undefined ? props.target : flag.store;
   const target = new ProcessDeployTarget({
     entry: local.type === "local" ? local.entry : "examples/sample-service/server.ts",
@@ -94,14 +95,17 @@ async function start(
     behaviourOf: behaviourOf(props.scenario),
     onRecord: (record) => metricStore.put(record),
     // Behind a flag, the new code path runs in the live processes and behaves as the scenario's new version.
-    ...(flag === undefined || flagStore === undefined
+    ...(flagged === undefined
       ? {}
       : {
-          flag: { url: flagStore.url, name: flag.flag, treatment: behaviourOf(props.scenario)(newVersion) },
+          flag: {
+            url: flagged.store.url,
+            name: flagged.rollout.flag,
+            treatment: behaviourOf(props.scenario)(newVersion),
+          },
         }),
   });
   stops.push(() => target.stopAll());
-  const flagTarget = new FlagDeployTarget(flag?.flag ?? "");
   const notePids = () => {
     for (const pid of target.pids()) props.onProcess(pid);
   };
@@ -113,11 +117,17 @@ async function start(
   notePids();
   router.setWeights({ blue: 100, green: 0 });
   const trafficRouter =
-    flag === undefined || flagStore === undefined
+    flagged === undefined
       ? new LocalTrafficRouter(router)
-      : new LocalFlagRouter({ url: flagStore.url, rollout: flag, deploymentId: props.deploymentId });
-  if (flagStore !== undefined)
-    phase(`${label}: flag ${flag?.flag} in the local flag store on ${flagStore.url}`);
+      : new LocalFlagRouter({
+          url: flagged.store.url,
+          rollout: flagged.rollout,
+          deploymentId: props.deploymentId,
+        });
+  if (flagged !== undefined)
+    phase(`${label}: flag ${flagged.rollout.flag} in the local flag store on ${flagged.store.url}`);
+  // A flag rollout runs nothing new: the live processes serve both variants.
+  const deployTarget = flagged === undefined ? target : new FlagDeployTarget(flagged.rollout.flag);
   let newColour: Colour | undefined;
   const variantOf = (colour: Colour) => variantOfColour[colour];
   const arms = flag === undefined ? router : variantMetricsSource(metricStore, flag.metrics, variantOf);
@@ -157,7 +167,7 @@ async function start(
     },
     ports: {
       trafficRouter: () => trafficRouter,
-      deployTarget: () => (flag === undefined ? target : flagTarget),
+      deployTarget: () => deployTarget,
       healthSignals: () => signals,
     },
   };
