@@ -267,7 +267,8 @@ describe("deciding from a second terminal", () => {
         child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
         child.on("close", (code) => resolve({ code, output }));
       });
-    const answers: { code: number | null; output: string }[] = [];
+    // The CLI runs are awaited before the assertions: the deployment may end before the resume's process exits.
+    const runs: Promise<{ code: number | null; output: string }>[] = [];
     let step = "waiting";
 
     // Act
@@ -277,18 +278,19 @@ describe("deciding from a second terminal", () => {
         const deploymentId = /gate open: bake at 10% of sample 1\.1\.0 \((d-[0-9a-f]{20})\)/.exec(text)?.[1];
         if (step === "waiting" && deploymentId !== undefined) {
           step = "pausing";
-          void cli("pause", deploymentId).then((answer) => answers.push(answer));
+          runs.push(cli("pause", deploymentId));
         }
         if (step === "pausing" && deploymentId !== undefined && /status {4}PAUSED/.test(text)) {
           step = "resuming";
-          void cli("resume", deploymentId).then((answer) => answers.push(answer));
+          runs.push(cli("resume", deploymentId));
         }
       },
     );
+    const answers = await Promise.all(runs);
 
     // Assess
     expect(code, output.slice(-4000)).toBe(0);
-    expect(answers.map((answer) => answer.code)).toEqual([0, 0]);
+    expect(answers.map((answer) => answer.code), output.slice(-4000)).toEqual([0, 0]);
     expect(answers[0]?.output).toContain("pause for d-");
     expect(output).toMatch(/status {4}PAUSED/);
     // A pause that arrives between two gates is held for the next one, which may be the next phase's.
