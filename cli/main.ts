@@ -59,7 +59,10 @@ program
   .option("--auto-approve", "approve every approval gate as the local operator (unattended runs)")
   .option("--pushes <n>", "publish this many versions a second apart (the queue and supersede policies)", "1")
   .option("--concurrency <policy>", "override the service's concurrency: queue or supersede")
-  .option("--strategy <type>", "walk every environment with this strategy instead: feature-flag")
+  .option(
+    "--strategy <type>",
+    "walk every environment with this strategy instead: feature-flag or experiment",
+  )
   .action((options) => demoCommand(options, print));
 
 program

@@ -1,3 +1,4 @@
+import { describeExperimentVerdict } from "../functions/domain/analysis/experiment.ts";
 import type { Decision } from "../functions/domain/deployment.ts";
 import type { LocalRunResult, RuntimeEvent } from "./runtime.ts";
 
@@ -138,6 +139,8 @@ export function summary(result: LocalRunResult): string[] {
         `    ${wave.region.padEnd(14)} account ${wave.account}  ${wave.status}${metrics.length === 0 ? "" : `  ${metrics.join(", ")}`}`,
       );
       if (wave.verdicts.paused !== null) lines.push(`      paused: ${wave.verdicts.paused.reason}`);
+      if (wave.verdicts.experiment !== null)
+        lines.push(`      experiment: ${describeExperimentVerdict(wave.verdicts.experiment)}`);
     }
   }
   if (result.promotions.length > 1) {

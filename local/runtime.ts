@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { dynamoDbStores } from "../functions/adapters/aws/dynamodb-stores.ts";
 import { LocalBus } from "../functions/adapters/local/local-bus.ts";
 import { LocalTaskCallbacks } from "../functions/adapters/local/local-task-callbacks.ts";
+import { experimentLine } from "../functions/adapters/log-notifier.ts";
 import type { AlarmStateChange } from "../functions/domain/alarm-state-change.ts";
 import type { EnvironmentConfig, GlidepathConfig, ServiceConfig } from "../functions/domain/config/index.ts";
 import type { Decision, Deployment } from "../functions/domain/deployment.ts";
@@ -178,6 +179,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
           phase(
             `promotion ${notice.outcome}${notice.outcome === "promoted" ? "" : ` in ${notice.environment}`}: ${notice.reason}`,
           ),
+        experimentJudged: async (notice) => phase(experimentLine(notice)),
       },
       account: localAccount,
       executionUrl: (arn) => `local execution ${arn}`,

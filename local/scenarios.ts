@@ -18,6 +18,8 @@ export const Scenarios = {
   slow: { ...healthy, latencyMs: 40 },
   /** No more errors, 30% fewer conversions: the business metric pauses it, and the pause times out into a rollback. */
   "conversion-drop": { ...healthy, conversionRate: healthy.conversionRate * 0.7 },
+  /** No more errors, 30% more conversions: the treatment an experiment (`--strategy experiment`) finds the winner. */
+  "conversion-lift": { ...healthy, conversionRate: healthy.conversionRate * 1.3 },
   /** Never passes its health check: traffic is never shifted. */
   "flaky-deploy": { ...healthy, unhealthy: true },
 } as const satisfies Record<string, VersionBehaviour>;

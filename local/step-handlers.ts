@@ -1,6 +1,6 @@
 import type { Ports } from "../functions/domain/ports/index.ts";
 import { createDeployHandler } from "../functions/handlers/deploy.ts";
-import { createEvaluateHandler } from "../functions/handlers/evaluate.ts";
+import { createEvaluateStepHandler } from "../functions/handlers/evaluate-step.ts";
 import { createOpenGateHandler } from "../functions/handlers/open-gate.ts";
 import { createPromoteHandler, type PromotionLifecycle } from "../functions/handlers/promote.ts";
 import { createRecordHandler } from "../functions/handlers/record.ts";
@@ -14,7 +14,7 @@ export function stepHandlers(ports: Ports, lifecycle?: PromotionLifecycle): Reco
   return {
     deploy: createDeployHandler(ports),
     "shift-traffic": createShiftTrafficHandler(ports),
-    evaluate: createEvaluateHandler(ports),
+    evaluate: createEvaluateStepHandler(ports),
     record: createRecordHandler(ports),
     "open-gate": createOpenGateHandler(ports),
     "resolve-gate": createResolveGateHandler(ports),

@@ -3,6 +3,7 @@ import type { StrategyType } from "../functions/domain/config/index.ts";
 import { allAtOnce } from "./all-at-once.ts";
 import { blueGreen } from "./blue-green.ts";
 import { canary } from "./canary.ts";
+import { experiment } from "./experiment.ts";
 import { featureFlag } from "./feature-flag.ts";
 import type { FragmentContext } from "./fragments/context.ts";
 import { linear } from "./linear.ts";
@@ -16,6 +17,7 @@ export const strategyDefinitions: Readonly<Record<StrategyType, (ctx: FragmentCo
   canary,
   linear,
   "feature-flag": featureFlag,
+  experiment,
 };
 
 export const strategyTypes = Object.keys(strategyDefinitions) as StrategyType[];

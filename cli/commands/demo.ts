@@ -24,7 +24,7 @@ export interface DemoOptions {
   /** A positive integer, as typed. @default "1" */
   readonly pushes?: string;
   readonly concurrency?: string;
-  /** Replaces every environment's strategy with the sample's of this type (feature-flag). */
+  /** Replaces every environment's strategy with the sample's of this type (feature-flag, experiment). */
   readonly strategy?: string;
 }
 

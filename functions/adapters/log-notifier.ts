@@ -1,5 +1,6 @@
+import { describeExperimentVerdict } from "../domain/analysis/experiment.ts";
 import type { GateDecision } from "../domain/gates.ts";
-import type { GateNotice, Notifier, PromotionNotice } from "../domain/ports/notifier.ts";
+import type { ExperimentNotice, GateNotice, Notifier, PromotionNotice } from "../domain/ports/notifier.ts";
 
 /** A Notifier that writes one line per gate event: the stand-in when no Slack channel is configured, and the local terminal's. */
 export class LineNotifier implements Notifier {
@@ -29,4 +30,13 @@ export class LineNotifier implements Notifier {
     const where = notice.outcome === "promoted" ? "" : ` in ${notice.environment}`;
     this.#write(`promotion ${notice.outcome}: ${notice.service} ${notice.version}${where}: ${notice.reason}`);
   }
+
+  async experimentJudged(notice: ExperimentNotice): Promise<void> {
+    this.#write(experimentLine(notice));
+  }
+}
+
+/** "experiment judged: checkout 1.4.0 in production: treatment wins: … ; promoting the treatment to 100%". */
+export function experimentLine(notice: ExperimentNotice): string {
+  return `experiment judged: ${notice.service} ${notice.version} in ${notice.environment}: ${describeExperimentVerdict(notice.verdict)}; ${notice.next}`;
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AlarmDefinitionSchema } from "./config/alarm-schema.ts";
 import { BusinessMetricSchema, PauseSchema, TargetHealthSchema } from "./config/check-schema.ts";
 import { regionName } from "./config/fields.ts";
-import type { EnvironmentConfig, ServiceConfig } from "./config/index.ts";
+import { type EnvironmentConfig, isFlagStrategy, type ServiceConfig } from "./config/index.ts";
 import { AnalysisSchema } from "./config/schema.ts";
 import { WaveTargetSchema } from "./config/target-schema.ts";
 import type { ResolvedWave } from "./config/waves.ts";
@@ -13,9 +13,11 @@ import { plan } from "./planner.ts";
 const PhaseSchema = z.strictObject({
   weight: z.number().int().min(0).max(100),
   bakeSeconds: z.number().int().min(0),
-  gates: z.array(z.enum(["analysis", "approval", "smoke-test"])),
+  gates: z.array(z.enum(["analysis", "approval", "smoke-test", "experiment"])),
   /** Present only on a phase that ends at an approval gate; the state machine branches on its presence. */
   approvalTimeoutSeconds: z.number().int().min(1).optional(),
+  /** Present only on an experiment's phase, whose bake ends with the verdict; the machine branches on it. */
+  judge: z.literal(true).optional(),
 });
 
 /**
@@ -29,7 +31,15 @@ export const DeploymentRequestSchema = z.strictObject({
   service: z.string().min(1),
   environment: z.string().min(1),
   artifact: z.strictObject({ uri: z.string().min(1), digest: z.string().min(1), version: z.string().min(1) }),
-  strategy: z.enum(["all-at-once", "rolling", "blue-green", "canary", "linear", "feature-flag"]),
+  strategy: z.enum([
+    "all-at-once",
+    "rolling",
+    "blue-green",
+    "canary",
+    "linear",
+    "feature-flag",
+    "experiment",
+  ]),
   /** The account and region this wave acts in: its steps assume that account's deploy role there. */
   account: z.string().regex(/^\d{12}$/),
   region: regionName,
@@ -62,6 +72,14 @@ export const DeploymentRequestSchema = z.strictObject({
   targetHealth: TargetHealthSchema.nullable().default(null),
   /** What a pause a check asked for waits, and does when it times out. */
   pause: PauseSchema.prefault({}),
+  /**
+   * What an experiment's verdict is on: the business metric of `metrics` named `decideOn`, and the chance of
+   * a wrong winner; null for every other strategy.
+   */
+  experiment: z
+    .strictObject({ decideOn: z.string().min(1), alpha: z.number().gt(0).lt(0.5) })
+    .nullable()
+    .default(null),
   /** The blue-green smoke test hook, or null. */
   smokeTest: z
     .strictObject({ function: z.string().min(1), timeoutSeconds: z.number().int().min(1) })
@@ -117,7 +135,9 @@ export function deploymentRequest(input: {
     account: wave.account,
     region: wave.region,
     target:
-      strategy.type === "feature-flag" && (wave.target.type === "appconfig" || wave.target.type === "local")
+      isFlagStrategy(strategy.type) &&
+      "flag" in strategy &&
+      (wave.target.type === "appconfig" || wave.target.type === "local")
         ? {
             type: "flag",
             store: wave.target,
@@ -146,6 +166,8 @@ export function deploymentRequest(input: {
     metrics: environment.metrics.map((metric) => ({ ...metric, dimensions: { ...metric.dimensions } })),
     targetHealth: environment.targetHealth === undefined ? null : { ...environment.targetHealth },
     pause: { ...environment.pause },
+    experiment:
+      strategy.type === "experiment" ? { decideOn: strategy.decideOn, alpha: strategy.alpha } : null,
     smokeTest:
       smokeHook === undefined
         ? null

@@ -141,6 +141,8 @@ export const DecisionAction = {
   Supersede: "supersede",
   /** A freeze window held the promotion, or an irreversible hook froze a failed environment. */
   Freeze: "freeze",
+  /** An experiment was judged (values: the verdict, with each arm's counts and the lift's interval). */
+  Verdict: "verdict",
   /** A pre- or post-deploy hook ran (values: its answer). */
   Hook: "hook",
   /** A promotion went on to the next environment, or ended. */

@@ -17,6 +17,7 @@ export const ErrorNames = {
   AlarmFired: "AlarmFiredError",
   AnalysisFailed: "AnalysisFailedError",
   PauseTimedOut: "PauseTimedOutError",
+  ExperimentNotWon: "ExperimentNotWonError",
   GateRejected: "GateRejectedError",
   SmokeTestFailed: "SmokeTestFailedError",
   GateExpired: "GateExpiredError",
@@ -144,6 +145,14 @@ export class AnalysisFailedError extends GlidepathError {
 /** A check paused the deployment and nobody decided before the pause's timeout, whose action is rollback. */
 export class PauseTimedOutError extends GlidepathError {
   override readonly name = ErrorNames.PauseTimedOut;
+}
+
+/**
+ * An experiment ended without a winning treatment (the control won, or no difference showed): the flag goes
+ * back as a rollback leaves it, and the promotion stops. The message is the verdict.
+ */
+export class ExperimentNotWonError extends GlidepathError {
+  override readonly name = ErrorNames.ExperimentNotWon;
 }
 
 /** A step received an input it cannot use: a bug in the state machine or a hand-edited execution input. */

@@ -1,7 +1,7 @@
 import type { CanaryStep, StrategyConfig } from "./config/index.ts";
 import { ErrorNames, GlidepathError } from "./errors.ts";
 
-export type GateKind = "analysis" | "approval" | "smoke-test";
+export type GateKind = "analysis" | "approval" | "smoke-test" | "experiment";
 
 /** One stop on the way to 100%: the new version's weight, how long it bakes there, what must pass to move on. */
 export interface Phase {
@@ -11,6 +11,8 @@ export interface Phase {
   readonly gates: readonly GateKind[];
   /** Seconds the approval gate of this phase waits before it counts as rejected; only on phases with one. */
   readonly approvalTimeoutSeconds?: number;
+  /** Only on an experiment's phase: its bake ends with the verdict ("Judge experiment"). */
+  readonly judge?: true;
 }
 
 export interface Plan {
@@ -68,6 +70,19 @@ function phasesOf(strategy: StrategyConfig, options: PlanOptions): Phase[] {
     case "canary":
     case "feature-flag":
       return canaryPhases(strategy.steps);
+    case "experiment":
+      // The split for the planned duration, judged at its end; a winner then goes to 100%, after an approval
+      // unless it promotes itself.
+      return [
+        {
+          weight: strategy.split,
+          bakeSeconds: strategy.durationSeconds,
+          gates: strategy.autoPromote ? ["experiment"] : ["experiment", "approval"],
+          judge: true,
+          ...(strategy.autoPromote ? {} : { approvalTimeoutSeconds: strategy.approvalTimeoutSeconds }),
+        },
+        { weight: 100, bakeSeconds: 0, gates: [] },
+      ];
   }
 }
 

@@ -1,3 +1,4 @@
+import { type ExperimentVerdict, verdictDecisionId } from "./analysis/experiment.ts";
 import type { Decision } from "./deployment.ts";
 
 /** What the checks of one deployment said, from its decision log: for summaries, reports and `--json`. */
@@ -18,6 +19,8 @@ export interface CheckVerdicts {
   }[];
   /** The first pause a check asked for, with its reason; null when none did. */
   readonly paused: { readonly at: string; readonly reason: string } | null;
+  /** An experiment's verdict, with each arm's counts and the lift's interval; null for other strategies. */
+  readonly experiment: ExperimentVerdict | null;
 }
 
 interface LoggedValues {
@@ -53,5 +56,9 @@ export function checkVerdicts(decisions: readonly Decision[]): CheckVerdicts {
       bound: test.fail.bound,
     })),
     paused: pause === undefined ? null : { at: pause.at, reason: pause.reason },
+    experiment:
+      (decisions.find((decision) => decision.id === verdictDecisionId)?.values.verdict as
+        | ExperimentVerdict
+        | undefined) ?? null,
   };
 }

@@ -177,10 +177,12 @@ export class StrategyStateMachines extends Construct {
     grantStartExecution(this.functions.promote);
     const slack = props.config.notifications.slack;
     if (slack !== undefined) {
+      // The evaluate step posts an experiment's verdict.
       for (const gateFunction of [
         this.functions.openGate,
         this.functions.resolveGate,
         this.functions.promote,
+        this.functions.evaluate,
       ]) {
         gateFunction.fn.addEnvironment("SLACK_CHANNEL", slack.channel);
         gateFunction.fn.addEnvironment("SLACK_BOT_TOKEN_SECRET_ARN", slack.botTokenSecretArn);

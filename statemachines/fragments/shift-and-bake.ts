@@ -141,7 +141,7 @@ export interface PhaseOptions extends BakeOptions, ShiftOptions {}
  * After the bake, a phase planned with an approval waits at an approval gate beside its timeout; approval
  * moves on, rejection or the timeout (counted as a rejection) fails and rolls back.
  */
-function approvalGate(ctx: FragmentContext, next: IChainable): IChainable {
+export function approvalGate(ctx: FragmentContext, next: IChainable): IChainable {
   const approval = timedGate(
     ctx,
     {

@@ -290,7 +290,10 @@ describe("deciding from a second terminal", () => {
 
     // Assess
     expect(code, output.slice(-4000)).toBe(0);
-    expect(answers.map((answer) => answer.code), output.slice(-4000)).toEqual([0, 0]);
+    expect(
+      answers.map((answer) => answer.code),
+      output.slice(-4000),
+    ).toEqual([0, 0]);
     expect(answers[0]?.output).toContain("pause for d-");
     expect(output).toMatch(/status {4}PAUSED/);
     // A pause that arrives between two gates is held for the next one, which may be the next phase's.

@@ -124,6 +124,18 @@ export class FakeAppConfig {
     return reading.kind === "split" ? reading.percent : 0;
   }
 
+  /** The treatment share of every hosted version Glidepath created, in order. */
+  createdSplits(): number[] {
+    return this.client
+      .commandCalls(CreateHostedConfigurationVersionCommand)
+      .map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Content as Uint8Array)))
+      .map((document) => {
+        const value = document.values[flagKey];
+        if (value._variants === undefined) return value.enabled ? 100 : 0;
+        return Number(/pct::(\d+)/.exec(value._variants[0].rule)?.[1]);
+      });
+  }
+
   restore(): void {
     this.client.restore();
   }

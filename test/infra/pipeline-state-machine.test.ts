@@ -93,7 +93,7 @@ describe("the pipeline state machine", () => {
     });
   });
 
-  it("may start the six strategy machines, watch and stop their executions, and invoke the configured hooks only", () => {
+  it("may start the seven strategy machines, watch and stop their executions, and invoke the configured hooks only", () => {
     // Act
     const byAction = (action: string) =>
       statements
@@ -102,13 +102,19 @@ describe("the pipeline state machine", () => {
 
     // Assess
     expect(byAction("states:StartExecution")).toEqual([
-      ["AllAtOnce", "Rolling", "BlueGreen", "Canary", "Linear", "FeatureFlag"].map((id) => ({
+      ["AllAtOnce", "Rolling", "BlueGreen", "Canary", "Linear", "FeatureFlag", "Experiment"].map((id) => ({
         Ref: expect.stringMatching(new RegExp(`^Strategies${id}[0-9A-F]{8}$`)),
       })),
     ]);
-    const executions = ["all-at-once", "rolling", "blue-green", "canary", "linear", "feature-flag"].map(
-      (type) => stackArn("states", `execution:Glidepath-${type}:*`),
-    );
+    const executions = [
+      "all-at-once",
+      "rolling",
+      "blue-green",
+      "canary",
+      "linear",
+      "feature-flag",
+      "experiment",
+    ].map((type) => stackArn("states", `execution:Glidepath-${type}:*`));
     expect(byAction("states:DescribeExecution")).toEqual([executions]);
     expect(byAction("states:StopExecution")).toEqual([executions]);
     expect(JSON.stringify(byAction("events:PutRule"))).toContain(

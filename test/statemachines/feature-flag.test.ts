@@ -67,18 +67,6 @@ async function run(
   return { ...result, aws: fakeAws, appConfig };
 }
 
-/** The treatment share of every hosted version Glidepath created, in order. */
-function createdSplits(fake: FakeAppConfig): number[] {
-  return fake.client
-    .commandCalls(CreateHostedConfigurationVersionCommand)
-    .map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Content as Uint8Array)))
-    .map((document) => {
-      const value = document.values[flagKey];
-      if (value._variants === undefined) return value.enabled ? 100 : 0;
-      return Number(/pct::(\d+)/.exec(value._variants[0].rule)?.[1]);
-    });
-}
-
 describe("the feature-flag state machine, on AppConfig, executed from the synthesized template", () => {
   it("rolls the flag out through each setWeight as an AppConfig deployment it waits for, and SUCCEEDS", async () => {
     // Act
@@ -87,7 +75,7 @@ describe("the feature-flag state machine, on AppConfig, executed from the synthe
     // Assess
     expect(result.status).toBe("SUCCEEDED");
     expect(record?.status).toBe("SUCCEEDED");
-    expect(createdSplits(appConfig)).toEqual([10, 50, 100]);
+    expect(appConfig.createdSplits()).toEqual([10, 50, 100]);
     expect(appConfig.client).toHaveReceivedCommandWith(CreateHostedConfigurationVersionCommand, {
       ApplicationId: appConfigIds.application,
       ConfigurationProfileId: appConfigIds.configurationProfile,
@@ -166,7 +154,7 @@ describe("the feature-flag state machine, on AppConfig, executed from the synthe
     expect(result.status).toBe("FAILED");
     expect(result.error).toBe(ErrorNames.AlarmFired);
     expect(record?.status).toBe("ROLLED_BACK");
-    expect(createdSplits(appConfig)).toEqual([10, 50, 0]);
+    expect(appConfig.createdSplits()).toEqual([10, 50, 0]);
     expect(appConfig.percentOf(appConfig.deployments[0]?.ConfigurationVersion ?? "")).toBe(0);
     expect(appConfig.deployments[0]?.State).toBe("COMPLETE");
     expect(states).toContain("Wait for traffic back");
@@ -179,7 +167,7 @@ describe("the feature-flag state machine, on AppConfig, executed from the synthe
 
     // Assess
     expect(record?.status).toBe("ROLLED_BACK");
-    expect(createdSplits(appConfig)).toEqual([10, 50]);
+    expect(appConfig.createdSplits()).toEqual([10, 50]);
     expect(appConfig.client).toHaveReceivedLastCommandWith(StartDeploymentCommand, {
       ConfigurationVersion: "1",
       Description: `glidepath ${record?.id}: ${flagKey} at 0%`,
@@ -194,7 +182,7 @@ describe("the feature-flag state machine, on AppConfig, executed from the synthe
     expect(result.error).toBe(ErrorNames.ShiftFailed);
     expect(record?.status).toBe("ROLLED_BACK");
     expect(record?.statusReason).toContain("ended ROLLED_BACK");
-    expect(createdSplits(appConfig)).toEqual([10, 50, 0]);
+    expect(appConfig.createdSplits()).toEqual([10, 50, 0]);
     expect(appConfig.deployments[0]?.State).toBe("COMPLETE");
   });
 
@@ -213,10 +201,11 @@ describe("the feature-flag state machine, on AppConfig, executed from the synthe
 
 describe("state coverage", () => {
   it("every state only the feature-flag machine has was entered by a test above", () => {
-    // Prepare: the states of the ECS strategies are covered by strategies.test.ts
+    // Prepare: the states of the ECS strategies are covered by strategies.test.ts, the experiment's own by
+    // experiment.test.ts
     const others = new Set(
       [...machines]
-        .filter(([type]) => type !== "feature-flag")
+        .filter(([type]) => type !== "feature-flag" && type !== "experiment")
         .flatMap(([, machine]) => Object.keys(machine.states)),
     );
     const own = Object.keys(machines.get("feature-flag")?.states ?? {}).filter((name) => !others.has(name));

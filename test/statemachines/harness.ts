@@ -38,6 +38,8 @@ export function configWith(
     listenerArn,
     targetGroups,
   },
+  /** More of the environment: its business metrics, say. */
+  environment: Record<string, unknown> = {},
 ) {
   return parseConfig({
     services: [
@@ -54,6 +56,7 @@ export function configWith(
             alarms: [{ name: "checkout-5xx" }],
             analysis,
             hooks: { smokeTest: [{ name: "smoke", function: hookArn, timeoutSeconds: 60 }] },
+            ...environment,
           },
         ],
       },
@@ -122,13 +125,14 @@ export async function deploy(props: {
   readonly analysis?: { intervalSeconds: number; minRequests: number };
   /** The service's target. @default the fake account's ECS service behind its ALB */
   readonly target?: Parameters<typeof configWith>[2];
+  readonly environment?: Parameters<typeof configWith>[3];
   readonly approvers?: readonly string[];
   /** Wait overrides; by default every Wait state passes at once. */
   readonly waitMs?: number | Readonly<Record<string, number>>;
   /** Called once the execution runs, with the local bus and callbacks, to play humans and alarms. */
   readonly during?: (world: World) => Promise<void>;
 }): Promise<Run> {
-  const config = configWith(props.strategy, props.analysis, props.target);
+  const config = configWith(props.strategy, props.analysis, props.target, props.environment);
   const service = config.services[0];
   const environment = service?.environments[0];
   if (service === undefined || environment === undefined) throw new Error("bad test config");

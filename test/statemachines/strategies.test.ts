@@ -22,7 +22,7 @@ import "../helpers/sdk-mock.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
 
 /** The strategies that deploy a new version of an ECS service (feature flags have their own test). */
-type ServiceStrategy = Exclude<StrategyType, "feature-flag">;
+type ServiceStrategy = Exclude<StrategyType, "feature-flag" | "experiment">;
 
 const strategies: Record<ServiceStrategy, StrategyInput> = {
   "all-at-once": Strategy.allAtOnce({ bakeSeconds: 60 }),
@@ -86,7 +86,7 @@ const types = Object.keys(strategies) as ServiceStrategy[];
 
 describe("strategy state machines, executed from the synthesized template", () => {
   it("synthesizes one state machine per strategy", () => {
-    expect([...machines.keys()].sort()).toEqual([...types, "feature-flag"].sort());
+    expect([...machines.keys()].sort()).toEqual([...types, "feature-flag", "experiment"].sort());
     expect(machines.get("canary")?.name).toBe("Glidepath-canary");
   });
 

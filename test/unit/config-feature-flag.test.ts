@@ -87,7 +87,7 @@ describe("the feature-flag strategy in the config", () => {
       { target: appconfig, strategy: "ECSCanary10Percent5Minutes" },
       {
         path: "services[0].environments[0].target.type",
-        message: /takes the feature-flag strategy, not canary/,
+        message: /takes the feature-flag or experiment strategy, not canary/,
       },
     ],
     [

@@ -13,6 +13,7 @@ import {
   SlackApiError,
   SlackNotifier,
 } from "../../functions/adapters/slack/slack-notifier.ts";
+import { judgeExperiment } from "../../functions/domain/analysis/experiment.ts";
 import type { GateDecision } from "../../functions/domain/gates.ts";
 import type { GateNotice } from "../../functions/domain/ports/notifier.ts";
 import fixture from "../fixtures/slack/gate-notice.json" with { type: "json" };
@@ -447,6 +448,62 @@ describe("SlackNotifier.promotionEnded", () => {
     // Assess
     expect(slack.requests).toMatchObject([
       { body: { text: "checkout 1.4.0: promoted through every environment. all green" } },
+    ]);
+  });
+});
+
+describe("SlackNotifier.experimentJudged", () => {
+  it("posts the verdict, one field per arm with its interval, and a link to the execution, escaped", async () => {
+    // Prepare
+    const slack = fakeFetch();
+    const verdict = judgeExperiment(
+      {
+        control: { numerator: 1000, denominator: 2000 },
+        treatment: { numerator: 1300, denominator: 2000 },
+      },
+      { metric: "conversion", alpha: 0.05, minSamples: 100 },
+    );
+
+    // Act
+    await notifier(slack.fetch).experimentJudged({
+      deploymentId: "d-2cc7a59bb3dada364d00",
+      service: "checkout",
+      environment: "production",
+      version: "1.4.0",
+      verdict,
+      next: "promoting the treatment to 100%",
+      executionUrl: "https://console.aws.amazon.com/states/home#/executions/details/arn",
+    });
+
+    // Assess
+    const [request] = slack.requests as { body: { text: string; blocks: unknown[] } }[];
+    expect(request?.body.text).toMatch(
+      /^checkout 1\.4\.0 in production, experiment judged: treatment wins: conversion 65\.0% \(treatment, 2000\) vs 50\.0% \(control, 2000\), lift \+30\.0% \[.*\] at 95\.0% confidence; promoting the treatment to 100%$/,
+    );
+    expect(request?.body.blocks).toEqual([
+      { type: "section", text: { type: "mrkdwn", text: request?.body.text } },
+      {
+        type: "section",
+        fields: [
+          {
+            type: "mrkdwn",
+            text: expect.stringMatching(/^\*treatment\*: 65\.0% \(1300 of 2000\), \d+\.\d% to \d+\.\d%$/),
+          },
+          {
+            type: "mrkdwn",
+            text: expect.stringMatching(/^\*control\*: 50\.0% \(1000 of 2000\), \d+\.\d% to \d+\.\d%$/),
+          },
+        ],
+      },
+      {
+        type: "context",
+        elements: [
+          {
+            type: "mrkdwn",
+            text: "<https://console.aws.amazon.com/states/home#/executions/details/arn|Execution> · deployment d-2cc7a59bb3dada364d00",
+          },
+        ],
+      },
     ]);
   });
 });

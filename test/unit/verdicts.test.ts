@@ -60,6 +60,12 @@ describe("checkVerdicts", () => {
 
   it("says nothing ran for a deployment without an evaluation", () => {
     // Assess
-    expect(checkVerdicts([])).toEqual({ last: null, checks: [], businessMetrics: [], paused: null });
+    expect(checkVerdicts([])).toEqual({
+      last: null,
+      checks: [],
+      businessMetrics: [],
+      paused: null,
+      experiment: null,
+    });
   });
 });

@@ -1,5 +1,6 @@
+import { type ArmResult, describeExperimentVerdict } from "../../domain/analysis/experiment.ts";
 import type { GateDecision, GateKind, HumanAction } from "../../domain/gates.ts";
-import type { GateNotice, PromotionNotice } from "../../domain/ports/notifier.ts";
+import type { ExperimentNotice, GateNotice, PromotionNotice } from "../../domain/ports/notifier.ts";
 import { actionIdOf, buttonValue } from "./interactivity.ts";
 
 /** The Block Kit subset Glidepath's messages use. */
@@ -256,3 +257,33 @@ export function promotionBlocks(notice: PromotionNotice): Block[] {
     },
   ];
 }
+
+/** "checkout 1.4.0 in production, experiment judged: treatment wins: …; promoting the treatment to 100%". */
+export function experimentText(notice: ExperimentNotice): string {
+  return escapeMrkdwn(
+    `${notice.service} ${notice.version} in ${notice.environment}, experiment judged: ${describeExperimentVerdict(notice.verdict)}; ${notice.next}`,
+  );
+}
+
+/** The verdict, then one field per arm (rate, counts, interval), then the execution. */
+export function experimentBlocks(notice: ExperimentNotice): Block[] {
+  const arm = (name: string, result: ArmResult) =>
+    mrkdwn(
+      escapeMrkdwn(
+        `*${name}*: ${result.rate === null ? "no data" : percent(result.rate)} (${result.numerator} of ${result.denominator}), ${percent(result.interval[0])} to ${percent(result.interval[1])}`,
+      ),
+    );
+  return [
+    { type: "section", text: mrkdwn(experimentText(notice)) },
+    {
+      type: "section",
+      fields: [arm("treatment", notice.verdict.treatment), arm("control", notice.verdict.control)],
+    },
+    {
+      type: "context",
+      elements: [mrkdwn(`<${notice.executionUrl}|Execution> · deployment ${notice.deploymentId}`)],
+    },
+  ];
+}
+
+const percent = (value: number) => `${(value * 100).toFixed(1)}%`;

@@ -1,9 +1,11 @@
 import type { GateDecision } from "../../domain/gates.ts";
-import type { GateNotice, Notifier, PromotionNotice } from "../../domain/ports/notifier.ts";
+import type { ExperimentNotice, GateNotice, Notifier, PromotionNotice } from "../../domain/ports/notifier.ts";
 import {
   type Block,
   decidedBlocks,
   decidedText,
+  experimentBlocks,
+  experimentText,
   gateBlocks,
   gateText,
   promotionBlocks,
@@ -220,6 +222,14 @@ export class SlackNotifier implements Notifier {
       channel: this.#channel,
       text: promotionText(notice),
       blocks: promotionBlocks(notice),
+    });
+  }
+
+  async experimentJudged(notice: ExperimentNotice): Promise<void> {
+    await this.#postMessage({
+      channel: this.#channel,
+      text: experimentText(notice),
+      blocks: experimentBlocks(notice),
     });
   }
 

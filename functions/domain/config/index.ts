@@ -10,6 +10,7 @@ export type {
 } from "./schema.ts";
 export {
   type CanaryStep,
+  isFlagStrategy,
   type Strategy as StrategyConfig,
   type StrategyInput,
   StrategyObjectSchema,

@@ -187,6 +187,17 @@ export const ServiceSchema = z
     });
     ctx.value.environments.forEach((environment, index) => {
       const { strategy } = environment;
+      if (strategy.type === "experiment") {
+        const metrics = environment.metrics.map((metric) => metric.name);
+        if (!metrics.includes(strategy.decideOn)) {
+          ctx.issues.push({
+            code: "custom",
+            input: strategy.decideOn,
+            path: ["environments", index, "strategy", "decideOn"],
+            message: `names no metric in this environment's metrics (has: ${metrics.join(", ") || "none"}); the verdict is on one of them`,
+          });
+        }
+      }
       if (strategy.type === "blue-green" && strategy.smokeTest !== undefined) {
         const hooks = environment.hooks.smokeTest.map((hook) => hook.name);
         if (!hooks.includes(strategy.smokeTest)) {

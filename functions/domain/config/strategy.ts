@@ -120,6 +120,39 @@ export const FeatureFlagStrategySchema = z.strictObject({
   steps: canarySteps("a feature-flag rollout"),
 });
 
+/**
+ * Experiment: the flag's `treatment` variant shown to `split`% of users, chosen by the same stable hash as a
+ * feature-flag rollout, for a planned `durationSeconds` (no early end on a good look: an A/B test runs its
+ * course), then judged on the business metric `decideOn`: a winner, or no difference, with the lift and its
+ * anytime-valid confidence interval. A treatment that wins goes to 100% (after an approval unless
+ * `autoPromote`); otherwise the flag goes back as a rollback leaves it, and the promotion stops. Errors,
+ * alarms and the other checks act during the experiment as in any bake.
+ */
+export const ExperimentStrategySchema = z.strictObject({
+  type: z.literal("experiment"),
+  ...FlagRolloutSchema.shape,
+  /** The treatment's share of users during the experiment. @default 50 */
+  split: percent("split")
+    .max(99, { error: "split cannot exceed 99: an experiment needs users on both arms" })
+    .default(50),
+  /** How long the experiment runs before it is judged. */
+  durationSeconds: seconds("durationSeconds").min(1, { error: "durationSeconds must be at least 1" }),
+  /** The name of the environment's business metric (`metrics[].name`) the verdict is on. */
+  decideOn: z.string().min(1, { error: "decideOn names one of the environment's metrics" }),
+  /**
+   * The chance that the verdict's interval misses the true lift (and so of a wrong winner). @default 0.05
+   */
+  alpha: z
+    .number()
+    .gt(0)
+    .lt(0.5, { error: "alpha must be below 0.5 (0.05 is 95% confidence)" })
+    .default(0.05),
+  /** Promote a winning treatment to 100% without an approval. @default false */
+  autoPromote: z.boolean().default(false),
+  /** Seconds the approval of a winning treatment waits before it counts as rejected. @default 86400 */
+  approvalTimeoutSeconds: seconds("approvalTimeoutSeconds").min(1).default(86_400),
+});
+
 export const LinearStrategySchema = z.strictObject({
   type: z.literal("linear"),
   stepPercent: percent("stepPercent"),
@@ -135,11 +168,19 @@ export const StrategyObjectSchema = z.discriminatedUnion(
     CanaryStrategySchema,
     LinearStrategySchema,
     FeatureFlagStrategySchema,
+    ExperimentStrategySchema,
   ],
-  { error: "type must be one of all-at-once, rolling, blue-green, canary, linear, feature-flag" },
+  {
+    error: "type must be one of all-at-once, rolling, blue-green, canary, linear, feature-flag, experiment",
+  },
 );
 
 export type StrategyInput = z.input<typeof StrategyObjectSchema>;
 export type Strategy = z.output<typeof StrategyObjectSchema>;
 export type CanaryStep = z.output<typeof CanaryStepSchema>;
 export type StrategyType = Strategy["type"];
+
+/** The strategies that change a flag's split instead of deploying code: a rollout and an experiment. */
+export function isFlagStrategy(type: StrategyType): type is "feature-flag" | "experiment" {
+  return type === "feature-flag" || type === "experiment";
+}

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Strategy } from "./strategy.ts";
+import { isFlagStrategy, type Strategy } from "./strategy.ts";
 import { environmentTargetSources, type TargetConfig, type TargetEnvironment } from "./waves.ts";
 
 type Issue = z.core.$ZodRawIssue;
@@ -214,7 +214,7 @@ export function checkRollingCounts(
 }
 
 /**
- * A feature-flag rollout needs a flag store for a target (AppConfig, or the local cloud's), and an AppConfig
+ * A feature-flag rollout or experiment needs a flag store for a target (AppConfig, or the local cloud's), and an AppConfig
  * target holds only flags; a flag has no targets whose health a bake could watch.
  */
 export function checkStrategyTargets(
@@ -228,12 +228,12 @@ export function checkStrategyTargets(
   for (const use of uses) {
     const environment = service.environments[use.environmentIndex];
     if (environment === undefined) continue;
-    const flag = environment.strategy.type === "feature-flag";
+    const flag = isFlagStrategy(environment.strategy.type);
     if (flag && use.target.type === "ecs") {
       issues.push(
         issueAt(
           [...prefix, ...use.path, "type"],
-          `the feature-flag strategy changes a flag, not an ECS service: give ${use.region} a target { type: "appconfig", application, environment, configurationProfile, deploymentStrategy }`,
+          `the ${environment.strategy.type} strategy changes a flag, not an ECS service: give ${use.region} a target { type: "appconfig", application, environment, configurationProfile, deploymentStrategy }`,
         ),
       );
     }
@@ -241,17 +241,17 @@ export function checkStrategyTargets(
       issues.push(
         issueAt(
           [...prefix, ...use.path, "type"],
-          `an appconfig target holds a feature flag: it takes the feature-flag strategy, not ${environment.strategy.type}`,
+          `an appconfig target holds a feature flag: it takes the feature-flag or experiment strategy, not ${environment.strategy.type}`,
         ),
       );
     }
   }
   service.environments.forEach((environment, index) => {
-    if (environment.strategy.type === "feature-flag" && environment.targetHealth !== undefined) {
+    if (isFlagStrategy(environment.strategy.type) && environment.targetHealth !== undefined) {
       issues.push(
         issueAt(
           [...prefix, "environments", index, "targetHealth"],
-          "a feature-flag rollout deploys no targets whose health could be watched: remove targetHealth",
+          `a ${environment.strategy.type} strategy deploys no targets whose health could be watched: remove targetHealth`,
         ),
       );
     }

@@ -1,3 +1,4 @@
+import type { ExperimentVerdict } from "../analysis/experiment.ts";
 import type { GateDecision, GateKind, HumanAction } from "../gates.ts";
 
 /** Everything a human needs to decide at a gate, and nothing secret (never the task token). */
@@ -26,6 +27,20 @@ export interface Notifier {
   gateDecided(notice: GateNotice, decision: GateDecision, responseUrl?: string): Promise<void>;
   /** A promotion ended, or froze: a message that pages whoever watches the channel when it did not succeed. */
   promotionEnded(notice: PromotionNotice): Promise<void>;
+  /** An experiment was judged: the verdict per arm, and what happens next. */
+  experimentJudged(notice: ExperimentNotice): Promise<void>;
+}
+
+/** An experiment's verdict, once, when its planned duration is over (or a human ended it early). */
+export interface ExperimentNotice {
+  readonly deploymentId: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly version: string;
+  readonly verdict: ExperimentVerdict;
+  /** What follows: "promoting the treatment to 100%", "waiting for an approval to promote", "the flag goes back". */
+  readonly next: string;
+  readonly executionUrl: string;
 }
 
 /** The end of a promotion, or an environment frozen on the way: humans hear about every one. */

@@ -1,4 +1,4 @@
-import { createEvaluateHandler } from "../evaluate.ts";
+import { createEvaluateStepHandler } from "../evaluate-step.ts";
 import { lambdaEntry } from "./entry.ts";
 
-export const handler = lambdaEntry(createEvaluateHandler);
+export const handler = lambdaEntry(createEvaluateStepHandler);

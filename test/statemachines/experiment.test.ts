@@ -1,0 +1,203 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ExperimentVerdict } from "../../functions/domain/analysis/experiment.ts";
+import type { StrategyInput, StrategyType } from "../../functions/domain/config/index.ts";
+import type { Decision } from "../../functions/domain/deployment.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
+import type { RenderedStateMachine } from "../../local/render-asl.ts";
+import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+import { appConfigIds, FakeAppConfig, flagKey } from "../helpers/fake-appconfig.ts";
+import { FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
+import { useTestApps } from "../helpers/synth.ts";
+import { deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
+import "../helpers/sdk-mock.ts";
+
+const strategy = (options: { autoPromote?: boolean } = {}): StrategyInput => ({
+  type: "experiment",
+  flag: flagKey,
+  metrics: { namespace: "Shop/Checkout", dimensions: { Service: "checkout" } },
+  split: 50,
+  durationSeconds: 60,
+  decideOn: "conversion",
+  ...options,
+});
+
+const conversion = {
+  name: "conversion",
+  namespace: "Shop/Checkout",
+  numerator: "checkout_completed",
+  denominator: "checkout_started",
+  dimensions: { Service: "checkout" },
+};
+
+const target = { type: "appconfig", ...appConfigIds } as const;
+
+let machines: Map<StrategyType, RenderedStateMachine>;
+let table: LocalTable;
+let aws: FakeAws | undefined;
+let appConfig: FakeAppConfig | undefined;
+const entered = new Set<string>();
+const apps = useTestApps();
+
+beforeAll(async () => {
+  machines = synthesizeMachines(apps());
+  table = await startDynalite();
+});
+
+afterAll(async () => {
+  await table.close();
+});
+
+afterEach(() => {
+  aws?.restore();
+  appConfig?.restore();
+  aws = undefined;
+  appConfig = undefined;
+});
+
+/**
+ * Runs the experiment machine on a flag in the fake AppConfig, 10,000 checkouts per metrics window split by
+ * the flag's share, converting at `conversionRates` (blue is the control, green the treatment).
+ */
+async function run(props: {
+  conversionRates: FakeAwsOptions["conversionRates"];
+  aws?: FakeAwsOptions;
+  autoPromote?: boolean;
+  waitMs?: Readonly<Record<string, number>>;
+  during?: (world: World) => Promise<void>;
+}) {
+  const fakeAws = new FakeAws({
+    requestsPerWindow: 10_000,
+    conversionRates: props.conversionRates,
+    ...props.aws,
+  });
+  aws = fakeAws;
+  appConfig = new FakeAppConfig({ onLive: (percent) => fakeAws.setNewWeight(percent) });
+  let decisions: () => Promise<readonly Decision[]> = async () => [];
+  const result = await deploy({
+    machines,
+    table,
+    strategy: strategy(props.autoPromote === undefined ? {} : { autoPromote: props.autoPromote }),
+    target,
+    environment: { metrics: [conversion] },
+    analysis: { intervalSeconds: 10, minRequests: 50 },
+    ...(props.waitMs === undefined ? {} : { waitMs: props.waitMs }),
+    during: async (world) => {
+      decisions = () => world.stores.decisions.list(world.deploymentId);
+      await props.during?.(world);
+    },
+  });
+  for (const state of result.states) entered.add(state);
+  const logged = await decisions();
+  const verdict = logged.find((decision) => decision.action === "verdict");
+  return {
+    ...result,
+    appConfig,
+    verdict: verdict as (Decision & { values: { verdict: ExperimentVerdict } }) | undefined,
+  };
+}
+
+const better = { blue: 0.5, green: 0.65 } as const;
+
+describe("the experiment state machine, on AppConfig, executed from the synthesized template", () => {
+  it("judges a treatment that converts 30% better the winner, waits for an approval, and goes to 100%", async () => {
+    // Act
+    const { result, record, states, notices, appConfig, verdict } = await run({
+      conversionRates: better,
+      // Every Wait passes at once but the approval's timeout, which would reject the approval.
+      waitMs: {
+        "Wait for traffic shift": 0,
+        "Bake timer": 0,
+        "Pause timer": 0,
+        "Approval timeout": 60_000,
+      },
+      during: async (world) => {
+        const gate = await openGate(world, "approval");
+        await world.bus.putDecision({
+          deploymentId: world.deploymentId,
+          gateId: gate.gateId,
+          action: "approve",
+          actor: "cli:alice",
+        });
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    expect(appConfig.createdSplits()).toEqual([50, 100]);
+    expect(verdict?.values.verdict).toMatchObject({
+      winner: "treatment",
+      metric: "conversion",
+      control: { numerator: 2500, denominator: 5000, rate: 0.5 },
+      treatment: { numerator: 3250, denominator: 5000, rate: 0.65 },
+    });
+    expect(verdict?.reason).toMatch(
+      /^treatment wins: .*; waiting for an approval to promote the treatment to 100%$/,
+    );
+    expect(notices).toContainEqual(
+      expect.stringMatching(/^experiment judged: checkout .* in production: treatment wins: /),
+    );
+    // The planned duration is baked in full before the verdict: six evaluations 10 s apart.
+    expect(states.filter((state) => state === "Evaluate alarms").length).toBeGreaterThanOrEqual(7);
+    expect(states.indexOf("Judge experiment")).toBeLessThan(states.indexOf("Wait for approval"));
+  });
+
+  it("with autoPromote, promotes the winning treatment without an approval", async () => {
+    // Act
+    const { result, states, appConfig } = await run({ conversionRates: better, autoPromote: true });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(appConfig.createdSplits()).toEqual([50, 100]);
+    expect(states).toContain("Judge experiment");
+    expect(states).not.toContain("Wait for approval");
+  });
+
+  it("finds no difference between arms that convert alike, puts the flag back off and ends ROLLED_BACK", async () => {
+    // Act
+    const { result, record, appConfig, verdict, notices } = await run({
+      conversionRates: { blue: 0.5, green: 0.5 },
+    });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe(ErrorNames.ExperimentNotWon);
+    expect(record?.status).toBe("ROLLED_BACK");
+    expect(record?.statusReason).toMatch(/^ExperimentNotWonError: no difference: conversion 50\.0% /);
+    expect(appConfig.createdSplits()).toEqual([50, 0]);
+    expect(verdict?.values.verdict.winner).toBe("none");
+    expect(verdict?.reason).toMatch(/the split goes back and the promotion stops$/);
+    expect(notices.filter((line) => line.startsWith("experiment judged:"))).toHaveLength(1);
+  });
+
+  it("rolls back at once on an alarm during the experiment, with no verdict", async () => {
+    // Act
+    const { result, record, states, appConfig, verdict } = await run({
+      conversionRates: better,
+      aws: { alarmAtWeight: 50 },
+    });
+
+    // Assess
+    expect(result.error).toBe(ErrorNames.AlarmFired);
+    expect(record?.status).toBe("ROLLED_BACK");
+    expect(appConfig.createdSplits()).toEqual([50, 0]);
+    expect(states).not.toContain("Judge experiment");
+    expect(verdict).toBeUndefined();
+  });
+});
+
+describe("state coverage", () => {
+  it("every state only the experiment machine has was entered by a test above", () => {
+    // Prepare: the flag's states are covered by feature-flag.test.ts
+    const others = new Set(
+      [...machines]
+        .filter(([type]) => type !== "experiment")
+        .flatMap(([, machine]) => Object.keys(machine.states)),
+    );
+    const own = Object.keys(machines.get("experiment")?.states ?? {}).filter((name) => !others.has(name));
+
+    // Assess
+    expect(own.sort()).toEqual(["Experiment phase?", "Judge experiment"]);
+    expect(own.filter((name) => !entered.has(name))).toEqual([]);
+  });
+});
