@@ -440,11 +440,13 @@ describe("several pushes in the local run, through the real trigger", () => {
     // Assess
     expect(code, output.slice(-4000)).toBe(0);
     const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    // 1.1.1 arrives a second after 1.1.0 and a second before 1.1.2: superseded before its pipeline starts, or
+    // started (1.1.0's rollback done) and then aborted by 1.1.2, which depends on how fast the rollback runs.
     expect(
       summary.promotions.map(({ version, status }: { version: string; status: string }) => [version, status]),
     ).toEqual([
       ["1.1.0", "STOPPED"],
-      ["1.1.1", "SUPERSEDED"],
+      ["1.1.1", expect.stringMatching(/^(SUPERSEDED|STOPPED)$/)],
       ["1.1.2", "PROMOTED"],
     ]);
     expect(summary.promotions[0].reason).toMatch(
