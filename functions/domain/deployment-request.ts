@@ -4,6 +4,7 @@ import { BusinessMetricSchema, PauseSchema, TargetHealthSchema } from "./config/
 import { regionName } from "./config/fields.ts";
 import { type EnvironmentConfig, isFlagStrategy, type ServiceConfig } from "./config/index.ts";
 import { AnalysisSchema } from "./config/schema.ts";
+import { strategyTypeNames } from "./config/strategy.ts";
 import { WaveTargetSchema } from "./config/target-schema.ts";
 import type { ResolvedWave } from "./config/waves.ts";
 import { type Deployment, DeploymentIdSchema } from "./deployment.ts";
@@ -31,15 +32,7 @@ export const DeploymentRequestSchema = z.strictObject({
   service: z.string().min(1),
   environment: z.string().min(1),
   artifact: z.strictObject({ uri: z.string().min(1), digest: z.string().min(1), version: z.string().min(1) }),
-  strategy: z.enum([
-    "all-at-once",
-    "rolling",
-    "blue-green",
-    "canary",
-    "linear",
-    "feature-flag",
-    "experiment",
-  ]),
+  strategy: z.enum(strategyTypeNames),
   /** The account and region this wave acts in: its steps assume that account's deploy role there. */
   account: z.string().regex(/^\d{12}$/),
   region: regionName,

@@ -1,4 +1,4 @@
-import { type ExperimentVerdict, verdictDecisionId } from "./analysis/experiment.ts";
+import { type ExperimentVerdict, recordedVerdict } from "./analysis/experiment.ts";
 import type { Decision } from "./deployment.ts";
 
 /** What the checks of one deployment said, from its decision log: for summaries, reports and `--json`. */
@@ -56,9 +56,6 @@ export function checkVerdicts(decisions: readonly Decision[]): CheckVerdicts {
       bound: test.fail.bound,
     })),
     paused: pause === undefined ? null : { at: pause.at, reason: pause.reason },
-    experiment:
-      (decisions.find((decision) => decision.id === verdictDecisionId)?.values.verdict as
-        | ExperimentVerdict
-        | undefined) ?? null,
+    experiment: recordedVerdict(decisions) ?? null,
   };
 }

@@ -6,7 +6,7 @@ import { AlarmFiredError, AnalysisFailedError, PauseTimedOutError } from "../dom
 import { type Evaluation, type EvaluationState, evaluate, Verdict } from "../domain/evaluate.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import { otherColour } from "../domain/ports/traffic-router.ts";
-import { accessOf, colourSchema, parseInput, targetFields, weightSchema } from "./schemas.ts";
+import { accessOf, colourSchema, parseInput, targetFields, weightSchema, windowSince } from "./schemas.ts";
 
 /** What the previous evaluation of the phase left (`$.evaluation.state`); a pause the state machine ended is absent. */
 const StateSchema = z.object({
@@ -68,13 +68,11 @@ export function createEvaluateHandler(ports: Ports) {
     const access = accessOf(input);
     const signals = ports.healthSignals(input.target, access);
     const oldColour = otherColour(input.newColour);
-    const start = new Date(input.shiftedAt);
-    // The first evaluation can run in the millisecond of the shift; a window is never empty.
-    const end = new Date(Math.max(ports.clock().getTime(), start.getTime() + 1000));
+    const window = windowSince(input.shiftedAt, ports.clock());
     const [alarms, metrics, businessMetrics, status] = await Promise.all([
       signals.alarms(input.alarms),
-      signals.armMetrics({ start, end }),
-      input.metrics.length === 0 ? [] : signals.businessMetrics(input.metrics, { start, end }),
+      signals.armMetrics(window),
+      input.metrics.length === 0 ? [] : signals.businessMetrics(input.metrics, window),
       input.targetHealth === null
         ? undefined
         : ports.deployTarget(input.target, access).status(input.newColour),

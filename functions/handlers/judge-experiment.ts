@@ -3,6 +3,7 @@ import {
   describeExperimentVerdict,
   type ExperimentVerdict,
   judgeExperiment,
+  recordedVerdict,
   verdictDecisionId,
 } from "../domain/analysis/experiment.ts";
 import { BusinessMetricSchema } from "../domain/config/check-schema.ts";
@@ -11,7 +12,7 @@ import { ExperimentNotWonError, StepInputInvalidError } from "../domain/errors.t
 import type { Ports } from "../domain/ports/index.ts";
 import { otherColour } from "../domain/ports/traffic-router.ts";
 import { logger } from "../shared/logger.ts";
-import { accessOf, colourSchema, parseInput, targetFields } from "./schemas.ts";
+import { accessOf, colourSchema, parseInput, targetFields, windowSince } from "./schemas.ts";
 
 export const JudgeExperimentInput = z.object({
   action: z.literal("judge"),
@@ -44,11 +45,8 @@ export function createJudgeExperimentHandler(ports: Ports) {
         `judge experiment: decideOn '${input.experiment.decideOn}' names none of the request's metrics (${input.metrics.map((entry) => entry.name).join(", ") || "none"})`,
       );
     }
-    const recorded = (await ports.decisions.list(input.deploymentId)).find(
-      (decision) => decision.id === verdictDecisionId,
-    );
-    const verdict =
-      (recorded?.values.verdict as ExperimentVerdict | undefined) ?? (await judge(ports, input, metric));
+    const recorded = recordedVerdict(await ports.decisions.list(input.deploymentId));
+    const verdict = recorded ?? (await judge(ports, input, metric));
     const summary = describeExperimentVerdict(verdict);
     if (recorded === undefined) {
       const next = nextStep(verdict, input.phase.approvalTimeoutSeconds !== undefined);
@@ -73,11 +71,9 @@ async function judge(
   input: z.output<typeof JudgeExperimentInput>,
   metric: z.output<typeof BusinessMetricSchema>,
 ): Promise<ExperimentVerdict> {
-  const start = new Date(input.shiftedAt);
-  const end = new Date(Math.max(ports.clock().getTime(), start.getTime() + 1000));
   const [counts] = await ports
     .healthSignals(input.target, accessOf(input))
-    .businessMetrics([metric], { start, end });
+    .businessMetrics([metric], windowSince(input.shiftedAt, ports.clock()));
   if (counts === undefined) throw new Error(`no counts of ${metric.name} came back`);
   return judgeExperiment(
     { control: counts[otherColour(input.newColour)], treatment: counts[input.newColour] },

@@ -3,6 +3,7 @@ import { regionName } from "../domain/config/fields.ts";
 import { WaveTargetSchema } from "../domain/config/target-schema.ts";
 import { DeploymentIdSchema } from "../domain/deployment.ts";
 import { StepInputInvalidError } from "../domain/errors.ts";
+import type { MetricsWindow } from "../domain/ports/health-signals.ts";
 import type { WaveAccess } from "../domain/ports/index.ts";
 
 /** Pieces of step inputs that several handlers share, validated the same way everywhere. */
@@ -19,6 +20,15 @@ export const targetFields = {
 
 export function accessOf(input: { deploymentId: string; account: string; region: string }): WaveAccess {
   return { deploymentId: input.deploymentId, account: input.account, region: input.region };
+}
+
+/**
+ * The metrics window of a phase: from the shift to now. The first look can run in the millisecond of the
+ * shift; a window is never empty.
+ */
+export function windowSince(shiftedAt: string, now: Date): MetricsWindow {
+  const start = new Date(shiftedAt);
+  return { start, end: new Date(Math.max(now.getTime(), start.getTime() + 1000)) };
 }
 
 /** Parses a step input or throws an error whose message names every bad field. */

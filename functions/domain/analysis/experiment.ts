@@ -1,3 +1,4 @@
+import type { Decision } from "../deployment.ts";
 import type { MetricCounts } from "./business-metric.ts";
 
 /**
@@ -12,6 +13,13 @@ import type { MetricCounts } from "./business-metric.ts";
 
 /** The decision log's id of an experiment's verdict: one per deployment. */
 export const verdictDecisionId = "experiment-verdict";
+
+/** The experiment's verdict as the decision log keeps it, if it was judged. */
+export function recordedVerdict(decisions: readonly Decision[]): ExperimentVerdict | undefined {
+  return decisions.find((decision) => decision.id === verdictDecisionId)?.values.verdict as
+    | ExperimentVerdict
+    | undefined;
+}
 
 /** The two arms: `control` serves what runs today, `treatment` the new version or the flag's new variant. */
 export type ExperimentArm = "control" | "treatment";

@@ -180,6 +180,12 @@ export type Strategy = z.output<typeof StrategyObjectSchema>;
 export type CanaryStep = z.output<typeof CanaryStepSchema>;
 export type StrategyType = Strategy["type"];
 
+/** Every strategy's `type`, in the order of the union. */
+export const strategyTypeNames = StrategyObjectSchema.options.map((option) => option.shape.type.value) as [
+  StrategyType,
+  ...StrategyType[],
+];
+
 /** The strategies that change a flag's split instead of deploying code: a rollout and an experiment. */
 export function isFlagStrategy(type: StrategyType): type is "feature-flag" | "experiment" {
   return type === "feature-flag" || type === "experiment";
