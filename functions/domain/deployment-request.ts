@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AlarmDefinitionSchema } from "./config/alarm-schema.ts";
 import { BusinessMetricSchema, PauseSchema, TargetHealthSchema } from "./config/check-schema.ts";
 import { regionName } from "./config/fields.ts";
-import { type EnvironmentConfig, isFlagStrategy, type ServiceConfig } from "./config/index.ts";
+import type { EnvironmentConfig, ServiceConfig } from "./config/index.ts";
 import { AnalysisSchema } from "./config/schema.ts";
 import { strategyTypeNames } from "./config/strategy.ts";
 import { WaveTargetSchema } from "./config/target-schema.ts";
@@ -10,6 +10,7 @@ import type { ResolvedWave } from "./config/waves.ts";
 import { type Deployment, DeploymentIdSchema } from "./deployment.ts";
 import { ErrorNames, GlidepathError } from "./errors.ts";
 import { plan } from "./planner.ts";
+import { waveTarget } from "./wave-target.ts";
 
 const PhaseSchema = z.strictObject({
   weight: z.number().int().min(0).max(100),
@@ -127,22 +128,7 @@ export function deploymentRequest(input: {
     strategy: strategy.type,
     account: wave.account,
     region: wave.region,
-    target:
-      isFlagStrategy(strategy.type) &&
-      "flag" in strategy &&
-      (wave.target.type === "appconfig" || wave.target.type === "local")
-        ? {
-            type: "flag",
-            store: wave.target,
-            flag: strategy.flag,
-            splitKey: strategy.splitKey,
-            rollbackTo: strategy.rollbackTo,
-            metrics: {
-              namespace: strategy.metrics.namespace,
-              dimensions: { ...strategy.metrics.dimensions },
-            },
-          }
-        : wave.target,
+    target: waveTarget(strategy, wave.target),
     plan: {
       phases,
       phaseCount: phases.length,

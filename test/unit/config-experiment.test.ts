@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type GlidepathConfigInput, parseConfig } from "../../functions/domain/config/index.ts";
+import { StrategyObjectSchema } from "../../functions/domain/config/strategy.ts";
 import { configWaves } from "../../functions/domain/config/waves.ts";
 import { deploymentRequest } from "../../functions/domain/deployment-request.ts";
+import { waveTarget } from "../../functions/domain/wave-target.ts";
 import { problemsOf } from "../helpers/config-problems.ts";
 
 const appconfig = {
@@ -25,6 +27,19 @@ const experiment = {
   metrics: { namespace: "Shop/Checkout", dimensions: { Service: "checkout" } },
   durationSeconds: 86_400,
   decideOn: "conversion",
+} as const;
+
+const { flag: _flag, metrics: _metrics, ...onTargetGroups } = experiment;
+
+const ecs = {
+  type: "ecs",
+  cluster: "shop",
+  services: { blue: "checkout-blue", green: "checkout-green" },
+  listenerArn: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:listener/app/shop/a/b",
+  targetGroups: {
+    blue: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup/blue/1",
+    green: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup/green/2",
+  },
 } as const;
 
 function configOf(environment: Record<string, unknown>): GlidepathConfigInput {
@@ -98,6 +113,52 @@ describe("the experiment strategy in the config", () => {
     });
   });
 
+  it("without a flag, routes the ECS target's arms: stickiness for the duration and the cohort, if any", () => {
+    // Arrange
+    const cohort = { priority: 10, cookie: { name: "arm", value: "treatment" } };
+    const strategy = StrategyObjectSchema.parse({ ...onTargetGroups, durationSeconds: 3_600, cohort });
+
+    // Act
+    const target = waveTarget(strategy, ecs);
+
+    // Assess
+    expect(target).toEqual({ ...ecs, experimentRouting: { stickySeconds: 3_600, cohort } });
+  });
+
+  it("caps the default stickiness at the ALB's 7 days and takes a stickySeconds as given", () => {
+    // Act
+    const long = waveTarget(
+      StrategyObjectSchema.parse({ ...onTargetGroups, durationSeconds: 1_209_600 }),
+      ecs,
+    );
+    const given = waveTarget(StrategyObjectSchema.parse({ ...onTargetGroups, stickySeconds: 900 }), ecs);
+
+    // Assess
+    expect(long).toMatchObject({ experimentRouting: { stickySeconds: 604_800, cohort: null } });
+    expect(given).toMatchObject({ experimentRouting: { stickySeconds: 900, cohort: null } });
+  });
+
+  it("refuses an experiment on target groups until its state machine deploys the new version", () => {
+    // Act
+    const problems = problemsOf(configOf({ target: ecs, strategy: onTargetGroups }));
+
+    // Assess
+    expect(problems).toEqual([
+      {
+        path: "services[0].environments[0].strategy.flag",
+        message: expect.stringMatching(/experiments on target groups are not runnable yet/),
+      },
+    ]);
+  });
+
+  it("gives a flag experiment the feature-flag defaults for splitKey and rollbackTo", () => {
+    // Act
+    const request = requestOf({ strategy: experiment });
+
+    // Assess
+    expect(request.target).toMatchObject({ type: "flag", splitKey: "userId", rollbackTo: "off" });
+  });
+
   it("gives every other strategy no experiment", () => {
     // Act
     const request = requestOf({
@@ -133,24 +194,80 @@ describe("the experiment strategy in the config", () => {
       { path: "services[0].environments[0].strategy.durationSeconds", message: /number of seconds/ },
     ],
     [
-      "an experiment on an ECS target",
-      {
-        target: {
-          type: "ecs",
-          cluster: "shop",
-          services: { blue: "a", green: "b" },
-          listenerArn: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:listener/app/shop/a/b",
-          targetGroups: {
-            blue: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup/a/1",
-            green: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup/b/2",
-          },
-        },
-        strategy: experiment,
-      },
+      "an experiment on a flag with an ECS target",
+      { target: ecs, strategy: experiment },
       {
         path: "services[0].environments[0].target.type",
-        message: /the experiment strategy changes a flag, not an ECS service/,
+        message: /an experiment on flag new-checkout changes a flag, not an ECS service/,
       },
+    ],
+    [
+      "an experiment on target groups with an AppConfig target",
+      { strategy: onTargetGroups },
+      {
+        path: "services[0].environments[0].target.type",
+        message: /an experiment on it names the flag \(strategy.flag\)/,
+      },
+    ],
+    [
+      "an experiment on a flag without its metrics",
+      { strategy: { ...experiment, metrics: undefined } },
+      {
+        path: "services[0].environments[0].strategy.metrics",
+        message: /needs metrics \{ namespace, dimensions \}/,
+      },
+    ],
+    [
+      "a splitKey on an experiment without a flag",
+      { target: ecs, strategy: { ...onTargetGroups, splitKey: "userId" } },
+      {
+        path: "services[0].environments[0].strategy.splitKey",
+        message: /belongs to an experiment on a flag/,
+      },
+    ],
+    [
+      "a cohort on an experiment on a flag",
+      { strategy: { ...experiment, cohort: { priority: 5, header: { name: "x-arm", values: ["b"] } } } },
+      {
+        path: "services[0].environments[0].strategy.cohort",
+        message: /belongs to an experiment on target groups/,
+      },
+    ],
+    [
+      "a cohort that is both a header and a cookie",
+      {
+        target: ecs,
+        strategy: {
+          ...onTargetGroups,
+          cohort: {
+            priority: 5,
+            header: { name: "x-arm", values: ["b"] },
+            cookie: { name: "arm", value: "b" },
+          },
+        },
+      },
+      { path: "services[0].environments[0].strategy.cohort", message: /give exactly one/ },
+    ],
+    [
+      "a cohort cookie value with a wildcard",
+      {
+        target: ecs,
+        strategy: { ...onTargetGroups, cohort: { priority: 5, cookie: { name: "arm", value: "b*" } } },
+      },
+      { path: "services[0].environments[0].strategy.cohort.cookie.value", message: /without spaces, quotes/ },
+    ],
+    [
+      "stickiness longer than the ALB's 7 days",
+      { target: ecs, strategy: { ...onTargetGroups, stickySeconds: 604_801 } },
+      { path: "services[0].environments[0].strategy.stickySeconds", message: /cannot exceed 604800/ },
+    ],
+    [
+      "a cohort on a local target",
+      {
+        target: { type: "local" },
+        strategy: { ...onTargetGroups, cohort: { priority: 5, header: { name: "x-arm", values: ["b"] } } },
+      },
+      { path: "services[0].environments[0].strategy.cohort", message: /configures the ALB of an ecs target/ },
     ],
     [
       "target health on an experiment",

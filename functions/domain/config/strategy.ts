@@ -120,38 +120,147 @@ export const FeatureFlagStrategySchema = z.strictObject({
   steps: canarySteps("a feature-flag rollout"),
 });
 
+/** ALB target-group stickiness lasts at most 7 days. */
+export const maxStickySeconds = 604_800;
+
 /**
- * Experiment: the flag's `treatment` variant shown to `split`% of users, chosen by the same stable hash as a
- * feature-flag rollout, for a planned `durationSeconds` (no early end on a good look: an A/B test runs its
- * course), then judged on the business metric `decideOn`: a winner, or no difference, with the lift and its
- * anytime-valid confidence interval. A treatment that wins goes to 100% (after an approval unless
- * `autoPromote`); otherwise the flag goes back as a rollback leaves it, and the promotion stops. Errors,
- * alarms and the other checks act during the experiment as in any bake.
+ * A cohort that always sees the treatment during an experiment on target groups: requests with this header
+ * (or cookie) match an ALB listener rule that Glidepath creates at `priority` when the split starts and
+ * deletes when it ends, either way. The rule carries the conditions of the target's own rule, if it has one.
  */
-export const ExperimentStrategySchema = z.strictObject({
-  type: z.literal("experiment"),
-  ...FlagRolloutSchema.shape,
-  /** The treatment's share of users during the experiment. @default 50 */
-  split: percent("split")
-    .max(99, { error: "split cannot exceed 99: an experiment needs users on both arms" })
-    .default(50),
-  /** How long the experiment runs before it is judged. */
-  durationSeconds: seconds("durationSeconds").min(1, { error: "durationSeconds must be at least 1" }),
-  /** The name of the environment's business metric (`metrics[].name`) the verdict is on. */
-  decideOn: z.string().min(1, { error: "decideOn names one of the environment's metrics" }),
-  /**
-   * The chance that the verdict's interval misses the true lift (and so of a wrong winner). @default 0.05
-   */
-  alpha: z
-    .number()
-    .gt(0)
-    .lt(0.5, { error: "alpha must be below 0.5 (0.05 is 95% confidence)" })
-    .default(0.05),
-  /** Promote a winning treatment to 100% without an approval. @default false */
-  autoPromote: z.boolean().default(false),
-  /** Seconds the approval of a winning treatment waits before it counts as rejected. @default 86400 */
-  approvalTimeoutSeconds: seconds("approvalTimeoutSeconds").min(1).default(86_400),
-});
+export const CohortSchema = z
+  .strictObject({
+    /** The rule's priority on the listener: free, and before the rule that the target names. */
+    priority: z
+      .number()
+      .int({ error: "cohort.priority must be a whole number" })
+      .min(1, { error: "cohort.priority must be at least 1" })
+      .max(50_000, { error: "cohort.priority cannot exceed 50000 (ALB's highest rule priority)" }),
+    /** Requests with this header set to one of `values` (ALB wildcards `*` and `?` allowed). */
+    header: z
+      .strictObject({
+        name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/, {
+          error: "must be an HTTP header name of at most 40 characters",
+        }),
+        values: z
+          .array(z.string().min(1).max(128, { error: "a header value is at most 128 characters" }))
+          .min(1, { error: "list at least one header value" })
+          .max(5, { error: "an ALB rule matches at most 5 header values" }),
+      })
+      .optional(),
+    /** Requests carrying this cookie with this value. */
+    cookie: z
+      .strictObject({
+        name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/, { error: "must be a cookie name" }),
+        value: z.string().regex(/^[A-Za-z0-9!#$%&'()+./:<=>@^_`{|}~-]{1,80}$/, {
+          error:
+            "must be a cookie value of at most 80 characters, without spaces, quotes, ',', ';', '*' or '?'",
+        }),
+      })
+      .optional(),
+  })
+  .check((ctx) => {
+    if ((ctx.value.header === undefined) === (ctx.value.cookie === undefined)) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: "a cohort is either a header { name, values } or a cookie { name, value }: give exactly one",
+      });
+    }
+  });
+
+export type Cohort = z.output<typeof CohortSchema>;
+
+/**
+ * Experiment: the treatment shown to `split`% of users for a planned `durationSeconds` (no early end on a
+ * good look: an A/B test runs its course), then judged on the business metric `decideOn`: a winner, or no
+ * difference, with the lift and its anytime-valid confidence interval. A treatment that wins goes to 100%
+ * (after an approval unless `autoPromote`); otherwise the treatment goes back as a rollback leaves it, and the
+ * promotion stops. Errors, alarms and the other checks act during the experiment as in any bake.
+ *
+ * The arms are either a flag's variants (with `flag`: the feature-flag fields, the same stable hash of a
+ * context key) or, without `flag`, the new version's target group against the live one's: the new version is
+ * deployed on the idle colour, and the ALB's weighted forward keeps each client on one arm (`stickySeconds`),
+ * with an optional `cohort` that always sees the treatment.
+ */
+export const ExperimentStrategySchema = z
+  .strictObject({
+    type: z.literal("experiment"),
+    /** The flag whose variants are the arms. Without it, the arms are the two colours' target groups. */
+    flag: FlagRolloutSchema.shape.flag.optional(),
+    /** With `flag`: the context key the split hashes. @default "userId" */
+    splitKey: FlagRolloutSchema.shape.splitKey.removeDefault().optional(),
+    /** With `flag`: what a rollback leaves, "off" or "previous". @default "off" */
+    rollbackTo: FlagRolloutSchema.shape.rollbackTo.removeDefault().optional(),
+    /** With `flag`: where the application's per-variant health metrics are (required with a flag). */
+    metrics: FlagRolloutSchema.shape.metrics.optional(),
+    /**
+     * Without `flag`: seconds a client stays on the arm it first got (ALB target-group stickiness, 1 to
+     * 604800). @default durationSeconds, at most 7 days
+     */
+    stickySeconds: z
+      .number()
+      .int({ error: "stickySeconds must be whole seconds" })
+      .min(1, { error: "stickySeconds must be at least 1" })
+      .max(maxStickySeconds, { error: "stickySeconds cannot exceed 604800 (ALB's 7 days)" })
+      .optional(),
+    /** Without `flag`: requests that always see the treatment, by header or cookie. */
+    cohort: CohortSchema.optional(),
+    /** The treatment's share of users during the experiment. @default 50 */
+    split: percent("split")
+      .max(99, { error: "split cannot exceed 99: an experiment needs users on both arms" })
+      .default(50),
+    /** How long the experiment runs before it is judged. */
+    durationSeconds: seconds("durationSeconds").min(1, { error: "durationSeconds must be at least 1" }),
+    /** The name of the environment's business metric (`metrics[].name`) the verdict is on. */
+    decideOn: z.string().min(1, { error: "decideOn names one of the environment's metrics" }),
+    /**
+     * The chance that the verdict's interval misses the true lift (and so of a wrong winner). @default 0.05
+     */
+    alpha: z
+      .number()
+      .gt(0)
+      .lt(0.5, { error: "alpha must be below 0.5 (0.05 is 95% confidence)" })
+      .default(0.05),
+    /** Promote a winning treatment to 100% without an approval. @default false */
+    autoPromote: z.boolean().default(false),
+    /** Seconds the approval of a winning treatment waits before it counts as rejected. @default 86400 */
+    approvalTimeoutSeconds: seconds("approvalTimeoutSeconds").min(1).default(86_400),
+  })
+  .check((ctx) => {
+    const value = ctx.value;
+    const misplaced = (keys: readonly (keyof typeof value)[], message: string) => {
+      for (const key of keys) {
+        if (value[key] !== undefined)
+          ctx.issues.push({ code: "custom", input: value[key], path: [key], message });
+      }
+    };
+    if (value.flag === undefined) {
+      misplaced(
+        ["splitKey", "rollbackTo", "metrics"],
+        "belongs to an experiment on a flag: set flag too, or remove this to experiment on target groups",
+      );
+    } else {
+      if (value.metrics === undefined) {
+        ctx.issues.push({
+          code: "custom",
+          input: value,
+          path: ["metrics"],
+          message:
+            "an experiment on a flag needs metrics { namespace, dimensions }: where the application's per-variant Requests, Errors and Latency are",
+        });
+      }
+      misplaced(
+        ["stickySeconds", "cohort"],
+        "belongs to an experiment on target groups, which has no flag: a flag's split is sticky by its splitKey",
+      );
+    }
+  });
+
+/** The experiment's arms are a flag's variants rather than two target groups. */
+export function isFlagExperiment(strategy: Strategy): boolean {
+  return strategy.type === "experiment" && strategy.flag !== undefined;
+}
 
 export const LinearStrategySchema = z.strictObject({
   type: z.literal("linear"),
@@ -186,7 +295,7 @@ export const strategyTypeNames = StrategyObjectSchema.options.map((option) => op
   ...StrategyType[],
 ];
 
-/** The strategies that change a flag's split instead of deploying code: a rollout and an experiment. */
-export function isFlagStrategy(type: StrategyType): type is "feature-flag" | "experiment" {
-  return type === "feature-flag" || type === "experiment";
+/** The strategies that change a flag's split instead of deploying code: a rollout, and an experiment on a flag. */
+export function isFlagStrategy(strategy: Strategy): boolean {
+  return strategy.type === "feature-flag" || isFlagExperiment(strategy);
 }

@@ -214,8 +214,10 @@ export function checkRollingCounts(
 }
 
 /**
- * A feature-flag rollout or experiment needs a flag store for a target (AppConfig, or the local cloud's), and an AppConfig
- * target holds only flags; a flag has no targets whose health a bake could watch.
+ * A feature-flag rollout or an experiment on a flag needs a flag store for a target (AppConfig, or the local
+ * cloud's), and an AppConfig target holds only flags; a flag has no targets whose health a bake could watch.
+ * An experiment on target groups needs two colours to split (ECS, or the local fleet), and its stickiness
+ * and cohort rule are the ALB's.
  */
 export function checkStrategyTargets(
   service: {
@@ -228,30 +230,57 @@ export function checkStrategyTargets(
   for (const use of uses) {
     const environment = service.environments[use.environmentIndex];
     if (environment === undefined) continue;
-    const flag = isFlagStrategy(environment.strategy.type);
+    const { strategy } = environment;
+    const at = [...prefix, ...use.path, "type"];
+    const flag = isFlagStrategy(strategy);
     if (flag && use.target.type === "ecs") {
       issues.push(
         issueAt(
-          [...prefix, ...use.path, "type"],
-          `the ${environment.strategy.type} strategy changes a flag, not an ECS service: give ${use.region} a target { type: "appconfig", application, environment, configurationProfile, deploymentStrategy }`,
+          at,
+          strategy.type === "experiment"
+            ? `an experiment on flag ${strategy.flag ?? ""} changes a flag, not an ECS service: give ${use.region} a target { type: "appconfig", … }, or remove flag to experiment on the ECS service's target groups`
+            : `the ${strategy.type} strategy changes a flag, not an ECS service: give ${use.region} a target { type: "appconfig", application, environment, configurationProfile, deploymentStrategy }`,
         ),
       );
     }
     if (!flag && use.target.type === "appconfig") {
       issues.push(
         issueAt(
-          [...prefix, ...use.path, "type"],
-          `an appconfig target holds a feature flag: it takes the feature-flag or experiment strategy, not ${environment.strategy.type}`,
+          at,
+          strategy.type === "experiment"
+            ? "an appconfig target holds a feature flag: an experiment on it names the flag (strategy.flag)"
+            : `an appconfig target holds a feature flag: it takes the feature-flag or experiment strategy, not ${strategy.type}`,
         ),
       );
     }
+    if (strategy.type === "experiment" && !flag) {
+      // The config, the router's stickiness and the cohort rule are built; the experiment state machine is
+      // still the flag's, which deploys and retires no version.
+      issues.push(
+        issueAt(
+          [...prefix, "environments", use.environmentIndex, "strategy", "flag"],
+          "experiments on target groups are not runnable yet (the experiment state machine deploys no version): name the flag whose variants are the arms",
+        ),
+      );
+    }
+    if (strategy.type === "experiment" && !flag && use.target.type === "local") {
+      for (const key of ["stickySeconds", "cohort"] as const) {
+        if (strategy[key] === undefined) continue;
+        issues.push(
+          issueAt(
+            [...prefix, "environments", use.environmentIndex, "strategy", key],
+            `${key} configures the ALB of an ecs target; the local router picks an arm per request: remove it for ${use.region}`,
+          ),
+        );
+      }
+    }
   }
   service.environments.forEach((environment, index) => {
-    if (isFlagStrategy(environment.strategy.type) && environment.targetHealth !== undefined) {
+    if (isFlagStrategy(environment.strategy) && environment.targetHealth !== undefined) {
       issues.push(
         issueAt(
           [...prefix, "environments", index, "targetHealth"],
-          `a ${environment.strategy.type} strategy deploys no targets whose health could be watched: remove targetHealth`,
+          `a ${environment.strategy.type === "feature-flag" ? "feature-flag rollout" : "experiment on a flag"} deploys no targets whose health could be watched: remove targetHealth`,
         ),
       );
     }

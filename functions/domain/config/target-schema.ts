@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { arn, regionName } from "./fields.ts";
 import { FlagRolloutSchema } from "./flag-schema.ts";
+import { CohortSchema, maxStickySeconds } from "./strategy.ts";
 
 export const ArtifactSourceSchema = z.discriminatedUnion(
   "type",
@@ -44,66 +45,91 @@ export const ArtifactSourceSchema = z.discriminatedUnion(
   { error: "artifact.type must be 'ecr' or 'custom'" },
 );
 
-export const EcsTargetSchema = z
-  .strictObject({
-    type: z.literal("ecs"),
-    cluster: z.string().min(1, { error: "must name the ECS cluster" }),
-    /** One ECS service per colour; the deployment moves the idle colour to the new version. */
-    services: z.strictObject({ blue: z.string().min(1), green: z.string().min(1) }),
-    listenerArn: arn(
+const ecsTargetFields = {
+  type: z.literal("ecs"),
+  cluster: z.string().min(1, { error: "must name the ECS cluster" }),
+  /** One ECS service per colour; the deployment moves the idle colour to the new version. */
+  services: z.strictObject({ blue: z.string().min(1), green: z.string().min(1) }),
+  listenerArn: arn(
+    "elasticloadbalancing",
+    /listener\/app\/.+/,
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/abc/def",
+  ).optional(),
+  listenerRuleArn: arn(
+    "elasticloadbalancing",
+    /listener-rule\/app\/.+/,
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/abc/def/ghi",
+  ).optional(),
+  targetGroups: z.strictObject({
+    blue: arn(
       "elasticloadbalancing",
-      /listener\/app\/.+/,
-      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/abc/def",
-    ).optional(),
-    listenerRuleArn: arn(
+      /targetgroup\/.+/,
+      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/abc",
+    ),
+    green: arn(
       "elasticloadbalancing",
-      /listener-rule\/app\/.+/,
-      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/abc/def/ghi",
-    ).optional(),
-    targetGroups: z.strictObject({
-      blue: arn(
-        "elasticloadbalancing",
-        /targetgroup\/.+/,
-        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/abc",
-      ),
-      green: arn(
-        "elasticloadbalancing",
-        /targetgroup\/.+/,
-        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/abc",
-      ),
-    }),
-    /** Tasks in the fleet, needed only by rolling strategies that count batches in tasks. */
-    desiredCount: z.number().int().min(1).optional(),
-    /** The container whose image is the artifact. @default the task definition's only container */
-    containerName: z.string().min(1).optional(),
-  })
-  .check((ctx) => {
-    const { listenerArn, listenerRuleArn, services, targetGroups } = ctx.value;
-    if ((listenerArn === undefined) === (listenerRuleArn === undefined)) {
-      ctx.issues.push({
-        code: "custom",
-        input: ctx.value,
-        message:
-          "set exactly one of listenerArn (default forward action) or listenerRuleArn (a listener rule)",
-      });
-    }
-    if (services.blue === services.green) {
-      ctx.issues.push({
-        code: "custom",
-        input: services,
-        path: ["services"],
-        message: "blue and green must be two different ECS services",
-      });
-    }
-    if (targetGroups.blue === targetGroups.green) {
-      ctx.issues.push({
-        code: "custom",
-        input: targetGroups,
-        path: ["targetGroups"],
-        message: "blue and green must be two different target groups",
-      });
-    }
-  });
+      /targetgroup\/.+/,
+      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/abc",
+    ),
+  }),
+  /** Tasks in the fleet, needed only by rolling strategies that count batches in tasks. */
+  desiredCount: z.number().int().min(1).optional(),
+  /** The container whose image is the artifact. @default the task definition's only container */
+  containerName: z.string().min(1).optional(),
+};
+
+/** One listener or rule, and two different services and target groups. */
+function checkEcsTarget(
+  ctx: z.core.ParsePayload<{
+    readonly listenerArn?: string | undefined;
+    readonly listenerRuleArn?: string | undefined;
+    readonly services: { readonly blue: string; readonly green: string };
+    readonly targetGroups: { readonly blue: string; readonly green: string };
+  }>,
+): void {
+  const { listenerArn, listenerRuleArn, services, targetGroups } = ctx.value;
+  if ((listenerArn === undefined) === (listenerRuleArn === undefined)) {
+    ctx.issues.push({
+      code: "custom",
+      input: ctx.value,
+      message: "set exactly one of listenerArn (default forward action) or listenerRuleArn (a listener rule)",
+    });
+  }
+  if (services.blue === services.green) {
+    ctx.issues.push({
+      code: "custom",
+      input: services,
+      path: ["services"],
+      message: "blue and green must be two different ECS services",
+    });
+  }
+  if (targetGroups.blue === targetGroups.green) {
+    ctx.issues.push({
+      code: "custom",
+      input: targetGroups,
+      path: ["targetGroups"],
+      message: "blue and green must be two different target groups",
+    });
+  }
+}
+
+export const EcsTargetSchema = z.strictObject(ecsTargetFields).check(checkEcsTarget);
+
+/**
+ * How the load balancer routes an experiment on target groups: group stickiness on the weighted forward for
+ * `stickySeconds` while the arms split, and the cohort rule, if any, for the same time.
+ */
+export const ExperimentRoutingSchema = z.strictObject({
+  stickySeconds: z.number().int().min(1).max(maxStickySeconds),
+  cohort: CohortSchema.nullable(),
+});
+
+export type ExperimentRouting = z.output<typeof ExperimentRoutingSchema>;
+
+/** An ECS target as a wave's steps receive it: for an experiment, with how its arms are routed. */
+export const EcsWaveTargetSchema = z
+  .strictObject({ ...ecsTargetFields, experimentRouting: ExperimentRoutingSchema.optional() })
+  .check(checkEcsTarget);
 
 /** AppConfig ids are 4 to 7 lowercase letters and digits. */
 const appConfigId = (what: string) =>
@@ -163,7 +189,7 @@ export const FlagTargetSchema = z.strictObject({
 
 /** A wave's target as its steps receive it: the config's target, or for a feature-flag rollout the flag. */
 export const WaveTargetSchema = z.discriminatedUnion("type", [
-  EcsTargetSchema,
+  EcsWaveTargetSchema,
   AppConfigTargetSchema,
   LocalTargetSchema,
   FlagTargetSchema,
