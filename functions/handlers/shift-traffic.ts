@@ -25,10 +25,10 @@ export function createShiftTrafficHandler(ports: Ports) {
     const input = parseInput(ShiftTrafficInput, event, "shift-traffic");
     const oldColour: Colour = otherColour(input.newColour);
     const router = ports.trafficRouter(input.target, accessOf(input));
-    const result = await router.setWeights({
-      [input.newColour]: input.weight,
-      [oldColour]: 100 - input.weight,
-    } as Record<Colour, number>);
+    const result = await router.setWeights(
+      { [input.newColour]: input.weight, [oldColour]: 100 - input.weight } as Record<Colour, number>,
+      { newColour: input.newColour },
+    );
     // A change still on its way (a flag deployment) moves no weights yet: the step is called again.
     await ports.deployments.recordProgress(
       input.deploymentId,

@@ -6,13 +6,16 @@ import {
   ModifyListenerCommand,
   ModifyRuleCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ExperimentRouting } from "../../domain/config/target-schema.ts";
 import { ShiftFailedError } from "../../domain/errors.ts";
 import type {
   Colour,
   ColourWeights,
+  SetWeightsOptions,
   SetWeightsResult,
   TrafficRouter,
 } from "../../domain/ports/traffic-router.ts";
+import { ElbCohortRule } from "./elb-cohort-rule.ts";
 
 export interface ElbTrafficRouterProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -23,6 +26,10 @@ export interface ElbTrafficRouterProps {
   readonly listenerRuleArn?: string;
   /** Target group ARN per colour. */
   readonly targetGroups: Readonly<Record<Colour, string>>;
+  /** An experiment's: stickiness while the arms split, and the cohort rule. */
+  readonly experimentRouting?: ExperimentRouting;
+  /** Tags the cohort rule. Required with a cohort. */
+  readonly deploymentId?: string;
 }
 
 type Router =
@@ -45,11 +52,19 @@ interface RouterState {
  * ModifyListener and ModifyRule replace the whole action list, so every other action (authenticate-oidc,
  * jwt-validation…) is written back unchanged, and so is the forward action's stickiness. Weights are read back
  * after every change: ELB acknowledges a modification it may not report yet, and another writer may race.
+ *
+ * For an experiment (`experimentRouting`), a split turns on the forward action's target-group stickiness for
+ * `stickySeconds`, so a client stays on its arm; at 0% or 100% the forward names only the group that takes
+ * everything, so no client stuck to the other arm reaches it, whatever its cookie. The cohort rule, if any,
+ * forwards its requests to the new colour while the arms split, and is deleted at either end (before the
+ * weights move back, so the cohort leaves the treatment with everyone else).
  */
 export class ElbTrafficRouter implements TrafficRouter {
   readonly #client: ElasticLoadBalancingV2Client;
   readonly #router: Router;
   readonly #targetGroups: Readonly<Record<Colour, string>>;
+  readonly #experiment: ExperimentRouting | undefined;
+  readonly #cohortRule: ElbCohortRule | undefined;
 
   constructor(props: ElbTrafficRouterProps) {
     const { listenerArn, listenerRuleArn } = props;
@@ -62,6 +77,19 @@ export class ElbTrafficRouter implements TrafficRouter {
     }
     this.#client = props.client;
     this.#targetGroups = props.targetGroups;
+    this.#experiment = props.experimentRouting;
+    const cohort = props.experimentRouting?.cohort ?? null;
+    if (cohort !== null) {
+      if (props.deploymentId === undefined)
+        throw new Error("ElbTrafficRouter needs the deploymentId of a cohort.");
+      this.#cohortRule = new ElbCohortRule({
+        client: props.client,
+        listenerArn: listenerRuleArn === undefined ? (listenerArn ?? "") : listenerOfRule(listenerRuleArn),
+        ...(listenerRuleArn === undefined ? {} : { targetRuleArn: listenerRuleArn }),
+        cohort,
+        deploymentId: props.deploymentId,
+      });
+    }
   }
 
   /** Percent per colour, rounded to whole percent. */
@@ -70,14 +98,27 @@ export class ElbTrafficRouter implements TrafficRouter {
     return toPercent(raw);
   }
 
-  async setWeights(weights: ColourWeights): Promise<SetWeightsResult> {
+  async setWeights(weights: ColourWeights, options: SetWeightsOptions = {}): Promise<SetWeightsResult> {
     assertValidWeights(weights);
+    const split = weights.blue > 0 && weights.green > 0;
+    const cohortRule = this.#cohortRule;
+    if (cohortRule !== undefined && !split) await cohortRule.remove();
+    const result = await this.#shift(weights, split);
+    if (cohortRule !== undefined && split) {
+      if (options.newColour === undefined)
+        throw new Error("A cohort rule needs the new colour of the split.");
+      await cohortRule.ensure(this.#targetGroups[options.newColour]);
+    }
+    return result;
+  }
+
+  async #shift(weights: ColourWeights, split: boolean): Promise<SetWeightsResult> {
     const current = await this.#readState();
-    if (matches(current.raw, weights))
+    if (matches(current.raw, weights) && this.#shaped(current.forward, split))
       return { changed: false, weights: toPercent(current.raw), settled: true };
 
     const actions = current.actions.map((action) =>
-      action === current.forward ? this.#weightedForward(action, weights) : action,
+      action === current.forward ? this.#weightedForward(action, weights, split) : action,
     );
     await this.#write(actions);
 
@@ -85,6 +126,21 @@ export class ElbTrafficRouter implements TrafficRouter {
     const observed = toPercent(after.raw);
     if (!matches(after.raw, weights)) throw new ShiftFailedError(this.#describe(), weights, observed);
     return { changed: true, weights: observed, settled: true };
+  }
+
+  /**
+   * An experiment's forward action is as the weights want it: sticky for `stickySeconds` during a split, and
+   * at either end naming no group at weight 0.
+   */
+  #shaped(forward: Action, split: boolean): boolean {
+    const experiment = this.#experiment;
+    if (experiment === undefined) return true;
+    const config = forward.ForwardConfig;
+    if (split) {
+      const stickiness = config?.TargetGroupStickinessConfig;
+      return stickiness?.Enabled === true && stickiness.DurationSeconds === experiment.stickySeconds;
+    }
+    return (config?.TargetGroups ?? []).every((group) => (group.Weight ?? 1) > 0);
   }
 
   async #readState(): Promise<RouterState> {
@@ -153,19 +209,28 @@ export class ElbTrafficRouter implements TrafficRouter {
   }
 
   /**
-   * The forward action with both groups weighted. `TargetGroupArn` is dropped: ELB accepts it next to a
+   * The forward action with both groups weighted; an experiment's is sticky during a split and names only the
+   * group that takes everything at either end. `TargetGroupArn` is dropped: ELB accepts it next to a
    * ForwardConfig only when that config names that single group.
    */
-  #weightedForward(forward: Action, weights: ColourWeights): Action {
+  #weightedForward(forward: Action, weights: ColourWeights, split: boolean): Action {
     const { TargetGroupArn: _single, ForwardConfig: existing, ...rest } = forward;
-    const stickiness = existing?.TargetGroupStickinessConfig;
+    const experiment = this.#experiment;
+    const colours: Colour[] =
+      experiment === undefined || split ? ["blue", "green"] : weights.blue > 0 ? ["blue"] : ["green"];
+    const stickiness =
+      experiment === undefined
+        ? existing?.TargetGroupStickinessConfig
+        : split
+          ? { Enabled: true, DurationSeconds: experiment.stickySeconds }
+          : undefined;
     return {
       ...rest,
       ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: this.#targetGroups.blue, Weight: weights.blue },
-          { TargetGroupArn: this.#targetGroups.green, Weight: weights.green },
-        ],
+        TargetGroups: colours.map((colour) => ({
+          TargetGroupArn: this.#targetGroups[colour],
+          Weight: weights[colour],
+        })),
         ...(stickiness === undefined ? {} : { TargetGroupStickinessConfig: stickiness }),
       },
     };
@@ -195,4 +260,9 @@ function matches(raw: RawWeights, weights: ColourWeights): boolean {
 function toPercent(raw: RawWeights): ColourWeights {
   const blue = Math.round((raw.blue * 100) / (raw.blue + raw.green));
   return { blue, green: 100 - blue };
+}
+
+/** The listener a listener rule is on: `…:listener-rule/app/lb/id/listener/rule` → `…:listener/app/lb/id/listener`. */
+export function listenerOfRule(ruleArn: string): string {
+  return ruleArn.replace(":listener-rule/", ":listener/").replace(/\/[^/]+$/, "");
 }

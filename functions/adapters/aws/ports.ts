@@ -93,7 +93,13 @@ export function awsPorts(props: AwsPortsProps): Ports {
       }
       const target = ecs(config);
       const { elb } = targets.clientsFor(access);
-      return new ElbTrafficRouter({ client: elb, ...router(target), targetGroups: target.targetGroups });
+      return new ElbTrafficRouter({
+        client: elb,
+        ...router(target),
+        targetGroups: target.targetGroups,
+        ...(target.experimentRouting === undefined ? {} : { experimentRouting: target.experimentRouting }),
+        deploymentId: access.deploymentId,
+      });
     },
     deployTarget: (config, access) => {
       if (config.type === "flag") return new FlagDeployTarget(config.flag);

@@ -19,6 +19,14 @@ export interface SetWeightsResult {
   readonly settled: boolean;
 }
 
+export interface SetWeightsOptions {
+  /**
+   * The colour of the new version (the treatment). A load balancer needs it for an experiment's cohort rule,
+   * which sends the cohort to the new colour whatever the split.
+   */
+  readonly newColour?: Colour;
+}
+
 /**
  * Moves traffic between the two arms: the two colours behind a load balancer, or a flag's two variants
  * (`blue` is the control, `green` the treatment). `setWeights` verifies the change by reading it back and
@@ -28,5 +36,5 @@ export interface SetWeightsResult {
  */
 export interface TrafficRouter {
   readWeights(): Promise<ColourWeights>;
-  setWeights(weights: ColourWeights): Promise<SetWeightsResult>;
+  setWeights(weights: ColourWeights, options?: SetWeightsOptions): Promise<SetWeightsResult>;
 }
