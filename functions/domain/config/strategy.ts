@@ -123,6 +123,9 @@ export const FeatureFlagStrategySchema = z.strictObject({
 /** ALB target-group stickiness lasts at most 7 days. */
 export const maxStickySeconds = 604_800;
 
+/** An HTTP token (RFC 9110), as header and cookie names are, of at most 40 characters. */
+const httpToken = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/;
+
 /**
  * A cohort that always sees the treatment during an experiment on target groups: requests with this header
  * (or cookie) match an ALB listener rule that Glidepath creates at `priority` when the split starts and
@@ -139,9 +142,7 @@ export const CohortSchema = z
     /** Requests with this header set to one of `values` (ALB wildcards `*` and `?` allowed). */
     header: z
       .strictObject({
-        name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/, {
-          error: "must be an HTTP header name of at most 40 characters",
-        }),
+        name: z.string().regex(httpToken, { error: "must be an HTTP header name of at most 40 characters" }),
         values: z
           .array(z.string().min(1).max(128, { error: "a header value is at most 128 characters" }))
           .min(1, { error: "list at least one header value" })
@@ -151,7 +152,7 @@ export const CohortSchema = z
     /** Requests carrying this cookie with this value. */
     cookie: z
       .strictObject({
-        name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/, { error: "must be a cookie name" }),
+        name: z.string().regex(httpToken, { error: "must be a cookie name" }),
         value: z.string().regex(/^[A-Za-z0-9!#$%&'()+./:<=>@^_`{|}~-]{1,80}$/, {
           error:
             "must be a cookie value of at most 80 characters, without spaces, quotes, ',', ';', '*' or '?'",
