@@ -14,7 +14,7 @@ export function flagDeployment(ctx: FragmentContext, phase: DeploymentShape["pha
     prepareName: "Read flag",
     runsNewVersion: false,
     unit: { one: "phase", many: "phases" },
-    rollback: { scaleDownNewVersion: false, waitsForShift: true },
+    rollback: { waitsForShift: true },
     phase,
   });
 }

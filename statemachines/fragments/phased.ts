@@ -1,5 +1,11 @@
 import { type IChainable, JsonPath, Parallel, Succeed, Wait, WaitTime } from "aws-cdk-lib/aws-stepfunctions";
-import { type FragmentContext, Paths, targetPayload } from "./context.ts";
+import {
+  type FragmentContext,
+  Paths,
+  type RunsNewVersion,
+  targetPayload,
+  whenNewVersionRuns,
+} from "./context.ts";
 import { deployFailed, type RollbackOptions, requestRejected, rollback } from "./rollback.ts";
 import { scale, waitForRollout } from "./rollout.ts";
 import { phaseLoop } from "./shift-and-bake.ts";
@@ -16,16 +22,16 @@ export interface DeploymentShape {
   readonly unit: { readonly one: string; readonly many: string };
   /** Seconds to wait between success and retiring the old version (blue-green), as a JSONPath. */
   readonly retireAfterPath?: string;
-  readonly rollback?: RollbackOptions;
+  readonly rollback?: Omit<RollbackOptions, "runsNewVersion">;
   /**
    * What "prepare" is called (state names read in the console). @default "Deploy new version"
    */
   readonly prepareName?: string;
   /**
    * The new version runs on a colour that must become stable before traffic moves, and the old colour is
-   * retired after success. A feature-flag rollout runs nothing new. @default true
+   * retired after success; the rollback scales it down. @default true
    */
-  readonly runsNewVersion?: boolean;
+  readonly runsNewVersion?: RunsNewVersion;
 }
 
 /**
@@ -64,7 +70,9 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
   });
   const phasesDone = new Succeed(scope, `All ${shape.unit.many} passed`);
   loop.branch(phaseLoop(ctx, shape.unit, (nextPhase) => shape.phase(ctx, nextPhase), phasesDone));
-  loop.addCatch(rollback(ctx, shape.rollback), { resultPath: Paths.error });
+  loop.addCatch(rollback(ctx, { ...shape.rollback, runsNewVersion }), {
+    resultPath: Paths.error,
+  });
 
   const succeeded = step(scope, "Record success", {
     fn: fns.record,
@@ -77,9 +85,7 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
     },
   });
   const end = new Succeed(scope, "Deployed");
-  if (!runsNewVersion) {
-    succeeded.next(end);
-  } else {
+  const retiring = () => {
     const retire = scale(ctx, "Retire old version", {
       colourPath: Paths.liveColour,
       role: "old",
@@ -87,34 +93,33 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
     });
     // The new version serves everything already: an old colour that will not scale down is left to humans.
     retire.addCatch(end, { resultPath: "$.retireError" });
-    if (shape.retireAfterPath === undefined) {
-      succeeded.next(retire);
-    } else {
-      succeeded
-        .next(new Wait(scope, "Wait before retiring", { time: WaitTime.secondsPath(shape.retireAfterPath) }))
-        .next(retire);
-    }
     retire.next(end);
-  }
+    if (shape.retireAfterPath === undefined) return retire;
+    return new Wait(scope, "Wait before retiring", {
+      time: WaitTime.secondsPath(shape.retireAfterPath),
+    }).next(retire);
+  };
+  succeeded.next(whenNewVersionRuns(ctx, runsNewVersion, "Old version to retire?", retiring, end));
   loop.next(succeeded);
 
   const phases = shape.beforePhases === undefined ? loop : shape.beforePhases(ctx, loop, failed);
-  if (!runsNewVersion) {
-    begin.next(deploy).next(phases);
-    return begin;
-  }
-  const rollout = waitForRollout(
-    ctx,
-    {
-      start: "Start rollout checks",
-      wait: "Wait for rollout",
-      check: "Check rollout",
-      ready: "Rollout stable?",
-    },
-    Paths.newColour,
-    phases,
-  );
-  rollout.check.addCatch(failed, { resultPath: Paths.error });
-  begin.next(deploy).next(rollout.start);
+  const rollingOut = () => {
+    const rollout = waitForRollout(
+      ctx,
+      {
+        start: "Start rollout checks",
+        wait: "Wait for rollout",
+        check: "Check rollout",
+        ready: "Rollout stable?",
+      },
+      Paths.newColour,
+      phases,
+    );
+    rollout.check.addCatch(failed, { resultPath: Paths.error });
+    return rollout.start;
+  };
+  begin
+    .next(deploy)
+    .next(whenNewVersionRuns(ctx, runsNewVersion, "New version to roll out?", rollingOut, phases));
   return begin;
 }

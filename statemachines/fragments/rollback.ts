@@ -1,6 +1,12 @@
 import { Duration } from "aws-cdk-lib";
-import { Choice, Condition, Fail, type IChainable, type State } from "aws-cdk-lib/aws-stepfunctions";
-import { type FragmentContext, Paths, targetPayload } from "./context.ts";
+import { Choice, Condition, Fail, type State } from "aws-cdk-lib/aws-stepfunctions";
+import {
+  type FragmentContext,
+  Paths,
+  type RunsNewVersion,
+  targetPayload,
+  whenNewVersionRuns,
+} from "./context.ts";
 import { scale, waitForRollout } from "./rollout.ts";
 import { untilSettled } from "./settle.ts";
 import { step } from "./step.ts";
@@ -26,12 +32,8 @@ export interface RollbackOptions {
    * @default false
    */
   readonly restoreOldVersion?: boolean;
-  /**
-   * The new version runs on a colour of its own, which is scaled down once traffic is back. A feature-flag
-   * rollout deploys nothing to scale down.
-   * @default true
-   */
-  readonly scaleDownNewVersion?: boolean;
+  /** The new version runs on a colour of its own, which is scaled down once traffic is back. @default true */
+  readonly runsNewVersion?: RunsNewVersion;
   /** Shifting traffic back takes effect later (a flag deployment): wait until it has. @default false */
   readonly waitsForShift?: boolean;
 }
@@ -78,8 +80,7 @@ export function rollback(ctx: FragmentContext, options: RollbackOptions = {}): S
     errorPath: "$.error.Error",
     causePath: "$.error.Cause",
   });
-  let afterShift: IChainable = done;
-  if (options.scaleDownNewVersion ?? true) {
+  const scalingDown = () => {
     const scaleDown = scale(ctx, "Scale down new version", {
       colourPath: Paths.newColour,
       role: "new",
@@ -87,9 +88,15 @@ export function rollback(ctx: FragmentContext, options: RollbackOptions = {}): S
     });
     // The new version is already out of traffic: a failure to scale it down must not hide the rollback.
     scaleDown.addCatch(done, { resultPath: "$.scaleDownError" });
-    scaleDown.next(done);
-    afterShift = scaleDown;
-  }
+    return scaleDown.next(done);
+  };
+  const afterShift = whenNewVersionRuns(
+    ctx,
+    options.runsNewVersion ?? true,
+    "New version to scale down?",
+    scalingDown,
+    done,
+  );
   if (options.waitsForShift) {
     untilSettled(
       ctx,

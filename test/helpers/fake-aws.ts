@@ -14,11 +14,20 @@ import {
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
 import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
   DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   ElasticLoadBalancingV2ServiceException,
   ModifyListenerCommand,
+  type Rule,
+  RuleNotFoundException,
+  type Tag,
+  type TargetGroupStickinessConfig,
+  type TargetGroupTuple,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import type { Colour } from "../../functions/domain/ports/traffic-router.ts";
@@ -82,6 +91,12 @@ export class FakeAws {
   ]);
   /** Every weight the listener was set to, in order. */
   readonly weightHistory: Record<Colour, number>[] = [];
+  /** The colours the listener's forward names (an experiment's names one at either end), and its stickiness. */
+  forwardsTo: Colour[] = ["blue", "green"];
+  stickiness: TargetGroupStickinessConfig = { Enabled: false };
+  /** The listener's rules besides its default one, with their tags. */
+  readonly rules: { rule: Rule; tags: Tag[] }[] = [];
+  private ruleCounter = 0;
   private revision = 41;
   private maxNewWeight = 0;
 
@@ -127,11 +142,11 @@ export class FakeAws {
             {
               Type: "forward",
               ForwardConfig: {
-                TargetGroups: (["blue", "green"] as const).map((colour) => ({
+                TargetGroups: this.forwardsTo.map((colour) => ({
                   TargetGroupArn: targetGroups[colour],
                   Weight: this.weights[colour],
                 })),
-                TargetGroupStickinessConfig: { Enabled: false },
+                TargetGroupStickinessConfig: this.stickiness,
               },
             },
           ],
@@ -139,7 +154,8 @@ export class FakeAws {
       ],
     }));
     this.elb.on(ModifyListenerCommand).callsFake((input) => {
-      const groups = input.DefaultActions?.[0]?.ForwardConfig?.TargetGroups ?? [];
+      const forward = input.DefaultActions?.[0]?.ForwardConfig;
+      const groups = forward?.TargetGroups ?? [];
       const next = { blue: 0, green: 0 };
       for (const group of groups) {
         const colour = group.TargetGroupArn === targetGroups.blue ? "blue" : "green";
@@ -156,10 +172,15 @@ export class FakeAws {
         );
       }
       Object.assign(this.weights, next);
+      this.forwardsTo = groups.map((group: TargetGroupTuple) =>
+        group.TargetGroupArn === targetGroups.blue ? "blue" : "green",
+      );
+      this.stickiness = forward?.TargetGroupStickinessConfig ?? { Enabled: false };
       this.weightHistory.push({ ...next });
       this.maxNewWeight = Math.max(this.maxNewWeight, next.green);
       return {};
     });
+    this.wireRules();
     this.elb.on(DescribeTargetHealthCommand).callsFake((input) => {
       const colour: Colour = input.TargetGroupArn === targetGroups.blue ? "blue" : "green";
       const sick = colour === "green" && this.weights.green > 0 ? (this.options.unhealthyAfterShift ?? 0) : 0;
@@ -169,6 +190,51 @@ export class FakeAws {
           TargetHealth: { State: this.healthy(colour) && index >= sick ? "healthy" : "unhealthy" },
         })),
       };
+    });
+  }
+
+  /** Listener rules as ELB keeps them: DescribeRules lists the default rule too, priorities are strings. */
+  private wireRules(): void {
+    this.elb.on(DescribeRulesCommand).callsFake((input) => {
+      if (input.ListenerArn !== listenerArn) throw new Error(`no listener ${input.ListenerArn}`);
+      return {
+        Rules: [
+          ...this.rules.map((entry) => entry.rule),
+          {
+            RuleArn: `${listenerArn.replace(":listener/", ":listener-rule/")}/default`,
+            Priority: "default",
+            IsDefault: true,
+          },
+        ],
+      };
+    });
+    this.elb.on(DescribeTagsCommand).callsFake((input) => ({
+      TagDescriptions: (input.ResourceArns ?? []).map((arn: string) => ({
+        ResourceArn: arn,
+        Tags: this.rules.find((entry) => entry.rule.RuleArn === arn)?.tags ?? [],
+      })),
+    }));
+    this.elb.on(CreateRuleCommand).callsFake((input) => {
+      if (this.rules.some((entry) => entry.rule.Priority === String(input.Priority))) {
+        throw serviceError(ElasticLoadBalancingV2ServiceException, "PriorityInUse", 400, "Priority in use");
+      }
+      this.ruleCounter += 1;
+      const rule: Rule = {
+        RuleArn: `${listenerArn.replace(":listener/", ":listener-rule/")}/rule${this.ruleCounter}`,
+        Priority: String(input.Priority),
+        Conditions: input.Conditions ?? [],
+        Actions: input.Actions ?? [],
+        IsDefault: false,
+      };
+      this.rules.push({ rule, tags: input.Tags ?? [] });
+      return { Rules: [rule] };
+    });
+    this.elb.on(DeleteRuleCommand).callsFake((input) => {
+      const index = this.rules.findIndex((entry) => entry.rule.RuleArn === input.RuleArn);
+      if (index < 0)
+        throw new RuleNotFoundException({ message: "One or more rules not found", $metadata: {} });
+      this.rules.splice(index, 1);
+      return {};
     });
   }
 

@@ -1,3 +1,9 @@
+import {
+  CreateRuleCommand,
+  type CreateRuleCommandInput,
+  ModifyListenerCommand,
+  type ModifyListenerCommandInput,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ExperimentVerdict } from "../../functions/domain/analysis/experiment.ts";
 import type { StrategyInput, StrategyType } from "../../functions/domain/config/index.ts";
@@ -6,7 +12,7 @@ import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { appConfigIds, FakeAppConfig, flagKey } from "../helpers/fake-appconfig.ts";
-import { FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
+import { FakeAws, type FakeAwsOptions, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
 import { deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
@@ -186,6 +192,125 @@ describe("the experiment state machine, on AppConfig, executed from the synthesi
   });
 });
 
+const cohort = { priority: 10, header: { name: "X-Glidepath-Arm", values: ["treatment"] } };
+
+/**
+ * Runs the experiment machine on the fake account's ECS service: the arms are its blue (live, the control)
+ * and green (idle, the treatment) target groups behind the ALB, with a cohort routed by header.
+ */
+async function runOnTargetGroups(props: { conversionRates: FakeAwsOptions["conversionRates"] }) {
+  const fakeAws = new FakeAws({ requestsPerWindow: 10_000, conversionRates: props.conversionRates });
+  aws = fakeAws;
+  let decisions: () => Promise<readonly Decision[]> = async () => [];
+  const result = await deploy({
+    machines,
+    table,
+    strategy: {
+      type: "experiment",
+      split: 50,
+      durationSeconds: 60,
+      decideOn: "conversion",
+      cohort,
+      autoPromote: true,
+    },
+    environment: { metrics: [conversion] },
+    analysis: { intervalSeconds: 10, minRequests: 50 },
+    during: async (world) => {
+      decisions = () => world.stores.decisions.list(world.deploymentId);
+    },
+  });
+  for (const state of result.states) entered.add(state);
+  const verdict = (await decisions()).find((decision) => decision.action === "verdict");
+  const sent = fakeAws.elb.calls().map((call) => call.args[0]);
+  const writes = (command: { name: string }) =>
+    sent.filter((input) => input.constructor.name === command.name).map((input) => input.input);
+  return {
+    ...result,
+    aws: fakeAws,
+    verdict: verdict as (Decision & { values: { verdict: ExperimentVerdict } }) | undefined,
+    /** The ELB commands sent, by name, in order. */
+    order: sent.map((input) => input.constructor.name),
+    listenerWrites: writes(ModifyListenerCommand) as ModifyListenerCommandInput[],
+    ruleCreates: writes(CreateRuleCommand) as CreateRuleCommandInput[],
+  };
+}
+
+describe("the experiment state machine, on an ECS service's target groups, executed from the synthesized template", () => {
+  it("deploys the treatment on the idle colour, keeps clients on their arm and routes the cohort to it during the split, then promotes it and retires the control", async () => {
+    // Act
+    const { result, record, states, aws, verdict, order, listenerWrites, ruleCreates, deployment } =
+      await runOnTargetGroups({ conversionRates: better });
+
+    // Assess: the treatment ran, stable, before any traffic moved, and the control was retired after
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    expect(verdict?.values.verdict.winner).toBe("treatment");
+    expect(aws.imageOf("green")).toBe(deployment.artifact.uri);
+    expect(aws.services.green.desiredCount).toBe(4);
+    expect(aws.services.blue.desiredCount).toBe(0);
+    expect(states.indexOf("Rollout stable?")).toBeLessThan(states.indexOf("Shift traffic"));
+    expect(states).toContain("Retire old version");
+    // The split is sticky for the planned duration; at 100% the forward names the treatment alone
+    expect(aws.weightHistory).toEqual([
+      { blue: 50, green: 50 },
+      { blue: 0, green: 100 },
+    ]);
+    expect(listenerWrites.map((input) => input.DefaultActions?.[0]?.ForwardConfig)).toEqual([
+      {
+        TargetGroups: [
+          { TargetGroupArn: targetGroups.blue, Weight: 50 },
+          { TargetGroupArn: targetGroups.green, Weight: 50 },
+        ],
+        TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 60 },
+      },
+      { TargetGroups: [{ TargetGroupArn: targetGroups.green, Weight: 100 }] },
+    ]);
+    // The cohort rule forwarded the header to the treatment while the arms split, and went before 100%
+    expect(ruleCreates).toEqual([
+      {
+        ListenerArn: listenerArn,
+        Priority: 10,
+        Conditions: [
+          {
+            Field: "http-header",
+            HttpHeaderConfig: { HttpHeaderName: "X-Glidepath-Arm", Values: ["treatment"] },
+          },
+        ],
+        Actions: [{ Type: "forward", TargetGroupArn: targetGroups.green }],
+        Tags: [{ Key: "glidepath:cohort", Value: deployment.id }],
+      },
+    ]);
+    expect(aws.rules).toEqual([]);
+    expect(order.indexOf("CreateRuleCommand")).toBeGreaterThan(order.indexOf("ModifyListenerCommand"));
+    expect(order.indexOf("DeleteRuleCommand")).toBeLessThan(order.lastIndexOf("ModifyListenerCommand"));
+  });
+
+  it("finds no difference between arms that convert alike, deletes the cohort rule, puts all traffic back on the control and scales the treatment down", async () => {
+    // Act
+    const { result, record, states, aws, verdict, order } = await runOnTargetGroups({
+      conversionRates: { blue: 0.5, green: 0.5 },
+    });
+
+    // Assess
+    expect(result.error).toBe(ErrorNames.ExperimentNotWon);
+    expect(record?.status).toBe("ROLLED_BACK");
+    expect(verdict?.values.verdict.winner).toBe("none");
+    expect(aws.weightHistory).toEqual([
+      { blue: 50, green: 50 },
+      { blue: 100, green: 0 },
+    ]);
+    expect(aws.forwardsTo).toEqual(["blue"]);
+    expect(aws.stickiness).toEqual({ Enabled: false });
+    expect(aws.rules).toEqual([]);
+    expect(order.filter((name) => name === "DeleteRuleCommand")).toHaveLength(1);
+    expect(order.indexOf("DeleteRuleCommand")).toBeLessThan(order.lastIndexOf("ModifyListenerCommand"));
+    expect(aws.services.green.desiredCount).toBe(0);
+    expect(aws.services.blue.desiredCount).toBe(4);
+    expect(states).toContain("Scale down new version");
+    expect(states).not.toContain("Retire old version");
+  });
+});
+
 describe("state coverage", () => {
   it("every state only the experiment machine has was entered by a test above", () => {
     // Prepare: the flag's states are covered by feature-flag.test.ts
@@ -197,7 +322,14 @@ describe("state coverage", () => {
     const own = Object.keys(machines.get("experiment")?.states ?? {}).filter((name) => !others.has(name));
 
     // Assess
-    expect(own.sort()).toEqual(["Experiment phase?", "Judge experiment"]);
+    expect(own.sort()).toEqual([
+      "Experiment phase?",
+      "Judge experiment",
+      "New version to roll out?",
+      "New version to scale down?",
+      "Old version to retire?",
+      "Prepare arms",
+    ]);
     expect(own.filter((name) => !entered.has(name))).toEqual([]);
   });
 });

@@ -138,17 +138,17 @@ describe("the experiment strategy in the config", () => {
     expect(given).toMatchObject({ experimentRouting: { stickySeconds: 900, cohort: null } });
   });
 
-  it("refuses an experiment on target groups until its state machine deploys the new version", () => {
-    // Act
-    const problems = problemsOf(configOf({ target: ecs, strategy: onTargetGroups }));
+  it("accepts an experiment on an ECS target's target groups and requests it with the arms' routing", () => {
+    // Arrange
+    const cohort = { priority: 5, header: { name: "X-Arm", values: ["treatment"] } };
+
+    // Act: requestOf parses the config, and throws on any problem
+    const request = requestOf({ target: ecs, strategy: { ...onTargetGroups, cohort } });
 
     // Assess
-    expect(problems).toEqual([
-      {
-        path: "services[0].environments[0].strategy.flag",
-        message: expect.stringMatching(/experiments on target groups are not runnable yet/),
-      },
-    ]);
+    expect(request.target).toEqual({ ...ecs, experimentRouting: { stickySeconds: 86_400, cohort } });
+    expect(request.experiment).toEqual({ decideOn: "conversion", alpha: 0.05 });
+    expect(request.plan.phases[0]).toMatchObject({ weight: 50, judge: true });
   });
 
   it("gives a flag experiment the feature-flag defaults for splitKey and rollbackTo", () => {

@@ -253,16 +253,6 @@ export function checkStrategyTargets(
         ),
       );
     }
-    if (strategy.type === "experiment" && !flag) {
-      // The config, the router's stickiness and the cohort rule are built; the experiment state machine is
-      // still the flag's, which deploys and retires no version.
-      issues.push(
-        issueAt(
-          [...prefix, "environments", use.environmentIndex, "strategy", "flag"],
-          "experiments on target groups are not runnable yet (the experiment state machine deploys no version): name the flag whose variants are the arms",
-        ),
-      );
-    }
     if (strategy.type === "experiment" && !flag && use.target.type === "local") {
       for (const key of ["stickySeconds", "cohort"] as const) {
         if (strategy[key] === undefined) continue;
