@@ -1,3 +1,4 @@
+import { listenerOfRule } from "../functions/adapters/aws/arns.ts";
 import type { GlidepathConfig } from "../functions/domain/config/index.ts";
 import { arnPlace } from "../functions/domain/config/target-checks.ts";
 import { type ConfigWave, configWaves, type WavePlace } from "../functions/domain/config/waves.ts";
@@ -11,6 +12,8 @@ export interface TargetPlace extends WavePlace {
   readonly partition: string;
   /** The ECS targets of the waves there. */
   readonly targets: readonly EcsTarget[];
+  /** Listeners where an experiment's cohort rule is created and deleted. */
+  readonly cohortListeners: readonly string[];
   /** The AppConfig feature-flag profiles of the waves there. */
   readonly flags: readonly AppConfigTarget[];
   /** Alarms the config defines there: Glidepath puts them. */
@@ -32,6 +35,7 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
     const entry = places.get(key) ?? {
       place,
       targets: [],
+      cohortListeners: new Set<string>(),
       flags: [],
       defined: new Set<string>(),
       watched: new Set<string>(),
@@ -50,8 +54,12 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
       for (const wave of waves) {
         if (wave.target.type === "local") continue;
         const entry = entryOf({ account: wave.account, region: wave.region });
-        if (wave.target.type === "ecs") entry.targets.push(wave.target);
-        else entry.flags.push(wave.target);
+        if (wave.target.type === "ecs") {
+          entry.targets.push(wave.target);
+          const { strategy } = environment;
+          if (strategy.type === "experiment" && strategy.cohort !== undefined)
+            entry.cohortListeners.add(listenerOf(wave.target));
+        } else entry.flags.push(wave.target);
         for (const alarm of environment.alarms) {
           // An alarm that only pauses is seen by the next evaluation; no event needs to fail a gate for it.
           if (alarm.onFail === "rollback") entry.watched.add(alarm.name);
@@ -67,6 +75,7 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
       ...entry.place,
       partition: arnPlace(entry.targets[0]?.targetGroups.blue ?? "")?.partition ?? "aws",
       targets: entry.targets,
+      cohortListeners: [...entry.cohortListeners].sort(),
       flags: entry.flags,
       definedAlarms: [...entry.defined].sort(),
       watchedAlarms: [...entry.watched].sort(),
@@ -78,10 +87,16 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
 interface Entry {
   readonly place: WavePlace;
   readonly targets: EcsTarget[];
+  readonly cohortListeners: Set<string>;
   readonly flags: AppConfigTarget[];
   readonly defined: Set<string>;
   readonly watched: Set<string>;
   readonly repositories: Set<string>;
+}
+
+/** The listener an ECS target's forward is on: its own, or its listener rule's. */
+function listenerOf(target: EcsTarget): string {
+  return target.listenerArn ?? listenerOfRule(target.listenerRuleArn ?? "");
 }
 
 /**

@@ -44,10 +44,9 @@ import {
 import { controlPlanePlace, deploysHere, samePlace, targetPlaces } from "../target-places.ts";
 import { GlidepathFunction } from "./glidepath-function.ts";
 import {
-  flagWildcardReason,
-  flagWildcards,
   type TargetStatements,
   targetStatements,
+  targetWildcards,
   wildcardReason,
 } from "./target-permissions.ts";
 
@@ -389,8 +388,8 @@ function grantTargetAccess(
       fn.fn.addEnvironment("DEPLOY_ROLE_EXTERNAL_ID", config.controlPlane?.externalId ?? defaultExternalId);
     }
     acknowledge(fn, { id: "AwsSolutions-IAM5[Resource::*]", reason: wildcardReason });
-    for (const arn of own === undefined ? [] : flagWildcards(own))
-      acknowledge(fn, { id: `AwsSolutions-IAM5[Resource::${arn}]`, reason: flagWildcardReason });
+    for (const { arn, reason } of own === undefined ? [] : targetWildcards(own))
+      acknowledge(fn, { id: `AwsSolutions-IAM5[Resource::${arn}]`, reason });
   }
   // With no target of its own the evaluate step still reads alarm states and the deploy step checks named alarms.
   if (own !== undefined) return;

@@ -1,4 +1,5 @@
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { cohortTag } from "../../functions/adapters/aws/elb-cohort-rule.ts";
 import type { TargetPlace } from "../target-places.ts";
 
 /** What each step that acts on targets may do in one account+region: exactly the configured resources. */
@@ -93,6 +94,7 @@ export function targetStatements(place: TargetPlace): TargetStatements {
             resources: ["*"],
           }),
         ]),
+    ...cohortRuleStatements(place),
   ];
   // Evaluate reads the new version's target health (ECS service and target group) for `targetHealth`.
   const evaluate = [
@@ -109,6 +111,38 @@ export function targetStatements(place: TargetPlace): TargetStatements {
     }),
   ];
   return { deploy, shiftTraffic, evaluate };
+}
+
+/**
+ * An experiment's cohort rule (elb-cohort-rule.ts): created on exactly the configured listeners, tagged only as
+ * it is created, deleted only when it carries the cohort tag; DescribeTags (whether a rule is Glidepath's)
+ * takes no resource-level permission.
+ */
+function cohortRuleStatements(place: TargetPlace): PolicyStatement[] {
+  if (place.cohortListeners.length === 0) return [];
+  const rules = cohortRuleWildcards(place);
+  return [
+    new PolicyStatement({
+      actions: ["elasticloadbalancing:CreateRule"],
+      resources: [...place.cohortListeners],
+    }),
+    new PolicyStatement({
+      actions: ["elasticloadbalancing:AddTags"],
+      resources: rules,
+      conditions: { StringEquals: { "elasticloadbalancing:CreateAction": "CreateRule" } },
+    }),
+    new PolicyStatement({
+      actions: ["elasticloadbalancing:DeleteRule"],
+      resources: rules,
+      conditions: { Null: { [`aws:ResourceTag/${cohortTag}`]: "false" } },
+    }),
+    new PolicyStatement({ actions: ["elasticloadbalancing:DescribeTags"], resources: ["*"] }),
+  ];
+}
+
+/** Every rule of each cohort listener: ELB names a rule's id when it creates it. */
+function cohortRuleWildcards(place: TargetPlace): string[] {
+  return place.cohortListeners.map((listener) => `${listener.replace(":listener/", ":listener-rule/")}/*`);
 }
 
 /**
@@ -166,12 +200,13 @@ function flagStatements(place: TargetPlace): { read: PolicyStatement[]; write: P
 }
 
 /**
- * The ARNs with a wildcard that a flag rollout needs: every deployment of its AppConfig environment (their
- * numbers are AppConfig's) and every hosted version of its profile (each shift creates one).
+ * The ARNs with a wildcard that IAM cannot narrow further, each with why: every deployment of a flag's
+ * AppConfig environment and every hosted version of its profile (AppConfig numbers them; each shift creates
+ * one), and every rule of a cohort listener (ELB names a rule when it creates it).
  */
-export function flagWildcards(place: TargetPlace): string[] {
+export function targetWildcards(place: TargetPlace): { readonly arn: string; readonly reason: string }[] {
   const { account, region, partition } = place;
-  return [
+  const flags = [
     ...new Set(
       place.flags.flatMap((flag) => [
         `arn:${partition}:appconfig:${region}:${account}:application/${flag.application}/environment/${flag.environment}/deployment/*`,
@@ -179,10 +214,17 @@ export function flagWildcards(place: TargetPlace): string[] {
       ]),
     ),
   ];
+  return [
+    ...flags.map((arn) => ({ arn, reason: flagWildcardReason })),
+    ...cohortRuleWildcards(place).map((arn) => ({ arn, reason: cohortWildcardReason })),
+  ];
 }
 
-export const flagWildcardReason =
+const flagWildcardReason =
   "AppConfig numbers deployments and hosted configuration versions itself: a flag rollout reads the ones it starts and creates, within exactly the configured application, environment and profile.";
+
+const cohortWildcardReason =
+  "ELB names a listener rule when it creates it: an experiment's cohort rule is tagged only as CreateRule makes it, and deleted only when it carries the glidepath:cohort tag, on exactly the configured listener.";
 
 /** Why the `*` statements above are as narrow as IAM allows. */
 export const wildcardReason =

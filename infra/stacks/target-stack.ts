@@ -11,12 +11,7 @@ import {
 import type { WavePlace } from "../../functions/domain/config/waves.ts";
 import { deployRoleName, stepRoleName, TargetSteps } from "../../functions/domain/target-access.ts";
 import { EcrImageActionDetailType, EcrSource } from "../../functions/domain/triggers.ts";
-import {
-  flagWildcardReason,
-  flagWildcards,
-  targetStatements,
-  wildcardReason,
-} from "../constructs/target-permissions.ts";
+import { targetStatements, targetWildcards, wildcardReason } from "../constructs/target-permissions.ts";
 import { deploysHere, type TargetPlace } from "../target-places.ts";
 
 /** The name of the control plane's bus: the forwarding rules put events there. */
@@ -106,11 +101,8 @@ export class TargetStack extends Stack {
       },
     });
     Validations.of(role).acknowledge({ id: "AwsSolutions-IAM5[Resource::*]", reason: wildcardReason });
-    for (const arn of flagWildcards(place))
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${arn}]`,
-        reason: flagWildcardReason,
-      });
+    for (const { arn, reason } of targetWildcards(place))
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${arn}]`, reason });
     return role;
   }
 

@@ -276,6 +276,77 @@ describe("the sample config's stacks", () => {
   });
 });
 
+describe("an experiment with a cohort on checkout's production target groups", () => {
+  const newApp = useTestApps();
+  let built: GlidepathApp;
+  const listener = `arn:aws:elasticloadbalancing:eu-west-1:${production}:listener/app/shop/8e4b1f2a9c3d5e60/f2f7dc8efc522ab2`;
+
+  beforeAll(() => {
+    const input = structuredClone(sampleConfig) as GlidepathConfigInput;
+    const checkout = input.services.find((service) => service.name === "checkout");
+    const environment = checkout?.environments.find((candidate) => candidate.name === "production");
+    if (environment === undefined) throw new Error("the sample has no checkout production");
+    environment.metrics = [
+      { name: "conversion", namespace: "Shop/Checkout", numerator: "completed", denominator: "started" },
+    ];
+    environment.strategy = {
+      type: "experiment",
+      durationSeconds: 86_400,
+      decideOn: "conversion",
+      cohort: { priority: 5, header: { name: "X-Arm", values: ["treatment"] } },
+    };
+    built = buildApp(input, { app: newApp() });
+  });
+
+  it("lets the deploy role create a rule only on the listener, tag it only as it is created, and delete only a rule with the cohort tag", () => {
+    // Prepare
+    const stack = built.targets.find((candidate) => candidate.stackName === westId);
+    if (stack === undefined) throw new Error(`no stack ${westId}`);
+
+    // Act
+    const [role] = Object.values(
+      Template.fromStack(stack).findResources("AWS::IAM::Role", {
+        Properties: { RoleName: "glidepath-deploy-eu-west-1" },
+      }),
+    );
+    const statements: Statement[] = role?.Properties.Policies[0].PolicyDocument.Statement ?? [];
+    const cohort = statements.filter((statement) =>
+      actionsOf(statement).some((action) =>
+        /^elasticloadbalancing:(CreateRule|AddTags|DeleteRule|DescribeTags)$/.test(action),
+      ),
+    );
+
+    // Assess
+    const rules = `${listener.replace(":listener/", ":listener-rule/")}/*`;
+    expect(cohort).toEqual([
+      { Effect: "Allow", Action: "elasticloadbalancing:CreateRule", Resource: listener },
+      {
+        Effect: "Allow",
+        Action: "elasticloadbalancing:AddTags",
+        Resource: rules,
+        Condition: { StringEquals: { "elasticloadbalancing:CreateAction": "CreateRule" } },
+      },
+      {
+        Effect: "Allow",
+        Action: "elasticloadbalancing:DeleteRule",
+        Resource: rules,
+        Condition: { Null: { "aws:ResourceTag/glidepath:cohort": "false" } },
+      },
+      { Effect: "Allow", Action: "elasticloadbalancing:DescribeTags", Resource: "*" },
+    ]);
+  });
+
+  it("has no unacknowledged cdk-nag AwsSolutions findings, every stack", () => {
+    // Act
+    const violations = [built.stack, ...built.targets].flatMap(
+      (stack) => new AwsSolutionsChecks().validateScope(stack).violations,
+    );
+
+    // Assess
+    expect(violations).toEqual([]);
+  });
+});
+
 describe("an ECR repository in an artifact account", () => {
   const newApp = useTestApps();
   let built: GlidepathApp;

@@ -17,8 +17,9 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { listenerOfRule } from "../../functions/adapters/aws/arns.ts";
 import { cohortTag } from "../../functions/adapters/aws/elb-cohort-rule.ts";
-import { ElbTrafficRouter, listenerOfRule } from "../../functions/adapters/aws/elb-traffic-router.ts";
+import { ElbTrafficRouter } from "../../functions/adapters/aws/elb-traffic-router.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
 import type { Cohort } from "../../functions/domain/config/strategy.ts";
 import type { ColourWeights } from "../../functions/domain/ports/traffic-router.ts";

@@ -44,3 +44,8 @@ export function targetGroupDimension(arn: string): string {
   }
   return resource;
 }
+
+/** The listener a listener rule is on: `…:listener-rule/app/lb/id/listener/rule` → `…:listener/app/lb/id/listener`. */
+export function listenerOfRule(ruleArn: string): string {
+  return ruleArn.replace(":listener-rule/", ":listener/").replace(/\/[^/]+$/, "");
+}

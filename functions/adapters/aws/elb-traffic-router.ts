@@ -15,6 +15,7 @@ import type {
   SetWeightsResult,
   TrafficRouter,
 } from "../../domain/ports/traffic-router.ts";
+import { listenerOfRule } from "./arns.ts";
 import { ElbCohortRule } from "./elb-cohort-rule.ts";
 
 export interface ElbTrafficRouterProps {
@@ -260,9 +261,4 @@ function matches(raw: RawWeights, weights: ColourWeights): boolean {
 function toPercent(raw: RawWeights): ColourWeights {
   const blue = Math.round((raw.blue * 100) / (raw.blue + raw.green));
   return { blue, green: 100 - blue };
-}
-
-/** The listener a listener rule is on: `…:listener-rule/app/lb/id/listener/rule` → `…:listener/app/lb/id/listener`. */
-export function listenerOfRule(ruleArn: string): string {
-  return ruleArn.replace(":listener-rule/", ":listener/").replace(/\/[^/]+$/, "");
 }
