@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { actionIdOf, buttonValue } from "../functions/adapters/slack/interactivity.ts";
 import { signSlackRequest } from "../functions/adapters/slack/signature.ts";
+import { isTerminal } from "../functions/domain/deployment.ts";
 import { type HumanAction, isHumanAction } from "../functions/domain/gates.ts";
 import type { DecisionBus } from "../functions/domain/ports/gates.ts";
 import type { Stores } from "../functions/domain/ports/stores.ts";
@@ -35,6 +36,10 @@ export interface CallbackServer {
 export async function startCallbackServer(props: {
   readonly stores: Pick<Stores, "gates" | "deployments">;
   readonly bus: DecisionBus;
+  /** How long a decision without a gate id waits for the deployment's next open gate. @default 15000 */
+  readonly gateWaitMs?: number;
+  /** Where the endpoint's URL is written for the CLI. @default localStateFile */
+  readonly stateFile?: string;
 }): Promise<CallbackServer> {
   const signingSecret = randomBytes(32).toString("hex");
   const handler = createSlackCallbackHandler({
@@ -48,20 +53,12 @@ export async function startCallbackServer(props: {
   const interactivity = async (body: string, headers: Record<string, string>) =>
     handler({ headers, body, isBase64Encoded: false, requestContext: { http: { method: "POST" } } });
 
-  const decide = async (deploymentId: string, gateId: string | undefined, action: HumanAction) => {
-    const gate = gateId ?? (await props.stores.gates.getOpen(deploymentId))?.gateId;
-    if (gate === undefined) {
-      return {
-        statusCode: 200,
-        headers: {},
-        body: JSON.stringify({ text: `deployment ${deploymentId} has no open gate` }),
-      };
-    }
+  const click = async (deploymentId: string, gateId: string, action: HumanAction) => {
     const payload = {
       type: "block_actions",
       user: { id: localOperator, username: "local-operator", name: "local-operator" },
       response_url: `${url}/slack/response`,
-      actions: [{ type: "button", action_id: actionIdOf(action), value: buttonValue(deploymentId, gate) }],
+      actions: [{ type: "button", action_id: actionIdOf(action), value: buttonValue(deploymentId, gateId) }],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const headers = signSlackRequest({
@@ -70,6 +67,41 @@ export async function startCallbackServer(props: {
       rawBody: body,
     });
     return interactivity(body, { ...headers, "content-type": "application/x-www-form-urlencoded" });
+  };
+
+  /**
+   * A decision without a gate id is meant for the deployment's current gate. A bake closes one gate and opens
+   * the next at every evaluation, so a click can find none open, or find one its timer decides first: it is
+   * tried again on the next open gate until `gateWaitMs` has passed, and refused at once once the deployment
+   * has ended.
+   */
+  const decide = async (deploymentId: string, gateId: string | undefined, action: HumanAction) => {
+    if (gateId !== undefined) return click(deploymentId, gateId, action);
+    const deadline = Date.now() + (props.gateWaitMs ?? 15_000);
+    for (;;) {
+      const open = await props.stores.gates.getOpen(deploymentId);
+      if (open !== undefined) {
+        const result = await click(deploymentId, open.gateId, action);
+        const after = await props.stores.gates.get(deploymentId, open.gateId);
+        // Decided by this click, or refused for a reason of its own (approvers, action): the answer stands.
+        if (after?.decision?.actor === `slack:${localOperator}` || after?.status === "open") return result;
+      } else {
+        const deployment = await props.stores.deployments.get(deploymentId);
+        if (deployment === undefined || isTerminal(deployment.status)) {
+          return textResult(
+            deployment === undefined
+              ? `unknown deployment ${deploymentId}`
+              : `deployment ${deploymentId} is ${deployment.status}: it has no gate to decide`,
+          );
+        }
+      }
+      if (Date.now() >= deadline) {
+        return textResult(
+          `deployment ${deploymentId} opened no gate within ${Math.round((props.gateWaitMs ?? 15_000) / 1000)} s`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   };
 
   const server: Server = createServer(async (request, response) => {
@@ -82,11 +114,7 @@ export async function startCallbackServer(props: {
         const action = target.searchParams.get("a") ?? "";
         const deploymentId = target.searchParams.get("d") ?? "";
         if (!isHumanAction(action)) {
-          result = {
-            statusCode: 400,
-            headers: {},
-            body: JSON.stringify({ text: `unknown action '${action}'` }),
-          };
+          result = { ...textResult(`unknown action '${action}'`), statusCode: 400 };
         } else {
           result = await decide(deploymentId, target.searchParams.get("g") ?? undefined, action);
         }
@@ -102,19 +130,24 @@ export async function startCallbackServer(props: {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  mkdirSync(dirname(localStateFile), { recursive: true });
-  writeFileSync(localStateFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  const stateFile = props.stateFile ?? localStateFile;
+  mkdirSync(dirname(stateFile), { recursive: true });
+  writeFileSync(stateFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
   return {
     url,
     decideUrl: (deploymentId, gateId, action) =>
       `${url}/decide?${new URLSearchParams({ d: deploymentId, ...(gateId === undefined ? {} : { g: gateId }), a: action })}`,
     decide,
     stop: async () => {
-      rmSync(localStateFile, { force: true });
+      rmSync(stateFile, { force: true });
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function textResult(text: string): FunctionUrlResult {
+  return { statusCode: 200, headers: {}, body: JSON.stringify({ text }) };
 }
 
 function flatHeaders(request: IncomingMessage): Record<string, string> {

@@ -88,7 +88,8 @@ export function localDecisionDependencies(stateFile = localStateFile): DecideDep
           a: decision.action,
           ...(decision.gateId === undefined ? {} : { g: decision.gateId }),
         });
-        const response = await fetch(`${url}/decide?${query}`, { signal: AbortSignal.timeout(5000) });
+        // The endpoint waits up to 15 s for the deployment's next open gate (local/callback-server.ts).
+        const response = await fetch(`${url}/decide?${query}`, { signal: AbortSignal.timeout(30_000) });
         const answer = (await response.json()) as { text?: string };
         if (!response.ok || (answer.text !== undefined && !answer.text.startsWith("⏳"))) {
           throw new UsageError(`the local deployment refused: ${answer.text ?? response.status}`);
