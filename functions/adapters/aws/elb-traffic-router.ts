@@ -8,12 +8,13 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ExperimentRouting } from "../../domain/config/target-schema.ts";
 import { ShiftFailedError } from "../../domain/errors.ts";
-import type {
-  Colour,
-  ColourWeights,
-  SetWeightsOptions,
-  SetWeightsResult,
-  TrafficRouter,
+import {
+  assertValidWeights,
+  type Colour,
+  type ColourWeights,
+  type SetWeightsOptions,
+  type SetWeightsResult,
+  type TrafficRouter,
 } from "../../domain/ports/traffic-router.ts";
 import { listenerOfRule } from "./arns.ts";
 import { ElbCohortRule } from "./elb-cohort-rule.ts";
@@ -239,16 +240,6 @@ export class ElbTrafficRouter implements TrafficRouter {
 
   #describe(): string {
     return `${this.#router.kind === "listener" ? "listener" : "listener rule"} ${this.#router.arn}`;
-  }
-}
-
-function assertValidWeights(weights: ColourWeights): void {
-  const { blue, green } = weights;
-  const valid = (value: number) => Number.isInteger(value) && value >= 0 && value <= 100;
-  if (!valid(blue) || !valid(green) || blue + green !== 100) {
-    throw new RangeError(
-      `Weights must be whole percents from 0 to 100 adding up to 100; got blue ${blue}, green ${green}.`,
-    );
   }
 }
 

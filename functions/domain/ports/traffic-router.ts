@@ -38,3 +38,14 @@ export interface TrafficRouter {
   readWeights(): Promise<ColourWeights>;
   setWeights(weights: ColourWeights, options?: SetWeightsOptions): Promise<SetWeightsResult>;
 }
+
+/** Whole percents from 0 to 100 that add up to 100, or a RangeError saying what was asked. */
+export function assertValidWeights(weights: ColourWeights): void {
+  const { blue, green } = weights;
+  const valid = (value: number) => Number.isInteger(value) && value >= 0 && value <= 100;
+  if (!valid(blue) || !valid(green) || blue + green !== 100) {
+    throw new RangeError(
+      `Weights must be whole percents from 0 to 100 adding up to 100; got blue ${blue}, green ${green}.`,
+    );
+  }
+}
