@@ -1,0 +1,161 @@
+import {
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  type LambdaClient,
+  PublishVersionCommand,
+  ResourceConflictException,
+  UpdateFunctionCodeCommand,
+  type UpdateFunctionCodeCommandInput,
+} from "@aws-sdk/client-lambda";
+import { DeployFailedError } from "../../domain/errors.ts";
+import type {
+  DeployTarget,
+  PrepareInput,
+  PrepareResult,
+  TargetStatus,
+} from "../../domain/ports/deploy-target.ts";
+import type { Colour } from "../../domain/ports/traffic-router.ts";
+import { deploymentVersions, versionDescription } from "./lambda-versions.ts";
+
+export interface LambdaDeployTargetProps {
+  /** Created once at module scope with `awsClientConfig`. */
+  readonly client: LambdaClient;
+  readonly functionName: string;
+  readonly alias: string;
+  /** Names the version published for this deployment (lambda-versions.ts). */
+  readonly deploymentId: string;
+}
+
+/**
+ * Runs a version of a Lambda function: blue is the version the alias served before the deployment, green the
+ * version published for it. `prepare` updates the function's code ($LATEST) to the artifact; `status` of
+ * green looks once at the update (`LastUpdateStatus`) and, the first time it is `Successful`, publishes the
+ * version (`PublishVersion` with the code's `CodeSha256`, so code changed by someone else since is refused).
+ * Both are idempotent: the published version is found again by its description, and Lambda publishes no
+ * second version of unchanged code. Lambda sizes itself, so `scale` does nothing: the alias moves traffic.
+ */
+export class LambdaDeployTarget implements DeployTarget {
+  readonly #props: LambdaDeployTargetProps;
+
+  constructor(props: LambdaDeployTargetProps) {
+    this.#props = props;
+  }
+
+  async prepare(input: PrepareInput): Promise<PrepareResult> {
+    const published = await this.#published();
+    if (published !== undefined) return { revision: published.version, desiredCount: 0 };
+    try {
+      await this.#props.client.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: this.#props.functionName,
+          ...codeOf(input.artifactUri),
+        }),
+      );
+    } catch (error) {
+      // An earlier attempt of this step started the same update, which is still in progress.
+      if (!(error instanceof ResourceConflictException)) throw error;
+    }
+    return { revision: "$LATEST", desiredCount: 0 };
+  }
+
+  async scale(): Promise<void> {}
+
+  async status(colour: Colour): Promise<TargetStatus> {
+    const published = await this.#published();
+    if (colour === "blue") {
+      const version = published?.replaces ?? (await this.#aliasVersion());
+      return this.#stable(colour, version);
+    }
+    if (published !== undefined) return this.#stable(colour, published.version);
+    const { client, functionName, deploymentId } = this.#props;
+    const config = await client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    if (config.LastUpdateStatus === "Failed") {
+      return {
+        ...this.#stable(colour, undefined),
+        stable: false,
+        failed: true,
+        reason: `the code update of ${functionName} failed: ${
+          [config.LastUpdateStatusReasonCode, config.LastUpdateStatusReason].filter(Boolean).join(" ") ||
+          "no reason given"
+        }`,
+      };
+    }
+    if (config.LastUpdateStatus !== "Successful") {
+      return {
+        ...this.#stable(colour, undefined),
+        stable: false,
+        reason: `the code update of ${functionName} is ${config.LastUpdateStatus ?? "not reported"}`,
+      };
+    }
+    const live = await this.#aliasVersion();
+    const version = await client.send(
+      new PublishVersionCommand({
+        FunctionName: functionName,
+        ...(config.CodeSha256 === undefined ? {} : { CodeSha256: config.CodeSha256 }),
+        Description: versionDescription(deploymentId, live),
+      }),
+    );
+    if (version.Version === undefined)
+      throw new DeployFailedError(`publishing ${functionName} returned no version`);
+    return this.#stable(colour, version.Version);
+  }
+
+  async #published() {
+    return deploymentVersions(this.#props.client, this.#props.functionName, this.#props.deploymentId);
+  }
+
+  async #aliasVersion(): Promise<string> {
+    const { client, functionName, alias } = this.#props;
+    const output = await client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
+    if (output.FunctionVersion === undefined)
+      throw new Error(`alias ${alias} of ${functionName} names no version`);
+    return output.FunctionVersion;
+  }
+
+  #stable(colour: Colour, revision: string | undefined): TargetStatus {
+    return {
+      colour,
+      ...(revision === undefined ? {} : { revision }),
+      desiredCount: 0,
+      runningCount: 0,
+      healthyTargets: 0,
+      unhealthyTargets: 0,
+      stable: true,
+      failed: false,
+    };
+  }
+}
+
+/**
+ * The code of an artifact: an ECR image URI (an image function), or `s3://bucket/key` with an optional
+ * `?versionId=` (a zip).
+ */
+export function codeOf(
+  artifactUri: string,
+): Pick<UpdateFunctionCodeCommandInput, "ImageUri" | "S3Bucket" | "S3Key" | "S3ObjectVersion"> {
+  if (artifactUri.startsWith("s3://")) {
+    const url = new URL(artifactUri);
+    const key = decodeURIComponent(url.pathname.replace(/^\//, ""));
+    if (url.hostname === "" || key === "") {
+      throw new DeployFailedError(
+        `${artifactUri} names no bucket and key: expected s3://bucket/key[?versionId=…]`,
+      );
+    }
+    const versionId = url.searchParams.get("versionId");
+    return {
+      S3Bucket: url.hostname,
+      S3Key: key,
+      ...(versionId === null ? {} : { S3ObjectVersion: versionId }),
+    };
+  }
+  if (
+    /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+(@sha256:[0-9a-f]{64}|:[\w.-]+)$/.test(
+      artifactUri,
+    )
+  ) {
+    return { ImageUri: artifactUri };
+  }
+  throw new DeployFailedError(
+    `${artifactUri} is neither an ECR image URI nor an s3:// zip: a Lambda function runs one of the two`,
+  );
+}
