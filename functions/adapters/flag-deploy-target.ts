@@ -1,8 +1,9 @@
-import type {
-  DeployTarget,
-  PrepareInput,
-  PrepareResult,
-  TargetStatus,
+import {
+  type DeployTarget,
+  type PrepareInput,
+  type PrepareResult,
+  stableWithoutTasks,
+  type TargetStatus,
 } from "../domain/ports/deploy-target.ts";
 import type { Colour } from "../domain/ports/traffic-router.ts";
 
@@ -24,15 +25,6 @@ export class FlagDeployTarget implements DeployTarget {
   async scale(): Promise<void> {}
 
   async status(colour: Colour): Promise<TargetStatus> {
-    return {
-      colour,
-      revision: `flag ${this.#flag}`,
-      desiredCount: 0,
-      runningCount: 0,
-      healthyTargets: 0,
-      unhealthyTargets: 0,
-      stable: true,
-      failed: false,
-    };
+    return stableWithoutTasks(colour, `flag ${this.#flag}`);
   }
 }

@@ -8,11 +8,12 @@ import {
   type UpdateFunctionCodeCommandInput,
 } from "@aws-sdk/client-lambda";
 import { DeployFailedError } from "../../domain/errors.ts";
-import type {
-  DeployTarget,
-  PrepareInput,
-  PrepareResult,
-  TargetStatus,
+import {
+  type DeployTarget,
+  type PrepareInput,
+  type PrepareResult,
+  stableWithoutTasks,
+  type TargetStatus,
 } from "../../domain/ports/deploy-target.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
 import { deploymentVersions, versionDescription } from "./lambda-versions.ts";
@@ -64,14 +65,14 @@ export class LambdaDeployTarget implements DeployTarget {
     const published = await this.#published();
     if (colour === "blue") {
       const version = published?.replaces ?? (await this.#aliasVersion());
-      return this.#stable(colour, version);
+      return stableWithoutTasks(colour, version);
     }
-    if (published !== undefined) return this.#stable(colour, published.version);
+    if (published !== undefined) return stableWithoutTasks(colour, published.version);
     const { client, functionName, deploymentId } = this.#props;
     const config = await client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
     if (config.LastUpdateStatus === "Failed") {
       return {
-        ...this.#stable(colour, undefined),
+        ...stableWithoutTasks(colour, undefined),
         stable: false,
         failed: true,
         reason: `the code update of ${functionName} failed: ${
@@ -82,7 +83,7 @@ export class LambdaDeployTarget implements DeployTarget {
     }
     if (config.LastUpdateStatus !== "Successful") {
       return {
-        ...this.#stable(colour, undefined),
+        ...stableWithoutTasks(colour, undefined),
         stable: false,
         reason: `the code update of ${functionName} is ${config.LastUpdateStatus ?? "not reported"}`,
       };
@@ -97,7 +98,7 @@ export class LambdaDeployTarget implements DeployTarget {
     );
     if (version.Version === undefined)
       throw new DeployFailedError(`publishing ${functionName} returned no version`);
-    return this.#stable(colour, version.Version);
+    return stableWithoutTasks(colour, version.Version);
   }
 
   async #published() {
@@ -110,19 +111,6 @@ export class LambdaDeployTarget implements DeployTarget {
     if (output.FunctionVersion === undefined)
       throw new Error(`alias ${alias} of ${functionName} names no version`);
     return output.FunctionVersion;
-  }
-
-  #stable(colour: Colour, revision: string | undefined): TargetStatus {
-    return {
-      colour,
-      ...(revision === undefined ? {} : { revision }),
-      desiredCount: 0,
-      runningCount: 0,
-      healthyTargets: 0,
-      unhealthyTargets: 0,
-      stable: true,
-      failed: false,
-    };
   }
 }
 

@@ -49,3 +49,17 @@ export interface DeployTarget {
   scale(colour: Colour, desiredCount: number): Promise<void>;
   status(colour: Colour): Promise<TargetStatus>;
 }
+
+/** The status of a colour with no tasks of its own to count (a flag's variant, a Lambda version): stable. */
+export function stableWithoutTasks(colour: Colour, revision?: string): TargetStatus {
+  return {
+    colour,
+    ...(revision === undefined ? {} : { revision }),
+    desiredCount: 0,
+    runningCount: 0,
+    healthyTargets: 0,
+    unhealthyTargets: 0,
+    stable: true,
+    failed: false,
+  };
+}
