@@ -46,10 +46,24 @@ export interface VariantArms {
   readonly variants: { readonly namespace: string; readonly dimensions: Readonly<Record<string, string>> };
 }
 
+/**
+ * The arms are two versions of a Lambda function behind its alias (blue the version it served before, green
+ * the one published for the deployment): their metrics are AWS/Lambda's per executed version through the
+ * alias (`FunctionName`, `Resource` = `function:alias`, `ExecutedVersion`).
+ */
+export interface LambdaVersionArms {
+  readonly lambda: {
+    readonly functionName: string;
+    readonly alias: string;
+    /** The version number of each arm, looked up when the metrics are read. */
+    readonly versions: () => Promise<Readonly<Record<Colour, string>>>;
+  };
+}
+
 export type CloudWatchHealthSignalsProps = {
   /** Created once at module scope with `awsClientConfig`. */
   readonly client: CloudWatchClient;
-} & (TargetGroupArms | VariantArms);
+} & (TargetGroupArms | VariantArms | LambdaVersionArms);
 
 /** DescribeAlarms takes at most 100 names, and returns at most 100 alarms a page. */
 const alarmNamesPerCall = 100;
@@ -64,6 +78,14 @@ const armQueries = {
 } as const;
 
 type ArmQuery = keyof typeof armQueries;
+
+/** AWS/Lambda's metric of each query: an invocation is a request, an error a 5xx; Duration is in ms. */
+const lambdaQueries = {
+  requests: { metric: "Invocations", stat: "Sum" },
+  errors: { metric: "Errors", stat: "Sum" },
+  p95: { metric: "Duration", stat: "p95" },
+  p99: { metric: "Duration", stat: "p99" },
+} as const satisfies Readonly<Record<ArmQuery, { metric: string; stat: string }>>;
 
 /** The application's per-variant metric of each query (see the README's "Feature flags"). */
 const variantQueries: Readonly<Record<ArmQuery, string>> = {
@@ -83,7 +105,8 @@ type ArmSource =
       readonly kind: "variants";
       readonly namespace: string;
       readonly dimensions: Readonly<Record<string, string>>;
-    };
+    }
+  | ({ readonly kind: "lambda" } & LambdaVersionArms["lambda"]);
 
 /** CloudWatch query ids start with a lowercase letter and hold only letters, digits and '_'. */
 const queryId = (colour: Colour, query: ArmQuery) => `${colour}_${query}`;
@@ -102,20 +125,28 @@ export class CloudWatchHealthSignals implements HealthSignals {
   constructor(props: CloudWatchHealthSignalsProps) {
     this.#client = props.client;
     this.#arms =
-      "variants" in props
-        ? { kind: "variants", ...props.variants }
-        : {
-            kind: "target-groups",
-            loadBalancer: props.loadBalancer,
-            targetGroups: {
-              blue: targetGroupDimension(props.targetGroups.blue),
-              green: targetGroupDimension(props.targetGroups.green),
-            },
-          };
+      "lambda" in props
+        ? { kind: "lambda", ...props.lambda }
+        : "variants" in props
+          ? { kind: "variants", ...props.variants }
+          : {
+              kind: "target-groups",
+              loadBalancer: props.loadBalancer,
+              targetGroups: {
+                blue: targetGroupDimension(props.targetGroups.blue),
+                green: targetGroupDimension(props.targetGroups.green),
+              },
+            };
   }
 
   async putAlarms(definitions: readonly AlarmDefinition[], colour: Colour): Promise<void> {
     const arms = this.#arms;
+    if (arms.kind === "lambda") {
+      if (definitions.length === 0) return;
+      throw new Error(
+        `alarm definitions over a Lambda version are not supported yet: name alarms of your own for ${arms.functionName}`,
+      );
+    }
     const where =
       arms.kind === "variants"
         ? { namespace: arms.namespace, dimensions: arms.dimensions, variant: variantOfColour[colour] }
@@ -165,9 +196,11 @@ export class CloudWatchHealthSignals implements HealthSignals {
    * application's per-variant ones.
    */
   async armMetrics(window: MetricsWindow): Promise<Readonly<Record<Colour, ArmMetrics>>> {
-    const values = await this.#metricData((period) => this.#queries(period), window);
-    // TargetResponseTime is in seconds; the application's Latency in milliseconds.
-    const toMs = this.#arms.kind === "variants" ? (ms: number) => ms : secondsToMs;
+    const arms = this.#arms;
+    const versions = arms.kind === "lambda" ? await arms.versions() : undefined;
+    const values = await this.#metricData((period) => this.#queries(period, versions), window);
+    // TargetResponseTime is in seconds; the application's Latency and Lambda's Duration in milliseconds.
+    const toMs = this.#arms.kind === "target-groups" ? secondsToMs : (ms: number) => ms;
     const arm = (colour: Colour): ArmMetrics => {
       const of = (query: ArmQuery) => values.get(queryId(colour, query)) ?? [];
       const p95 = of("p95");
@@ -273,30 +306,40 @@ export class CloudWatchHealthSignals implements HealthSignals {
     return this.#arms.kind === "variants" ? variantOfColour[colour] : colour;
   }
 
-  #queries(period: number): MetricDataQuery[] {
+  #queries(period: number, versions: Readonly<Record<Colour, string>> | undefined): MetricDataQuery[] {
     const arms = this.#arms;
     return colours.flatMap((colour) =>
       (Object.keys(armQueries) as ArmQuery[]).map((query) => ({
         Id: queryId(colour, query),
         MetricStat: {
           Metric:
-            arms.kind === "variants"
+            arms.kind === "lambda"
               ? {
-                  Namespace: arms.namespace,
-                  MetricName: variantQueries[query],
+                  Namespace: "AWS/Lambda",
+                  MetricName: lambdaQueries[query].metric,
                   Dimensions: [
-                    ...Object.entries(arms.dimensions).map(([Name, Value]) => ({ Name, Value })),
-                    { Name: VariantDimension, Value: this.#variantOf(colour) },
+                    { Name: "FunctionName", Value: arms.functionName },
+                    { Name: "Resource", Value: `${arms.functionName}:${arms.alias}` },
+                    { Name: "ExecutedVersion", Value: versions?.[colour] ?? "" },
                   ],
                 }
-              : {
-                  Namespace: "AWS/ApplicationELB",
-                  MetricName: armQueries[query].metric,
-                  Dimensions: [
-                    { Name: "LoadBalancer", Value: arms.loadBalancer },
-                    { Name: "TargetGroup", Value: arms.targetGroups[colour] },
-                  ],
-                },
+              : arms.kind === "variants"
+                ? {
+                    Namespace: arms.namespace,
+                    MetricName: variantQueries[query],
+                    Dimensions: [
+                      ...Object.entries(arms.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                      { Name: VariantDimension, Value: this.#variantOf(colour) },
+                    ],
+                  }
+                : {
+                    Namespace: "AWS/ApplicationELB",
+                    MetricName: armQueries[query].metric,
+                    Dimensions: [
+                      { Name: "LoadBalancer", Value: arms.loadBalancer },
+                      { Name: "TargetGroup", Value: arms.targetGroups[colour] },
+                    ],
+                  },
           Period: period,
           Stat: armQueries[query].stat,
         },
