@@ -5,6 +5,7 @@ import { type ConfigWave, configWaves, type WavePlace } from "../functions/domai
 
 type EcsTarget = Extract<ConfigWave["target"], { type: "ecs" }>;
 type AppConfigTarget = Extract<ConfigWave["target"], { type: "appconfig" }>;
+type LambdaTarget = Extract<ConfigWave["target"], { type: "lambda" }>;
 
 /** One account+region that AWS waves deploy to, with everything its grants and rules name. */
 export interface TargetPlace extends WavePlace {
@@ -16,6 +17,13 @@ export interface TargetPlace extends WavePlace {
   readonly cohortListeners: readonly string[];
   /** The AppConfig feature-flag profiles of the waves there. */
   readonly flags: readonly AppConfigTarget[];
+  /** The Lambda functions (and aliases) of the waves there. */
+  readonly functions: readonly LambdaTarget[];
+  /**
+   * The ECR repositories (`<account>:<region>:<name>`) whose images the Lambda functions there are updated to:
+   * UpdateFunctionCode pulls them as the caller.
+   */
+  readonly functionImages: readonly string[];
   /** Alarms the config defines there: Glidepath puts them. */
   readonly definedAlarms: readonly string[];
   /** Every alarm the waves there watch (defined or only named), whose state changes must reach the bus. */
@@ -37,6 +45,8 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
       targets: [],
       cohortListeners: new Set<string>(),
       flags: [],
+      functions: [],
+      functionImages: new Set<string>(),
       defined: new Set<string>(),
       watched: new Set<string>(),
       repositories: new Set<string>(),
@@ -59,6 +69,13 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
           const { strategy } = environment;
           if (strategy.type === "experiment" && strategy.cohort !== undefined)
             entry.cohortListeners.add(listenerOf(wave.target));
+        } else if (wave.target.type === "lambda") {
+          entry.functions.push(wave.target);
+          if (artifact.type === "ecr") {
+            const account = artifact.account ?? wave.account;
+            const region = artifact.region ?? wave.region;
+            entry.functionImages.add(`${account}:${region}:${artifact.repository}`);
+          }
         } else entry.flags.push(wave.target);
         for (const alarm of environment.alarms) {
           // An alarm that only pauses is seen by the next evaluation; no event needs to fail a gate for it.
@@ -77,6 +94,8 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
       targets: entry.targets,
       cohortListeners: [...entry.cohortListeners].sort(),
       flags: entry.flags,
+      functions: entry.functions,
+      functionImages: [...entry.functionImages].sort(),
       definedAlarms: [...entry.defined].sort(),
       watchedAlarms: [...entry.watched].sort(),
       repositories: [...entry.repositories].sort(),
@@ -89,6 +108,8 @@ interface Entry {
   readonly targets: EcsTarget[];
   readonly cohortListeners: Set<string>;
   readonly flags: AppConfigTarget[];
+  readonly functions: LambdaTarget[];
+  readonly functionImages: Set<string>;
   readonly defined: Set<string>;
   readonly watched: Set<string>;
   readonly repositories: Set<string>;
@@ -112,7 +133,8 @@ export function controlPlanePlace(config: GlidepathConfig): WavePlace | undefine
 }
 
 /** Waves deploy here (a place with only an ECR repository, an artifact account, has nothing to deploy to). */
-export const deploysHere = (place: TargetPlace) => place.targets.length > 0 || place.flags.length > 0;
+export const deploysHere = (place: TargetPlace) =>
+  place.targets.length > 0 || place.flags.length > 0 || place.functions.length > 0;
 
 export const samePlace = (a: WavePlace, b: WavePlace | undefined) =>
   b !== undefined && a.account === b.account && a.region === b.region;

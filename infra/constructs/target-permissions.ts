@@ -31,7 +31,37 @@ export function targetStatements(place: TargetPlace): TargetStatements {
     (name) => `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}`,
   );
   const flags = flagStatements(place);
+  const functions = lambdaArns(place);
   const deploy = [
+    ...(functions.length === 0
+      ? []
+      : [
+          new PolicyStatement({
+            actions: [
+              "lambda:UpdateFunctionCode",
+              "lambda:GetFunctionConfiguration",
+              "lambda:PublishVersion",
+              "lambda:ListVersionsByFunction",
+            ],
+            resources: [...new Set(functions.map((fn) => fn.function))],
+          }),
+          new PolicyStatement({
+            actions: ["lambda:GetAlias"],
+            resources: functions.map((fn) => fn.alias),
+          }),
+        ]),
+    // UpdateFunctionCode of an image function pulls the image as the caller.
+    ...(place.functionImages.length === 0
+      ? []
+      : [
+          new PolicyStatement({
+            actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            resources: place.functionImages.map((image) => {
+              const [account, region, repository] = image.split(":");
+              return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+            }),
+          }),
+        ]),
     ...(ecsServices.length === 0
       ? []
       : [
@@ -78,6 +108,18 @@ export function targetStatements(place: TargetPlace): TargetStatements {
         ]),
   ];
   const shiftTraffic = [
+    ...(functions.length === 0
+      ? []
+      : [
+          new PolicyStatement({
+            actions: ["lambda:ListVersionsByFunction"],
+            resources: [...new Set(functions.map((fn) => fn.function))],
+          }),
+          new PolicyStatement({
+            actions: ["lambda:GetAlias", "lambda:UpdateAlias"],
+            resources: functions.map((fn) => fn.alias),
+          }),
+        ]),
     ...flags.read,
     ...flags.write,
     ...(listeners.length === 0
@@ -98,6 +140,15 @@ export function targetStatements(place: TargetPlace): TargetStatements {
   ];
   // Evaluate reads the new version's target health (ECS service and target group) for `targetHealth`.
   const evaluate = [
+    // The health of a Lambda target's versions: which versions the deployment's arms are.
+    ...(functions.length === 0
+      ? []
+      : [
+          new PolicyStatement({
+            actions: ["lambda:ListVersionsByFunction"],
+            resources: [...new Set(functions.map((fn) => fn.function))],
+          }),
+        ]),
     ...(ecsServices.length === 0
       ? []
       : [new PolicyStatement({ actions: ["ecs:DescribeServices"], resources: ecsServices })]),
@@ -111,6 +162,17 @@ export function targetStatements(place: TargetPlace): TargetStatements {
     }),
   ];
   return { deploy, shiftTraffic, evaluate };
+}
+
+/** Each Lambda target's function ARN (what publishes and lists versions) and its alias's. */
+function lambdaArns(place: TargetPlace): { function: string; alias: string }[] {
+  const { account, region, partition } = place;
+  const seen = new Map<string, { function: string; alias: string }>();
+  for (const target of place.functions) {
+    const fn = `arn:${partition}:lambda:${region}:${account}:function:${target.functionName}`;
+    seen.set(`${fn}:${target.alias}`, { function: fn, alias: `${fn}:${target.alias}` });
+  }
+  return [...seen.values()];
 }
 
 /**

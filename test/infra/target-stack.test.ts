@@ -33,6 +33,12 @@ function sampleWithDefinedAlarm(): GlidepathConfigInput {
   return input;
 }
 
+/** cdk-nag's AwsSolutions findings left unacknowledged in every stack of the app. */
+const nagViolations = (built: GlidepathApp) =>
+  [built.stack, ...built.targets].flatMap(
+    (stack) => new AwsSolutionsChecks().validateScope(stack).violations,
+  );
+
 const actionsOf = (statement: Statement) => [statement.Action].flat() as string[];
 
 describe("the sample config's stacks", () => {
@@ -267,9 +273,7 @@ describe("the sample config's stacks", () => {
 
   it("have no unacknowledged cdk-nag AwsSolutions findings, every stack", () => {
     // Act
-    const violations = [built.stack, ...built.targets].flatMap(
-      (stack) => new AwsSolutionsChecks().validateScope(stack).violations,
-    );
+    const violations = nagViolations(built);
 
     // Assess
     expect(violations).toEqual([]);
@@ -338,9 +342,78 @@ describe("an experiment with a cohort on checkout's production target groups", (
 
   it("has no unacknowledged cdk-nag AwsSolutions findings, every stack", () => {
     // Act
-    const violations = [built.stack, ...built.targets].flatMap(
-      (stack) => new AwsSolutionsChecks().validateScope(stack).violations,
+    const violations = nagViolations(built);
+
+    // Assess
+    expect(violations).toEqual([]);
+  });
+});
+
+describe("a Lambda function in production's eu-west-1", () => {
+  const newApp = useTestApps();
+  let built: GlidepathApp;
+
+  beforeAll(() => {
+    const input = structuredClone(sampleConfig) as GlidepathConfigInput;
+    input.services.push({
+      name: "checkout-api",
+      artifact: { type: "ecr", repository: "shop/checkout-api" },
+      environments: [
+        {
+          name: "production",
+          account: production,
+          region: "eu-west-1",
+          target: { type: "lambda", functionName: "checkout-api", alias: "live" },
+          strategy: "LambdaCanary10Percent5Minutes",
+          alarms: [{ name: "checkout-api-errors" }],
+        },
+      ],
+    });
+    built = buildApp(input, { app: newApp() });
+  });
+
+  it("lets the deploy role update, publish and alias exactly that function, and pull its image", () => {
+    // Prepare
+    const stack = built.targets.find((candidate) => candidate.stackName === westId);
+    if (stack === undefined) throw new Error(`no stack ${westId}`);
+
+    // Act
+    const [role] = Object.values(
+      Template.fromStack(stack).findResources("AWS::IAM::Role", {
+        Properties: { RoleName: "glidepath-deploy-eu-west-1" },
+      }),
     );
+    const statements: Statement[] = role?.Properties.Policies[0].PolicyDocument.Statement ?? [];
+    const lambda = statements
+      .filter((statement) => actionsOf(statement).some((action) => /^(lambda|ecr):/.test(action)))
+      .map((statement) => [actionsOf(statement), statement.Resource]);
+
+    // Assess
+    const fn = `arn:aws:lambda:eu-west-1:${production}:function:checkout-api`;
+    expect(lambda).toEqual([
+      [
+        [
+          "lambda:UpdateFunctionCode",
+          "lambda:GetFunctionConfiguration",
+          "lambda:PublishVersion",
+          "lambda:ListVersionsByFunction",
+        ],
+        fn,
+      ],
+      [["lambda:GetAlias"], `${fn}:live`],
+      [
+        ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        `arn:aws:ecr:eu-west-1:${production}:repository/shop/checkout-api`,
+      ],
+      [["lambda:ListVersionsByFunction"], fn],
+      // Evaluate's ListVersionsByFunction (which versions the arms are) is the same statement: CDK keeps one.
+      [["lambda:GetAlias", "lambda:UpdateAlias"], `${fn}:live`],
+    ]);
+  });
+
+  it("has no unacknowledged cdk-nag AwsSolutions findings, every stack", () => {
+    // Act
+    const violations = nagViolations(built);
 
     // Assess
     expect(violations).toEqual([]);

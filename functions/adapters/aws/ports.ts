@@ -14,12 +14,16 @@ import { dynamoDbStores } from "./dynamodb-stores.ts";
 import { createDocumentClient } from "./dynamodb-table.ts";
 import { EcsDeployTarget } from "./ecs-deploy-target.ts";
 import { ElbTrafficRouter } from "./elb-traffic-router.ts";
+import { LambdaAliasRouter } from "./lambda-alias-router.ts";
+import { LambdaDeployTarget } from "./lambda-deploy-target.ts";
+import { deploymentVersions } from "./lambda-versions.ts";
 import { awsClientConfig } from "./retry.ts";
 import { SfnTaskCallbacks } from "./sfn-task-callbacks.ts";
 import { AwsTargetAccess } from "./target-access.ts";
 
 type EcsTarget = Extract<TargetConfig, { type: "ecs" }>;
 type FlagTarget = Extract<TargetConfig, { type: "flag" }>;
+type LambdaTarget = Extract<TargetConfig, { type: "lambda" }>;
 
 function ecs(target: TargetConfig): EcsTarget {
   if (target.type !== "ecs") {
@@ -40,6 +44,10 @@ function appConfigFlag(target: FlagTarget) {
     );
   }
   return store;
+}
+
+function lambdaOf(target: LambdaTarget, access: { readonly deploymentId: string }) {
+  return { functionName: target.functionName, alias: target.alias, deploymentId: access.deploymentId };
 }
 
 export interface AwsPortsProps {
@@ -83,6 +91,12 @@ export function awsPorts(props: AwsPortsProps): Ports {
     executionUrl: consoleExecutionUrl,
     clock: () => new Date(),
     trafficRouter: (config, access) => {
+      if (config.type === "lambda") {
+        return new LambdaAliasRouter({
+          client: targets.clientsFor(access).lambda,
+          ...lambdaOf(config, access),
+        });
+      }
       if (config.type === "flag") {
         return new AppConfigFlagRouter({
           client: targets.clientsFor(access).appconfig,
@@ -103,6 +117,12 @@ export function awsPorts(props: AwsPortsProps): Ports {
     },
     deployTarget: (config, access) => {
       if (config.type === "flag") return new FlagDeployTarget(config.flag);
+      if (config.type === "lambda") {
+        return new LambdaDeployTarget({
+          client: targets.clientsFor(access).lambda,
+          ...lambdaOf(config, access),
+        });
+      }
       const target = ecs(config);
       const { ecs: ecsClient, elb } = targets.clientsFor(access);
       return new EcsDeployTarget({
@@ -115,6 +135,24 @@ export function awsPorts(props: AwsPortsProps): Ports {
       });
     },
     healthSignals: (config, access) => {
+      if (config.type === "lambda") {
+        const { cloudwatch, lambda } = targets.clientsFor(access);
+        const { functionName, alias, deploymentId } = lambdaOf(config, access);
+        return new CloudWatchHealthSignals({
+          client: cloudwatch,
+          lambda: {
+            functionName,
+            alias,
+            versions: async () => {
+              const versions = await deploymentVersions(lambda, functionName, deploymentId);
+              if (versions === undefined) {
+                throw new Error(`no version of ${functionName} was published for deployment ${deploymentId}`);
+              }
+              return { blue: versions.replaces, green: versions.version };
+            },
+          },
+        });
+      }
       if (config.type === "flag") {
         return new CloudWatchHealthSignals({
           client: targets.clientsFor(access).cloudwatch,

@@ -2,6 +2,7 @@ import { AppConfigClient } from "@aws-sdk/client-appconfig";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { AssumeRoleCommand, type Credentials, type STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { TargetAccessDeniedError } from "../../domain/errors.ts";
@@ -26,6 +27,7 @@ export interface WaveClients {
   readonly ecs: ECSClient;
   readonly cloudwatch: CloudWatchClient;
   readonly appconfig: AppConfigClient;
+  readonly lambda: LambdaClient;
 }
 
 /** Sessions are renewed this long before they end, so no call is signed with credentials about to expire. */
@@ -114,6 +116,7 @@ function clients(config: { region: string; credentials?: AwsCredentialIdentityPr
     ecs: new ECSClient(options),
     cloudwatch: new CloudWatchClient(options),
     appconfig: new AppConfigClient(options),
+    lambda: new LambdaClient(options),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   TargetHealthSchema,
 } from "./check-schema.ts";
 import { arn, name, positiveSeconds, regionName } from "./fields.ts";
+import { checkLambdaTargets } from "./lambda-checks.ts";
 import { isPresetName, Presets, presetNames } from "./presets.ts";
 import { StrategyObjectSchema } from "./strategy.ts";
 import {
@@ -262,6 +263,7 @@ export const GlidepathConfigSchema = z
     ctx.value.services.forEach((service, index) => {
       checkRollingCounts(service, uses[index] ?? [], ctx.issues, ["services", index]);
       checkStrategyTargets(service, uses[index] ?? [], ctx.issues, ["services", index]);
+      checkLambdaTargets(service, uses[index] ?? [], ctx.issues, ["services", index]);
     });
     checkConfigTargets(ctx.value.services, uses, ctx.issues);
     if (ctx.value.controlPlane === undefined) checkControlPlaneImplied(ctx.value.services, uses, ctx.issues);

@@ -155,6 +155,20 @@ export const AppConfigTargetSchema = z.strictObject({
   deploymentStrategy: appConfigId("deployment strategy"),
 });
 
+/**
+ * A Lambda function behind an alias its callers invoke: each deployment publishes a version and moves the
+ * alias's weights to it (`RoutingConfig.AdditionalVersionWeights`). The wave's account and region place it.
+ */
+export const LambdaTargetSchema = z.strictObject({
+  type: z.literal("lambda"),
+  functionName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+    error: "must be the function's name (not its ARN): 1 to 64 letters, digits, - or _",
+  }),
+  alias: z.string().regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, {
+    error: "must name an alias (1 to 128 letters, digits, - or _, not a version number)",
+  }),
+});
+
 export const LocalTargetSchema = z.strictObject({
   type: z.literal("local"),
   /** Module of the sample service that the local runtime starts, one process per version. */
@@ -164,8 +178,8 @@ export const LocalTargetSchema = z.strictObject({
 
 export const TargetSchema = z.discriminatedUnion(
   "type",
-  [EcsTargetSchema, AppConfigTargetSchema, LocalTargetSchema],
-  { error: "target.type must be 'ecs', 'appconfig' or 'local'" },
+  [EcsTargetSchema, AppConfigTargetSchema, LambdaTargetSchema, LocalTargetSchema],
+  { error: "target.type must be 'ecs', 'appconfig', 'lambda' or 'local'" },
 );
 
 function isRegExp(source: string): boolean {
@@ -191,6 +205,7 @@ export const FlagTargetSchema = z.strictObject({
 export const WaveTargetSchema = z.discriminatedUnion("type", [
   EcsWaveTargetSchema,
   AppConfigTargetSchema,
+  LambdaTargetSchema,
   LocalTargetSchema,
   FlagTargetSchema,
 ]);

@@ -1,0 +1,82 @@
+import type { z } from "zod";
+import type { Strategy } from "./strategy.ts";
+import type { TargetConfig } from "./waves.ts";
+
+type Issue = z.core.$ZodRawIssue;
+type Path = (string | number)[];
+
+interface LambdaWaveUse {
+  readonly environmentIndex: number;
+  readonly region: string;
+  readonly target: TargetConfig;
+  readonly path: Path;
+}
+
+interface LambdaEnvironment {
+  readonly strategy: Strategy;
+  readonly targetHealth?: unknown;
+  readonly metrics: readonly unknown[];
+  readonly alarms: readonly { readonly kind: string; readonly name: string }[];
+}
+
+/**
+ * What a Lambda target takes: all-at-once, canary and linear move its alias; rolling has no fleet to grow
+ * batch by batch, a flag strategy changes a flag, an experiment needs two arms that users stay on, and
+ * blue-green's smoke test would invoke the new version, whose number its hook is not given yet. Its versions
+ * have no targets whose health a bake could watch; business metrics and alarm definitions over a version are
+ * not built yet (name alarms of your own).
+ */
+export function checkLambdaTargets(
+  service: { readonly environments: readonly LambdaEnvironment[] },
+  uses: readonly LambdaWaveUse[],
+  issues: Issue[],
+  prefix: Path,
+): void {
+  const checked = new Set<number>();
+  for (const use of uses) {
+    if (use.target.type !== "lambda" || checked.has(use.environmentIndex)) continue;
+    checked.add(use.environmentIndex);
+    const environment = service.environments[use.environmentIndex];
+    if (environment === undefined) continue;
+    const at = (...path: Path): Path => [...prefix, "environments", use.environmentIndex, ...path];
+    const { strategy } = environment;
+    if (!["all-at-once", "canary", "linear"].includes(strategy.type)) {
+      const why =
+        strategy.type === "rolling"
+          ? "Lambda runs every invocation on the alias's versions, with no fleet to grow batch by batch: use linear or canary"
+          : strategy.type === "blue-green"
+            ? "its smoke test would invoke the new version, whose number the hook is not given yet: use canary, linear or all-at-once"
+            : `the ${strategy.type} strategy ${strategy.type === "feature-flag" ? "changes a flag" : "splits users who must stay on one arm"}, not a function's alias`;
+      issues.push(issueAt(at("strategy", "type"), `a lambda target does not take ${strategy.type}: ${why}`));
+    }
+    if (environment.targetHealth !== undefined) {
+      issues.push(
+        issueAt(
+          at("targetHealth"),
+          "a Lambda version has no targets whose health could be watched: remove targetHealth",
+        ),
+      );
+    }
+    if (environment.metrics.length > 0) {
+      issues.push(
+        issueAt(
+          at("metrics"),
+          "business metrics per Lambda version are not supported yet: remove metrics for a lambda target",
+        ),
+      );
+    }
+    environment.alarms.forEach((alarm, index) => {
+      if (alarm.kind !== "definition") return;
+      issues.push(
+        issueAt(
+          at("alarms", index),
+          `alarm definitions over a Lambda version are not supported yet: create ${alarm.name} yourself and name it ({ name: "${alarm.name}" })`,
+        ),
+      );
+    });
+  }
+}
+
+function issueAt(path: Path, message: string): Issue {
+  return { code: "custom", input: undefined, path, message };
+}

@@ -1,0 +1,108 @@
+import { UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Presets, type StrategyInput, type StrategyType } from "../../functions/domain/config/index.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
+import type { RenderedStateMachine } from "../../local/render-asl.ts";
+import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
+import { FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
+import { FakeLambda, lambdaFunction } from "../helpers/fake-lambda.ts";
+import { useTestApps } from "../helpers/synth.ts";
+import { deploy, synthesizeMachines } from "./harness.ts";
+import "../helpers/sdk-mock.ts";
+
+let machines: Map<StrategyType, RenderedStateMachine>;
+let table: LocalTable;
+let aws: FakeAws | undefined;
+let lambda: FakeLambda | undefined;
+const apps = useTestApps();
+
+beforeAll(async () => {
+  machines = synthesizeMachines(apps());
+  table = await startDynalite();
+});
+
+afterAll(async () => {
+  await table.close();
+});
+
+afterEach(() => {
+  aws?.restore();
+  lambda?.restore();
+  aws = undefined;
+  lambda = undefined;
+});
+
+/** Deploys the fake function with `strategy`; CloudWatch's traffic follows the alias's weights. */
+async function run(strategy: StrategyInput, options: { aws?: FakeAwsOptions; updateFails?: boolean } = {}) {
+  const fakeAws = new FakeAws(options.aws);
+  aws = fakeAws;
+  const fakeLambda = new FakeLambda({
+    ...(options.updateFails === undefined ? {} : { updateFails: options.updateFails }),
+    onNewWeight: (percent) => fakeAws.setNewWeight(percent),
+  });
+  lambda = fakeLambda;
+  const result = await deploy({ machines, table, strategy, target: lambdaFunction });
+  return { ...result, lambda: fakeLambda };
+}
+
+describe("the strategy state machines on a Lambda function, executed from the synthesized template", () => {
+  it("canary: updates the code to the image, publishes one version, splits the alias 10% and then moves it", async () => {
+    // Act
+    const { result, record, lambda, deployment, states } = await run(Presets.LambdaCanary10Percent5Minutes);
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    expect(lambda.client.commandCalls(UpdateFunctionCodeCommand).map((call) => call.args[0].input)).toEqual([
+      { FunctionName: "checkout-api", ImageUri: deployment.artifact.uri },
+    ]);
+    expect(lambda.published().map((entry) => [entry.Version, entry.Description])).toEqual([
+      ["42", `glidepath ${deployment.id} replaces 41`],
+    ]);
+    expect(lambda.aliasHistory).toEqual([
+      ["41", { "42": 0.1 }],
+      ["42", {}],
+    ]);
+    // The code update was InProgress at the first look: the rollout check looked again.
+    expect(states.filter((state) => state === "Check rollout")).toHaveLength(2);
+  });
+
+  it("linear: moves the alias 10% at a time to the new version", async () => {
+    // Act
+    const { result, lambda } = await run(Presets.LambdaLinear10PercentEvery1Minute);
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(
+      lambda.aliasHistory.map(([version, weights]) => (version === "42" ? 100 : (weights["42"] ?? 0) * 100)),
+    ).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+  });
+
+  it("rolls back on an alarm at 10%: the alias points at the old version again, with no routing", async () => {
+    // Act
+    const { result, record, lambda } = await run(Presets.LambdaCanary10Percent5Minutes, {
+      aws: { alarmAtWeight: 10 },
+    });
+
+    // Assess
+    expect(result.error).toBe(ErrorNames.AlarmFired);
+    expect(record?.status).toBe("ROLLED_BACK");
+    expect(lambda.aliasHistory).toEqual([
+      ["41", { "42": 0.1 }],
+      ["41", {}],
+    ]);
+  });
+
+  it("fails before traffic moves when the code update fails, with Lambda's reason", async () => {
+    // Act
+    const { result, record, lambda } = await run(Presets.LambdaAllAtOnce, { updateFails: true });
+
+    // Assess
+    expect(result.error).toBe(ErrorNames.DeployFailed);
+    expect(record?.status).toBe("FAILED");
+    expect(record?.statusReason).toMatch(
+      /the code update of checkout-api failed: ImageAccessDenied no access to the image/,
+    );
+    expect(lambda.aliasHistory).toEqual([]);
+  });
+});
