@@ -4,17 +4,14 @@ import {
   ModifyListenerCommand,
   type ModifyListenerCommandInput,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ExperimentVerdict } from "../../functions/domain/analysis/experiment.ts";
-import type { StrategyInput, StrategyType } from "../../functions/domain/config/index.ts";
+import type { StrategyInput } from "../../functions/domain/config/index.ts";
 import type { Decision } from "../../functions/domain/deployment.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
-import type { RenderedStateMachine } from "../../local/render-asl.ts";
-import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { appConfigIds, FakeAppConfig, flagKey } from "../helpers/fake-appconfig.ts";
 import { FakeAws, type FakeAwsOptions, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
-import { useTestApps } from "../helpers/synth.ts";
-import { deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
+import { deploy, openGate, useFakes, useStrategyMachines, type World } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
 
 const strategy = (options: { autoPromote?: boolean } = {}): StrategyInput => ({
@@ -37,28 +34,9 @@ const conversion = {
 
 const target = { type: "appconfig", ...appConfigIds } as const;
 
-let machines: Map<StrategyType, RenderedStateMachine>;
-let table: LocalTable;
-let aws: FakeAws | undefined;
-let appConfig: FakeAppConfig | undefined;
 const entered = new Set<string>();
-const apps = useTestApps();
-
-beforeAll(async () => {
-  machines = synthesizeMachines(apps());
-  table = await startDynalite();
-});
-
-afterAll(async () => {
-  await table.close();
-});
-
-afterEach(() => {
-  aws?.restore();
-  appConfig?.restore();
-  aws = undefined;
-  appConfig = undefined;
-});
+const suite = useStrategyMachines();
+const track = useFakes();
 
 /**
  * Runs the experiment machine on a flag in the fake AppConfig, 10,000 checkouts per metrics window split by
@@ -71,17 +49,14 @@ async function run(props: {
   waitMs?: Readonly<Record<string, number>>;
   during?: (world: World) => Promise<void>;
 }) {
-  const fakeAws = new FakeAws({
-    requestsPerWindow: 10_000,
-    conversionRates: props.conversionRates,
-    ...props.aws,
-  });
-  aws = fakeAws;
-  appConfig = new FakeAppConfig({ onLive: (percent) => fakeAws.setNewWeight(percent) });
+  const fakeAws = track(
+    new FakeAws({ requestsPerWindow: 10_000, conversionRates: props.conversionRates, ...props.aws }),
+  );
+  const appConfig = track(new FakeAppConfig({ onLive: (percent) => fakeAws.setNewWeight(percent) }));
   let decisions: () => Promise<readonly Decision[]> = async () => [];
   const result = await deploy({
-    machines,
-    table,
+    machines: suite.machines,
+    table: suite.table,
     strategy: strategy(props.autoPromote === undefined ? {} : { autoPromote: props.autoPromote }),
     target,
     environment: { metrics: [conversion] },
@@ -199,12 +174,11 @@ const cohort = { priority: 10, header: { name: "X-Glidepath-Arm", values: ["trea
  * and green (idle, the treatment) target groups behind the ALB, with a cohort routed by header.
  */
 async function runOnTargetGroups(props: { conversionRates: FakeAwsOptions["conversionRates"] }) {
-  const fakeAws = new FakeAws({ requestsPerWindow: 10_000, conversionRates: props.conversionRates });
-  aws = fakeAws;
+  const fakeAws = track(new FakeAws({ requestsPerWindow: 10_000, conversionRates: props.conversionRates }));
   let decisions: () => Promise<readonly Decision[]> = async () => [];
   const result = await deploy({
-    machines,
-    table,
+    machines: suite.machines,
+    table: suite.table,
     strategy: {
       type: "experiment",
       split: 50,
@@ -315,11 +289,13 @@ describe("state coverage", () => {
   it("every state only the experiment machine has was entered by a test above", () => {
     // Prepare: the flag's states are covered by feature-flag.test.ts
     const others = new Set(
-      [...machines]
+      [...suite.machines]
         .filter(([type]) => type !== "experiment")
         .flatMap(([, machine]) => Object.keys(machine.states)),
     );
-    const own = Object.keys(machines.get("experiment")?.states ?? {}).filter((name) => !others.has(name));
+    const own = Object.keys(suite.machines.get("experiment")?.states ?? {}).filter(
+      (name) => !others.has(name),
+    );
 
     // Assess
     expect(own.sort()).toEqual([

@@ -6,11 +6,9 @@ import {
 import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { StrategyInput, StrategyType } from "../../functions/domain/config/index.ts";
+import { describe, expect, it } from "vitest";
+import type { StrategyInput } from "../../functions/domain/config/index.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
-import type { RenderedStateMachine } from "../../local/render-asl.ts";
-import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import {
   appConfigIds,
   FakeAppConfig,
@@ -18,8 +16,7 @@ import {
   flagKey,
 } from "../helpers/fake-appconfig.ts";
 import { FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
-import { useTestApps } from "../helpers/synth.ts";
-import { deploy, synthesizeMachines } from "./harness.ts";
+import { deploy, useFakes, useStrategyMachines } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
 
 const strategy = (rollbackTo: "off" | "previous" = "off"): StrategyInput => ({
@@ -32,37 +29,24 @@ const strategy = (rollbackTo: "off" | "previous" = "off"): StrategyInput => ({
 
 const target = { type: "appconfig", ...appConfigIds } as const;
 
-let machines: Map<StrategyType, RenderedStateMachine>;
-let table: LocalTable;
-let aws: FakeAws | undefined;
-let appConfig: FakeAppConfig | undefined;
 const entered = new Set<string>();
-const apps = useTestApps();
-
-beforeAll(async () => {
-  machines = synthesizeMachines(apps());
-  table = await startDynalite();
-});
-
-afterAll(async () => {
-  await table.close();
-});
-
-afterEach(() => {
-  aws?.restore();
-  appConfig?.restore();
-  aws = undefined;
-  appConfig = undefined;
-});
+const suite = useStrategyMachines();
+const track = useFakes();
 
 /** Runs the feature-flag machine on a flag in the fake AppConfig, its metrics in the fake CloudWatch. */
 async function run(
   options: { aws?: FakeAwsOptions; appConfig?: FakeAppConfigOptions; rollbackTo?: "off" | "previous" } = {},
 ) {
-  const fakeAws = new FakeAws(options.aws);
-  aws = fakeAws;
-  appConfig = new FakeAppConfig({ ...options.appConfig, onLive: (percent) => fakeAws.setNewWeight(percent) });
-  const result = await deploy({ machines, table, strategy: strategy(options.rollbackTo), target });
+  const fakeAws = track(new FakeAws(options.aws));
+  const appConfig = track(
+    new FakeAppConfig({ ...options.appConfig, onLive: (percent) => fakeAws.setNewWeight(percent) }),
+  );
+  const result = await deploy({
+    machines: suite.machines,
+    table: suite.table,
+    strategy: strategy(options.rollbackTo),
+    target,
+  });
   for (const state of result.states) entered.add(state);
   return { ...result, aws: fakeAws, appConfig };
 }
@@ -204,11 +188,13 @@ describe("state coverage", () => {
     // Prepare: the states of the ECS strategies are covered by strategies.test.ts, the experiment's own by
     // experiment.test.ts
     const others = new Set(
-      [...machines]
+      [...suite.machines]
         .filter(([type]) => type !== "feature-flag" && type !== "experiment")
         .flatMap(([, machine]) => Object.keys(machine.states)),
     );
-    const own = Object.keys(machines.get("feature-flag")?.states ?? {}).filter((name) => !others.has(name));
+    const own = Object.keys(suite.machines.get("feature-flag")?.states ?? {}).filter(
+      (name) => !others.has(name),
+    );
 
     // Assess
     expect(own.sort()).toEqual(

@@ -1,5 +1,6 @@
 import type { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { awsPorts } from "../../functions/adapters/aws/ports.ts";
 import { LocalBus } from "../../functions/adapters/local/local-bus.ts";
 import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-callbacks.ts";
@@ -22,8 +23,9 @@ import { type MachineKind, type RenderedStateMachine, renderStateMachines } from
 import { type ExecutionResult, runExecution } from "../../local/run-execution.ts";
 import { stepHandlers } from "../../local/step-handlers.ts";
 import { pipelineTag } from "../../statemachines/step-functions.ts";
-import type { LocalTable } from "../helpers/dynalite.ts";
+import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { account, ecsServices, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
+import { useTestApps } from "../helpers/synth.ts";
 
 export const hookArn = `arn:aws:lambda:eu-west-1:${account}:function:checkout-smoke`;
 
@@ -76,6 +78,50 @@ export function synthesizeMachines(app: App): Map<StrategyType, RenderedStateMac
 export function synthesizeAll(app: App, config: GlidepathConfig): Map<MachineKind, RenderedStateMachine> {
   const stack = new ControlPlaneStack(app, "Glidepath", { config });
   return renderStateMachines(Template.fromStack(stack).toJSON() as never);
+}
+
+/**
+ * The strategy state machines, synthesized once for the test file, and a dynalite table for its tests: read
+ * `machines` and `table` inside tests (they exist once the file's `beforeAll` ran).
+ */
+export function useStrategyMachines(): {
+  readonly machines: Map<StrategyType, RenderedStateMachine>;
+  readonly table: LocalTable;
+} {
+  const apps = useTestApps();
+  let machines: Map<StrategyType, RenderedStateMachine> | undefined;
+  let table: LocalTable | undefined;
+  beforeAll(async () => {
+    machines = synthesizeMachines(apps());
+    table = await startDynalite();
+  });
+  afterAll(async () => {
+    await table?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the machines are synthesized before the file's tests");
+    return value;
+  };
+  return {
+    get machines() {
+      return started(machines);
+    },
+    get table() {
+      return started(table);
+    },
+  };
+}
+
+/** Fakes of AWS services that one test installs (anything with `restore`): restored after each test. */
+export function useFakes(): <T extends { restore(): void }>(fake: T) => T {
+  const installed: { restore(): void }[] = [];
+  afterEach(() => {
+    for (const fake of installed.splice(0)) fake.restore();
+  });
+  return (fake) => {
+    installed.push(fake);
+    return fake;
+  };
 }
 
 /** What a test can touch while an execution runs: the bus humans and alarms use, and the state. */

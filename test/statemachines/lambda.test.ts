@@ -1,47 +1,30 @@
 import { UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Presets, type StrategyInput, type StrategyType } from "../../functions/domain/config/index.ts";
+import { describe, expect, it } from "vitest";
+import { Presets, type StrategyInput } from "../../functions/domain/config/index.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
-import type { RenderedStateMachine } from "../../local/render-asl.ts";
-import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
 import { FakeLambda, lambdaFunction } from "../helpers/fake-lambda.ts";
-import { useTestApps } from "../helpers/synth.ts";
-import { deploy, synthesizeMachines } from "./harness.ts";
+import { deploy, useFakes, useStrategyMachines } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
 
-let machines: Map<StrategyType, RenderedStateMachine>;
-let table: LocalTable;
-let aws: FakeAws | undefined;
-let lambda: FakeLambda | undefined;
-const apps = useTestApps();
-
-beforeAll(async () => {
-  machines = synthesizeMachines(apps());
-  table = await startDynalite();
-});
-
-afterAll(async () => {
-  await table.close();
-});
-
-afterEach(() => {
-  aws?.restore();
-  lambda?.restore();
-  aws = undefined;
-  lambda = undefined;
-});
+const suite = useStrategyMachines();
+const track = useFakes();
 
 /** Deploys the fake function with `strategy`; CloudWatch's traffic follows the alias's weights. */
 async function run(strategy: StrategyInput, options: { aws?: FakeAwsOptions; updateFails?: boolean } = {}) {
-  const fakeAws = new FakeAws(options.aws);
-  aws = fakeAws;
-  const fakeLambda = new FakeLambda({
-    ...(options.updateFails === undefined ? {} : { updateFails: options.updateFails }),
-    onNewWeight: (percent) => fakeAws.setNewWeight(percent),
+  const fakeAws = track(new FakeAws(options.aws));
+  const fakeLambda = track(
+    new FakeLambda({
+      ...(options.updateFails === undefined ? {} : { updateFails: options.updateFails }),
+      onNewWeight: (percent) => fakeAws.setNewWeight(percent),
+    }),
+  );
+  const result = await deploy({
+    machines: suite.machines,
+    table: suite.table,
+    strategy,
+    target: lambdaFunction,
   });
-  lambda = fakeLambda;
-  const result = await deploy({ machines, table, strategy, target: lambdaFunction });
   return { ...result, lambda: fakeLambda };
 }
 
