@@ -43,6 +43,7 @@ function smokeTest(ctx: FragmentContext, phases: IChainable, failed: IChainable)
           "environment.$": "$.environment",
           "version.$": "$.artifact.version",
           "colour.$": Paths.newColour,
+          "revision.$": "$.rollout.revision",
         }).value,
       },
       // Lambda's own limit. A TimeoutSecondsPath would read the hook's timeout, but aws-local-stepfunctions

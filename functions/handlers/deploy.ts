@@ -47,6 +47,11 @@ export interface PrepareOutput {
 
 export interface CheckOutput {
   readonly stable: boolean;
+  /**
+   * What runs on the colour (an ECS task definition ARN, a Lambda version number), null while nothing does:
+   * blue-green's smoke test hook is given it.
+   */
+  readonly revision: string | null;
   readonly checks: number;
   readonly healthyTargets: number;
   readonly desiredCount: number;
@@ -106,6 +111,7 @@ export function createDeployHandler(ports: Ports) {
         }
         return {
           stable: status.stable,
+          revision: status.revision ?? null,
           checks,
           healthyTargets: status.healthyTargets,
           desiredCount: status.desiredCount,

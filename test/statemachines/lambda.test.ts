@@ -11,7 +11,14 @@ const suite = useStrategyMachines();
 const track = useFakes();
 
 /** Deploys the fake function with `strategy`; CloudWatch's traffic follows the alias's weights. */
-async function run(strategy: StrategyInput, options: { aws?: FakeAwsOptions; updateFails?: boolean } = {}) {
+async function run(
+  strategy: StrategyInput,
+  options: {
+    aws?: FakeAwsOptions;
+    updateFails?: boolean;
+    smokeTest?: (payload: unknown) => Promise<unknown>;
+  } = {},
+) {
   const fakeAws = track(new FakeAws(options.aws));
   const fakeLambda = track(
     new FakeLambda({
@@ -24,6 +31,7 @@ async function run(strategy: StrategyInput, options: { aws?: FakeAwsOptions; upd
     table: suite.table,
     strategy,
     target: lambdaFunction,
+    ...(options.smokeTest === undefined ? {} : { smokeTest: options.smokeTest }),
   });
   return { ...result, lambda: fakeLambda };
 }
@@ -59,6 +67,29 @@ describe("the strategy state machines on a Lambda function, executed from the sy
     expect(
       lambda.aliasHistory.map(([version, weights]) => (version === "42" ? 100 : (weights["42"] ?? 0) * 100)),
     ).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+  });
+
+  it("blue-green: smoke-tests the published version by its number, then flips the alias to it at once", async () => {
+    // Prepare
+    const payloads: unknown[] = [];
+
+    // Act
+    const { result, lambda, deployment } = await run(
+      { type: "blue-green", smokeTest: "smoke" },
+      {
+        smokeTest: async (payload) => {
+          payloads.push(payload);
+          return { passed: true, reason: "invoked checkout-api:42" };
+        },
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(payloads).toEqual([
+      expect.objectContaining({ deploymentId: deployment.id, colour: "green", revision: "42" }),
+    ]);
+    expect(lambda.aliasHistory).toEqual([["42", {}]]);
   });
 
   it("rolls back on an alarm at 10%: the alias points at the old version again, with no routing", async () => {

@@ -206,7 +206,13 @@ describe("strategy state machines, executed from the synthesized template", () =
     // Assess
     expect(result.status).toBe("SUCCEEDED");
     expect(payloads).toEqual([
-      expect.objectContaining({ deploymentId: deployment.id, colour: "green", service: "checkout" }),
+      expect.objectContaining({
+        deploymentId: deployment.id,
+        colour: "green",
+        service: "checkout",
+        // The task definition the new colour runs, registered for the deployment.
+        revision: expect.stringMatching(/^arn:aws:ecs:eu-west-1:111122223333:task-definition\/checkout:\d+$/),
+      }),
     ]);
   });
 

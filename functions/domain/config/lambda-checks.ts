@@ -20,11 +20,11 @@ interface LambdaEnvironment {
 }
 
 /**
- * What a Lambda target takes: all-at-once, canary and linear move its alias; rolling has no fleet to grow
- * batch by batch, a flag strategy changes a flag, an experiment needs two arms that users stay on, and
- * blue-green's smoke test would invoke the new version, whose number its hook is not given yet. Its versions
- * have no targets whose health a bake could watch; business metrics and alarm definitions over a version are
- * not built yet (name alarms of your own).
+ * What a Lambda target takes: all-at-once, canary, linear and blue-green move its alias (blue-green's smoke
+ * test hook is given the new version's number as `revision`, to invoke it directly); rolling has no fleet to
+ * grow batch by batch, a flag strategy changes a flag, and an experiment needs two arms that users stay on.
+ * Its versions have no targets whose health a bake could watch; business metrics and alarm definitions over a
+ * version are not built yet (name alarms of your own).
  */
 export function checkLambdaTargets(
   service: { readonly environments: readonly LambdaEnvironment[] },
@@ -40,13 +40,11 @@ export function checkLambdaTargets(
     if (environment === undefined) continue;
     const at = (...path: Path): Path => [...prefix, "environments", use.environmentIndex, ...path];
     const { strategy } = environment;
-    if (!["all-at-once", "canary", "linear"].includes(strategy.type)) {
+    if (!["all-at-once", "canary", "linear", "blue-green"].includes(strategy.type)) {
       const why =
         strategy.type === "rolling"
           ? "Lambda runs every invocation on the alias's versions, with no fleet to grow batch by batch: use linear or canary"
-          : strategy.type === "blue-green"
-            ? "its smoke test would invoke the new version, whose number the hook is not given yet: use canary, linear or all-at-once"
-            : `the ${strategy.type} strategy ${strategy.type === "feature-flag" ? "changes a flag" : "splits users who must stay on one arm"}, not a function's alias`;
+          : `the ${strategy.type} strategy ${strategy.type === "feature-flag" ? "changes a flag" : "splits users who must stay on one arm"}, not a function's alias`;
       issues.push(issueAt(at("strategy", "type"), `a lambda target does not take ${strategy.type}: ${why}`));
     }
     if (environment.targetHealth !== undefined) {
