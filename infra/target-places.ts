@@ -19,10 +19,7 @@ export interface TargetPlace extends WavePlace {
   readonly flags: readonly AppConfigTarget[];
   /** The Lambda functions (and aliases) of the waves there. */
   readonly functions: readonly LambdaTarget[];
-  /**
-   * The ECR repositories (`<account>:<region>:<name>`) whose images the Lambda functions there are updated to:
-   * UpdateFunctionCode pulls them as the caller.
-   */
+  /** ECR repository ARNs whose images the Lambda functions there are updated to: UpdateFunctionCode pulls them. */
   readonly functionImages: readonly string[];
   /** Alarms the config defines there: Glidepath puts them. */
   readonly definedAlarms: readonly string[];
@@ -46,7 +43,7 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
       cohortListeners: new Set<string>(),
       flags: [],
       functions: [],
-      functionImages: new Set<string>(),
+      functionImages: new Map<string, { account: string; region: string; repository: string }>(),
       defined: new Set<string>(),
       watched: new Set<string>(),
       repositories: new Set<string>(),
@@ -74,7 +71,8 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
           if (artifact.type === "ecr") {
             const account = artifact.account ?? wave.account;
             const region = artifact.region ?? wave.region;
-            entry.functionImages.add(`${account}:${region}:${artifact.repository}`);
+            const { repository } = artifact;
+            entry.functionImages.set(`${account}/${region}/${repository}`, { account, region, repository });
           }
         } else entry.flags.push(wave.target);
         for (const alarm of environment.alarms) {
@@ -88,14 +86,20 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
   return [...places.keys()].sort().map((key) => {
     const entry = places.get(key);
     if (entry === undefined) throw new Error(`no place ${key}`);
+    const partition = arnPlace(entry.targets[0]?.targetGroups.blue ?? "")?.partition ?? "aws";
     return {
       ...entry.place,
-      partition: arnPlace(entry.targets[0]?.targetGroups.blue ?? "")?.partition ?? "aws",
+      partition,
       targets: entry.targets,
       cohortListeners: [...entry.cohortListeners].sort(),
       flags: entry.flags,
       functions: entry.functions,
-      functionImages: [...entry.functionImages].sort(),
+      functionImages: [...entry.functionImages.values()]
+        .map(
+          ({ account, region, repository }) =>
+            `arn:${partition}:ecr:${region}:${account}:repository/${repository}`,
+        )
+        .sort(),
       definedAlarms: [...entry.defined].sort(),
       watchedAlarms: [...entry.watched].sort(),
       repositories: [...entry.repositories].sort(),
@@ -109,7 +113,7 @@ interface Entry {
   readonly cohortListeners: Set<string>;
   readonly flags: AppConfigTarget[];
   readonly functions: LambdaTarget[];
-  readonly functionImages: Set<string>;
+  readonly functionImages: Map<string, { account: string; region: string; repository: string }>;
   readonly defined: Set<string>;
   readonly watched: Set<string>;
   readonly repositories: Set<string>;

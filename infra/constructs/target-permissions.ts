@@ -31,9 +31,9 @@ export function targetStatements(place: TargetPlace): TargetStatements {
     (name) => `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}`,
   );
   const flags = flagStatements(place);
-  const functions = lambdaArns(place);
+  const lambda = lambdaArns(place);
   const deploy = [
-    ...(functions.length === 0
+    ...(lambda.functions.length === 0
       ? []
       : [
           new PolicyStatement({
@@ -43,12 +43,9 @@ export function targetStatements(place: TargetPlace): TargetStatements {
               "lambda:PublishVersion",
               "lambda:ListVersionsByFunction",
             ],
-            resources: [...new Set(functions.map((fn) => fn.function))],
+            resources: lambda.functions,
           }),
-          new PolicyStatement({
-            actions: ["lambda:GetAlias"],
-            resources: functions.map((fn) => fn.alias),
-          }),
+          new PolicyStatement({ actions: ["lambda:GetAlias"], resources: lambda.aliases }),
         ]),
     // UpdateFunctionCode of an image function pulls the image as the caller.
     ...(place.functionImages.length === 0
@@ -56,10 +53,7 @@ export function targetStatements(place: TargetPlace): TargetStatements {
       : [
           new PolicyStatement({
             actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            resources: place.functionImages.map((image) => {
-              const [account, region, repository] = image.split(":");
-              return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
-            }),
+            resources: [...place.functionImages],
           }),
         ]),
     ...(ecsServices.length === 0
@@ -108,16 +102,13 @@ export function targetStatements(place: TargetPlace): TargetStatements {
         ]),
   ];
   const shiftTraffic = [
-    ...(functions.length === 0
+    ...(lambda.functions.length === 0
       ? []
       : [
-          new PolicyStatement({
-            actions: ["lambda:ListVersionsByFunction"],
-            resources: [...new Set(functions.map((fn) => fn.function))],
-          }),
+          new PolicyStatement({ actions: ["lambda:ListVersionsByFunction"], resources: lambda.functions }),
           new PolicyStatement({
             actions: ["lambda:GetAlias", "lambda:UpdateAlias"],
-            resources: functions.map((fn) => fn.alias),
+            resources: lambda.aliases,
           }),
         ]),
     ...flags.read,
@@ -141,14 +132,9 @@ export function targetStatements(place: TargetPlace): TargetStatements {
   // Evaluate reads the new version's target health (ECS service and target group) for `targetHealth`.
   const evaluate = [
     // The health of a Lambda target's versions: which versions the deployment's arms are.
-    ...(functions.length === 0
+    ...(lambda.functions.length === 0
       ? []
-      : [
-          new PolicyStatement({
-            actions: ["lambda:ListVersionsByFunction"],
-            resources: [...new Set(functions.map((fn) => fn.function))],
-          }),
-        ]),
+      : [new PolicyStatement({ actions: ["lambda:ListVersionsByFunction"], resources: lambda.functions })]),
     ...(ecsServices.length === 0
       ? []
       : [new PolicyStatement({ actions: ["ecs:DescribeServices"], resources: ecsServices })]),
@@ -164,15 +150,14 @@ export function targetStatements(place: TargetPlace): TargetStatements {
   return { deploy, shiftTraffic, evaluate };
 }
 
-/** Each Lambda target's function ARN (what publishes and lists versions) and its alias's. */
-function lambdaArns(place: TargetPlace): { function: string; alias: string }[] {
+/** The Lambda targets' function ARNs (what publishes and lists versions) and their aliases' ARNs, each once. */
+function lambdaArns(place: TargetPlace): { functions: string[]; aliases: string[] } {
   const { account, region, partition } = place;
-  const seen = new Map<string, { function: string; alias: string }>();
-  for (const target of place.functions) {
-    const fn = `arn:${partition}:lambda:${region}:${account}:function:${target.functionName}`;
-    seen.set(`${fn}:${target.alias}`, { function: fn, alias: `${fn}:${target.alias}` });
-  }
-  return [...seen.values()];
+  const arn = (name: string) => `arn:${partition}:lambda:${region}:${account}:function:${name}`;
+  return {
+    functions: [...new Set(place.functions.map((target) => arn(target.functionName)))],
+    aliases: [...new Set(place.functions.map((target) => `${arn(target.functionName)}:${target.alias}`))],
+  };
 }
 
 /**

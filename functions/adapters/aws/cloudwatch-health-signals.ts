@@ -80,12 +80,12 @@ const armQueries = {
 type ArmQuery = keyof typeof armQueries;
 
 /** AWS/Lambda's metric of each query: an invocation is a request, an error a 5xx; Duration is in ms. */
-const lambdaQueries = {
-  requests: { metric: "Invocations", stat: "Sum" },
-  errors: { metric: "Errors", stat: "Sum" },
-  p95: { metric: "Duration", stat: "p95" },
-  p99: { metric: "Duration", stat: "p99" },
-} as const satisfies Readonly<Record<ArmQuery, { metric: string; stat: string }>>;
+const lambdaQueries: Readonly<Record<ArmQuery, string>> = {
+  requests: "Invocations",
+  errors: "Errors",
+  p95: "Duration",
+  p99: "Duration",
+};
 
 /** The application's per-variant metric of each query (see the README's "Feature flags"). */
 const variantQueries: Readonly<Record<ArmQuery, string>> = {
@@ -316,7 +316,7 @@ export class CloudWatchHealthSignals implements HealthSignals {
             arms.kind === "lambda"
               ? {
                   Namespace: "AWS/Lambda",
-                  MetricName: lambdaQueries[query].metric,
+                  MetricName: lambdaQueries[query],
                   Dimensions: [
                     { Name: "FunctionName", Value: arms.functionName },
                     { Name: "Resource", Value: `${arms.functionName}:${arms.alias}` },

@@ -1,9 +1,4 @@
-import {
-  type AliasConfiguration,
-  GetAliasCommand,
-  type LambdaClient,
-  UpdateAliasCommand,
-} from "@aws-sdk/client-lambda";
+import { type LambdaClient, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { ShiftFailedError } from "../../domain/errors.ts";
 import {
   assertValidWeights,
@@ -11,7 +6,12 @@ import {
   type SetWeightsResult,
   type TrafficRouter,
 } from "../../domain/ports/traffic-router.ts";
-import { type DeploymentVersions, deploymentVersions } from "./lambda-versions.ts";
+import {
+  type AliasShape,
+  type DeploymentVersions,
+  deploymentVersions,
+  readAlias,
+} from "./lambda-versions.ts";
 
 export interface LambdaAliasRouterProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -21,12 +21,6 @@ export interface LambdaAliasRouterProps {
   readonly alias: string;
   /** Names the version published for this deployment (lambda-versions.ts). */
   readonly deploymentId: string;
-}
-
-/** Where the alias points and how it splits: the version, and the others' weights (0 to 1). */
-interface AliasShape {
-  readonly functionVersion: string;
-  readonly additional: Readonly<Record<string, number>>;
 }
 
 /**
@@ -45,16 +39,21 @@ export class LambdaAliasRouter implements TrafficRouter {
 
   /** Before a version is published for the deployment, whatever the alias serves is the live version: blue. */
   async readWeights(): Promise<ColourWeights> {
-    const [alias, versions] = await Promise.all([this.#alias(), this.#versions()]);
+    const { client, functionName, deploymentId } = this.#props;
+    const [alias, versions] = await Promise.all([
+      this.#alias(),
+      deploymentVersions(client, functionName, deploymentId),
+    ]);
     return versions === undefined ? { blue: 100, green: 0 } : this.#weightsOf(alias, versions);
   }
 
   async setWeights(weights: ColourWeights): Promise<SetWeightsResult> {
     assertValidWeights(weights);
-    const versions = await this.#versions();
+    const { client, functionName, deploymentId } = this.#props;
+    const versions = await deploymentVersions(client, functionName, deploymentId);
     if (versions === undefined) {
       throw new Error(
-        `${this.#describe()}: no version of ${this.#props.functionName} was published for deployment ${this.#props.deploymentId}, so there is no new version to shift to`,
+        `${this.#describe()}: no version of ${functionName} was published for deployment ${deploymentId}, so there is no new version to shift to`,
       );
     }
     const wanted = shapeFor(weights, versions);
@@ -83,19 +82,8 @@ export class LambdaAliasRouter implements TrafficRouter {
     return { changed: true, weights: observed, settled: true };
   }
 
-  async #versions(): Promise<DeploymentVersions | undefined> {
-    return deploymentVersions(this.#props.client, this.#props.functionName, this.#props.deploymentId);
-  }
-
   async #alias(): Promise<AliasShape> {
-    const alias: AliasConfiguration = await this.#props.client.send(
-      new GetAliasCommand({ FunctionName: this.#props.functionName, Name: this.#props.alias }),
-    );
-    if (alias.FunctionVersion === undefined) throw new Error(`${this.#describe()} names no version`);
-    return {
-      functionVersion: alias.FunctionVersion,
-      additional: alias.RoutingConfig?.AdditionalVersionWeights ?? {},
-    };
+    return readAlias(this.#props.client, this.#props.functionName, this.#props.alias);
   }
 
   /** The new version's share: all of the alias but the others' weights, or its own additional weight. */

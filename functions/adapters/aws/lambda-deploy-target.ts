@@ -1,5 +1,4 @@
 import {
-  GetAliasCommand,
   GetFunctionConfigurationCommand,
   type LambdaClient,
   PublishVersionCommand,
@@ -16,7 +15,7 @@ import {
   type TargetStatus,
 } from "../../domain/ports/deploy-target.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
-import { deploymentVersions, versionDescription } from "./lambda-versions.ts";
+import { deploymentVersions, readAlias, versionDescription } from "./lambda-versions.ts";
 
 export interface LambdaDeployTargetProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -107,10 +106,7 @@ export class LambdaDeployTarget implements DeployTarget {
 
   async #aliasVersion(): Promise<string> {
     const { client, functionName, alias } = this.#props;
-    const output = await client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
-    if (output.FunctionVersion === undefined)
-      throw new Error(`alias ${alias} of ${functionName} names no version`);
-    return output.FunctionVersion;
+    return (await readAlias(client, functionName, alias)).functionVersion;
   }
 }
 

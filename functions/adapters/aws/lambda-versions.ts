@@ -1,4 +1,4 @@
-import { type LambdaClient, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
+import { GetAliasCommand, type LambdaClient, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
 
 /**
  * A Lambda deployment's two arms are versions of one function behind one alias: the version the alias served
@@ -46,4 +46,25 @@ export async function deploymentVersions(
     marker = page.NextMarker;
   } while (marker !== undefined);
   return found;
+}
+
+/** Where an alias points and how it splits: its version, and the other versions' weights (0 to 1). */
+export interface AliasShape {
+  readonly functionVersion: string;
+  readonly additional: Readonly<Record<string, number>>;
+}
+
+export async function readAlias(
+  client: LambdaClient,
+  functionName: string,
+  alias: string,
+): Promise<AliasShape> {
+  const output = await client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
+  if (output.FunctionVersion === undefined) {
+    throw new Error(`alias ${alias} of function ${functionName} names no version`);
+  }
+  return {
+    functionVersion: output.FunctionVersion,
+    additional: output.RoutingConfig?.AdditionalVersionWeights ?? {},
+  };
 }

@@ -1,16 +1,9 @@
 import type { z } from "zod";
 import type { Strategy } from "./strategy.ts";
-import type { TargetConfig } from "./waves.ts";
+import { issueAt, type WaveUse } from "./target-checks.ts";
 
 type Issue = z.core.$ZodRawIssue;
 type Path = (string | number)[];
-
-interface LambdaWaveUse {
-  readonly environmentIndex: number;
-  readonly region: string;
-  readonly target: TargetConfig;
-  readonly path: Path;
-}
 
 interface LambdaEnvironment {
   readonly strategy: Strategy;
@@ -28,7 +21,7 @@ interface LambdaEnvironment {
  */
 export function checkLambdaTargets(
   service: { readonly environments: readonly LambdaEnvironment[] },
-  uses: readonly LambdaWaveUse[],
+  uses: readonly WaveUse[],
   issues: Issue[],
   prefix: Path,
 ): void {
@@ -73,8 +66,4 @@ export function checkLambdaTargets(
       );
     });
   }
-}
-
-function issueAt(path: Path, message: string): Issue {
-  return { code: "custom", input: undefined, path, message };
 }

@@ -19,7 +19,7 @@ interface CheckedService {
 }
 
 /** A target as one wave uses it, with the path (from the service) of the config that gives it. */
-interface WaveUse {
+export interface WaveUse {
   readonly environmentIndex: number;
   readonly region: string;
   readonly target: TargetConfig;
@@ -277,6 +277,6 @@ export function checkStrategyTargets(
   });
 }
 
-function issueAt(path: Path, message: string): Issue {
+export function issueAt(path: Path, message: string): Issue {
   return { code: "custom", input: undefined, path, message };
 }
