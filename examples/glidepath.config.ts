@@ -55,7 +55,8 @@ const checkoutTarget = (account: string, region: string, ids: { lb: string; blue
   }) as const;
 
 /**
- * The sample config: `sample` runs on this machine (`npm start`), its production in a second (local) account;
+ * The sample config: `sample` runs on this machine (`npm start`), its production in a second (local) account, as
+ * does the function `sample-fn` (`npm start -- --service sample-fn`);
  * `checkout` shows an ECS service behind an ALB as it would be deployed with `npx cdk deploy`: staging in the
  * control plane's own account, production in its own account in two regions, each with its own target.
  */
@@ -102,6 +103,36 @@ export default defineConfig({
           metrics: [conversion],
           pause,
           approval: { required: true, approvers: ["ULOCALOPS"], timeoutSeconds: 3600 },
+        },
+      ],
+    },
+    {
+      // A Lambda function, deployed in the local cloud as a `lambda` target is on AWS: each version published,
+      // the alias's weights moved to it on CodeDeploy's Lambda schedules, rolled back on its own errors.
+      name: "sample-fn",
+      artifact: { type: "custom", source: "glidepath.examples" },
+      target: {
+        type: "local-lambda",
+        functionName: "sample-fn",
+        alias: "live",
+        handler: "examples/sample-fn/handler.ts",
+      },
+      environments: [
+        {
+          name: "dev",
+          account: "000000000000",
+          region: "eu-west-1",
+          strategy: "LambdaCanary10Percent5Minutes",
+          analysis,
+          pause,
+        },
+        {
+          name: "production",
+          account: "000000000001",
+          region: "eu-west-1",
+          strategy: "LambdaLinear10PercentEvery1Minute",
+          analysis: { ...analysis, minRequests: 100 },
+          pause,
         },
       ],
     },

@@ -1,6 +1,7 @@
 import { listenerOfRule } from "../functions/adapters/aws/arns.ts";
 import type { GlidepathConfig } from "../functions/domain/config/index.ts";
 import { arnPlace } from "../functions/domain/config/target-checks.ts";
+import { isLocalTarget } from "../functions/domain/config/target-schema.ts";
 import { type ConfigWave, configWaves, type WavePlace } from "../functions/domain/config/waves.ts";
 
 type EcsTarget = Extract<ConfigWave["target"], { type: "ecs" }>;
@@ -59,7 +60,7 @@ export function targetPlaces(config: GlidepathConfig): TargetPlace[] {
     for (const environment of service.environments) {
       const waves = configWaves({ services: [{ ...service, environments: [environment] }] });
       for (const wave of waves) {
-        if (wave.target.type === "local") continue;
+        if (isLocalTarget(wave.target)) continue;
         const entry = entryOf({ account: wave.account, region: wave.region });
         if (wave.target.type === "ecs") {
           entry.targets.push(wave.target);

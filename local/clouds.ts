@@ -1,3 +1,4 @@
+import { isLocalTarget } from "../functions/domain/config/target-schema.ts";
 import type { Ports, TargetConfig, WaveAccess } from "../functions/domain/ports/index.ts";
 import type { Fleet } from "./fleet.ts";
 
@@ -25,7 +26,7 @@ export class LocalClouds {
   };
 
   #fleet(target: TargetConfig, access: WaveAccess): Fleet {
-    if (target.type !== "local" && !(target.type === "flag" && target.store.type === "local")) {
+    if (!isLocalTarget(target) && !(target.type === "flag" && target.store.type === "local")) {
       throw new Error(`a target of type '${target.type}' runs on AWS, not in a local cloud`);
     }
     const fleet = this.#fleets.get(key(access));

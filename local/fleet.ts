@@ -14,17 +14,20 @@ import { variantOfColour } from "../functions/domain/flags.ts";
 import type { Ports, TargetConfig } from "../functions/domain/ports/index.ts";
 import type { Colour } from "../functions/domain/ports/traffic-router.ts";
 import { startFlagStore } from "./flag-store.ts";
+import { startFunctionFleet } from "./lambda-fleet.ts";
 import { WeightedRouter } from "./router.ts";
 import { behaviourOf, liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
 import { startTraffic } from "./traffic.ts";
 
-/** One wave's own fleet: a router, the sample-service processes behind it, traffic and alarms. */
+/**
+ * One wave's own fleet: a router, the sample-service processes behind it, traffic and alarms; for a function,
+ * the local Lambda service with its versions' processes (lambda-fleet.ts).
+ */
 export interface Fleet {
   readonly name: string;
   /** The wave deployed into it. */
   readonly deploymentId: string;
   readonly ports: Pick<Ports, "trafficRouter" | "deployTarget" | "healthSignals">;
-  readonly router: WeightedRouter;
   newColour?: Colour;
   readonly weightHistory: { at: number; new: number }[];
   /** Requests and 5xx each arm served so far: per colour behind the router, or per flag variant. */
@@ -66,7 +69,9 @@ export async function startFleet(props: FleetProps): Promise<Fleet> {
     stops.length = 0;
   };
   try {
-    return await start(props, stops, stop);
+    return props.target.type === "local-lambda"
+      ? await startFunctionFleet(props, props.target, stops, stop)
+      : await start(props, stops, stop);
   } catch (error) {
     // Nothing it started outlives a fleet that could not start.
     await stop();
@@ -128,7 +133,6 @@ async function start(
     phase(`${label}: flag ${flagged.rollout.flag} in the local flag store on ${flagged.store.url}`);
   // A flag rollout runs nothing new: the live processes serve both variants.
   const deployTarget = flagged === undefined ? target : new FlagDeployTarget(flagged.rollout.flag);
-  let newColour: Colour | undefined;
   const variantOf = (colour: Colour) => variantOfColour[colour];
   const arms = flag === undefined ? router : variantMetricsSource(metricStore, flag.metrics, variantOf);
   const signals = new LocalHealthSignals({
@@ -146,16 +150,9 @@ async function start(
   return {
     name: environment.name,
     deploymentId: props.deploymentId,
-    router,
     weightHistory: [],
     stop,
     notePids,
-    get newColour() {
-      return newColour;
-    },
-    set newColour(colour) {
-      newColour = colour;
-    },
     totals: () => {
       if (flag === undefined) return router.totals();
       const all = { start: 0, end: Number.MAX_SAFE_INTEGER };

@@ -9,6 +9,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Colour, ColourWeights } from "../functions/domain/ports/traffic-router.ts";
+import { RecordLog, recordRetentionMs } from "./record-log.ts";
 
 export interface WeightedRouterProps {
   /** Port on 127.0.0.1. @default 0 (a free port) */
@@ -34,11 +35,6 @@ interface RequestRecord {
   readonly status: number;
   readonly ms: number;
 }
-
-/** Records older than this are dropped: the longest alarm range the local runtime evaluates fits in it. */
-const retentionMs = 15 * 60 * 1000;
-/** Hard cap per colour, so memory stays bounded even at rates the local runtime never generates. */
-const maxRecords = 500_000;
 
 const colours = ["blue", "green"] as const satisfies readonly Colour[];
 
@@ -69,7 +65,10 @@ export class WeightedRouter {
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
   readonly #upstreams: Record<Colour, URL | undefined> = { blue: undefined, green: undefined };
   #weights: ColourWeights = { blue: 100, green: 0 };
-  readonly #records: Record<Colour, RecordLog> = { blue: new RecordLog(), green: new RecordLog() };
+  readonly #records: Record<Colour, RecordLog<RequestRecord>> = {
+    blue: new RecordLog(),
+    green: new RecordLog(),
+  };
   readonly #totals: Record<Colour, { requests: number; errors: number }> = {
     blue: { requests: 0, errors: 0 },
     green: { requests: 0, errors: 0 },
@@ -223,7 +222,7 @@ export class WeightedRouter {
 
   #record(colour: Colour, status: number, ms: number): void {
     const at = this.#clock();
-    this.#records[colour].add({ at, status, ms }, at - retentionMs);
+    this.#records[colour].add({ at, status, ms }, at - recordRetentionMs);
     this.#totals[colour].requests += 1;
     if (status >= 500) this.#totals[colour].errors += 1;
   }
@@ -233,34 +232,6 @@ class UpstreamTimeout extends Error {
   constructor() {
     super("no answer in time");
     this.name = "UpstreamTimeout";
-  }
-}
-
-/** Records in completion order, dropped from the front when they age out. */
-class RecordLog {
-  #items: RequestRecord[] = [];
-  #head = 0;
-
-  add(record: RequestRecord, oldest: number): void {
-    this.#items.push(record);
-    while (
-      this.#head < this.#items.length &&
-      ((this.#items[this.#head] as RequestRecord).at < oldest || this.#items.length - this.#head > maxRecords)
-    ) {
-      this.#head += 1;
-    }
-    // Compacting only once half the array is dead keeps add() amortised O(1).
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-
-  *between(start: number, end: number): Generator<RequestRecord> {
-    for (let index = this.#head; index < this.#items.length; index += 1) {
-      const record = this.#items[index] as RequestRecord;
-      if (record.at >= start && record.at < end) yield record;
-    }
   }
 }
 

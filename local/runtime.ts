@@ -5,6 +5,7 @@ import { LocalTaskCallbacks } from "../functions/adapters/local/local-task-callb
 import { experimentLine } from "../functions/adapters/log-notifier.ts";
 import type { AlarmStateChange } from "../functions/domain/alarm-state-change.ts";
 import type { EnvironmentConfig, GlidepathConfig, ServiceConfig } from "../functions/domain/config/index.ts";
+import { configWaves } from "../functions/domain/config/waves.ts";
 import type { Decision, Deployment } from "../functions/domain/deployment.ts";
 import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
@@ -20,6 +21,7 @@ import { LocalClouds } from "./clouds.ts";
 import { startDynalite } from "./dynalite.ts";
 import { type EnvironmentResult, environmentResults, NotPromoted } from "./environment-results.ts";
 import { type Fleet, startFleet } from "./fleet.ts";
+import { localZip, zipUri } from "./local-bucket.ts";
 import { type RenderedStateMachine, renderStateMachines } from "./render-asl.ts";
 import {
   type ExecutionEvent,
@@ -100,8 +102,9 @@ export interface LocalRunResult {
  * machines: the pipeline's and the strategies' ASL read out of the synthesized stack and run on
  * aws-local-stepfunctions (each strategy as the pipeline's nested execution), the real step handlers with local
  * ports, state in dynalite, and per environment its own fleet: a weighted router, sample-service processes,
- * alarms over the router's metrics and real HTTP traffic. Everything it starts is stopped before it returns or
- * throws.
+ * alarms over the router's metrics and real HTTP traffic, or for a function (`local-lambda`) the local Lambda
+ * service with a process per version and invocations through its alias. Everything it starts is stopped
+ * before it returns or throws.
  */
 export async function runLocalDeployment(options: LocalRunOptions): Promise<LocalRunResult> {
   const started = Date.now();
@@ -211,7 +214,11 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         onProcess: (pid) => {
           if (pids.has(pid)) return;
           pids.add(pid);
-          phase(`sample-service process ${pid} started`);
+          const kind =
+            request.target.type === "local-lambda"
+              ? `function ${request.target.functionName}`
+              : "sample-service";
+          phase(`${kind} process ${pid} started`);
         },
       });
       cleanup.push(() => fleet.stop());
@@ -389,7 +396,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       const outcomes = (await bus.put(
         artifactSource(service),
         ArtifactPublishedDetailType,
-        artifactDetail(service.name, pushVersion(push)),
+        artifactDetail(service, pushVersion(push)),
       )) as readonly TriggerOutcome[];
       for (const outcome of outcomes) {
         if (outcome.outcome === "ignored")
@@ -461,10 +468,15 @@ function pushVersion(push: number): string {
   return `${major}.${minor}.${(patch ?? 0) + push}`;
 }
 
-/** The ArtifactPublished detail of a local push, with a digest derived from the version. */
-function artifactDetail(service: string, version: string) {
-  const digest = `sha256:${createHash("sha256").update(`${service}:${version}`).digest("hex")}`;
-  return { service, uri: `local://${service}@${digest}`, digest, version };
+/**
+ * The ArtifactPublished detail of a local push, with a digest derived from the version: for a function, its
+ * zip in the local bucket (as CI uploads a zip to S3), else the local image.
+ */
+function artifactDetail(service: ServiceConfig, version: string) {
+  const digest = `sha256:${createHash("sha256").update(`${service.name}:${version}`).digest("hex")}`;
+  const functions = configWaves({ services: [service] }).some((wave) => wave.target.type === "local-lambda");
+  const uri = functions ? zipUri(localZip(service.name, version)) : `local://${service.name}@${digest}`;
+  return { service: service.name, uri, digest, version };
 }
 
 function artifactSource(service: ServiceConfig): string {

@@ -1,8 +1,10 @@
 import { Agent, request as httpRequest } from "node:http";
 
 export interface TrafficProps {
-  /** Where to send `GET` requests, such as the router's `http://127.0.0.1:port/`. */
+  /** Where to send requests, such as the router's `http://127.0.0.1:port/`. */
   readonly url: string;
+  /** Each request's method and body: `POST` with an event invokes a function. @default GET with no body */
+  readonly request?: { readonly method: "POST"; readonly body: string };
   /** Requests started per second, whether or not earlier ones were answered. */
   readonly rps: number;
   /** The generator stops by itself after this long. */
@@ -72,7 +74,12 @@ export function startTraffic(props: TrafficProps): Traffic {
     counts.sent += 1;
     // Each request is one of many users, so that a flag's split by userId has users to split.
     const headers = { "x-user-id": `user-${Math.floor(Math.random() * users)}` };
-    const outgoing = httpRequest(url, { agent, method: "GET", timeout: requestTimeoutMs, headers });
+    const outgoing = httpRequest(url, {
+      agent,
+      method: props.request?.method ?? "GET",
+      timeout: requestTimeoutMs,
+      headers: props.request === undefined ? headers : { ...headers, "content-type": "application/json" },
+    });
     const cancel = () => outgoing.destroy();
     inFlight.add(cancel);
     outgoing.on("response", (response) => {
@@ -82,7 +89,7 @@ export function startTraffic(props: TrafficProps): Traffic {
     });
     outgoing.on("timeout", () => outgoing.destroy(new Error("timed out")));
     outgoing.on("error", () => settle(cancel, false));
-    outgoing.end();
+    outgoing.end(props.request?.body);
   };
 
   // Request k is due at k / rps seconds; those due before maxSeconds make the whole run.

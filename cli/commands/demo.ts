@@ -1,3 +1,4 @@
+import { isLocalTarget } from "../../functions/domain/config/target-schema.ts";
 import { configWaves } from "../../functions/domain/config/waves.ts";
 import { logger } from "../../functions/shared/logger.ts";
 import { loadConfig } from "../../infra/load-config.ts";
@@ -48,14 +49,22 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
       `no service '${options.service}' in ${options.config}; it has: ${config.services.map((s) => s.name).join(", ")}`,
     );
   }
+  const functionWave = configWaves({ services: [configured] }).find(
+    (wave) => wave.target.type === "local-lambda",
+  );
+  if (options.strategy !== undefined && functionWave !== undefined) {
+    throw new UsageError(
+      `--strategy ${options.strategy} releases the sample service's flag, and service '${configured.name}' is a Lambda function (${functionWave.environment} ${functionWave.region}), whose alias takes all-at-once, canary, linear or blue-green: leave --strategy out`,
+    );
+  }
   const chosen =
     options.strategy === undefined
       ? configured
       : withDemoStrategy(configured, parseStrategy(options.strategy));
-  const remote = configWaves({ services: [chosen] }).find((wave) => wave.target.type !== "local");
+  const remote = configWaves({ services: [chosen] }).find((wave) => !isLocalTarget(wave.target));
   if (remote !== undefined) {
     throw new UsageError(
-      `service '${chosen.name}' deploys ${remote.environment} ${remote.region} to ${remote.target.type}; the local demo needs a service whose every target is { type: "local" }`,
+      `service '${chosen.name}' deploys ${remote.environment} ${remote.region} to ${remote.target.type}; the local demo needs a service whose every target is local ({ type: "local" } or { type: "local-lambda" })`,
     );
   }
   const service = chosen;

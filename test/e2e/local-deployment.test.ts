@@ -36,8 +36,21 @@ function alive(pid: number): boolean {
 }
 
 function startedPids(output: string): number[] {
-  return [...output.matchAll(/sample-service process (\d+) started/g)].map((match) => Number(match[1]));
+  return [...output.matchAll(/(?:sample-service|function [\w-]+) process (\d+) started/g)].map((match) =>
+    Number(match[1]),
+  );
 }
+
+/** The demo's arguments for a fast run of `scenario` with the JSON summary on the last line. */
+const fastJson = (scenario: ScenarioName) => [
+  "--scenario",
+  scenario,
+  "--speed",
+  String(fast.speed),
+  "--rps",
+  String(fast.rps),
+  "--json",
+];
 
 /** Runs `glidepath demo` as `npm start` does; resolves with its exit code and output. */
 function demo(args: string[], onOutput?: (output: string, child: ChildProcess) => void) {
@@ -460,20 +473,7 @@ describe("several pushes in the local run, through the real trigger", () => {
 
 describe("a feature-flag rollout in the local run (--strategy feature-flag)", () => {
   const flagRun = (scenario: ScenarioName) =>
-    demo([
-      "--strategy",
-      "feature-flag",
-      "--scenario",
-      scenario,
-      "--speed",
-      String(fast.speed),
-      "--rps",
-      String(fast.rps),
-      "--json",
-      "--env",
-      "production",
-      "--auto-approve",
-    ]);
+    demo(["--strategy", "feature-flag", ...fastJson(scenario), "--env", "production", "--auto-approve"]);
 
   it("good: the flag reaches 100% of users through the local flag store and the promotion SUCCEEDS", {
     timeout: 120_000,
@@ -543,5 +543,65 @@ describe("an experiment in the local run (--strategy experiment)", () => {
     expect(wave.verdicts.experiment).toMatchObject({ winner: "treatment", metric: "conversion" });
     expect(wave.verdicts.experiment.liftInterval[0]).toBeGreaterThan(0);
     expect(output).toMatch(/experiment judged: sample 1\.1\.0 in production: treatment wins: conversion/);
+  });
+});
+
+describe("a Lambda function in the local run (--service sample-fn)", () => {
+  const functionRun = (scenario: ScenarioName) => demo(["--service", "sample-fn", ...fastJson(scenario)]);
+
+  it("good: dev's LambdaCanary10Percent5Minutes and production's LambdaLinear10PercentEvery1Minute move the alias to the new version, and the promotion SUCCEEDS", {
+    timeout: 180_000,
+  }, async () => {
+    // Act
+    const { code, output } = await functionRun("good");
+
+    // Assess
+    expect(code, output.slice(-4000)).toBe(0);
+    const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    expect(summary).toMatchObject({
+      scenario: "good",
+      status: "SUCCEEDED",
+      weights: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+      environments: [
+        { name: "dev", status: "SUCCEEDED", waves: [{ account: "000000000000", region: "eu-west-1" }] },
+        {
+          name: "production",
+          status: "SUCCEEDED",
+          waves: [{ account: "000000000001", region: "eu-west-1" }],
+        },
+      ],
+    });
+    expect(summary.requests.new).toBeGreaterThan(200);
+    expect(output).toMatch(
+      /dev eu-west-1 \(account 000000000000\): function sample-fn runs sample-fn 1\.0\.0 as version 1 behind alias live in the local Lambda service on http:\/\/127\.0\.0\.1:\d+/,
+    );
+    expect(output).toMatch(/dev: traffic 10% on the new version[\s\S]*dev: traffic 100% on the new version/);
+    // Each wave's cloud runs version 1's code and the new version's, each in its own process.
+    const pids = startedPids(output);
+    expect(pids.length).toBe(4);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it("bad: the new version's function errors roll dev's canary back from 10% to the old version, and production is never deployed", {
+    timeout: 90_000,
+  }, async () => {
+    // Act
+    const { code, output } = await functionRun("bad");
+
+    // Assess
+    expect(code, output.slice(-4000)).toBe(0);
+    const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    expect(summary).toMatchObject({
+      scenario: "bad",
+      status: "ROLLED_BACK",
+      weights: [10, 0],
+      environments: [
+        { name: "dev", status: "ROLLED_BACK" },
+        { name: "production", status: "NOT_PROMOTED" },
+      ],
+    });
+    expect(summary.errorsServedByNew).toBeGreaterThan(0);
+    expect(output).toMatch(/rollback {2}new version's 5xx rate [\d.]+% is worse than the old version's/);
+    expect(startedPids(output).filter(alive)).toEqual([]);
   });
 });

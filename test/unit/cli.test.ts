@@ -96,6 +96,10 @@ describe("glidepath CLI", () => {
     ],
     [["validate", "--config", "package-lock.yaml"], "unsupported extension '.yaml'"],
     [["deploy-everything"], "unknown command 'deploy-everything'"],
+    [
+      ["demo", "--service", "sample-fn", "--strategy", "experiment"],
+      "--strategy experiment releases the sample service's flag, and service 'sample-fn' is a Lambda function (dev eu-west-1), whose alias takes all-at-once, canary, linear or blue-green: leave --strategy out",
+    ],
   ])("%j exits 2 with a clear message", async (args, message) => {
     // Act
     const { code, stderr } = await glidepath(...args);
@@ -125,7 +129,7 @@ describe("glidepath CLI", () => {
     // Assess
     expect([json.code, typescript.code]).toEqual([0, 0]);
     expect(json.stdout).toContain("is valid: 1 service(s), 2 environment(s)");
-    expect(typescript.stdout).toContain("is valid: 3 service(s), 6 environment(s)");
+    expect(typescript.stdout).toContain("is valid: 4 service(s), 8 environment(s)");
   });
 
   it("--help lists the commands", async () => {

@@ -109,6 +109,22 @@ describe("a lambda target in the config", () => {
       { target: { ...lambda, alias: "42" } },
       { path: at("target.alias"), message: /not a version number/ },
     ],
+    [
+      "a local-lambda target with a rolling strategy, as a lambda target",
+      {
+        target: { ...lambda, type: "local-lambda", handler: "examples/sample-fn/handler.ts" },
+        strategy: { type: "rolling", batch: { percent: 25 } },
+      },
+      {
+        path: at("strategy.type"),
+        message: /^a local-lambda target does not take rolling: Lambda runs every/,
+      },
+    ],
+    [
+      "a local-lambda target without its handler module",
+      { target: { ...lambda, type: "local-lambda", handler: "" } },
+      { path: at("target.handler"), message: "must name the function's handler module" },
+    ],
   ])("refuses %s", (_, environment, problem) => {
     // Act
     const problems = problemsOf(configOf(environment));

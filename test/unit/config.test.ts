@@ -40,7 +40,12 @@ describe("parseConfig", () => {
     const json = parseConfig(fixture("valid.json"));
 
     // Assess
-    expect(sample.services.map((s) => s.name)).toEqual(["sample", "checkout", "checkout-new-flow"]);
+    expect(sample.services.map((s) => s.name)).toEqual([
+      "sample",
+      "sample-fn",
+      "checkout",
+      "checkout-new-flow",
+    ]);
     expect(json.services[0]?.environments.map((e) => e.regions)).toEqual([
       ["us-east-1"],
       ["us-east-1", "us-west-2"],

@@ -18,7 +18,17 @@ export function versionDescription(deploymentId: string, liveVersion: string): s
   return `glidepath ${deploymentId} replaces ${liveVersion}`;
 }
 
-const described = /^glidepath (d-[0-9a-f]+) replaces (\d+)$/;
+const descriptionPattern = /^glidepath (d-[0-9a-f]+) replaces (\d+)$/;
+
+/** What a version's description says, if Glidepath published it: the deployment and the version it replaced. */
+export function describedVersion(
+  description: string | undefined,
+): { readonly deploymentId: string; readonly replaces: string } | undefined {
+  const match = descriptionPattern.exec(description ?? "");
+  return match?.[1] === undefined || match[2] === undefined
+    ? undefined
+    : { deploymentId: match[1], replaces: match[2] };
+}
 
 /**
  * The version published for `deploymentId`, if any: ListVersionsByFunction, every page (versions come oldest
@@ -39,9 +49,9 @@ export async function deploymentVersions(
       }),
     );
     for (const entry of page.Versions ?? []) {
-      const match = described.exec(entry.Description ?? "");
-      if (match?.[1] === deploymentId && match[2] !== undefined && entry.Version !== undefined)
-        found = { version: entry.Version, replaces: match[2] };
+      const described = describedVersion(entry.Description);
+      if (described?.deploymentId === deploymentId && entry.Version !== undefined)
+        found = { version: entry.Version, replaces: described.replaces };
     }
     marker = page.NextMarker;
   } while (marker !== undefined);

@@ -8,6 +8,7 @@ import type {
   TargetStatus,
 } from "../../domain/ports/deploy-target.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
+import { stopProcess } from "./stop-process.ts";
 
 /** How a version of the sample service behaves: the scenario decides it per version. */
 export interface VersionBehaviour {
@@ -158,15 +159,7 @@ export class ProcessDeployTarget implements DeployTarget {
     const child = state.process;
     state.process = undefined;
     state.url = undefined;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-      child.once("exit", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill("SIGTERM");
-    });
+    if (child !== undefined) await stopProcess(child);
   }
 }
 

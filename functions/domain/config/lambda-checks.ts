@@ -27,7 +27,9 @@ export function checkLambdaTargets(
 ): void {
   const checked = new Set<number>();
   for (const use of uses) {
-    if (use.target.type !== "lambda" || checked.has(use.environmentIndex)) continue;
+    // A local-lambda target stands for a lambda one, and takes what it takes.
+    const { type } = use.target;
+    if ((type !== "lambda" && type !== "local-lambda") || checked.has(use.environmentIndex)) continue;
     checked.add(use.environmentIndex);
     const environment = service.environments[use.environmentIndex];
     if (environment === undefined) continue;
@@ -38,7 +40,7 @@ export function checkLambdaTargets(
         strategy.type === "rolling"
           ? "Lambda runs every invocation on the alias's versions, with no fleet to grow batch by batch: use linear or canary"
           : `the ${strategy.type} strategy ${strategy.type === "feature-flag" ? "changes a flag" : "splits users who must stay on one arm"}, not a function's alias`;
-      issues.push(issueAt(at("strategy", "type"), `a lambda target does not take ${strategy.type}: ${why}`));
+      issues.push(issueAt(at("strategy", "type"), `a ${type} target does not take ${strategy.type}: ${why}`));
     }
     if (environment.targetHealth !== undefined) {
       issues.push(

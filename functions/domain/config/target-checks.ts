@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { isFlagStrategy, type Strategy } from "./strategy.ts";
+import { isLocalTarget } from "./target-schema.ts";
 import { environmentTargetSources, type TargetConfig, type TargetEnvironment } from "./waves.ts";
 
 type Issue = z.core.$ZodRawIssue;
@@ -155,7 +156,7 @@ export function checkControlPlaneImplied(
   services.forEach((service, serviceIndex) => {
     for (const use of uses[serviceIndex] ?? []) {
       const environment = service.environments[use.environmentIndex];
-      if (environment !== undefined && use.target.type !== "local")
+      if (environment !== undefined && !isLocalTarget(use.target))
         places.add(`${environment.account}/${use.region}`);
     }
   });

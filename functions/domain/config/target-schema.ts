@@ -169,6 +169,15 @@ export const LambdaTargetSchema = z.strictObject({
   }),
 });
 
+/**
+ * A Lambda function in the local cloud (`npm start`), deployed as a `lambda` target is on AWS: the local Lambda
+ * service runs each code of `handler` (a module exporting `handler`) in its own process, behind `alias`.
+ */
+export const LocalLambdaTargetSchema = LambdaTargetSchema.extend({
+  type: z.literal("local-lambda"),
+  handler: z.string().min(1, { error: "must name the function's handler module" }),
+});
+
 export const LocalTargetSchema = z.strictObject({
   type: z.literal("local"),
   /** Module of the sample service that the local runtime starts, one process per version. */
@@ -176,10 +185,17 @@ export const LocalTargetSchema = z.strictObject({
   desiredCount: z.number().int().min(1).optional(),
 });
 
+/** A target of the local cloud (`npm start`), which no AWS account holds. */
+export function isLocalTarget<T extends { readonly type: string }>(
+  target: T,
+): target is Extract<T, { readonly type: "local" | "local-lambda" }> {
+  return target.type === "local" || target.type === "local-lambda";
+}
+
 export const TargetSchema = z.discriminatedUnion(
   "type",
-  [EcsTargetSchema, AppConfigTargetSchema, LambdaTargetSchema, LocalTargetSchema],
-  { error: "target.type must be 'ecs', 'appconfig', 'lambda' or 'local'" },
+  [EcsTargetSchema, AppConfigTargetSchema, LambdaTargetSchema, LocalTargetSchema, LocalLambdaTargetSchema],
+  { error: "target.type must be 'ecs', 'appconfig', 'lambda', 'local' or 'local-lambda'" },
 );
 
 function isRegExp(source: string): boolean {
@@ -207,5 +223,6 @@ export const WaveTargetSchema = z.discriminatedUnion("type", [
   AppConfigTargetSchema,
   LambdaTargetSchema,
   LocalTargetSchema,
+  LocalLambdaTargetSchema,
   FlagTargetSchema,
 ]);
