@@ -601,7 +601,10 @@ describe("a Lambda function in the local run (--service sample-fn)", () => {
       ],
     });
     expect(summary.errorsServedByNew).toBeGreaterThan(0);
-    expect(output).toMatch(/rollback {2}new version's 5xx rate [\d.]+% is worse than the old version's/);
+    // Which of the two error checks trips first depends on the sample's random draws: both are the function's errors.
+    expect(output).toMatch(
+      /rollback {2}new version's 5xx rate [\d.]+% is (worse than the old version's|above the [\d.]+% limit)/,
+    );
     expect(startedPids(output).filter(alive)).toEqual([]);
   });
 });
