@@ -1,7 +1,7 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { LambdaAliasRouter } from "../functions/adapters/aws/lambda-alias-router.ts";
 import { LambdaDeployTarget } from "../functions/adapters/aws/lambda-deploy-target.ts";
-import { describedVersion } from "../functions/adapters/aws/lambda-versions.ts";
+import { versionsOf } from "../functions/adapters/aws/lambda-versions.ts";
 import { awsClientConfig } from "../functions/adapters/aws/retry.ts";
 import { LocalHealthSignals } from "../functions/adapters/local/local-health-signals.ts";
 import { LocalMetricStore } from "../functions/adapters/local/local-metric-store.ts";
@@ -116,21 +116,18 @@ export async function startFunctionFleet(
 }
 
 /**
- * The deployment's two versions, as the AWS adapters find them: green the version published for it (its
- * description names the deployment), blue the one it replaces, or whatever the alias serves before that.
+ * The deployment's two versions, as the AWS adapters find them (`versionsOf`): green the new version, blue the
+ * one it replaces, or whatever the alias serves before there is a new one.
  */
 function armVersions(
   fn: LocalFunction,
   alias: string,
   deploymentId: string,
 ): Record<Colour, string | undefined> {
-  const published = fn
-    .versions()
-    .map((version) => ({ version: version.Version, described: describedVersion(version.Description) }))
-    .filter((entry) => entry.described?.deploymentId === deploymentId)
-    .at(-1);
-  if (published?.described === undefined) return { blue: fn.alias(alias).FunctionVersion, green: undefined };
-  return { blue: published.described.replaces, green: published.version };
+  const versions = versionsOf(deploymentId, alias, fn.versions(), fn.tags());
+  return versions === undefined
+    ? { blue: fn.alias(alias).FunctionVersion, green: undefined }
+    : { blue: versions.replaces, green: versions.version };
 }
 
 /** The sample function's configuration (examples/sample-fn/handler.ts) for a version that behaves so. */

@@ -94,6 +94,7 @@ export class LocalFunction {
   readonly #codes = new Map<string, Code>();
   readonly #records = new Map<string, RecordLog<InvocationRecord>>();
   readonly #totals = new Map<string, { invocations: number; errors: number }>();
+  readonly #tags = new Map<string, string>();
 
   constructor(props: LocalFunctionProps, zip: ZipLocation) {
     this.#props = props;
@@ -160,10 +161,13 @@ export class LocalFunction {
     return this.#describe(published.version, published.code, published.description);
   }
 
-  /** `$LATEST` first, then the versions oldest first, as ListVersionsByFunction pages them. */
+  /**
+   * `$LATEST` first, then the versions oldest first, as ListVersionsByFunction pages them: there every entry's
+   * ARN is qualified, `$LATEST`'s too.
+   */
   versions(): FunctionConfiguration[] {
     return [
-      this.configuration(),
+      { ...this.configuration(), FunctionArn: `${this.#props.arn}:$LATEST` },
       ...this.#versions.map((entry) => this.#describe(entry.version, entry.code, entry.description)),
     ];
   }
@@ -227,6 +231,24 @@ export class LocalFunction {
     const alias = { functionVersion, additional: { ...additional }, revisionId: current.revisionId + 1 };
     this.#aliases.set(name, alias);
     return this.#describeAlias(name, alias);
+  }
+
+  /** TagResource: adds the tags, replacing the values of keys it has. */
+  tag(tags: Readonly<Record<string, unknown>>): void {
+    for (const [key, value] of Object.entries(tags)) {
+      if (typeof value !== "string")
+        throw new LambdaApiError(
+          400,
+          "InvalidParameterValueException",
+          `The value of tag ${key} must be a string`,
+        );
+      this.#tags.set(key, value);
+    }
+  }
+
+  /** ListTags: the function's tags. */
+  tags(): Record<string, string> {
+    return Object.fromEntries(this.#tags);
   }
 
   /** Invokes `$LATEST`, a version or an alias (by its weights) with the event, and records the outcome. */

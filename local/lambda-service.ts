@@ -36,6 +36,8 @@ export interface LocalLambdaService {
   stop(): Promise<void>;
 }
 
+/** TagResource and ListTags, on the function's (URL-encoded) ARN. */
+const tagsRoute = /^\/2017-03-31\/tags\/([^/]+)$/;
 const route =
   /^\/2015-03-31\/functions\/([^/]+)\/(code|configuration|versions|invocations|aliases\/([^/]+))$/;
 
@@ -43,8 +45,8 @@ const route =
  * The local cloud's AWS Lambda: the part of the Lambda API (REST-JSON, as the SDK's LambdaClient speaks it) that
  * a deployment of a function uses, over HTTP on 127.0.0.1, so the same LambdaDeployTarget and LambdaAliasRouter
  * as on AWS run against it: UpdateFunctionCode (a zip in the local bucket), GetFunctionConfiguration,
- * PublishVersion, ListVersionsByFunction (paged), GetAlias, UpdateAlias, and Invoke through `$LATEST`, a
- * version or an alias. Refusals come as Lambda's (`x-amzn-ErrorType`, status and message).
+ * PublishVersion, ListVersionsByFunction (paged), GetAlias, UpdateAlias, TagResource, ListTags, and Invoke
+ * through `$LATEST`, a version or an alias. Refusals come as Lambda's (`x-amzn-ErrorType`, status and message).
  */
 export async function startLambdaService(props: LocalLambdaServiceProps): Promise<LocalLambdaService> {
   const functions = new Map<string, LocalFunction>();
@@ -52,6 +54,21 @@ export async function startLambdaService(props: LocalLambdaServiceProps): Promis
 
   const handle = async (request: IncomingMessage, response: ServerResponse, body: string) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    const json = (status: number, value: unknown) =>
+      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+    const tagged = tagsRoute.exec(url.pathname);
+    if (tagged !== null) {
+      const arn = decodeURIComponent(tagged[1] ?? "");
+      const fn = functions.get(functionNameOf(arn).name);
+      if (fn === undefined || arn !== arnOf(functionNameOf(arn).name))
+        throw new LambdaApiError(404, "ResourceNotFoundException", `Function not found: ${arn}`);
+      if (request.method === "GET") return json(200, { Tags: fn.tags() });
+      if (request.method === "POST") {
+        const { Tags } = parse(body);
+        fn.tag(typeof Tags === "object" && Tags !== null ? (Tags as Record<string, unknown>) : {});
+        return response.writeHead(204).end();
+      }
+    }
     const match = route.exec(url.pathname);
     if (match === null) {
       throw new LambdaApiError(
@@ -66,8 +83,6 @@ export async function startLambdaService(props: LocalLambdaServiceProps): Promis
       throw new LambdaApiError(404, "ResourceNotFoundException", `Function not found: ${arnOf(name)}`);
     const qualifier = url.searchParams.get("Qualifier") ?? pathQualifier;
     const operation = `${request.method} ${match[3] === undefined ? match[2] : "alias"}`;
-    const json = (status: number, value: unknown) =>
-      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
     switch (operation) {
       case "PUT code":
         return json(200, fn.updateCode(zipOf(parse(body))));

@@ -42,8 +42,15 @@ export function targetStatements(place: TargetPlace): TargetStatements {
               "lambda:GetFunctionConfiguration",
               "lambda:PublishVersion",
               "lambda:ListVersionsByFunction",
+              "lambda:ListTags",
             ],
             resources: lambda.functions,
+          }),
+          // An artifact that is a version published before is recorded in the function's glidepath: tag only.
+          new PolicyStatement({
+            actions: ["lambda:TagResource"],
+            resources: lambda.functions,
+            conditions: { "ForAllValues:StringLike": { "aws:TagKeys": ["glidepath:*"] } },
           }),
           new PolicyStatement({ actions: ["lambda:GetAlias"], resources: lambda.aliases }),
         ]),
@@ -105,7 +112,10 @@ export function targetStatements(place: TargetPlace): TargetStatements {
     ...(lambda.functions.length === 0
       ? []
       : [
-          new PolicyStatement({ actions: ["lambda:ListVersionsByFunction"], resources: lambda.functions }),
+          new PolicyStatement({
+            actions: ["lambda:ListVersionsByFunction", "lambda:ListTags"],
+            resources: lambda.functions,
+          }),
           new PolicyStatement({
             actions: ["lambda:GetAlias", "lambda:UpdateAlias"],
             resources: lambda.aliases,
@@ -134,7 +144,12 @@ export function targetStatements(place: TargetPlace): TargetStatements {
     // The health of a Lambda target's versions: which versions the deployment's arms are.
     ...(lambda.functions.length === 0
       ? []
-      : [new PolicyStatement({ actions: ["lambda:ListVersionsByFunction"], resources: lambda.functions })]),
+      : [
+          new PolicyStatement({
+            actions: ["lambda:ListVersionsByFunction", "lambda:ListTags"],
+            resources: lambda.functions,
+          }),
+        ]),
     ...(ecsServices.length === 0
       ? []
       : [new PolicyStatement({ actions: ["ecs:DescribeServices"], resources: ecsServices })]),

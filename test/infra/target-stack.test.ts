@@ -372,7 +372,7 @@ describe("a Lambda function in production's eu-west-1", () => {
     built = buildApp(input, { app: newApp() });
   });
 
-  it("lets the deploy role update, publish and alias exactly that function, and pull its image", () => {
+  it("lets the deploy role update, publish, tag (glidepath: keys only) and alias exactly that function, and pull its image", () => {
     // Prepare
     const stack = built.targets.find((candidate) => candidate.stackName === westId);
     if (stack === undefined) throw new Error(`no stack ${westId}`);
@@ -387,6 +387,7 @@ describe("a Lambda function in production's eu-west-1", () => {
     const lambda = statements
       .filter((statement) => actionsOf(statement).some((action) => /^(lambda|ecr):/.test(action)))
       .map((statement) => [actionsOf(statement), statement.Resource]);
+    const tagging = statements.find((statement) => actionsOf(statement).includes("lambda:TagResource"));
 
     // Assess
     const fn = `arn:aws:lambda:eu-west-1:${production}:function:checkout-api`;
@@ -397,18 +398,21 @@ describe("a Lambda function in production's eu-west-1", () => {
           "lambda:GetFunctionConfiguration",
           "lambda:PublishVersion",
           "lambda:ListVersionsByFunction",
+          "lambda:ListTags",
         ],
         fn,
       ],
+      [["lambda:TagResource"], fn],
       [["lambda:GetAlias"], `${fn}:live`],
       [
         ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
         `arn:aws:ecr:eu-west-1:${production}:repository/shop/checkout-api`,
       ],
-      [["lambda:ListVersionsByFunction"], fn],
-      // Evaluate's ListVersionsByFunction (which versions the arms are) is the same statement: CDK keeps one.
+      [["lambda:ListVersionsByFunction", "lambda:ListTags"], fn],
+      // Evaluate's reads (which versions the arms are) are the same statement: CDK keeps one.
       [["lambda:GetAlias", "lambda:UpdateAlias"], `${fn}:live`],
     ]);
+    expect(tagging?.Condition).toEqual({ "ForAllValues:StringLike": { "aws:TagKeys": ["glidepath:*"] } });
   });
 
   it("has no unacknowledged cdk-nag AwsSolutions findings, every stack", () => {

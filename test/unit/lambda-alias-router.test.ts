@@ -169,7 +169,7 @@ describe("LambdaAliasRouter", () => {
     });
   });
 
-  it("refuses to shift before a version is published for the deployment, and sends no update", async () => {
+  it("refuses to shift before the deployment has a new version, published or tagged, and sends no update", async () => {
     // Prepare
     fakeFunction({ published: false });
 
@@ -178,7 +178,7 @@ describe("LambdaAliasRouter", () => {
 
     // Assess
     await expect(shifting).rejects.toThrow(
-      `alias live of function checkout-api: no version of checkout-api was published for deployment ${deploymentId}, so there is no new version to shift to`,
+      `alias live of function checkout-api: deployment ${deploymentId} has no new version of checkout-api (none published or tagged for it), so there is nothing to shift to`,
     );
     expect(updates()).toEqual([]);
   });

@@ -4,9 +4,11 @@ import {
   GetFunctionConfigurationCommand,
   LambdaClient,
   type LastUpdateStatus,
+  ListTagsCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   ResourceConflictException,
+  TagResourceCommand,
   UpdateFunctionCodeCommand,
 } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -201,15 +203,91 @@ describe("LambdaDeployTarget", () => {
   });
 });
 
+describe("LambdaDeployTarget, with an artifact that is a version published before", () => {
+  const functionArn = `arn:aws:lambda:eu-west-1:111122223333:function:${functionName}`;
+
+  /**
+   * Versions 41 (on the alias) and 42, published by the team's own pipeline, each ARN qualified as
+   * ListVersionsByFunction lists them; TagResource and ListTags kept.
+   */
+  function publishedFunction() {
+    const versions: FunctionConfiguration[] = ["$LATEST", "41", "42"].map((version) => ({
+      Version: version,
+      FunctionArn: `${functionArn}:${version}`,
+      Description: version === "42" ? "built by ci #812" : "",
+    }));
+    const tags: Record<string, string> = {};
+    lambda.on(ListVersionsByFunctionCommand).callsFake(() => ({ Versions: structuredClone(versions) }));
+    lambda.on(GetAliasCommand).resolves({ Name: "live", FunctionVersion: "41" });
+    lambda.on(TagResourceCommand).callsFake((input) => Object.assign(tags, input.Tags));
+    lambda.on(ListTagsCommand).callsFake(() => ({ Tags: { ...tags } }));
+  }
+
+  it("updates and publishes nothing: it tags the function with the deployment's versions, which status finds", async () => {
+    // Prepare
+    publishedFunction();
+
+    // Act
+    const prepared = await prepare(`${functionArn}:42`);
+    const again = await prepare(`${functionArn}:42`);
+    const green = await target().status("green");
+    const blue = await target().status("blue");
+
+    // Assess
+    expect(lambda.commandCalls(TagResourceCommand).map((call) => call.args[0].input)).toEqual([
+      { Resource: functionArn, Tags: { "glidepath:live": `${deploymentId} replaces 41 with 42` } },
+    ]);
+    expect(lambda.commandCalls(ListTagsCommand).map((call) => call.args[0].input)[0]).toEqual({
+      Resource: functionArn,
+    });
+    expect([prepared, again]).toEqual([
+      { revision: "42", desiredCount: 0 },
+      { revision: "42", desiredCount: 0 },
+    ]);
+    expect([green.revision, green.stable, blue.revision]).toEqual(["42", true, "41"]);
+    expect(lambda.commandCalls(UpdateFunctionCodeCommand)).toEqual([]);
+    expect(lambda.commandCalls(PublishVersionCommand)).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a version of the function in another region",
+      "arn:aws:lambda:eu-central-1:111122223333:function:checkout-api:42",
+      `arn:aws:lambda:eu-central-1:111122223333:function:checkout-api:42 is not a published version of ${functionArn}, this wave's function`,
+    ],
+    [
+      "a version that does not exist",
+      `${functionArn}:43`,
+      `${functionArn}:43 is not a published version of ${functionArn}, this wave's function`,
+    ],
+    [
+      "the version the alias serves",
+      `${functionArn}:41`,
+      "alias live of checkout-api serves version 41 already: there is nothing to deploy",
+    ],
+  ])("refuses %s and tags nothing", async (_, artifactUri, message) => {
+    // Prepare
+    publishedFunction();
+
+    // Act
+    const preparing = prepare(artifactUri);
+
+    // Assess
+    await expect(preparing).rejects.toThrow(DeployFailedError);
+    await expect(preparing).rejects.toThrow(message);
+    expect(lambda.commandCalls(TagResourceCommand)).toEqual([]);
+  });
+});
+
 describe("codeOf", () => {
-  it("refuses an artifact that is neither an ECR image nor an s3:// zip, saying what a function runs", () => {
+  it("refuses an artifact that is neither an ECR image, an s3:// zip nor a version's ARN, saying what a deployment takes", () => {
     // Act
     const code = () => codeOf("docker.io/library/nginx:latest");
 
     // Assess
     expect(code).toThrow(DeployFailedError);
     expect(code).toThrow(
-      "docker.io/library/nginx:latest is neither an ECR image URI nor an s3:// zip: a Lambda function runs one of the two",
+      "docker.io/library/nginx:latest is neither an ECR image URI, an s3:// zip nor a published version's ARN: a Lambda deployment takes one of the three",
     );
   });
 

@@ -4,6 +4,7 @@ import {
   InvokeCommand,
   type InvokeCommandOutput,
   LambdaClient,
+  ListTagsCommand,
   ListVersionsByFunctionCommand,
   PreconditionFailedException,
   PublishVersionCommand,
@@ -311,5 +312,43 @@ describe("the local Lambda service, through the SDK's LambdaClient", () => {
         ?.versions()
         .map((entry) => entry.Version),
     ).toEqual(["$LATEST", "1", "2"]);
+  });
+
+  it("a version published before is deployed by its ARN: the function is tagged with the deployment, and the router splits to it from the tag", {
+    timeout: 20_000,
+  }, async () => {
+    // Arrange: version 2 published by the team's own pipeline, the alias still on 1
+    const { client } = await sampleFunction();
+    await client.send(new UpdateFunctionCodeCommand({ FunctionName: "sample-fn", ...zipOf("1.1.0") }));
+    await untilUpdated(client);
+    const { FunctionArn } = await client.send(new PublishVersionCommand({ FunctionName: "sample-fn" }));
+    const deployment = { client, functionName: "sample-fn", alias: "live", deploymentId: "d-4567ef01" };
+    const target = new LambdaDeployTarget(deployment);
+    const router = new LambdaAliasRouter(deployment);
+
+    // Act
+    const prepared = await target.prepare({
+      colour: "green",
+      version: "1.1.0",
+      artifactUri: FunctionArn ?? "",
+      baseRevision: "1",
+      desiredCount: 1,
+    });
+    const split = await router.setWeights({ blue: 75, green: 25 });
+    const back = await router.setWeights({ blue: 100, green: 0 });
+
+    // Assess
+    const arn = "arn:aws:lambda:eu-west-1:000000000000:function:sample-fn";
+    expect(FunctionArn).toBe(`${arn}:2`);
+    expect(prepared.revision).toBe("2");
+    expect((await client.send(new ListTagsCommand({ Resource: arn }))).Tags).toEqual({
+      "glidepath:live": "d-4567ef01 replaces 1 with 2",
+    });
+    expect([split.weights, back.weights]).toEqual([
+      { blue: 75, green: 25 },
+      { blue: 100, green: 0 },
+    ]);
+    const alias = await client.send(new GetAliasCommand({ FunctionName: "sample-fn", Name: "live" }));
+    expect([alias.FunctionVersion, alias.RoutingConfig]).toEqual(["1", undefined]);
   });
 });

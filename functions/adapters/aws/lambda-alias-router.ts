@@ -39,21 +39,21 @@ export class LambdaAliasRouter implements TrafficRouter {
 
   /** Before a version is published for the deployment, whatever the alias serves is the live version: blue. */
   async readWeights(): Promise<ColourWeights> {
-    const { client, functionName, deploymentId } = this.#props;
+    const { client, functionName, alias: name, deploymentId } = this.#props;
     const [alias, versions] = await Promise.all([
       this.#alias(),
-      deploymentVersions(client, functionName, deploymentId),
+      deploymentVersions(client, functionName, name, deploymentId),
     ]);
     return versions === undefined ? { blue: 100, green: 0 } : this.#weightsOf(alias, versions);
   }
 
   async setWeights(weights: ColourWeights): Promise<SetWeightsResult> {
     assertValidWeights(weights);
-    const { client, functionName, deploymentId } = this.#props;
-    const versions = await deploymentVersions(client, functionName, deploymentId);
+    const { client, functionName, alias, deploymentId } = this.#props;
+    const versions = await deploymentVersions(client, functionName, alias, deploymentId);
     if (versions === undefined) {
       throw new Error(
-        `${this.#describe()}: no version of ${functionName} was published for deployment ${deploymentId}, so there is no new version to shift to`,
+        `${this.#describe()}: deployment ${deploymentId} has no new version of ${functionName} (none published or tagged for it), so there is nothing to shift to`,
       );
     }
     const wanted = shapeFor(weights, versions);

@@ -3,6 +3,7 @@ import {
   type LambdaClient,
   PublishVersionCommand,
   ResourceConflictException,
+  TagResourceCommand,
   UpdateFunctionCodeCommand,
   type UpdateFunctionCodeCommandInput,
 } from "@aws-sdk/client-lambda";
@@ -15,7 +16,14 @@ import {
   type TargetStatus,
 } from "../../domain/ports/deploy-target.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
-import { deploymentVersions, readAlias, versionDescription } from "./lambda-versions.ts";
+import {
+  deploymentTag,
+  deploymentVersions,
+  functionArnOf,
+  listVersions,
+  readAlias,
+  versionDescription,
+} from "./lambda-versions.ts";
 
 export interface LambdaDeployTargetProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -44,6 +52,7 @@ export class LambdaDeployTarget implements DeployTarget {
   async prepare(input: PrepareInput): Promise<PrepareResult> {
     const published = await this.#published();
     if (published !== undefined) return { revision: published.version, desiredCount: 0 };
+    if (publishedVersionOf(input.artifactUri) !== undefined) return this.#prepareVersion(input.artifactUri);
     try {
       await this.#props.client.send(
         new UpdateFunctionCodeCommand({
@@ -100,14 +109,53 @@ export class LambdaDeployTarget implements DeployTarget {
     return stableWithoutTasks(colour, version.Version);
   }
 
+  /**
+   * An artifact that is a version published before: nothing to update or publish. The version must be one of
+   * this wave's function (its ARN as ListVersionsByFunction lists it), not the one the alias serves; the
+   * deployment's versions are recorded in the function's tag for the steps after.
+   */
+  async #prepareVersion(artifactUri: string): Promise<PrepareResult> {
+    const { client, functionName, alias, deploymentId } = this.#props;
+    const versions = await listVersions(client, functionName);
+    const named = versions.find((entry) => entry.FunctionArn === artifactUri);
+    const functionArn = functionArnOf(versions);
+    if (named?.Version === undefined || functionArn === undefined) {
+      throw new DeployFailedError(
+        `${artifactUri} is not a published version of ${functionArnOf(versions) ?? functionName}, this wave's function: name a version of it (its account, region and number), or deploy code (an image or an s3:// zip)`,
+      );
+    }
+    const live = await this.#aliasVersion();
+    if (live === named.Version) {
+      throw new DeployFailedError(
+        `alias ${alias} of ${functionName} serves version ${live} already: there is nothing to deploy`,
+      );
+    }
+    await client.send(
+      new TagResourceCommand({
+        Resource: functionArn,
+        Tags: deploymentTag(alias, deploymentId, { version: named.Version, replaces: live }),
+      }),
+    );
+    return { revision: named.Version, desiredCount: 0 };
+  }
+
   async #published() {
-    return deploymentVersions(this.#props.client, this.#props.functionName, this.#props.deploymentId);
+    const { client, functionName, alias, deploymentId } = this.#props;
+    return deploymentVersions(client, functionName, alias, deploymentId);
   }
 
   async #aliasVersion(): Promise<string> {
     const { client, functionName, alias } = this.#props;
     return (await readAlias(client, functionName, alias)).functionVersion;
   }
+}
+
+/**
+ * The version an artifact names when it is a version published before: a qualified function ARN,
+ * `arn:aws:lambda:<region>:<account>:function:<name>:<version>`.
+ */
+export function publishedVersionOf(artifactUri: string): string | undefined {
+  return /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+:(\d+)$/.exec(artifactUri)?.[1];
 }
 
 /**
@@ -140,6 +188,6 @@ export function codeOf(
     return { ImageUri: artifactUri };
   }
   throw new DeployFailedError(
-    `${artifactUri} is neither an ECR image URI nor an s3:// zip: a Lambda function runs one of the two`,
+    `${artifactUri} is neither an ECR image URI, an s3:// zip nor a published version's ARN: a Lambda deployment takes one of the three`,
   );
 }

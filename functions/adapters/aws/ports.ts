@@ -144,9 +144,9 @@ export function awsPorts(props: AwsPortsProps): Ports {
             functionName,
             alias,
             versions: async () => {
-              const versions = await deploymentVersions(lambda, functionName, deploymentId);
+              const versions = await deploymentVersions(lambda, functionName, alias, deploymentId);
               if (versions === undefined) {
-                throw new Error(`no version of ${functionName} was published for deployment ${deploymentId}`);
+                throw new Error(`deployment ${deploymentId} has no new version of ${functionName} yet`);
               }
               return { blue: versions.replaces, green: versions.version };
             },
