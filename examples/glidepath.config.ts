@@ -18,6 +18,23 @@ const errorRateAlarm = (environment: string) =>
   }) as const;
 
 /**
+ * The sample function's p95 duration through its alias, put over the new version once it is published
+ * (AWS/Lambda `Duration` per `ExecutedVersion` on AWS): a threshold in seconds, as TargetResponseTime's.
+ */
+const durationAlarm = (environment: string) =>
+  ({
+    name: `sample-fn-${environment}-p95`,
+    metric: "TargetResponseTime",
+    statistic: "p95",
+    periodSeconds: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    threshold: 1,
+    comparison: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  }) as const;
+
+/**
  * Judge on 200 requests of the new version; roll back above 2% 5xx, pause above 1.5x the old version's p95
  * (latency pauses by default).
  */
@@ -123,6 +140,7 @@ export default defineConfig({
           account: "000000000000",
           region: "eu-west-1",
           strategy: "LambdaCanary10Percent5Minutes",
+          alarms: [durationAlarm("dev")],
           analysis,
           pause,
         },
@@ -131,6 +149,7 @@ export default defineConfig({
           account: "000000000001",
           region: "eu-west-1",
           strategy: "LambdaLinear10PercentEvery1Minute",
+          alarms: [durationAlarm("production")],
           analysis: { ...analysis, minRequests: 100 },
           pause,
         },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AlarmDefinition } from "../domain/alarm-evaluation.ts";
 import { AlarmDefinitionSchema } from "../domain/config/alarm-schema.ts";
+import { isLambdaTarget } from "../domain/config/target-schema.ts";
 import { DeployFailedError } from "../domain/errors.ts";
 import type { HealthSignals } from "../domain/ports/health-signals.ts";
 import type { Ports } from "../domain/ports/index.ts";
@@ -24,6 +25,8 @@ const DeployInput = z.discriminatedUnion("action", [
     colour: colourSchema,
     checks: z.number().int().min(0),
     maxChecks: z.number().int().min(1),
+    /** Put over the colour once it is stable, when its arm exists only then (a Lambda version); else []. */
+    alarmDefinitions: z.array(AlarmDefinitionSchema),
   }),
   z.object({
     action: z.literal("scale"),
@@ -76,7 +79,12 @@ export function createDeployHandler(ports: Ports) {
         const weights = await ports.trafficRouter(input.target, access).readWeights();
         const liveColour: Colour = weights.blue >= weights.green ? "blue" : "green";
         const newColour = otherColour(liveColour);
-        await guardRails(ports.healthSignals(input.target, access), input, newColour);
+        const signals = ports.healthSignals(input.target, access);
+        await namedAlarmsExist(signals, input);
+        // Before anything runs on the new colour; a Lambda version's are put once it is published (check).
+        if (!isLambdaTarget(input.target) && input.alarmDefinitions.length > 0) {
+          await signals.putAlarms(input.alarmDefinitions, newColour);
+        }
         const live = await target.status(liveColour);
         if (live.revision === undefined) {
           throw new DeployFailedError(
@@ -109,6 +117,10 @@ export function createDeployHandler(ports: Ports) {
             `the ${input.colour} rollout was not stable after ${checks} checks: ${status.reason ?? `${status.healthyTargets} of ${status.desiredCount} targets healthy`}`,
           );
         }
+        if (status.stable && isLambdaTarget(input.target) && input.alarmDefinitions.length > 0) {
+          // The version's number is the alarms' dimension, and it exists once published: now, before traffic.
+          await ports.healthSignals(input.target, access).putAlarms(input.alarmDefinitions, input.colour);
+        }
         return {
           stable: status.stable,
           revision: status.revision ?? null,
@@ -127,13 +139,12 @@ export function createDeployHandler(ports: Ports) {
 }
 
 /**
- * Before anything runs on the new colour: every alarm named only by name exists (a missing one would read as
- * firing at the first evaluation, after traffic moved), and every defined alarm is put over the new colour.
+ * Every alarm named only by name exists: a missing one would read as firing at the first evaluation, after
+ * traffic moved.
  */
-async function guardRails(
+async function namedAlarmsExist(
   signals: HealthSignals,
   input: { readonly alarms: readonly string[]; readonly alarmDefinitions: readonly AlarmDefinition[] },
-  newColour: Colour,
 ): Promise<void> {
   const defined = new Set(input.alarmDefinitions.map((alarm) => alarm.name));
   const named = input.alarms.filter((name) => !defined.has(name));
@@ -145,7 +156,6 @@ async function guardRails(
       );
     }
   }
-  if (input.alarmDefinitions.length > 0) await signals.putAlarms(input.alarmDefinitions, newColour);
 }
 
 /**

@@ -114,6 +114,7 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
       },
       Paths.newColour,
       phases,
+      "new version",
     );
     rollout.check.addCatch(failed, { resultPath: Paths.error });
     return rollout.start;

@@ -27,12 +27,14 @@ export interface Rollout {
 /**
  * Waits for a colour to run its desired tasks, all healthy: Wait → check → stable? as a loop, because a
  * Lambda never sleeps. The check step fails with DeployFailedError when the rollout fails or times out.
+ * The new version's rollout passes the alarm definitions: a Lambda version's are put once it is published.
  */
 export function waitForRollout(
   ctx: FragmentContext,
   names: RolloutNames,
   colourPath: string,
   next: IChainable,
+  of: "new version" | "other" = "other",
 ): Rollout {
   const start = new Pass(ctx.scope, names.start, {
     result: Result.fromObject({ checks: 0 }),
@@ -47,6 +49,7 @@ export function waitForRollout(
       "colour.$": colourPath,
       "checks.$": "$.rollout.checks",
       "maxChecks.$": "$.timing.deployMaxChecks",
+      ...(of === "new version" ? { "alarmDefinitions.$": "$.alarmDefinitions" } : { alarmDefinitions: [] }),
     },
     resultPath: "$.rollout",
   });

@@ -576,6 +576,9 @@ describe("a Lambda function in the local run (--service sample-fn)", () => {
       /dev eu-west-1 \(account 000000000000\): function sample-fn runs sample-fn 1\.0\.0 as version 1 behind alias live in the local Lambda service on http:\/\/127\.0\.0\.1:\d+/,
     );
     expect(output).toMatch(/dev: traffic 10% on the new version[\s\S]*dev: traffic 100% on the new version/);
+    // Each environment's defined alarm was put over the published version, and evaluated there.
+    expect(output).toMatch(/alarm +sample-fn-dev-p95: INSUFFICIENT_DATA → OK/);
+    expect(output).toMatch(/alarm +sample-fn-production-p95: INSUFFICIENT_DATA → OK/);
     // Each wave's cloud runs version 1's code and the new version's, each in its own process.
     const pids = startedPids(output);
     expect(pids.length).toBe(4);

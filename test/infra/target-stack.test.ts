@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import sampleConfig from "../../examples/glidepath.config.ts";
 import type { GlidepathConfigInput } from "../../functions/domain/config/index.ts";
 import { buildApp, type GlidepathApp } from "../../infra/app.ts";
+import { errorRateAlarm } from "../helpers/alarm-config.ts";
 import { roleStatements, type Statement, useTestApps } from "../helpers/synth.ts";
 
 const production = "444455556666";
@@ -18,18 +19,7 @@ function sampleWithDefinedAlarm(): GlidepathConfigInput {
   const checkout = input.services.find((service) => service.name === "checkout");
   const environment = checkout?.environments.find((candidate) => candidate.name === "production");
   if (environment === undefined) throw new Error("the sample has no checkout production");
-  environment.alarms = [
-    ...(environment.alarms ?? []),
-    {
-      name: "checkout-production-5xx-rate",
-      metric: "ErrorRate",
-      statistic: "Average",
-      periodSeconds: 60,
-      evaluationPeriods: 3,
-      threshold: 0.02,
-      comparison: "GreaterThanThreshold",
-    },
-  ];
+  environment.alarms = [...(environment.alarms ?? []), errorRateAlarm("checkout-production-5xx-rate")];
   return input;
 }
 

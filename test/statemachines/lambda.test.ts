@@ -1,4 +1,5 @@
-import { UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
+import { PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
+import { UpdateAliasCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
 import { Presets, type StrategyInput } from "../../functions/domain/config/index.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
@@ -17,6 +18,7 @@ async function run(
     aws?: FakeAwsOptions;
     updateFails?: boolean;
     smokeTest?: (payload: unknown) => Promise<unknown>;
+    environment?: Record<string, unknown>;
   } = {},
 ) {
   const fakeAws = track(new FakeAws(options.aws));
@@ -32,8 +34,9 @@ async function run(
     strategy,
     target: lambdaFunction,
     ...(options.smokeTest === undefined ? {} : { smokeTest: options.smokeTest }),
+    ...(options.environment === undefined ? {} : { environment: options.environment }),
   });
-  return { ...result, lambda: fakeLambda };
+  return { ...result, lambda: fakeLambda, cloudwatch: fakeAws.cloudwatch };
 }
 
 describe("the strategy state machines on a Lambda function, executed from the synthesized template", () => {
@@ -118,5 +121,44 @@ describe("the strategy state machines on a Lambda function, executed from the sy
       /the code update of checkout-api failed: ImageAccessDenied no access to the image/,
     );
     expect(lambda.aliasHistory).toEqual([]);
+  });
+
+  it("puts a defined alarm over the published version (its ExecutedVersion) before the alias moves", async () => {
+    // Act
+    const { result, lambda, cloudwatch } = await run(Presets.LambdaCanary10Percent5Minutes, {
+      environment: {
+        alarms: [
+          {
+            name: "checkout-api-p95",
+            metric: "TargetResponseTime",
+            statistic: "p95",
+            periodSeconds: 60,
+            evaluationPeriods: 3,
+            threshold: 0.8,
+            comparison: "GreaterThanThreshold",
+          },
+        ],
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    const puts = cloudwatch.commandCalls(PutMetricAlarmCommand);
+    expect(puts.map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({
+        AlarmName: "checkout-api-p95",
+        Namespace: "AWS/Lambda",
+        MetricName: "Duration",
+        Dimensions: [
+          { Name: "FunctionName", Value: "checkout-api" },
+          { Name: "Resource", Value: "checkout-api:live" },
+          { Name: "ExecutedVersion", Value: "42" },
+        ],
+        ExtendedStatistic: "p95",
+        Threshold: 800,
+      }),
+    ]);
+    const firstShift = lambda.client.commandCalls(UpdateAliasCommand)[0];
+    expect(firstShift !== undefined && puts[0]?.calledBefore(firstShift)).toBe(true);
   });
 });

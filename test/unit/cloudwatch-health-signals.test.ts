@@ -436,7 +436,7 @@ describe("CloudWatchHealthSignals.armMetrics of a Lambda function's versions", (
     },
   });
 
-  it("asks for each version's invocations, errors and p95/p99 duration through the alias", async () => {
+  it("asks for each version's invocations, errors, p95/p99 duration and throttles through the alias", async () => {
     // Prepare
     cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
 
@@ -453,10 +453,12 @@ describe("CloudWatchHealthSignals.armMetrics of a Lambda function's versions", (
       query("green_errors", "Errors", "42", "Sum"),
       query("green_p95", "Duration", "42", "p95"),
       query("green_p99", "Duration", "42", "p99"),
+      query("blue_throttles", "Throttles", "41", "Sum"),
+      query("green_throttles", "Throttles", "42", "Sum"),
     ]);
   });
 
-  it("reads invocations as requests, errors as errors and Duration as milliseconds already", async () => {
+  it("reads invocations as requests, errors as errors, a throttle as a failed request and Duration as milliseconds already", async () => {
     // Prepare
     const result = (id: string, values: number[]): MetricDataResult => ({
       Id: id,
@@ -472,6 +474,7 @@ describe("CloudWatchHealthSignals.armMetrics of a Lambda function's versions", (
         result("green_requests", [200]),
         result("green_errors", [9]),
         result("green_p99", [480]),
+        result("green_throttles", [4, 1]),
       ],
     });
 
@@ -481,36 +484,8 @@ describe("CloudWatchHealthSignals.armMetrics of a Lambda function's versions", (
     // Assess
     expect(metrics).toEqual({
       blue: { requests: 1800, errors: 2, p95Ms: 120.5 },
-      green: { requests: 200, errors: 9, p99Ms: 480 },
+      green: { requests: 205, errors: 14, p99Ms: 480 },
     });
-  });
-
-  it("refuses to put an alarm definition over a version, and puts nothing", async () => {
-    // Act
-    const putting = lambdaSignals().putAlarms(
-      [
-        {
-          kind: "definition",
-          name: "checkout-api-errors",
-          metric: "ErrorRate",
-          statistic: "Average",
-          periodSeconds: 60,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 3,
-          threshold: 0.02,
-          comparison: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          onFail: "rollback",
-        },
-      ],
-      "green",
-    );
-
-    // Assess
-    await expect(putting).rejects.toThrow(
-      "alarm definitions over a Lambda version are not supported yet: name alarms of your own for checkout-api",
-    );
-    expect(cloudwatch.calls()).toHaveLength(0);
   });
 });
 

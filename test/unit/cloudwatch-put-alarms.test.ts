@@ -136,3 +136,90 @@ describe("CloudWatchHealthSignals.putAlarms", () => {
     ]);
   });
 });
+
+describe("CloudWatchHealthSignals.putAlarms over a Lambda version", () => {
+  const lambdaSignals = new CloudWatchHealthSignals({
+    client,
+    lambda: {
+      functionName: "checkout-api",
+      alias: "live",
+      versions: async () => ({ blue: "41", green: "42" }),
+    },
+  });
+  const versionDimensions = [
+    { Name: "FunctionName", Value: "checkout-api" },
+    { Name: "Resource", Value: "checkout-api:live" },
+    { Name: "ExecutedVersion", Value: "42" },
+  ];
+
+  it.each<[string, AlarmDefinition, Record<string, unknown>]>([
+    [
+      "p95 Duration in milliseconds for a TargetResponseTime threshold in seconds",
+      { ...base, name: "checkout-api-p95", metric: "TargetResponseTime", statistic: "p95", threshold: 0.5 },
+      {
+        Namespace: "AWS/Lambda",
+        MetricName: "Duration",
+        Dimensions: versionDimensions,
+        Period: 60,
+        ExtendedStatistic: "p95",
+        Threshold: 500,
+      },
+    ],
+    [
+      "ErrorRate as Errors over Invocations",
+      { ...base, name: "checkout-api-errors", metric: "ErrorRate", statistic: "Average", threshold: 0.02 },
+      {
+        Threshold: 0.02,
+        Metrics: [
+          {
+            Id: "errors",
+            MetricStat: {
+              Metric: { Namespace: "AWS/Lambda", MetricName: "Errors", Dimensions: versionDimensions },
+              Period: 60,
+              Stat: "Sum",
+            },
+            ReturnData: false,
+          },
+          {
+            Id: "requests",
+            MetricStat: {
+              Metric: { Namespace: "AWS/Lambda", MetricName: "Invocations", Dimensions: versionDimensions },
+              Period: 60,
+              Stat: "Sum",
+            },
+            ReturnData: false,
+          },
+          {
+            Id: "error_rate",
+            Expression: "FILL(errors, 0) / requests",
+            Label: "5xx rate of version 42",
+            ReturnData: true,
+          },
+        ],
+      },
+    ],
+  ])(
+    "puts %s over the new version through the alias, then resets its state",
+    async (_, definition, expected) => {
+      // Act
+      await lambdaSignals.putAlarms([definition], "green");
+
+      // Assess
+      expect(cloudwatch.commandCalls(PutMetricAlarmCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          AlarmName: definition.name,
+          AlarmDescription: `Glidepath: ${definition.metric} of version 42 of checkout-api through its alias live, put by the deployment that runs the new version there`,
+          ...common,
+          ...expected,
+        },
+      ]);
+      expect(cloudwatch.commandCalls(SetAlarmStateCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          AlarmName: definition.name,
+          StateValue: "INSUFFICIENT_DATA",
+          StateReason: "Glidepath put the alarm over version 42",
+        },
+      ]);
+    },
+  );
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type GlidepathConfigInput, parseConfig } from "../../functions/domain/config/index.ts";
 import { configWaves } from "../../functions/domain/config/waves.ts";
+import { errorRateAlarm } from "../helpers/alarm-config.ts";
 import { problemsOf } from "../helpers/config-problems.ts";
 
 /** An ECS target whose ARNs are all in one account and region. */
@@ -244,14 +245,4 @@ describe("targets per environment and region", () => {
   });
 });
 
-function alarm(name: string) {
-  return {
-    name,
-    metric: "ErrorRate",
-    statistic: "Average",
-    periodSeconds: 60,
-    evaluationPeriods: 3,
-    threshold: 0.02,
-    comparison: "GreaterThanThreshold",
-  } as const;
-}
+const alarm = errorRateAlarm;

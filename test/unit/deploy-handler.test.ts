@@ -7,7 +7,7 @@ import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { DeployTarget } from "../../functions/domain/ports/deploy-target.ts";
 import type { Ports, WaveAccess } from "../../functions/domain/ports/index.ts";
 import type { ColourWeights } from "../../functions/domain/ports/traffic-router.ts";
-import { createDeployHandler } from "../../functions/handlers/deploy.ts";
+import { type CheckOutput, createDeployHandler } from "../../functions/handlers/deploy.ts";
 import { useStoreTable } from "../helpers/dynalite.ts";
 
 const db = useStoreTable(() => new Date("2026-12-01T10:00:00Z"));
@@ -26,8 +26,12 @@ const definition: AlarmDefinition = {
   onFail: "rollback",
 };
 
-/** The deploy step over a real local router and local alarms, with a target that records what it was asked. */
-async function world() {
+/**
+ * The deploy step over a real local router and local alarms, with a target that records what it was asked;
+ * green is stable once `greenStable` says so.
+ */
+async function world(waveTarget: Record<string, unknown> = { type: "local" }) {
+  let greenStable = false;
   let weights: ColourWeights = { blue: 100, green: 0 };
   const router = new LocalTrafficRouter({
     weights: () => weights,
@@ -55,12 +59,12 @@ async function world() {
     scale: async () => undefined,
     status: async (colour) => ({
       colour,
-      revision: colour === "blue" ? "td:1" : undefined,
+      revision: colour === "blue" ? "td:1" : greenStable ? "td:2" : undefined,
       desiredCount: 2,
       runningCount: 2,
       healthyTargets: 2,
       unhealthyTargets: 0,
-      stable: true,
+      stable: colour === "blue" || greenStable,
       failed: false,
     }),
   };
@@ -83,7 +87,7 @@ async function world() {
     createDeployHandler(ports)({
       action: "prepare",
       deploymentId: deployment.id,
-      target: { type: "local" },
+      target: waveTarget,
       account: "444455556666",
       region: "eu-central-1",
       alarms,
@@ -91,7 +95,31 @@ async function world() {
       artifact: { uri: "local://web@sha256:1", version: "2.0.0" },
       startEmpty: false,
     });
-  return { prepare, signals, measured, calls, accessed, deploymentId: deployment.id, weights: () => weights };
+  const checkGreen = (alarmDefinitions: AlarmDefinition[]) =>
+    createDeployHandler(ports)({
+      action: "check",
+      deploymentId: deployment.id,
+      target: waveTarget,
+      account: "444455556666",
+      region: "eu-central-1",
+      colour: "green",
+      checks: 0,
+      maxChecks: 5,
+      alarmDefinitions,
+    });
+  return {
+    prepare,
+    checkGreen,
+    greenBecomesStable: () => {
+      greenStable = true;
+    },
+    signals,
+    measured,
+    calls,
+    accessed,
+    deploymentId: deployment.id,
+    weights: () => weights,
+  };
 }
 
 describe("deploy: prepare", () => {
@@ -138,5 +166,41 @@ describe("deploy: prepare", () => {
     expect(missing).toEqual([]);
     expect(found.map((alarm) => alarm.name)).toEqual(["web-prod-5xx"]);
     expect([...measured]).toEqual(["green"]);
+  });
+});
+
+describe("deploy: alarm definitions over a Lambda version", () => {
+  const lambdaTarget = { type: "lambda", functionName: "web-api", alias: "live" };
+
+  it("prepare puts none (the version is not published yet); the first stable check of green puts each over it", async () => {
+    // Prepare
+    const { prepare, checkGreen, greenBecomesStable, signals, measured } = await world(lambdaTarget);
+
+    // Act
+    await prepare([definition.name], [definition]);
+    const afterPrepare = await signals.alarms([definition.name]);
+    const unstable = await checkGreen([definition]);
+    const beforeStable = await signals.alarms([definition.name]);
+    greenBecomesStable();
+    const stable = await checkGreen([definition]);
+
+    // Assess
+    expect([afterPrepare.missing, beforeStable.missing]).toEqual([[definition.name], [definition.name]]);
+    expect([(unstable as CheckOutput).stable, (stable as CheckOutput).stable]).toEqual([false, true]);
+    const { found, missing } = await signals.alarms([definition.name]);
+    expect([found.map((alarm) => alarm.name), missing]).toEqual([[definition.name], []]);
+    expect([...measured]).toEqual(["green"]);
+  });
+
+  it("a stable check without definitions (the old version's, in a rollback) puts nothing", async () => {
+    // Prepare
+    const { checkGreen, greenBecomesStable, signals } = await world(lambdaTarget);
+    greenBecomesStable();
+
+    // Act
+    await checkGreen([]);
+
+    // Assess
+    expect((await signals.alarms([definition.name])).missing).toEqual([definition.name]);
   });
 });

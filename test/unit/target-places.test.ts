@@ -1,19 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/domain/config/index.ts";
 import { targetPlaces } from "../../infra/target-places.ts";
+import { errorRateAlarm } from "../helpers/alarm-config.ts";
 import { ecsServices, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
 
 describe("targetPlaces", () => {
   it("watches only the alarms that roll back; every defined one is put, whatever its onFail", () => {
     // Prepare
-    const definition = {
-      metric: "ErrorRate",
-      statistic: "Average",
-      periodSeconds: 60,
-      evaluationPeriods: 3,
-      threshold: 0.02,
-      comparison: "GreaterThanThreshold",
-    } as const;
     const config = parseConfig({
       services: [
         {
@@ -29,8 +22,8 @@ describe("targetPlaces", () => {
               alarms: [
                 { name: "checkout-5xx" },
                 { name: "checkout-p99", onFail: "pause" },
-                { name: "checkout-error-rate", ...definition },
-                { name: "checkout-error-rate-soft", ...definition, onFail: "pause" },
+                errorRateAlarm("checkout-error-rate"),
+                { ...errorRateAlarm("checkout-error-rate-soft"), onFail: "pause" },
               ],
             },
           ],

@@ -20,6 +20,32 @@ export interface VariantMetrics {
   readonly variant: string;
 }
 
+/**
+ * One version of a Lambda function as its alias's callers reach it: AWS/Lambda's metrics per executed version
+ * through the alias (`FunctionName`, `Resource` = `function:alias`, `ExecutedVersion`).
+ */
+export interface LambdaVersionMetrics {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly version: string;
+}
+
+/** The dimensions of a version's AWS/Lambda metrics through the alias. */
+export function lambdaVersionDimensions(where: LambdaVersionMetrics): Dimension[] {
+  return [
+    { Name: "FunctionName", Value: where.functionName },
+    { Name: "Resource", Value: `${where.functionName}:${where.alias}` },
+    { Name: "ExecutedVersion", Value: where.version },
+  ];
+}
+
+/** The AWS/Lambda metric that stands for each ALB metric an alarm definition names (Duration in ms). */
+const lambdaMetricNames: Readonly<Record<string, string>> = {
+  HTTPCode_Target_5XX_Count: "Errors",
+  RequestCount: "Invocations",
+  TargetResponseTime: "Duration",
+};
+
 /** The application metric that stands for each ALB metric an alarm definition names. */
 const variantMetricNames: Readonly<Record<string, string>> = {
   HTTPCode_Target_5XX_Count: "Errors",
@@ -31,14 +57,26 @@ interface MetricSource {
   readonly namespace: string;
   readonly dimensions: Dimension[];
   readonly name: (albMetric: string) => string;
-  /** TargetResponseTime thresholds are seconds; the application's Latency is in milliseconds. */
+  /** TargetResponseTime thresholds are seconds; the application's Latency and Lambda's Duration are in ms. */
   readonly latencyScale: number;
   /** The arm in a few words (the math expression's label), and in full (the alarm's description). */
   readonly label: string;
   readonly fullLabel: string;
 }
 
-function sourceOf(where: TargetGroupMetrics | VariantMetrics): MetricSource {
+type AlarmArm = TargetGroupMetrics | VariantMetrics | LambdaVersionMetrics;
+
+function sourceOf(where: AlarmArm): MetricSource {
+  if ("version" in where) {
+    return {
+      namespace: "AWS/Lambda",
+      dimensions: lambdaVersionDimensions(where),
+      name: (albMetric) => lambdaMetricNames[albMetric] ?? albMetric,
+      latencyScale: 1000,
+      label: `version ${where.version}`,
+      fullLabel: `version ${where.version} of ${where.functionName} through its alias ${where.alias}`,
+    };
+  }
   if ("variant" in where) {
     return {
       namespace: where.namespace,
@@ -66,16 +104,13 @@ function sourceOf(where: TargetGroupMetrics | VariantMetrics): MetricSource {
 }
 
 /**
- * The PutMetricAlarm input of a defined alarm over one target group, with the semantics the local run
+ * The PutMetricAlarm input of a defined alarm over one arm (a target group, a flag variant, a Lambda version), with the semantics the local run
  * evaluates (functions/domain/alarm-datapoints.ts): a plain metric alarm for the ALB's own metrics (a
  * percentile as `ExtendedStatistic`), and for `ErrorRate` a metric-math alarm, 5xx count over request count
  * per period, where a period with requests but no 5xx (the ALB then reports no 5xx datapoint) is 0 and a
  * period without requests has no datapoint.
  */
-export function metricAlarmInput(
-  definition: AlarmDefinition,
-  where: TargetGroupMetrics | VariantMetrics,
-): PutMetricAlarmCommandInput {
+export function metricAlarmInput(definition: AlarmDefinition, where: AlarmArm): PutMetricAlarmCommandInput {
   const source = sourceOf(where);
   const { namespace, dimensions } = source;
   const common = {

@@ -24,7 +24,7 @@ import type {
 } from "../../domain/ports/health-signals.ts";
 import type { Colour } from "../../domain/ports/traffic-router.ts";
 import { targetGroupDimension } from "./arns.ts";
-import { metricAlarmInput } from "./cloudwatch-alarm-input.ts";
+import { lambdaVersionDimensions, metricAlarmInput } from "./cloudwatch-alarm-input.ts";
 import { failOutputs, retryable } from "./retry.ts";
 
 /** The arms are the two colours' target groups behind an ALB. */
@@ -109,7 +109,7 @@ type ArmSource =
   | ({ readonly kind: "lambda" } & LambdaVersionArms["lambda"]);
 
 /** CloudWatch query ids start with a lowercase letter and hold only letters, digits and '_'. */
-const queryId = (colour: Colour, query: ArmQuery) => `${colour}_${query}`;
+const queryId = (colour: Colour, query: ArmQuery | "throttles") => `${colour}_${query}`;
 
 /**
  * Alarm states from DescribeAlarms (metric and composite alarms) and each arm's request count, target 5xx count
@@ -139,20 +139,24 @@ export class CloudWatchHealthSignals implements HealthSignals {
             };
   }
 
+  /**
+   * Puts each definition over the colour's arm. A Lambda arm is a version, so its alarms can be put only once
+   * the version is published (the deploy step puts them at the stable check).
+   */
   async putAlarms(definitions: readonly AlarmDefinition[], colour: Colour): Promise<void> {
     const arms = this.#arms;
-    if (arms.kind === "lambda") {
-      if (definitions.length === 0) return;
-      throw new Error(
-        `alarm definitions over a Lambda version are not supported yet: name alarms of your own for ${arms.functionName}`,
-      );
-    }
     const where =
-      arms.kind === "variants"
-        ? { namespace: arms.namespace, dimensions: arms.dimensions, variant: variantOfColour[colour] }
-        : { loadBalancer: arms.loadBalancer, targetGroup: arms.targetGroups[colour], colour };
+      arms.kind === "lambda"
+        ? { functionName: arms.functionName, alias: arms.alias, version: (await arms.versions())[colour] }
+        : arms.kind === "variants"
+          ? { namespace: arms.namespace, dimensions: arms.dimensions, variant: variantOfColour[colour] }
+          : { loadBalancer: arms.loadBalancer, targetGroup: arms.targetGroups[colour], colour };
     const over =
-      arms.kind === "variants" ? `the ${variantOfColour[colour]} variant` : `the ${colour} target group`;
+      "version" in where
+        ? `version ${where.version}`
+        : "variant" in where
+          ? `the ${where.variant} variant`
+          : `the ${colour} target group`;
     for (const definition of definitions) {
       await this.#client.send(new PutMetricAlarmCommand(metricAlarmInput(definition, where)));
       // PutMetricAlarm keeps the state the alarm had over the other arm until its next evaluation.
@@ -205,9 +209,11 @@ export class CloudWatchHealthSignals implements HealthSignals {
       const of = (query: ArmQuery) => values.get(queryId(colour, query)) ?? [];
       const p95 = of("p95");
       const p99 = of("p99");
+      // A throttled invocation is a failed request to its caller (429), which Invocations does not count.
+      const throttles = sum(values.get(queryId(colour, "throttles")) ?? []);
       return {
-        requests: sum(of("requests")),
-        errors: sum(of("errors")),
+        requests: sum(of("requests")) + throttles,
+        errors: sum(of("errors")) + throttles,
         ...(p95.length === 0 ? {} : { p95Ms: toMs(Math.max(...p95)) }),
         ...(p99.length === 0 ? {} : { p99Ms: toMs(Math.max(...p99)) }),
       };
@@ -308,43 +314,59 @@ export class CloudWatchHealthSignals implements HealthSignals {
 
   #queries(period: number, versions: Readonly<Record<Colour, string>> | undefined): MetricDataQuery[] {
     const arms = this.#arms;
-    return colours.flatMap((colour) =>
-      (Object.keys(armQueries) as ArmQuery[]).map((query) => ({
-        Id: queryId(colour, query),
-        MetricStat: {
-          Metric:
-            arms.kind === "lambda"
-              ? {
+    const throttles =
+      arms.kind === "lambda"
+        ? colours.map(
+            (colour): MetricDataQuery => ({
+              Id: queryId(colour, "throttles"),
+              MetricStat: {
+                Metric: {
                   Namespace: "AWS/Lambda",
-                  MetricName: lambdaQueries[query],
-                  Dimensions: [
-                    { Name: "FunctionName", Value: arms.functionName },
-                    { Name: "Resource", Value: `${arms.functionName}:${arms.alias}` },
-                    { Name: "ExecutedVersion", Value: versions?.[colour] ?? "" },
-                  ],
-                }
-              : arms.kind === "variants"
+                  MetricName: "Throttles",
+                  Dimensions: lambdaVersionDimensions({ ...arms, version: versions?.[colour] ?? "" }),
+                },
+                Period: period,
+                Stat: "Sum",
+              },
+            }),
+          )
+        : [];
+    const queries = colours.flatMap((colour) =>
+      (Object.keys(armQueries) as ArmQuery[]).map(
+        (query): MetricDataQuery => ({
+          Id: queryId(colour, query),
+          MetricStat: {
+            Metric:
+              arms.kind === "lambda"
                 ? {
-                    Namespace: arms.namespace,
-                    MetricName: variantQueries[query],
-                    Dimensions: [
-                      ...Object.entries(arms.dimensions).map(([Name, Value]) => ({ Name, Value })),
-                      { Name: VariantDimension, Value: this.#variantOf(colour) },
-                    ],
+                    Namespace: "AWS/Lambda",
+                    MetricName: lambdaQueries[query],
+                    Dimensions: lambdaVersionDimensions({ ...arms, version: versions?.[colour] ?? "" }),
                   }
-                : {
-                    Namespace: "AWS/ApplicationELB",
-                    MetricName: armQueries[query].metric,
-                    Dimensions: [
-                      { Name: "LoadBalancer", Value: arms.loadBalancer },
-                      { Name: "TargetGroup", Value: arms.targetGroups[colour] },
-                    ],
-                  },
-          Period: period,
-          Stat: armQueries[query].stat,
-        },
-      })),
+                : arms.kind === "variants"
+                  ? {
+                      Namespace: arms.namespace,
+                      MetricName: variantQueries[query],
+                      Dimensions: [
+                        ...Object.entries(arms.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                        { Name: VariantDimension, Value: this.#variantOf(colour) },
+                      ],
+                    }
+                  : {
+                      Namespace: "AWS/ApplicationELB",
+                      MetricName: armQueries[query].metric,
+                      Dimensions: [
+                        { Name: "LoadBalancer", Value: arms.loadBalancer },
+                        { Name: "TargetGroup", Value: arms.targetGroups[colour] },
+                      ],
+                    },
+            Period: period,
+            Stat: armQueries[query].stat,
+          },
+        }),
+      ),
     );
+    return [...queries, ...throttles];
   }
 }
 

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Strategy } from "./strategy.ts";
 import { issueAt, type WaveUse } from "./target-checks.ts";
+import { isLambdaTarget } from "./target-schema.ts";
 
 type Issue = z.core.$ZodRawIssue;
 type Path = (string | number)[];
@@ -9,15 +10,14 @@ interface LambdaEnvironment {
   readonly strategy: Strategy;
   readonly targetHealth?: unknown;
   readonly metrics: readonly unknown[];
-  readonly alarms: readonly { readonly kind: string; readonly name: string }[];
 }
 
 /**
  * What a Lambda target takes: all-at-once, canary, linear and blue-green move its alias (blue-green's smoke
  * test hook is given the new version's number as `revision`, to invoke it directly); rolling has no fleet to
  * grow batch by batch, a flag strategy changes a flag, and an experiment needs two arms that users stay on.
- * Its versions have no targets whose health a bake could watch; business metrics and alarm definitions over a
- * version are not built yet (name alarms of your own).
+ * Its versions have no targets whose health a bake could watch; business metrics per version are not built
+ * yet. Alarm definitions are put over the new version once it is published.
  */
 export function checkLambdaTargets(
   service: { readonly environments: readonly LambdaEnvironment[] },
@@ -29,7 +29,7 @@ export function checkLambdaTargets(
   for (const use of uses) {
     // A local-lambda target stands for a lambda one, and takes what it takes.
     const { type } = use.target;
-    if ((type !== "lambda" && type !== "local-lambda") || checked.has(use.environmentIndex)) continue;
+    if (!isLambdaTarget(use.target) || checked.has(use.environmentIndex)) continue;
     checked.add(use.environmentIndex);
     const environment = service.environments[use.environmentIndex];
     if (environment === undefined) continue;
@@ -58,14 +58,5 @@ export function checkLambdaTargets(
         ),
       );
     }
-    environment.alarms.forEach((alarm, index) => {
-      if (alarm.kind !== "definition") return;
-      issues.push(
-        issueAt(
-          at("alarms", index),
-          `alarm definitions over a Lambda version are not supported yet: create ${alarm.name} yourself and name it ({ name: "${alarm.name}" })`,
-        ),
-      );
-    });
   }
 }

@@ -192,6 +192,13 @@ export function isLocalTarget<T extends { readonly type: string }>(
   return target.type === "local" || target.type === "local-lambda";
 }
 
+/** A Lambda function behind its alias, on AWS or in the local cloud: its arms are versions. */
+export function isLambdaTarget<T extends { readonly type: string }>(
+  target: T,
+): target is Extract<T, { readonly type: "lambda" | "local-lambda" }> {
+  return target.type === "lambda" || target.type === "local-lambda";
+}
+
 export const TargetSchema = z.discriminatedUnion(
   "type",
   [EcsTargetSchema, AppConfigTargetSchema, LambdaTargetSchema, LocalTargetSchema, LocalLambdaTargetSchema],
