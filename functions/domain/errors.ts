@@ -31,6 +31,7 @@ export const ErrorNames = {
   PromotionEventRefused: "PromotionEventRefusedError",
   PromotionNotFound: "PromotionNotFoundError",
   TargetAccessDenied: "TargetAccessDeniedError",
+  ReleaseInvalid: "ReleaseInvalidError",
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];

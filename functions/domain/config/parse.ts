@@ -8,14 +8,17 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/** `<source> is invalid (2 problems):` and one line per problem, with its path. */
+export function problemsMessage(source: string, problems: readonly ConfigProblem[]): string {
+  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  return `${source} is invalid (${count}):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`;
+}
+
 export class ConfigInvalidError extends GlidepathError {
   override readonly name = ErrorNames.ConfigInvalid;
   readonly problems: readonly ConfigProblem[];
   constructor(problems: readonly ConfigProblem[], source = "config") {
-    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    super(
-      `${source} is invalid (${count}):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`,
-    );
+    super(problemsMessage(source, problems));
     this.problems = problems;
   }
 }
@@ -36,7 +39,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === "" ? "(root)" : out;
 }
 
-function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
+/** One zod issue as a problem: its path as the config writes it, and what to do. */
+export function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   return { path: formatPath(issue.path), message: describe(issue) };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dependencyCycle } from "../release/order.ts";
 import { AlarmSchema } from "./alarm-schema.ts";
 import {
   BusinessMetricSchema,
@@ -178,6 +179,8 @@ export const ServiceSchema = z
     target: TargetSchema.optional(),
     /** What a new artifact does while a deployment of the same service and environment runs. @default "queue" */
     concurrency: z.enum(["queue", "supersede"]).default("queue"),
+    /** Services this one needs first: in a release, it deploys after them and rolls back before them. */
+    dependsOn: z.array(name("service name")).default([]),
     /** Environments in promotion order. */
     environments: z.array(EnvironmentSchema).min(1, { error: "list at least one environment" }),
   })
@@ -266,6 +269,7 @@ export const GlidepathConfigSchema = z
       checkLambdaTargets(service, uses[index] ?? [], ctx.issues, ["services", index]);
     });
     checkConfigTargets(ctx.value.services, uses, ctx.issues);
+    checkDependencies(ctx.value.services, ctx.issues);
     if (ctx.value.controlPlane === undefined) checkControlPlaneImplied(ctx.value.services, uses, ctx.issues);
   });
 
@@ -300,4 +304,43 @@ function uniqueNames(
       message: `'${item.name}' is already the name of ${label}[${first}]; names must be unique`,
     });
   });
+}
+
+/**
+ * Every `dependsOn` names another service of the config, once; and the dependencies have no cycle, which is
+ * printed whole (`a → b → a`) on the first service it passes through.
+ */
+function checkDependencies(
+  services: readonly { readonly name: string; readonly dependsOn: readonly string[] }[],
+  issues: z.core.$ZodRawIssue[],
+): void {
+  const names = services.map((service) => service.name);
+  services.forEach((service, index) => {
+    service.dependsOn.forEach((dependency, at) => {
+      const path = ["services", index, "dependsOn", at];
+      const problem =
+        dependency === service.name
+          ? "a service cannot depend on itself"
+          : !names.includes(dependency)
+            ? `names no service of the config (has: ${names.filter((other) => other !== service.name).join(", ") || "none"})`
+            : service.dependsOn.indexOf(dependency) !== at
+              ? `'${dependency}' is listed twice`
+              : undefined;
+      if (problem !== undefined) issues.push({ code: "custom", input: dependency, path, message: problem });
+    });
+  });
+  const cycle = dependencyCycle(
+    services.map((service) => ({
+      name: service.name,
+      dependsOn: service.dependsOn.filter((dependency) => dependency !== service.name),
+    })),
+  );
+  if (cycle !== undefined) {
+    issues.push({
+      code: "custom",
+      input: cycle,
+      path: ["services", names.indexOf(cycle[0] ?? ""), "dependsOn"],
+      message: `the services depend on each other in a cycle: ${cycle.join(" → ")}; remove one of these dependencies`,
+    });
+  }
 }
