@@ -8,6 +8,7 @@ export const ItemType = {
   Gate: "gate",
   Decision: "decision",
   AlarmWatch: "alarm-watch",
+  Release: "release",
 } as const;
 
 export type ItemType = (typeof ItemType)[keyof typeof ItemType];
@@ -81,6 +82,16 @@ export function decisionKey(subjectId: string, at: string, decisionId: string): 
 }
 
 /** A service's promotions, newest first, in the history index beside its deployments' histories. */
+export function releaseKey(releaseId: string): TableKey {
+  return {
+    [TableSchema.partitionKey]: `RELEASE#${segment("release id", releaseId)}`,
+    [TableSchema.sortKey]: "RELEASE",
+  };
+}
+
+/** Every release in one history partition: `glidepath history --releases` lists them newest first. */
+export const releaseHistoryPartition = "RELEASES";
+
 export function promotionHistoryPartition(service: string): string {
   return `PROMOTIONS#${segment("service", service)}`;
 }

@@ -42,6 +42,7 @@ import {
 } from "./dynamodb-keys.ts";
 import { compact, type DynamoTable, type Item, maxConditionalAttempts, parseItem } from "./dynamodb-table.ts";
 import { historyPage } from "./history-page.ts";
+import { createOnce, saveAtRevision } from "./revisioned-record.ts";
 import { TableSchema } from "./table-schema.ts";
 import { UpdateBuilder } from "./update-builder.ts";
 
@@ -53,10 +54,14 @@ export class DynamoDbPromotionStore implements PromotionStore {
   }
 
   async create(promotion: Promotion): Promise<{ readonly promotion: Promotion; readonly created: boolean }> {
-    if (await this.table.putIfAbsent(this.item(promotion))) return { promotion, created: true };
-    const existing = await this.get(promotion.id);
-    if (existing === undefined) throw new Error(`promotion ${promotion.id} exists but cannot be read`);
-    return { promotion: existing, created: false };
+    const { record, created } = await createOnce(
+      this.table,
+      this.item(promotion),
+      promotion,
+      () => this.get(promotion.id),
+      `promotion ${promotion.id}`,
+    );
+    return { promotion: record, created };
   }
 
   async get(id: string): Promise<Promotion | undefined> {
@@ -65,11 +70,7 @@ export class DynamoDbPromotionStore implements PromotionStore {
   }
 
   save(promotion: Promotion): Promise<boolean> {
-    return this.table.putIf(this.item(promotion), {
-      ConditionExpression: "#revision = :read",
-      ExpressionAttributeNames: { "#revision": "revision" },
-      ExpressionAttributeValues: { ":read": promotion.revision - 1 },
-    });
+    return saveAtRevision(this.table, this.item(promotion), promotion.revision);
   }
 
   history(query: PromotionHistoryQuery): Promise<HistoryPage<Promotion>> {

@@ -4,6 +4,7 @@ import { DynamoDbDecisionLog } from "./dynamodb-decision-log.ts";
 import { DynamoDbDeploymentStore } from "./dynamodb-deployment-store.ts";
 import { DynamoDbGateStore } from "./dynamodb-gate-store.ts";
 import { DynamoDbPromotionStore } from "./dynamodb-promotion-store.ts";
+import { DynamoDbReleaseStore } from "./dynamodb-release-store.ts";
 import { DynamoTable, type DynamoTableProps } from "./dynamodb-table.ts";
 
 /**
@@ -14,6 +15,7 @@ export function dynamoDbStores(props: DynamoTableProps): Stores {
   const table = new DynamoTable(props);
   return {
     promotions: new DynamoDbPromotionStore(table),
+    releases: new DynamoDbReleaseStore(table),
     deployments: new DynamoDbDeploymentStore(table),
     gates: new DynamoDbGateStore(table),
     decisions: new DynamoDbDecisionLog(table),

@@ -53,7 +53,8 @@ const environmentStatuses = Object.values(EnvironmentStatus) as [EnvironmentStat
 export const LockPlace = { Holder: "holder", Queued: "queued", None: "none" } as const;
 export type LockPlace = (typeof LockPlace)[keyof typeof LockPlace];
 
-const ArtifactSchema = z.object({
+/** An artifact as a record keeps it. */
+export const ArtifactSchema = z.object({
   uri: z.string().min(1),
   digest: z.string().min(1),
   version: z.string().min(1),
