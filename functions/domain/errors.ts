@@ -32,6 +32,7 @@ export const ErrorNames = {
   PromotionNotFound: "PromotionNotFoundError",
   TargetAccessDenied: "TargetAccessDeniedError",
   ReleaseInvalid: "ReleaseInvalidError",
+  TargetBusy: "TargetBusyError",
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -131,6 +132,14 @@ export class DeployFailedError extends GlidepathError {
     this.cluster = location?.cluster;
     this.service = location?.service;
   }
+}
+
+/**
+ * The target is changing under someone else's hands (a Lambda function's code update in progress that this
+ * step did not see start): the deploy step retries it, with backoff, and fails the deployment only after.
+ */
+export class TargetBusyError extends GlidepathError {
+  override readonly name = ErrorNames.TargetBusy;
 }
 
 /** A guard rail tripped: a CloudWatch alarm is in ALARM (or is missing). The message names it and why. */

@@ -1,4 +1,6 @@
+import { Duration } from "aws-cdk-lib";
 import { type IChainable, JsonPath, Parallel, Succeed, Wait, WaitTime } from "aws-cdk-lib/aws-stepfunctions";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import {
   type FragmentContext,
   Paths,
@@ -61,6 +63,13 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
       startEmpty: shape.startEmpty,
     },
     resultPath: "$.deploy",
+  });
+  // A target busy with someone else's change (a Lambda update in progress) takes this artifact once it is done.
+  deploy.addRetry({
+    errors: [ErrorNames.TargetBusy],
+    interval: Duration.seconds(10),
+    maxAttempts: 8,
+    backoffRate: 1.5,
   });
   deploy.addCatch(failed, { resultPath: Paths.error });
 

@@ -6,10 +6,18 @@ import {
   LambdaClient,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  ResourceConflictException,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
 } from "@aws-sdk/client-lambda";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+
+export interface FakeLambdaOptions {
+  readonly updateFails?: boolean;
+  /** The first this many UpdateFunctionCode calls meet someone else's update in progress. */
+  readonly busyUpdates?: number;
+  readonly onNewWeight?: (percent: number) => void;
+}
 
 export const lambdaFunction = { type: "lambda", functionName: "checkout-api", alias: "live" } as const;
 
@@ -32,11 +40,11 @@ export class FakeLambda {
   #code = "code-41";
   #looks = 0;
 
-  readonly #options: { readonly updateFails?: boolean; readonly onNewWeight?: (percent: number) => void };
+  readonly #options: FakeLambdaOptions;
+  #busyUpdates: number;
 
-  constructor(
-    options: { readonly updateFails?: boolean; readonly onNewWeight?: (percent: number) => void } = {},
-  ) {
+  constructor(options: FakeLambdaOptions = {}) {
+    this.#busyUpdates = options.busyUpdates ?? 0;
     this.#options = options;
     this.client = mockClient(LambdaClient);
     this.client
@@ -44,6 +52,14 @@ export class FakeLambda {
       .callsFake(() => ({ Versions: structuredClone(this.versions) }));
     this.client.on(GetAliasCommand).callsFake(() => structuredClone(this.alias));
     this.client.on(UpdateFunctionCodeCommand).callsFake((input) => {
+      if (this.#busyUpdates > 0) {
+        this.#busyUpdates -= 1;
+        throw new ResourceConflictException({
+          message:
+            "The operation cannot be performed at this time. An update is in progress for resource: checkout-api",
+          $metadata: {},
+        });
+      }
       this.#code = `code-of-${input.ImageUri ?? input.S3Key}`;
       this.#looks = 0;
       return { LastUpdateStatus: "InProgress" };

@@ -17,6 +17,7 @@ async function run(
   options: {
     aws?: FakeAwsOptions;
     updateFails?: boolean;
+    busyUpdates?: number;
     smokeTest?: (payload: unknown) => Promise<unknown>;
     environment?: Record<string, unknown>;
   } = {},
@@ -25,6 +26,7 @@ async function run(
   const fakeLambda = track(
     new FakeLambda({
       ...(options.updateFails === undefined ? {} : { updateFails: options.updateFails }),
+      ...(options.busyUpdates === undefined ? {} : { busyUpdates: options.busyUpdates }),
       onNewWeight: (percent) => fakeAws.setNewWeight(percent),
     }),
   );
@@ -160,5 +162,17 @@ describe("the strategy state machines on a Lambda function, executed from the sy
     ]);
     const firstShift = lambda.client.commandCalls(UpdateAliasCommand)[0];
     expect(firstShift !== undefined && puts[0]?.calledBefore(firstShift)).toBe(true);
+  });
+
+  it("retries the deploy step while someone else's code update is in progress, then deploys the artifact", async () => {
+    // Act
+    const { result, lambda, deployment } = await run(Presets.LambdaAllAtOnce, { busyUpdates: 2 });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(lambda.client.commandCalls(UpdateFunctionCodeCommand).map((call) => call.args[0].input)).toEqual(
+      Array(3).fill({ FunctionName: "checkout-api", ImageUri: deployment.artifact.uri }),
+    );
+    expect(lambda.published().map((entry) => entry.Version)).toEqual(["42"]);
   });
 });

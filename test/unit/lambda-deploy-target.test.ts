@@ -15,7 +15,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { codeOf, LambdaDeployTarget } from "../../functions/adapters/aws/lambda-deploy-target.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
-import { DeployFailedError } from "../../functions/domain/errors.ts";
+import { DeployFailedError, ErrorNames } from "../../functions/domain/errors.ts";
 import "../helpers/sdk-mock.ts";
 
 const functionName = "checkout-api";
@@ -93,7 +93,7 @@ describe("LambdaDeployTarget", () => {
     });
   });
 
-  it("takes a redelivered prepare whose update is still in progress as that update", async () => {
+  it("does not take an update in progress as its own: TargetBusyError, for the step to retry", async () => {
     // Prepare
     fakeFunction();
     lambda
@@ -101,10 +101,15 @@ describe("LambdaDeployTarget", () => {
       .rejects(new ResourceConflictException({ message: "An update is in progress", $metadata: {} }));
 
     // Act
-    const prepared = await prepare(image);
+    const preparing = prepare(image);
 
     // Assess
-    expect(prepared.revision).toBe("$LATEST");
+    await expect(preparing).rejects.toMatchObject({
+      name: ErrorNames.TargetBusy,
+      message:
+        "an update of checkout-api is in progress (An update is in progress): deploying once it is done",
+    });
+    expect(lambda.commandCalls(PublishVersionCommand)).toHaveLength(0);
   });
 
   it("updates nothing once a version was published for the deployment", async () => {

@@ -7,7 +7,7 @@ import {
   UpdateFunctionCodeCommand,
   type UpdateFunctionCodeCommandInput,
 } from "@aws-sdk/client-lambda";
-import { DeployFailedError } from "../../domain/errors.ts";
+import { DeployFailedError, TargetBusyError } from "../../domain/errors.ts";
 import {
   type DeployTarget,
   type PrepareInput,
@@ -61,8 +61,13 @@ export class LambdaDeployTarget implements DeployTarget {
         }),
       );
     } catch (error) {
-      // An earlier attempt of this step started the same update, which is still in progress.
       if (!(error instanceof ResourceConflictException)) throw error;
+      // An update in progress: an earlier attempt of this step's, or someone else's (a console edit, another
+      // pipeline). Taking it as ours would publish whatever it deploys; once it is done, the step's retry sends
+      // this artifact again (the same code twice is one update, and one version).
+      throw new TargetBusyError(
+        `an update of ${this.#props.functionName} is in progress (${error.message}): deploying once it is done`,
+      );
     }
     return { revision: "$LATEST", desiredCount: 0 };
   }
