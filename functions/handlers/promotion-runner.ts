@@ -12,6 +12,7 @@ import {
   type PromotionRequest,
   promotionRequest,
 } from "../domain/promotion/request.ts";
+import { isReleaseId } from "../domain/release/record.ts";
 import { logger } from "../shared/logger.ts";
 
 /** What carrying out a promotion's commands needs. */
@@ -114,7 +115,7 @@ async function run(
       return;
     }
     case "take-queue":
-      return takeQueue(ports, promotion.service, nested(context));
+      return handOverLock(ports, promotion.service, nested(context));
     case "start-pipeline":
       return start(ports, promotion, nested(context));
     case "supersede":
@@ -132,6 +133,14 @@ async function run(
       );
       return;
     case "request-abort":
+      if (isReleaseId(command.promotionId)) {
+        // A release's services ship together: one push does not stop them. It waits for the release instead.
+        logger.info("a release holds the lock; the newer artifact waits for it instead of superseding it", {
+          promotionId: promotion.id,
+          releaseId: command.promotionId,
+        });
+        return;
+      }
       await applyPromotionEvent(
         ports,
         command.promotionId,
@@ -182,9 +191,14 @@ async function run(
 
 /**
  * Hands a free lock to the promotion waiting for it. When nobody waits but a holder has not started (the
- * delivery that handed it the lock stopped before starting it), that one is started now.
+ * delivery that handed it the lock stopped before starting it), that one is started now. A release holding
+ * the lock is not a promotion: it takes its locks itself (see release-locks.ts).
  */
-async function takeQueue(ports: PromotionPorts, service: string, context: RunContext): Promise<void> {
+export async function handOverLock(
+  ports: PromotionPorts,
+  service: string,
+  context: RunContext,
+): Promise<void> {
   if (ports.start === undefined) return;
   const next = await ports.promotions.takeQueued(service);
   const holder = next ?? (await ports.promotions.getLock(service)).holder;

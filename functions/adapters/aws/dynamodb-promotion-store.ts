@@ -4,7 +4,7 @@
  * deterministic id); every save is conditioned on the revision it was decided from. A promotion gets its TTL
  * when it is over.
  *
- * The service's lock: pk `LOCK#<service>`, sk `LOCK`, with `holder` (a promotion id, absent when
+ * The service's lock: pk `LOCK#<service>`, sk `LOCK`, with `holder` (a promotion or release id, absent when
  * free), `acquiredAt`, `liveVersion` (the version serving the service), `releasedBy` (the last releaser, so
  * a redelivered release is a no-op), `queued` and `queuedOrder` (the one waiting promotion, and the order that
  * lets only a newer artifact replace it), `updatedAt`. Locks never expire.

@@ -7,6 +7,7 @@ import {
 } from "../promotion/record.ts";
 import type { ReleasePlan } from "./manifest.ts";
 
+const releaseIdPattern = /^r-[0-9a-f]{20}$/;
 const statuses = Object.values(PromotionStatus) as [PromotionStatusValue, ...PromotionStatusValue[]];
 const environmentStatuses = Object.values(EnvironmentStatus) as [EnvironmentStatus, ...EnvironmentStatus[]];
 
@@ -29,7 +30,7 @@ export const ReleaseEnvironmentSchema = z.object({
  * then an outcome); `locks` are the services whose lock it holds.
  */
 export const ReleaseSchema = z.object({
-  id: z.string().regex(/^r-[0-9a-f]{20}$/, { error: "must be a release id (r- and 20 hex digits)" }),
+  id: z.string().regex(releaseIdPattern, { error: "must be a release id (r- and 20 hex digits)" }),
   name: z.string().min(1).optional(),
   artifacts: z.record(z.string().min(1), ArtifactSchema),
   groups: z.array(z.array(z.string().min(1)).min(1)).min(1),
@@ -76,4 +77,15 @@ export function newRelease(plan: ReleasePlan, publishedAt: string, now: string):
  */
 export function lockOrder(release: Pick<Release, "groups">): string[] {
   return release.groups.flat().sort();
+}
+
+/** A lock's holder is a promotion or a release: a release's id is `r-` and 20 hex digits. */
+export function isReleaseId(id: string): boolean {
+  return releaseIdPattern.test(id);
+}
+
+/** The services whose lock the release still has to take, in lock order: the first one is the next to take. */
+export function locksToTake(release: Pick<Release, "groups" | "locks">): string[] {
+  const held = new Set(release.locks);
+  return lockOrder(release).filter((service) => !held.has(service));
 }
