@@ -104,6 +104,8 @@ export interface DeploymentIdInput {
   readonly attempt: number;
   /** The region of one wave, when the environment deploys several regions as waves. */
   readonly region?: string;
+  /** The release that deploys it: its deployments are its own, apart from a promotion of the same digest. */
+  readonly releaseId?: string;
 }
 
 /** A deployment id as `deploymentId()` makes it, wherever one arrives: step inputs, events, buttons, the CLI. */
@@ -118,11 +120,15 @@ export const DeploymentIdSchema = z
 export function deploymentId(input: DeploymentIdInput): string {
   const hash = createHash("sha256")
     .update(
-      JSON.stringify(
-        input.region === undefined
-          ? [input.service, input.environment, input.digest, input.attempt]
-          : [input.service, input.environment, input.digest, input.attempt, input.region],
-      ),
+      JSON.stringify([
+        input.service,
+        input.environment,
+        input.digest,
+        input.attempt,
+        // Only present fields: the ids of deployments without them stay what they always were.
+        ...(input.region === undefined ? [] : [input.region]),
+        ...(input.releaseId === undefined ? [] : [{ release: input.releaseId }]),
+      ]),
     )
     .digest("hex");
   return `d-${hash.slice(0, 20)}`;

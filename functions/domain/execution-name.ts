@@ -18,8 +18,8 @@ export function executionName(input: {
   readonly version: string;
   readonly deploymentId: string;
 }): string {
-  // Deployment (d-) and promotion (p-) ids alike.
-  const shortId = input.deploymentId.replace(/^[dp]-/, "").slice(0, 8);
+  // Deployment (d-), promotion (p-) and release (r-) ids alike.
+  const shortId = input.deploymentId.replace(/^[dpr]-/, "").slice(0, 8);
   const fixed = `${clean(input.service)}-${clean(input.environment)}--${shortId}`;
   const room = maxExecutionNameLength - fixed.length;
   const version = clean(input.version).slice(0, Math.max(room, 0)).replace(/-+$/, "") || "v";

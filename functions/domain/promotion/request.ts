@@ -22,7 +22,7 @@ const WaveSchema = z.strictObject({
   request: DeploymentRequestSchema,
 });
 
-const PromotionEnvironmentSchema = z.strictObject({
+export const PromotionEnvironmentSchema = z.strictObject({
   name: z.string().min(1),
   /** Position in promotion order, from 0. */
   index: z.number().int().min(0),
@@ -71,6 +71,8 @@ export function waveDeploymentId(input: {
   readonly digest: string;
   readonly region?: string;
   readonly attempt?: number;
+  /** The release that deploys it, if any. */
+  readonly releaseId?: string;
 }): string {
   return deploymentId({
     service: input.service,
@@ -78,20 +80,30 @@ export function waveDeploymentId(input: {
     digest: input.digest,
     attempt: input.attempt ?? 1,
     ...(input.region === undefined ? {} : { region: input.region }),
+    ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
   });
 }
 
-/** Resolves the promotion of an artifact through every environment of the service, in order. */
-export function promotionRequest(input: {
+/** Adjusts each strategy request (the local runtime scales its durations). */
+export type AdjustRequest = (request: Wave["request"]) => Wave["request"];
+
+/**
+ * One environment of an artifact's promotion, resolved from the config: its gates, hooks and each region
+ * wave's deployment and strategy request. `releaseId` makes the deployment ids a release's own, so a digest
+ * once promoted alone is deployed again by a release that ships it.
+ */
+export function environmentRequest(input: {
   readonly service: ServiceConfig;
+  readonly environment: ServiceConfig["environments"][number];
+  readonly index: number;
   readonly artifact: Artifact;
-  /** Adjusts each strategy request (the local runtime scales its durations). @default unchanged */
-  readonly adjust?: (request: Wave["request"]) => Wave["request"];
-}): PromotionRequest {
-  const { service, artifact } = input;
-  const environments = service.environments.map((environment, index) => ({
+  readonly adjust?: AdjustRequest;
+  readonly releaseId?: string;
+}): PromotionEnvironment {
+  const { service, environment, artifact } = input;
+  return {
     name: environment.name,
-    index,
+    index: input.index,
     approval: { ...environment.approval, approvers: [...environment.approval.approvers] },
     freezeWindows: environment.freezeWindows.map((window) => ({ ...window })),
     onFreeze: environment.onFreeze,
@@ -105,6 +117,7 @@ export function promotionRequest(input: {
         environment: environment.name,
         digest: artifact.digest,
         ...(region === undefined ? {} : { region }),
+        ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
       });
       const request = deploymentRequest({
         service,
@@ -124,7 +137,26 @@ export function promotionRequest(input: {
         request: input.adjust === undefined ? request : input.adjust(request),
       };
     }),
-  }));
+  };
+}
+
+/** Resolves the promotion of an artifact through every environment of the service, in order. */
+export function promotionRequest(input: {
+  readonly service: ServiceConfig;
+  readonly artifact: Artifact;
+  /** @default unchanged */
+  readonly adjust?: AdjustRequest;
+}): PromotionRequest {
+  const { service, artifact } = input;
+  const environments = service.environments.map((environment, index) =>
+    environmentRequest({
+      service,
+      environment,
+      index,
+      artifact,
+      ...(input.adjust === undefined ? {} : { adjust: input.adjust }),
+    }),
+  );
   if (environments.length === 0) throw new PromotionRequestInvalidError(`${service.name} has no environment`);
   return {
     promotionId: promotionId({ service: service.name, digest: artifact.digest }),
