@@ -32,6 +32,7 @@ export const ErrorNames = {
   PromotionNotFound: "PromotionNotFoundError",
   TargetAccessDenied: "TargetAccessDeniedError",
   ReleaseInvalid: "ReleaseInvalidError",
+  ReleaseEventRefused: "ReleaseEventRefusedError",
   TargetBusy: "TargetBusyError",
 } as const;
 
@@ -212,6 +213,11 @@ export class PromotionBlockedError extends GlidepathError {
 /** An event a promotion cannot take where it is (see the promotion controller): nothing was changed. */
 export class PromotionEventRefusedError extends GlidepathError {
   override readonly name = ErrorNames.PromotionEventRefused;
+}
+
+/** An event a release cannot take where it is (see functions/domain/release/progress.ts): nothing was changed. */
+export class ReleaseEventRefusedError extends GlidepathError {
+  override readonly name = ErrorNames.ReleaseEventRefused;
 }
 
 export class PromotionNotFoundError extends GlidepathError {
