@@ -95,6 +95,8 @@ export interface Deployment {
   readonly region?: string;
   /** The promotion this deployment is part of: the promotion, not this deployment, holds the service's lock. */
   readonly promotionId?: string;
+  /** The release this deployment is part of (see functions/domain/release/): its id is the release's own. */
+  readonly releaseId?: string;
 }
 
 export interface DeploymentIdInput {

@@ -67,6 +67,7 @@ const DeploymentItemSchema = z.object({
   attempt: z.number().int(),
   region: z.string().optional(),
   promotionId: z.string().optional(),
+  releaseId: z.string().optional(),
 });
 
 export class DynamoDbDeploymentStore implements DeploymentStore {
@@ -84,6 +85,7 @@ export class DynamoDbDeploymentStore implements DeploymentStore {
       digest: input.artifact.digest,
       attempt,
       ...(input.region === undefined ? {} : { region: input.region }),
+      ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
     });
     const now = this.table.clock().toISOString();
     const deployment: Deployment = {
@@ -100,6 +102,7 @@ export class DynamoDbDeploymentStore implements DeploymentStore {
       attempt,
       ...(input.region === undefined ? {} : { region: input.region }),
       ...(input.promotionId === undefined ? {} : { promotionId: input.promotionId }),
+      ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
     };
     const created = await this.table.putIfAbsent({
       ...deploymentKey(id),

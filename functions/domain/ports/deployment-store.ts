@@ -13,6 +13,8 @@ export interface CreateDeploymentInput {
   readonly region?: string;
   /** The promotion the deployment is part of; see `Deployment.promotionId`. */
   readonly promotionId?: string;
+  /** The release the deployment is part of: part of its id; see `Deployment.releaseId`. */
+  readonly releaseId?: string;
 }
 
 export interface CreateDeploymentResult {
