@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigInvalidError } from "../functions/domain/config/index.ts";
 import { PlanInvalidError } from "../functions/domain/planner.ts";
+import { ReleaseInvalidError } from "../functions/domain/release/manifest.ts";
 import { awsDecisionDependencies, decideCommand, localDecisionDependencies } from "./commands/decide.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { historyCommand } from "./commands/history.ts";
@@ -28,6 +29,10 @@ program
   .option("--config <file>", "a config file (.json, .ts, .js)")
   .option("--service <name>", "the service whose environment to plan (with --config)")
   .option("--env <name>", "the environment to plan (with --config)")
+  .option(
+    "--release <manifest>",
+    "plan a release manifest (with --config): its locks, gates and service order",
+  )
   .option("--json", "print the plan as JSON on the last line")
   .action((options) => planCommand(options, print));
 
@@ -127,7 +132,8 @@ function exitCodeFor(error: unknown): number {
   if (
     error instanceof ConfigInvalidError ||
     error instanceof UsageError ||
-    error instanceof PlanInvalidError
+    error instanceof PlanInvalidError ||
+    error instanceof ReleaseInvalidError
   ) {
     console.error(`error: ${error.message}`);
     return EXIT_BAD_INPUT;

@@ -10,6 +10,7 @@ import { plan } from "../../functions/domain/planner.ts";
 import { loadConfig } from "../../infra/load-config.ts";
 import { formatDuration, table } from "../format.ts";
 import { UsageError } from "../usage-error.ts";
+import { planReleaseCommand } from "./plan-release.ts";
 
 export interface PlanOptions {
   readonly preset?: string;
@@ -17,10 +18,18 @@ export interface PlanOptions {
   readonly service?: string;
   readonly env?: string;
   readonly json?: boolean;
+  /** A release manifest to plan instead (see plan-release.ts). */
+  readonly release?: string;
 }
 
 /** Prints the phases a deployment walks through; with `--json` the last line is the plan as JSON. */
 export async function planCommand(options: PlanOptions, print: (line: string) => void): Promise<void> {
+  if (options.release !== undefined) {
+    if (options.preset !== undefined || options.service !== undefined || options.env !== undefined) {
+      throw new UsageError("--release plans the whole release: give it with --config only");
+    }
+    return planReleaseCommand({ ...options, release: options.release }, print);
+  }
   const { title, strategy, fleetSize } = await resolveStrategy(options);
   const result = plan(strategy, { fleetSize });
   if (options.json) {

@@ -18,6 +18,17 @@ async function glidepath(...args: string[]): Promise<{ code: number; stdout: str
   }
 }
 
+/** `glidepath plan` of the spring-sale release manifest against its config. */
+const planSpringSale = (...extra: string[]) =>
+  glidepath(
+    "plan",
+    "--config",
+    "test/fixtures/release/config.json",
+    "--release",
+    "test/fixtures/release/spring-sale.json",
+    ...extra,
+  );
+
 const lastLine = (text: string) => text.trimEnd().split("\n").at(-1) ?? "";
 
 describe("glidepath CLI", () => {
@@ -78,6 +89,39 @@ describe("glidepath CLI", () => {
     expect(stderr).toContain("LambdaLinear10PercentEvery10Minutes");
   });
 
+  it("plan --release --json prints the release's locks, one gate per environment and its services in dependency groups", async () => {
+    // Act
+    const { code, stdout } = await planSpringSale("--json");
+
+    // Assess
+    expect(code).toBe(0);
+    const plan = JSON.parse(lastLine(stdout));
+    expect(plan).toMatchObject({ releaseId: expect.stringMatching(/^r-[0-9a-f]{20}$/), name: "spring-sale" });
+    expect(plan.locks).toEqual(["orders", "payments"]);
+    expect(plan.environments[1]).toEqual({
+      name: "production",
+      approval: { required: true, approvers: ["U024BE7LH", "U0PAYMENTS"], timeoutSeconds: 3600 },
+      freezeWindows: ["year-end"],
+      onFreeze: "wait",
+      groups: [
+        [{ service: "payments", version: "1.7.0", strategy: "linear", waves: 1 }],
+        [{ service: "orders", version: "2.0.0", strategy: "canary", waves: 1 }],
+      ],
+    });
+  });
+
+  it("plan --release prints each environment's gates above its services, in deployment order", async () => {
+    // Act
+    const { code, stdout } = await planSpringSale();
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      "production: approval by U024BE7LH or U0PAYMENTS within 1h; freeze windows year-end (waits in one)",
+    );
+    expect(stdout).toMatch(/1\s+payments\s+1\.7\.0\s+linear\s+1\n2\s+orders\s+2\.0\.0\s+canary\s+1/);
+  });
+
   it.each([
     [["plan"], "give --preset NAME, or --config FILE --service S --env E"],
     [["plan", "--config", fixture("valid.json")], "--config needs --service and --env"],
@@ -88,6 +132,18 @@ describe("glidepath CLI", () => {
     [
       ["plan", "--config", fixture("valid.json"), "--service", "payments", "--env", "qa"],
       "service 'payments' has no environment 'qa'; it has: staging, production",
+    ],
+    [
+      ["plan", "--release", "test/fixtures/release/spring-sale.json"],
+      "--release needs --config FILE to plan against",
+    ],
+    [
+      ["plan", "--release", "x.json", "--config", fixture("valid.json"), "--env", "production"],
+      "--release plans the whole release: give it with --config only",
+    ],
+    [
+      ["plan", "--release", "test/fixtures/release/spring-sale.json", "--config", fixture("valid.json")],
+      "release is invalid (1 problem):\n  - services.orders: names no service of the config (has: payments)",
     ],
     [["validate"], "required option '--config <file>' not specified"],
     [

@@ -75,7 +75,7 @@ export function newRelease(plan: ReleasePlan, publishedAt: string, now: string):
  * The order a release takes its services' locks in: by name, the same for every release, so two releases
  * that share services wait for each other instead of each holding a lock the other needs.
  */
-export function lockOrder(release: Pick<Release, "groups">): string[] {
+export function lockOrder(release: { readonly groups: readonly (readonly string[])[] }): string[] {
   return release.groups.flat().sort();
 }
 
