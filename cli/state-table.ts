@@ -5,7 +5,7 @@ import { UsageError } from "./usage-error.ts";
 
 /** What `history` and `stats` read the state table through; tests pass a dynalite-backed store. */
 export interface StateTableDependencies {
-  readonly stores: (tableName: string) => Pick<Stores, "deployments" | "promotions">;
+  readonly stores: (tableName: string) => Pick<Stores, "deployments" | "promotions" | "releases">;
   /** Where `GLIDEPATH_TABLE` is looked up. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }

@@ -5,12 +5,13 @@ import {
   doraMetrics,
 } from "../../functions/domain/dora.ts";
 import type { Promotion } from "../../functions/domain/promotion/record.ts";
+import type { Release } from "../../functions/domain/release/record.ts";
 import { formatDuration, table } from "../format.ts";
 import { positiveInteger, resolveTableName, type StateTableDependencies } from "../state-table.ts";
 
 export const DefaultStatsEnvironment = "production";
 
-/** Promotions read per history page while collecting every one of the service. */
+/** Promotions (and releases) read per history page while collecting every one of the service. */
 const pageSize = 100;
 
 export interface StatsOptions {
@@ -30,7 +31,8 @@ export interface StatsDependencies extends StateTableDependencies {
 
 /**
  * `glidepath stats --service S`: the four DORA metrics of one environment over the last `--days` days, from
- * every page of the service's promotions: one change per promotion that deployed there. With `--json` the last line is the metrics as JSON.
+ * every page of the service's promotions and of the releases: one change per promotion or release that
+ * deployed it there. With `--json` the last line is the metrics as JSON.
  */
 export async function statsCommand(
   options: StatsOptions,
@@ -52,9 +54,20 @@ export async function statsCommand(
     promotions.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor !== undefined);
+  const releases: Release[] = [];
+  cursor = undefined;
+  do {
+    const page = await stores.releases.history({
+      limit: pageSize,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    releases.push(...page.items.filter((release) => options.service in release.artifacts));
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
   const metrics = doraMetrics(promotions, environment, {
     days,
     now: (dependencies.now ?? (() => new Date()))(),
+    releases: { service: options.service, releases },
   });
   if (options.json) {
     print(JSON.stringify({ service: options.service, environment, ...metrics }));

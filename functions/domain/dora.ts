@@ -1,5 +1,6 @@
 import { DeploymentStatus } from "./deployment.ts";
 import { EnvironmentStatus, type Promotion } from "./promotion/record.ts";
+import type { Release } from "./release/record.ts";
 
 export const DefaultDoraWindowDays = 30;
 
@@ -13,6 +14,18 @@ export interface DoraWindowOptions {
   readonly days?: number;
   /** @default new Date() */
   readonly now?: Date;
+}
+
+/** The releases of a service's DORA metrics: each that deployed it in the environment is one change of it. */
+export interface ServiceReleases {
+  readonly service: string;
+  /** Any releases, in any order: those without the service are left out. */
+  readonly releases: readonly Release[];
+}
+
+export interface DoraOptions extends DoraWindowOptions {
+  /** @default no releases */
+  readonly releases?: ServiceReleases;
 }
 
 /** A sample of durations in seconds; `null` statistics when the sample is empty. */
@@ -60,13 +73,14 @@ interface Ended {
 }
 
 /**
- * The four DORA metrics of one service in one environment, from its promotion records (any order; promotions
- * still in the environment are left out). A change ends when its environment does (`endedAt`).
+ * The four DORA metrics of one service in one environment, from its promotion records and the releases that
+ * shipped it (any order; those still in the environment are left out). A change ends when its environment
+ * does (`endedAt`).
  */
 export function doraMetrics(
   promotions: readonly Promotion[],
   environment: string,
-  options: DoraWindowOptions = {},
+  options: DoraOptions = {},
 ): DoraMetrics {
   const days = options.days ?? DefaultDoraWindowDays;
   if (!Number.isFinite(days) || days <= 0) {
@@ -75,7 +89,10 @@ export function doraMetrics(
   const to = (options.now ?? new Date()).getTime();
   const from = to - days * secondsPerDay * 1000;
 
-  const ended = changes(promotions, environment)
+  const ended = [
+    ...changes(promotions, environment),
+    ...(options.releases === undefined ? [] : releaseChanges(options.releases, environment)),
+  ]
     .filter((record) => Number.isFinite(record.created) && Number.isFinite(record.ended))
     .sort((a, b) => a.ended - b.ended);
   const inWindow = ended.filter((record) => record.ended > from && record.ended <= to);
@@ -128,6 +145,41 @@ function changes(promotions: readonly Promotion[], name: string): Ended[] {
     });
   }
   return result;
+}
+
+/**
+ * One change per release that deployed the service to the environment: a release that failed there is a
+ * failure of each service it changed (rolled back when the service was rolled back, failed otherwise, even
+ * when the service itself succeeded and stayed); a service it never deployed there is no change.
+ */
+function releaseChanges({ service, releases }: ServiceReleases, name: string): Ended[] {
+  const result: Ended[] = [];
+  for (const release of releases) {
+    const environment = release.environments.find((candidate) => candidate.name === name);
+    const own = environment?.services[service];
+    if (environment?.endedAt === undefined || own === undefined) continue;
+    const status = releaseStatusOf(environment.status, own);
+    if (status === undefined) continue;
+    result.push({ status, created: Date.parse(release.publishedAt), ended: Date.parse(environment.endedAt) });
+  }
+  return result;
+}
+
+function releaseStatusOf(
+  environment: EnvironmentStatus,
+  service: EnvironmentStatus,
+): DeploymentStatus | undefined {
+  if (environment === EnvironmentStatus.Succeeded) return DeploymentStatus.Succeeded;
+  if (environment !== EnvironmentStatus.Failed && environment !== EnvironmentStatus.Frozen) return undefined;
+  switch (service) {
+    case EnvironmentStatus.RolledBack:
+      return DeploymentStatus.RolledBack;
+    case EnvironmentStatus.Failed:
+    case EnvironmentStatus.Succeeded:
+      return DeploymentStatus.Failed;
+    default:
+      return undefined;
+  }
 }
 
 function statusOf(

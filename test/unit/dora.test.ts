@@ -5,6 +5,7 @@ import type {
   Promotion,
   PromotionEnvironmentRecord,
 } from "../../functions/domain/promotion/record.ts";
+import type { Release } from "../../functions/domain/release/record.ts";
 
 const now = new Date("2025-03-31T00:00:00.000Z");
 const day = 86_400_000;
@@ -221,5 +222,72 @@ describe("doraMetrics", () => {
 
     // Assess
     expect(metrics.finished.total).toBe(0);
+  });
+
+  it.each([
+    {
+      name: "a release that succeeded is a success of each service",
+      environment: "SUCCEEDED",
+      checkout: "SUCCEEDED",
+      counts: { succeeded: 1, failed: 0, rolledBack: 0 },
+    },
+    {
+      name: "the service that failed it is a failure",
+      environment: "FAILED",
+      checkout: "FAILED",
+      counts: { succeeded: 0, failed: 1, rolledBack: 0 },
+    },
+    {
+      name: "a service it rolled back is a rollback",
+      environment: "FAILED",
+      checkout: "ROLLED_BACK",
+      counts: { succeeded: 0, failed: 0, rolledBack: 1 },
+    },
+    {
+      name: "a service that succeeded and stayed is still a failure of the release",
+      environment: "FAILED",
+      checkout: "SUCCEEDED",
+      counts: { succeeded: 0, failed: 1, rolledBack: 0 },
+    },
+    {
+      name: "a service it never deployed there is no change",
+      environment: "FAILED",
+      checkout: "NOT_DEPLOYED",
+      counts: { succeeded: 0, failed: 0, rolledBack: 0 },
+    },
+  ] as const)("counts a release's change of the service: $name", ({ environment, checkout, counts }) => {
+    // Prepare: a release of checkout and payments, pushed a day ago, over in production 30 minutes later.
+    const pushed = now.getTime() - day;
+    const services = { checkout, payments: "FAILED" } as const;
+    const release: Release = {
+      id: "r-0123456789abcdef0123",
+      artifacts: {},
+      groups: [["checkout", "payments"]],
+      publishedAt: new Date(pushed).toISOString(),
+      status: environment === "SUCCEEDED" ? "PROMOTED" : "STOPPED",
+      environments: [
+        {
+          name: "production",
+          status: environment,
+          services,
+          endedAt: new Date(pushed + 30 * minute).toISOString(),
+        },
+      ],
+      locks: [],
+      createdAt: new Date(pushed).toISOString(),
+      updatedAt: new Date(pushed).toISOString(),
+      revision: 9,
+    };
+
+    // Act
+    const metrics = doraMetrics([promotion("SUCCEEDED", 2, 10)], "production", {
+      now,
+      releases: { service: "checkout", releases: [release] },
+    });
+
+    // Assess
+    const changes = counts.succeeded + counts.failed + counts.rolledBack;
+    expect(metrics.finished).toEqual({ ...counts, succeeded: counts.succeeded + 1, total: changes + 1 });
+    expect(metrics.leadTime.count).toBe(counts.succeeded + 1);
   });
 });

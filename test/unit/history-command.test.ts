@@ -458,6 +458,45 @@ describe("glidepath stats", () => {
     expect(output).not.toContain("NaN");
   });
 
+  it("stats counts a release that shipped the service: rolled back there when its release failed", async () => {
+    // Prepare: a release of the service and another, failed in production 20 minutes after its push.
+    const service = freshService();
+    const endedAt = new Date(start.getTime() + 20 * minute).toISOString();
+    await stores.releases.create({
+      id: `r-${String(serviceCounter).padStart(20, "0")}`,
+      artifacts: {
+        [service]: { uri: "local://a", digest: "sha256:aaaaaaaaaaaaaaaa", version: "2.0.0" },
+        other: { uri: "local://b", digest: "sha256:bbbbbbbbbbbbbbbb", version: "1.0.0" },
+      },
+      groups: [[service], ["other"]],
+      publishedAt: start.toISOString(),
+      status: "STOPPED",
+      environments: [
+        {
+          name: "production",
+          status: "FAILED",
+          services: { [service]: "ROLLED_BACK", other: "FAILED" },
+          endedAt,
+        },
+      ],
+      locks: [],
+      createdAt: start.toISOString(),
+      updatedAt: endedAt,
+      revision: 8,
+    });
+    advance(60);
+
+    // Act
+    await statsCommand(
+      { service, days: "1", json: true },
+      dependencies({ GLIDEPATH_TABLE: db.table().tableName }),
+      print,
+    );
+
+    // Assess
+    expect(JSON.parse(lastLine()).finished).toEqual({ succeeded: 0, failed: 0, rolledBack: 1, total: 1 });
+  });
+
   it.each([
     ["no table", { service: "s" }, {}, /GLIDEPATH_TABLE/],
     [
