@@ -73,11 +73,12 @@ program
 program
   .command("history")
   .description(
-    "list a service's deployments in an environment, or its promotions, newest first, one page at a time",
+    "list a service's deployments in an environment, its promotions, or the releases, newest first, one page at a time",
   )
-  .requiredOption("--service <name>", "the service")
+  .option("--service <name>", "the service (with --env or --promotions)")
   .option("--env <name>", "the environment whose deployments to list")
   .option("--promotions", "list the service's promotions (every environment) instead")
+  .option("--releases", "list the releases (every service) instead")
   .option("--limit <n>", "rows per page", "20")
   .option("--cursor <cursor>", "the cursor printed with the previous page")
   .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")

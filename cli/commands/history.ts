@@ -2,6 +2,7 @@ import type { Deployment } from "../../functions/domain/deployment.ts";
 import { InvalidCursorError } from "../../functions/domain/errors.ts";
 import type { HistoryPage } from "../../functions/domain/ports/deployment-store.ts";
 import type { Promotion } from "../../functions/domain/promotion/record.ts";
+import type { Release } from "../../functions/domain/release/record.ts";
 import { table } from "../format.ts";
 import { positiveInteger, resolveTableName, type StateTableDependencies } from "../state-table.ts";
 import { UsageError } from "../usage-error.ts";
@@ -9,11 +10,14 @@ import { UsageError } from "../usage-error.ts";
 export const DefaultHistoryLimit = 20;
 
 export interface HistoryOptions {
-  readonly service: string;
-  /** Required unless `promotions`. */
+  /** Required unless `releases`. */
+  readonly service?: string;
+  /** Required unless `promotions` or `releases`. */
   readonly env?: string;
   /** List the service's promotions instead of one environment's deployments. */
   readonly promotions?: boolean;
+  /** List every release (all services) instead. */
+  readonly releases?: boolean;
   /** A positive integer, as typed. @default "20" */
   readonly limit?: string;
   readonly cursor?: string;
@@ -23,8 +27,9 @@ export interface HistoryOptions {
 
 /**
  * `glidepath history --service S --env E`: one page of deployments, newest first, and the `--cursor` of the
- * next page; `--promotions` instead of `--env`: one page of the service's promotions. With `--json` the last
- * line is `{ items, nextCursor }` (`nextCursor` is null on the last page).
+ * next page; `--promotions` instead of `--env`: one page of the service's promotions; `--releases` alone:
+ * one page of the releases. With `--json` the last line is `{ items, nextCursor }` (`nextCursor` is null on
+ * the last page).
  */
 export async function historyCommand(
   options: HistoryOptions,
@@ -33,6 +38,29 @@ export async function historyCommand(
 ): Promise<void> {
   const tableName = resolveTableName(options.table, dependencies.env);
   const limit = options.limit === undefined ? DefaultHistoryLimit : positiveInteger("--limit", options.limit);
+  const cursor = options.cursor === undefined ? {} : { cursor: options.cursor };
+  const tableOption = options.table === undefined ? "" : ` --table ${options.table}`;
+  const onThisPage = options.cursor === undefined ? "" : " on this page";
+  if (options.releases === true) {
+    if (options.service !== undefined || options.env !== undefined || options.promotions === true) {
+      throw new UsageError(
+        "--releases lists every release, of every service: leave out --service, --env and --promotions",
+      );
+    }
+    const page = await readPage(() => dependencies.stores(tableName).releases.history({ limit, ...cursor }));
+    printPage(page, options, print, {
+      empty: `no releases${onThisPage}`,
+      table: releaseTable,
+      next: `next page: glidepath history --releases --limit ${limit}${tableOption} --cursor ${page.nextCursor}`,
+    });
+    return;
+  }
+  const service = options.service;
+  if (service === undefined) {
+    throw new UsageError(
+      "pass --service <name> (with --env or --promotions), or --releases for the releases",
+    );
+  }
   if (options.promotions === true && options.env !== undefined) {
     throw new UsageError("--promotions lists every environment of the service: leave out --env");
   }
@@ -43,27 +71,20 @@ export async function historyCommand(
     );
   }
   const stores = dependencies.stores(tableName);
-  const cursor = options.cursor === undefined ? {} : { cursor: options.cursor };
-  const tableOption = options.table === undefined ? "" : ` --table ${options.table}`;
   const next = (scope: string, page: HistoryPage<unknown>) =>
-    `next page: glidepath history --service ${options.service} ${scope} --limit ${limit}${tableOption} --cursor ${page.nextCursor}`;
-  const onThisPage = options.cursor === undefined ? "" : " on this page";
+    `next page: glidepath history --service ${service} ${scope} --limit ${limit}${tableOption} --cursor ${page.nextCursor}`;
   if (environment === undefined) {
-    const page = await readPage(() =>
-      stores.promotions.history({ service: options.service, limit, ...cursor }),
-    );
+    const page = await readPage(() => stores.promotions.history({ service, limit, ...cursor }));
     printPage(page, options, print, {
-      empty: `no promotions of ${options.service}${onThisPage}`,
+      empty: `no promotions of ${service}${onThisPage}`,
       table: promotionTable,
       next: next("--promotions", page),
     });
     return;
   }
-  const page = await readPage(() =>
-    stores.deployments.history({ service: options.service, environment, limit, ...cursor }),
-  );
+  const page = await readPage(() => stores.deployments.history({ service, environment, limit, ...cursor }));
   printPage(page, options, print, {
-    empty: `no deployments of ${options.service} in ${environment}${onThisPage}`,
+    empty: `no deployments of ${service} in ${environment}${onThisPage}`,
     table: deploymentTable,
     next: next(`--env ${environment}`, page),
   });
@@ -119,6 +140,42 @@ function promotionTable(promotions: readonly Promotion[]): string {
       promotion.reason ?? "-",
     ]),
   );
+}
+
+/**
+ * A release per row: its services and versions in deployment order, where it got to, each environment's
+ * status with the services that did not succeed there, and why it ended so.
+ */
+function releaseTable(releases: readonly Release[]): string {
+  return table(
+    ["created", "id", "name", "services", "status", "environments", "reason"],
+    releases.map((release) => [
+      formatTimestamp(release.createdAt),
+      release.id,
+      release.name ?? "-",
+      release.groups
+        .flat()
+        .map((service) => `${service}@${release.artifacts[service]?.version ?? "?"}`)
+        .join(" "),
+      release.status,
+      release.environments.map(environmentCell).join(" "),
+      release.reason ?? "-",
+    ]),
+  );
+}
+
+/**
+ * `staging:FAILED(orders:FAILED,payments:ROLLED_BACK)`: the services that did not succeed, unless every
+ * service is where the environment is (all SUCCEEDED, PENDING or NOT_DEPLOYED).
+ */
+function environmentCell(environment: Release["environments"][number]): string {
+  const services = Object.entries(environment.services);
+  const detail = services.every(([, status]) => status === environment.status)
+    ? []
+    : services
+        .filter(([, status]) => status !== "SUCCEEDED")
+        .map(([service, status]) => `${service}:${status}`);
+  return `${environment.name}:${environment.status}${detail.length === 0 ? "" : `(${detail.join(",")})`}`;
 }
 
 function row(deployment: Deployment, waves: boolean): string[] {

@@ -280,6 +280,55 @@ describe("glidepath history", () => {
     expect(output.at(-1)).toBe("(last page)");
   });
 
+  it("--releases lists the releases newest first: services at their versions, and what did not succeed in each environment", async () => {
+    // Prepare: two releases, the newer stopped in staging where payments was rolled back.
+    const [older, newer] = [freshService(), freshService()].map((suffix, index) => ({
+      id: `r-${suffix.replace(/\D/g, "").padStart(20, "f")}`,
+      name: `sale-${index}`,
+      artifacts: {
+        orders: { uri: "local://o", digest: "sha256:oooooooooooooooo", version: `2.${index}.0` },
+        payments: { uri: "local://p", digest: "sha256:pppppppppppppppp", version: `1.${index}.0` },
+      },
+      groups: [["payments"], ["orders"]],
+      publishedAt: now.toISOString(),
+      status: index === 0 ? ("PROMOTED" as const) : ("STOPPED" as const),
+      environments: [
+        {
+          name: "staging",
+          status: index === 0 ? ("SUCCEEDED" as const) : ("FAILED" as const),
+          services:
+            index === 0
+              ? { orders: "SUCCEEDED" as const, payments: "SUCCEEDED" as const }
+              : { orders: "FAILED" as const, payments: "ROLLED_BACK" as const },
+        },
+      ],
+      locks: [],
+      ...(index === 0 ? {} : { reason: "orders failed in staging" }),
+      createdAt: new Date(now.getTime() + index * minute).toISOString(),
+      updatedAt: now.toISOString(),
+      revision: 5,
+    }));
+    if (older === undefined || newer === undefined) throw new Error("two releases");
+    await stores.releases.create(older);
+    await stores.releases.create(newer);
+
+    // Act
+    await historyCommand({ releases: true, limit: "2", table: db.table().tableName }, dependencies(), print);
+
+    // Assess
+    const rows = lines.flatMap((line) => line.split("\n")).filter((line) => line.startsWith("20"));
+    expect(rows[0]).toMatch(
+      new RegExp(
+        `^\\S+ \\S+\\s+${newer.id}\\s+sale-1\\s+payments@1\\.1\\.0 orders@2\\.1\\.0\\s+STOPPED\\s+staging:FAILED\\(orders:FAILED,payments:ROLLED_BACK\\)\\s+orders failed in staging$`,
+      ),
+    );
+    expect(rows[1]).toMatch(
+      new RegExp(
+        `${older.id}\\s+sale-0\\s+payments@1\\.0\\.0 orders@2\\.0\\.0\\s+PROMOTED\\s+staging:SUCCEEDED\\s+-$`,
+      ),
+    );
+  });
+
   it("--promotions pages with a cursor whose next command names --promotions", async () => {
     // Prepare
     const service = freshService();
@@ -316,6 +365,16 @@ describe("glidepath history", () => {
       /pass --env <name> for an environment's deployments, or --promotions/,
     ],
     ["both --env and --promotions", { env: "production", promotions: true }, /leave out --env/],
+    [
+      "--releases with --service",
+      { releases: true },
+      /--releases lists every release, of every service: leave out --service, --env and --promotions/,
+    ],
+    [
+      "no --service without --releases",
+      { service: undefined },
+      /pass --service <name> \(with --env or --promotions\), or --releases for the releases/,
+    ],
   ])("refuses %s with a usage error", async (_name, options, message) => {
     // Act
     const run = historyCommand(
