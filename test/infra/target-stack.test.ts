@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import sampleConfig from "../../examples/glidepath.config.ts";
 import type { GlidepathConfigInput } from "../../functions/domain/config/index.ts";
 import { buildApp, type GlidepathApp } from "../../infra/app.ts";
-import { errorRateAlarm } from "../helpers/alarm-config.ts";
+import { errorRateAlarm } from "../helpers/config-fixtures.ts";
 import { roleStatements, type Statement, useTestApps } from "../helpers/synth.ts";
 
 const production = "444455556666";

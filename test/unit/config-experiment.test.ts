@@ -4,15 +4,8 @@ import { StrategyObjectSchema } from "../../functions/domain/config/strategy.ts"
 import { configWaves } from "../../functions/domain/config/waves.ts";
 import { deploymentRequest } from "../../functions/domain/deployment-request.ts";
 import { waveTarget } from "../../functions/domain/wave-target.ts";
+import { appconfig } from "../helpers/config-fixtures.ts";
 import { problemsOf } from "../helpers/config-problems.ts";
-
-const appconfig = {
-  type: "appconfig",
-  application: "shop1ab",
-  environment: "prod7cd",
-  configurationProfile: "flags9e",
-  deploymentStrategy: "now42zz",
-} as const;
 
 const conversion = {
   name: "conversion",

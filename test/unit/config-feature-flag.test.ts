@@ -2,15 +2,8 @@ import { describe, expect, it } from "vitest";
 import { type GlidepathConfigInput, parseConfig } from "../../functions/domain/config/index.ts";
 import { configWaves } from "../../functions/domain/config/waves.ts";
 import { deploymentRequest } from "../../functions/domain/deployment-request.ts";
+import { appconfig } from "../helpers/config-fixtures.ts";
 import { problemsOf } from "../helpers/config-problems.ts";
-
-const appconfig = {
-  type: "appconfig",
-  application: "shop1ab",
-  environment: "prod7cd",
-  configurationProfile: "flags9e",
-  deploymentStrategy: "now42zz",
-} as const;
 
 const flagStrategy = {
   type: "feature-flag",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type GlidepathConfigInput, parseConfig } from "../../functions/domain/config/index.ts";
 import { configWaves } from "../../functions/domain/config/waves.ts";
-import { errorRateAlarm } from "../helpers/alarm-config.ts";
+import { errorRateAlarm } from "../helpers/config-fixtures.ts";
 import { problemsOf } from "../helpers/config-problems.ts";
 
 const lambda = { type: "lambda", functionName: "checkout-api", alias: "live" } as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/domain/config/index.ts";
 import { targetPlaces } from "../../infra/target-places.ts";
-import { errorRateAlarm } from "../helpers/alarm-config.ts";
+import { errorRateAlarm } from "../helpers/config-fixtures.ts";
 import { ecsServices, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
 
 describe("targetPlaces", () => {

@@ -10,3 +10,12 @@ export function errorRateAlarm<Name extends string>(name: Name) {
     comparison: "GreaterThanThreshold",
   } as const;
 }
+
+/** A feature flag's AppConfig target as a config gives it (AppConfig ids are 7 characters). */
+export const appconfig = {
+  type: "appconfig",
+  application: "shop1ab",
+  environment: "prod7cd",
+  configurationProfile: "flags9e",
+  deploymentStrategy: "now42zz",
+} as const;
