@@ -75,7 +75,9 @@ export class LockNotHeldError extends GlidepathError {
   readonly holder: string | undefined;
   constructor(service: string, promotionId: string, holder: string | undefined) {
     const current = holder === undefined ? "nobody holds it" : `it is held by ${holder}`;
-    super(`Promotion ${promotionId} cannot release the lock of ${service}: ${current}.`);
+    // The holder is a promotion (p-) or a release (r-).
+    const kind = promotionId.startsWith("r-") ? "Release" : "Promotion";
+    super(`${kind} ${promotionId} cannot release the lock of ${service}: ${current}.`);
     this.service = service;
     this.promotionId = promotionId;
     this.holder = holder;

@@ -183,6 +183,23 @@ describe("a release's locks, against dynalite", () => {
     expect((await db.stores().releases.get(release.id))?.locks).toEqual([]);
   });
 
+  it("refuses to give back a lock another holds, naming the release and the holder", async () => {
+    // Prepare
+    const { config, services } = configWith(["orders"]);
+    const [orders] = services as [string];
+    const holder = await createRelease(config, [orders]);
+    await takeReleaseLocks(ports(config), holder.id);
+    const other = await createRelease(config, [orders]);
+
+    // Act
+    const release = db.stores().promotions.releaseLock({ service: orders, promotionId: other.id });
+
+    // Assess
+    await expect(release).rejects.toThrow(
+      `Release ${other.id} cannot release the lock of ${orders}: it is held by ${holder.id}.`,
+    );
+  });
+
   it.each(["queue", "supersede"] as const)(
     "a push of one of its services (%s) waits for the release and starts when the release gives its locks back",
     async (concurrency) => {
