@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ServiceConfig } from "../config/index.ts";
 import { FreezeWindowSchema, HookSchema } from "../config/schema.ts";
-import { resolveWaves } from "../config/waves.ts";
+import { type ResolvedWave, resolveWaves } from "../config/waves.ts";
 import { type Artifact, DeploymentIdSchema, deploymentId } from "../deployment.ts";
 import { DeploymentRequestSchema, deploymentRequest } from "../deployment-request.ts";
 import { ErrorNames, GlidepathError } from "../errors.ts";
@@ -111,32 +111,55 @@ export function environmentRequest(input: {
     postDeploy: environment.hooks.postDeploy.map((hook) => ({ ...hook })),
     waveBakeSeconds: environment.waveBakeSeconds,
     waves: resolveWaves(service, environment).map((resolved, wave) => {
-      const region = waveRegion(environment.regions, wave);
-      const id = waveDeploymentId({
-        service: service.name,
-        environment: environment.name,
-        digest: artifact.digest,
-        ...(region === undefined ? {} : { region }),
-        ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
-      });
-      const request = deploymentRequest({
+      const request = waveRequest({
         service,
         environment,
-        wave: resolved,
-        deployment: { id, artifact },
+        wave,
+        resolved,
+        artifact,
+        ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
       });
-      return {
-        deploymentId: id,
-        ...(region === undefined ? {} : { region }),
-        executionName: executionName({
-          service: service.name,
-          environment: region === undefined ? environment.name : `${environment.name}-${region}`,
-          version: artifact.version,
-          deploymentId: id,
-        }),
-        request: input.adjust === undefined ? request : input.adjust(request),
-      };
+      return input.adjust === undefined ? request : { ...request, request: input.adjust(request.request) };
     }),
+  };
+}
+
+/**
+ * One region wave of an artifact in an environment: its deployment id, its execution name
+ * (`<service>-<env>[-<region>][-<label>]-<version>-<short id>`) and its strategy request. `releaseId` makes
+ * the deployment the release's own.
+ */
+export function waveRequest(input: {
+  readonly service: ServiceConfig;
+  readonly environment: ServiceConfig["environments"][number];
+  /** Which of the environment's region waves. */
+  readonly wave: number;
+  readonly resolved: ResolvedWave;
+  readonly artifact: Artifact;
+  readonly releaseId?: string;
+  /** Follows the environment in the execution name, such as `restore`. */
+  readonly label?: string;
+}): Wave {
+  const { service, environment, artifact } = input;
+  const region = waveRegion(environment.regions, input.wave);
+  const id = waveDeploymentId({
+    service: service.name,
+    environment: environment.name,
+    digest: artifact.digest,
+    ...(region === undefined ? {} : { region }),
+    ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
+  });
+  const place = region === undefined ? environment.name : `${environment.name}-${region}`;
+  return {
+    deploymentId: id,
+    ...(region === undefined ? {} : { region }),
+    executionName: executionName({
+      service: service.name,
+      environment: input.label === undefined ? place : `${place}-${input.label}`,
+      version: artifact.version,
+      deploymentId: id,
+    }),
+    request: deploymentRequest({ service, environment, wave: input.resolved, deployment: { id, artifact } }),
   };
 }
 

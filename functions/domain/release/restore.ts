@@ -2,9 +2,7 @@ import type { ServiceConfig } from "../config/index.ts";
 import { isFlagStrategy, Presets, StrategyObjectSchema } from "../config/index.ts";
 import { resolveWaves } from "../config/waves.ts";
 import type { Artifact } from "../deployment.ts";
-import { deploymentRequest } from "../deployment-request.ts";
-import { executionName } from "../execution-name.ts";
-import { type Wave, waveDeploymentId, waveRegion } from "../promotion/request.ts";
+import { type Wave, waveRequest } from "../promotion/request.ts";
 
 /** The strategy a service goes back to its previous artifact with: at once, as the old version was retired. */
 const restoreStrategy = StrategyObjectSchema.parse(Presets.ECSAllAtOnce);
@@ -34,28 +32,13 @@ export function restoreWave(input: {
   if (resolved === undefined) {
     throw new Error(`${service.name} has no wave ${input.wave} in ${environment.name} to restore`);
   }
-  const region = waveRegion(environment.regions, input.wave);
-  const id = waveDeploymentId({
-    service: service.name,
-    environment: environment.name,
-    digest: previous.digest,
+  return waveRequest({
+    service,
+    environment: { ...environment, strategy: restoreStrategy },
+    wave: input.wave,
+    resolved,
+    artifact: previous,
     releaseId: input.releaseId,
-    ...(region === undefined ? {} : { region }),
+    label: "restore",
   });
-  return {
-    deploymentId: id,
-    ...(region === undefined ? {} : { region }),
-    executionName: executionName({
-      service: service.name,
-      environment: `${region === undefined ? environment.name : `${environment.name}-${region}`}-restore`,
-      version: previous.version,
-      deploymentId: id,
-    }),
-    request: deploymentRequest({
-      service,
-      environment: { ...environment, strategy: restoreStrategy },
-      wave: resolved,
-      deployment: { id, artifact: previous },
-    }),
-  };
 }
