@@ -14,6 +14,7 @@ import {
 } from "../domain/promotion/request.ts";
 import { isReleaseId } from "../domain/release/record.ts";
 import { logger } from "../shared/logger.ts";
+import { createWaveDeployments } from "./wave-deployments.ts";
 
 /** What carrying out a promotion's commands needs. */
 export interface PromotionPorts extends Pick<Stores, "promotions" | "deployments" | "decisions"> {
@@ -245,21 +246,14 @@ async function createDeployments(
   if (environment?.name !== name) {
     throw new Error(`creating the deployments of ${name} needs its environment from the pipeline's input`);
   }
-  for (const wave of environment.waves) {
-    const { deployment } = await ports.deployments.create({
-      service: promotion.service,
-      environment: environment.name,
-      artifact: promotion.artifact,
-      strategy: wave.request.strategy,
-      promotionId: promotion.id,
-      ...(wave.region === undefined ? {} : { region: wave.region }),
-    });
-    if (deployment.id !== wave.deploymentId) {
-      throw new Error(
-        `the promotion expected deployment ${wave.deploymentId} for ${environment.name} but the store created ${deployment.id}`,
-      );
-    }
-  }
+  await createWaveDeployments(ports.deployments, {
+    service: promotion.service,
+    environment: environment.name,
+    artifact: promotion.artifact,
+    waves: environment.waves,
+    promotionId: promotion.id,
+    owner: `promotion ${promotion.id}`,
+  });
 }
 
 /**

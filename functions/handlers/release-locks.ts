@@ -18,7 +18,7 @@ export type TakeLocksOutcome =
     };
 
 /** A save that lost to a concurrent writer is retried from the fresh record this many times. */
-const maxSaveAttempts = 5;
+export const maxSaveAttempts = 5;
 
 /**
  * Takes the release's services' locks one at a time in lock order (by name), keeping the ones it has, and
@@ -32,7 +32,7 @@ export async function takeReleaseLocks(
   releaseId: string,
 ): Promise<TakeLocksOutcome> {
   for (let attempt = 1; attempt <= maxSaveAttempts; attempt++) {
-    const release = await load(ports, releaseId);
+    const release = await loadRelease(ports, releaseId);
     if (release.status !== PromotionStatus.Queued && release.status !== PromotionStatus.Running) {
       throw new Error(`release ${releaseId} is ${release.status}: it takes no locks`);
     }
@@ -67,7 +67,7 @@ export async function returnReleaseLocks(
   releaseId: string,
   options: { readonly succeeded: boolean },
 ): Promise<void> {
-  const release = await load(ports, releaseId);
+  const release = await loadRelease(ports, releaseId);
   for (const service of [...release.locks].reverse()) {
     const liveVersion = options.succeeded ? release.artifacts[service]?.version : undefined;
     try {
@@ -87,7 +87,7 @@ export async function returnReleaseLocks(
     await handOverLock(ports, service, {});
   }
   for (let attempt = 1; attempt <= maxSaveAttempts; attempt++) {
-    const fresh = await load(ports, releaseId);
+    const fresh = await loadRelease(ports, releaseId);
     if (fresh.locks.length === 0) return;
     const locks = fresh.locks.filter((service) => !release.locks.includes(service));
     if (await ports.releases.save(revised(ports, fresh, { locks }))) return;
@@ -95,7 +95,10 @@ export async function returnReleaseLocks(
   throw new Error(`release ${releaseId} kept changing while it gave back its locks`);
 }
 
-async function load(ports: ReleaseLockPorts, releaseId: string): Promise<Release> {
+export async function loadRelease(
+  ports: Pick<ReleaseLockPorts, "releases">,
+  releaseId: string,
+): Promise<Release> {
   const release = await ports.releases.get(releaseId);
   if (release === undefined) throw new Error(`release ${releaseId} does not exist`);
   return release;

@@ -1,12 +1,18 @@
 import { z } from "zod";
 import { type Artifact, DeploymentStatus } from "../domain/deployment.ts";
 import { progressRelease, type ReleaseEvent } from "../domain/release/progress.ts";
-import type { Release } from "../domain/release/record.ts";
 import { ReleaseRequestSchema } from "../domain/release/request.ts";
 import { logger } from "../shared/logger.ts";
-import { type ReleaseLockPorts, returnReleaseLocks, takeReleaseLocks } from "./release-locks.ts";
+import {
+  loadRelease,
+  maxSaveAttempts,
+  type ReleaseLockPorts,
+  returnReleaseLocks,
+  takeReleaseLocks,
+} from "./release-locks.ts";
 import { findPreviousArtifact } from "./release-rollback.ts";
 import { CaughtError, describeError, parseInput } from "./schemas.ts";
+import { createWaveDeployments } from "./wave-deployments.ts";
 
 const Environment = ReleaseRequestSchema.shape.environments.element;
 const Service = Environment.shape.groups.element.element;
@@ -62,9 +68,6 @@ export interface RollbackItem {
   }[];
 }
 
-/** A save that lost to a concurrent writer is decided again from the fresh record this many times. */
-const maxSaveAttempts = 5;
-
 /**
  * The release pipeline's own step: it moves a release through its environments around the nested strategy
  * executions of its services. Each action is an event of the release record (see progressRelease); this step
@@ -92,7 +95,14 @@ export function createReleaseHandler(ports: ReleaseLockPorts) {
           at,
         });
         for (const service of input.environment.groups.flat()) {
-          await createDeployments(ports, input.releaseId, input.environment.name, service);
+          await createWaveDeployments(ports.deployments, {
+            service: service.service,
+            environment: input.environment.name,
+            artifact: service.artifact,
+            waves: service.waves,
+            releaseId: input.releaseId,
+            owner: `release ${input.releaseId}`,
+          });
         }
         return {};
       }
@@ -172,8 +182,7 @@ export function createReleaseHandler(ports: ReleaseLockPorts) {
 /** Loads the release, lets progressRelease decide, and saves at the revision it read (again when another write won). */
 async function applyReleaseEvent(ports: ReleaseLockPorts, releaseId: string, event: ReleaseEvent) {
   for (let attempt = 1; attempt <= maxSaveAttempts; attempt++) {
-    const release: Release | undefined = await ports.releases.get(releaseId);
-    if (release === undefined) throw new Error(`release ${releaseId} does not exist`);
+    const release = await loadRelease(ports, releaseId);
     const transition = progressRelease(release, event);
     if (transition.release !== release && !(await ports.releases.save(transition.release))) continue;
     return transition;
@@ -181,29 +190,6 @@ async function applyReleaseEvent(ports: ReleaseLockPorts, releaseId: string, eve
   throw new Error(
     `release ${releaseId} kept changing while it took ${event.type}: ${maxSaveAttempts} other writes won first`,
   );
-}
-
-async function createDeployments(
-  ports: ReleaseLockPorts,
-  releaseId: string,
-  environment: string,
-  service: z.output<typeof Service>,
-): Promise<void> {
-  for (const wave of service.waves) {
-    const { deployment } = await ports.deployments.create({
-      service: service.service,
-      environment,
-      artifact: service.artifact,
-      strategy: wave.request.strategy,
-      releaseId,
-      ...(wave.region === undefined ? {} : { region: wave.region }),
-    });
-    if (deployment.id !== wave.deploymentId) {
-      throw new Error(
-        `release ${releaseId} expected deployment ${wave.deploymentId} of ${service.service} in ${environment} but the store created ${deployment.id}`,
-      );
-    }
-  }
 }
 
 async function previousOf(

@@ -2,7 +2,7 @@ import { ReleaseEventRefusedError } from "../errors.ts";
 import type { PromotionEvent } from "../promotion/events.ts";
 import { EnvironmentStatus, PromotionStatus } from "../promotion/record.ts";
 import { rollbackOrder } from "./order.ts";
-import { lockOrder, type Release } from "./record.ts";
+import { lockOrder, locksToTake, type Release } from "./record.ts";
 
 type ReleaseEnvironment = Release["environments"][number];
 
@@ -57,7 +57,7 @@ export function progressRelease(release: Release, event: ReleaseEvent): ReleaseT
         return { release };
       }
       if (release.status !== PromotionStatus.Queued) return refuse(release, event, "it is not waiting");
-      if (release.locks.length !== lockOrder(release).length) {
+      if (locksToTake(release).length > 0) {
         return refuse(
           release,
           event,
