@@ -4,6 +4,7 @@ import {
   type DurationSummary,
   doraMetrics,
 } from "../../functions/domain/dora.ts";
+import type { HistoryPage } from "../../functions/domain/ports/deployment-store.ts";
 import type { Promotion } from "../../functions/domain/promotion/record.ts";
 import type { Release } from "../../functions/domain/release/record.ts";
 import { formatDuration, table } from "../format.ts";
@@ -43,27 +44,13 @@ export async function statsCommand(
   const days = options.days === undefined ? DefaultDoraWindowDays : positiveInteger("--days", options.days);
   const environment = options.env ?? DefaultStatsEnvironment;
   const stores = dependencies.stores(tableName);
-  const promotions: Promotion[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await stores.promotions.history({
-      service: options.service,
-      limit: pageSize,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    promotions.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  const releases: Release[] = [];
-  cursor = undefined;
-  do {
-    const page = await stores.releases.history({
-      limit: pageSize,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    releases.push(...page.items.filter((release) => options.service in release.artifacts));
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
+  const promotions = await everyPage<Promotion>((cursor) =>
+    stores.promotions.history({ service: options.service, limit: pageSize, ...cursor }),
+  );
+  // doraMetrics leaves out the releases without the service.
+  const releases = await everyPage<Release>((cursor) =>
+    stores.releases.history({ limit: pageSize, ...cursor }),
+  );
   const metrics = doraMetrics(promotions, environment, {
     days,
     now: (dependencies.now ?? (() => new Date()))(),
@@ -77,6 +64,20 @@ export async function statsCommand(
     `${options.service} → ${environment}, last ${days} days (${metrics.window.from} → ${metrics.window.to}), ${metrics.finished.total} finished changes`,
   );
   print(table(["metric", "value"], rows(metrics)));
+}
+
+/** Every item of a history, newest first, one page after the other. */
+async function everyPage<T>(
+  read: (cursor: { readonly cursor?: string }) => Promise<HistoryPage<T>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor === undefined ? {} : { cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return items;
 }
 
 function rows(metrics: DoraMetrics): string[][] {
