@@ -1,6 +1,7 @@
 import type { StrategyType } from "../functions/domain/config/index.ts";
 import {
   type pipelineTag,
+  type releasePipelineTag,
   type StepName,
   StepNames,
   stepEnvironmentVariable,
@@ -18,8 +19,8 @@ export type TaskBinding =
   /** startExecution.sync:2 of another state machine of the stack: the pipeline's nested strategy execution. */
   | { readonly kind: "nested" };
 
-/** What a state machine of the stack runs: a strategy, or the promotion pipeline. */
-export type MachineKind = StrategyType | typeof pipelineTag;
+/** What a state machine of the stack runs: a strategy, the promotion pipeline or the release pipeline. */
+export type MachineKind = StrategyType | typeof pipelineTag | typeof releasePipelineTag;
 
 export interface RenderedStateMachine {
   readonly strategy: MachineKind;

@@ -15,7 +15,8 @@ import {
 import { GateSignal } from "../functions/domain/gates.ts";
 import { HookContract, type HookStage } from "../functions/domain/hooks.ts";
 import type { FragmentContext } from "./fragments/context.ts";
-import { gateTimeoutDays, timedGate } from "./fragments/gate.ts";
+import { timedGate } from "./fragments/gate.ts";
+import { nestedStrategy } from "./fragments/nested.ts";
 import { step } from "./fragments/step.ts";
 
 export interface PipelineContext extends FragmentContext {
@@ -183,21 +184,10 @@ function regionWaves(ctx: PipelineContext): MapState {
     },
     resultPath: JsonPath.DISCARD,
   });
-  const run = new CustomState(scope, "Run strategy", {
-    stateJson: {
-      Type: "Task",
-      Resource: "arn:aws:states:::states:startExecution.sync:2",
-      Parameters: {
-        "StateMachineArn.$": `States.Format('${ctx.strategyArnPrefix}{}', $.wave.request.strategy)`,
-        "Name.$": "$.wave.executionName",
-        // The marker that makes the console link the child execution to this one.
-        "Input.$": "States.JsonMerge($.wave.request, $.startedBy, false)",
-      },
-      ResultPath: null,
-      // As long as the child may run (its own timeout). The ASL default, which aws-local-stepfunctions
-      // applies, is 60 seconds.
-      TimeoutSeconds: gateTimeoutDays * 86_400,
-    },
+  const run = nestedStrategy(scope, "Run strategy", {
+    strategyArnPrefix: ctx.strategyArnPrefix,
+    wavePath: "$.wave",
+    startedByPath: "$.startedBy",
   });
   const recordWave = step(scope, "Record wave", {
     fn: fns.promote,

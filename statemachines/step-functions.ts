@@ -12,6 +12,8 @@ export interface StepFunctions {
   readonly resolveGate: IFunction;
   /** The pipeline's step: environments' records, freeze checks, hook answers, the promotion's end. */
   readonly promote: IFunction;
+  /** The release pipeline's step: the release record, its locks, gates, and what its rollback redeploys. */
+  readonly release: IFunction;
 }
 
 /**
@@ -26,6 +28,7 @@ export const StepNames = {
   openGate: "open-gate",
   resolveGate: "resolve-gate",
   promote: "promote",
+  release: "release",
 } as const satisfies Record<keyof StepFunctions, string>;
 
 export type StepName = (typeof StepNames)[keyof typeof StepNames];
@@ -33,8 +36,11 @@ export type StepName = (typeof StepNames)[keyof typeof StepNames];
 /** Tag on each state machine naming its strategy, or `pipeline`; the local runtime finds the machines by it. */
 export const strategyTagKey = "glidepath:strategy";
 
-/** The `strategyTagKey` value of the promotion pipeline; domain holds it because the execution starter needs it too. */
-export { pipelineTag } from "../functions/domain/execution-name.ts";
+/**
+ * The `strategyTagKey` values of the promotion and the release pipelines; domain holds them because the
+ * execution starters need them too.
+ */
+export { pipelineTag, releasePipelineTag } from "../functions/domain/execution-name.ts";
 
 /** Environment variable of each step function naming its step. */
 export const stepEnvironmentVariable = "GLIDEPATH_STEP";

@@ -33,6 +33,8 @@ export const ErrorNames = {
   TargetAccessDenied: "TargetAccessDeniedError",
   ReleaseInvalid: "ReleaseInvalidError",
   ReleaseEventRefused: "ReleaseEventRefusedError",
+  ReleaseServiceFailed: "ReleaseServiceFailedError",
+  LockWaitTimedOut: "LockWaitTimedOutError",
   TargetBusy: "TargetBusyError",
 } as const;
 
@@ -220,6 +222,16 @@ export class PromotionEventRefusedError extends GlidepathError {
 /** An event a release cannot take where it is (see functions/domain/release/progress.ts): nothing was changed. */
 export class ReleaseEventRefusedError extends GlidepathError {
   override readonly name = ErrorNames.ReleaseEventRefused;
+}
+
+/** A service of a release did not succeed in an environment: the release rolls that environment back and stops. */
+export class ReleaseServiceFailedError extends GlidepathError {
+  override readonly name = ErrorNames.ReleaseServiceFailed;
+}
+
+/** A release waited longer than it may for a lock another promotion or release holds: it stops, holding none. */
+export class LockWaitTimedOutError extends GlidepathError {
+  override readonly name = ErrorNames.LockWaitTimedOut;
 }
 
 export class PromotionNotFoundError extends GlidepathError {

@@ -5,6 +5,9 @@
  */
 export const pipelineTag = "pipeline";
 
+/** The release pipeline's kind, likewise: `<stack>-release`, which runs a release of several services. */
+export const releasePipelineTag = "release";
+
 /** Step Functions' limit on execution names. */
 export const maxExecutionNameLength = 80;
 

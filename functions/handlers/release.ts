@@ -1,7 +1,12 @@
 import { z } from "zod";
+import type { GlidepathConfig } from "../domain/config/index.ts";
 import { type Artifact, DeploymentStatus } from "../domain/deployment.ts";
+import { FreezeWindowError, LockWaitTimedOutError, ReleaseServiceFailedError } from "../domain/errors.ts";
+import { activeFreeze } from "../domain/freeze.ts";
+import type { AdjustRequest, Wave } from "../domain/promotion/request.ts";
 import { progressRelease, type ReleaseEvent } from "../domain/release/progress.ts";
 import { ReleaseRequestSchema } from "../domain/release/request.ts";
+import { restoreWave } from "../domain/release/restore.ts";
 import { logger } from "../shared/logger.ts";
 import {
   loadRelease,
@@ -18,18 +23,36 @@ const Environment = ReleaseRequestSchema.shape.environments.element;
 const Service = Environment.shape.groups.element.element;
 const ReleaseId = ReleaseRequestSchema.shape.releaseId;
 
+/**
+ * How long a release waits for its services' locks before it stops: a day, far inside the execution's
+ * 25,000-event history (the pipeline asks once a minute).
+ */
+export const maxLockWaitSeconds = 86_400;
+
 const ReleaseInput = z.discriminatedUnion("action", [
   /** Takes the locks it can, in lock order; the pipeline waits and asks again until every one is held. */
   z.object({ action: z.literal("take-locks"), releaseId: ReleaseId }),
   z.object({ action: z.literal("start"), releaseId: ReleaseId, executionArn: z.string().min(1) }),
-  /** Enters the environment and creates every service's wave deployments there, before its gate. */
+  /**
+   * Enters the environment and creates every service's wave deployments there, before its gate. Answers what
+   * the approval gate shows: it is kept on the first service's first wave.
+   */
   z.object({ action: z.literal("enter"), releaseId: ReleaseId, environment: Environment }),
+  /** Answers `{ frozen, until }`, or fails the environment when a window is in force and onFreeze is "fail". */
+  z.object({ action: z.literal("check-freeze"), releaseId: ReleaseId, environment: Environment }),
   /** A service's waves are over: it SUCCEEDED there when every wave did. */
   z.object({
     action: z.literal("service-ended"),
     releaseId: ReleaseId,
     environment: z.string().min(1),
     service: Service,
+  }),
+  /** A dependency group's services are over: fails the environment when any of them did not succeed. */
+  z.object({
+    action: z.literal("group-ended"),
+    releaseId: ReleaseId,
+    environment: z.string().min(1),
+    group: z.array(Service).min(1),
   }),
   z.object({
     action: z.literal("environment-succeeded"),
@@ -61,11 +84,24 @@ const ReleaseInput = z.discriminatedUnion("action", [
 export interface RollbackItem {
   readonly service: string;
   readonly waves: readonly {
+    /** The release's deployment of the service there. */
     readonly deploymentId: string;
     readonly region?: string;
     /** Absent when the release brought the service to this place first: it stays as deployed. */
     readonly previous?: Artifact;
+    /** The redeployment of `previous` (see restoreWave), its record created; absent with nothing to restore. */
+    readonly restore?: Wave;
   }[];
+}
+
+/**
+ * What the release step needs besides the stores: the config a restore and a waiting promotion are resolved
+ * from, how to start a waiting promotion, and how the local runtime adjusts a restore's strategy request.
+ */
+export interface ReleasePorts extends ReleaseLockPorts {
+  readonly config: GlidepathConfig;
+  /** @default unchanged */
+  readonly adjust?: AdjustRequest;
 }
 
 /**
@@ -73,13 +109,23 @@ export interface RollbackItem {
  * executions of its services. Each action is an event of the release record (see progressRelease); this step
  * reads what the event needs, applies it and answers the state machine. Every action is safe to repeat.
  */
-export function createReleaseHandler(ports: ReleaseLockPorts) {
+export function createReleaseHandler(ports: ReleasePorts) {
   return async (event: unknown): Promise<unknown> => {
     const input = parseInput(ReleaseInput, event, "release");
     const at = ports.clock().toISOString();
     switch (input.action) {
-      case "take-locks":
-        return takeReleaseLocks(ports, input.releaseId);
+      case "take-locks": {
+        const outcome = await takeReleaseLocks(ports, input.releaseId);
+        if (outcome.held) return outcome;
+        const release = await loadRelease(ports, input.releaseId);
+        const waited = (ports.clock().getTime() - Date.parse(release.createdAt)) / 1000;
+        if (waited > maxLockWaitSeconds) {
+          throw new LockWaitTimedOutError(
+            `release ${input.releaseId} waited ${Math.round(waited / 3600)} h for the lock of ${outcome.service}${outcome.holder === undefined ? "" : `, held by ${outcome.holder}`}: it gives up. Publish the release again once that one has ended.`,
+          );
+        }
+        return outcome;
+      }
       case "start":
         await applyReleaseEvent(ports, input.releaseId, {
           type: "started",
@@ -89,7 +135,7 @@ export function createReleaseHandler(ports: ReleaseLockPorts) {
         logger.info("release started", { releaseId: input.releaseId });
         return {};
       case "enter": {
-        await applyReleaseEvent(ports, input.releaseId, {
+        const { release } = await applyReleaseEvent(ports, input.releaseId, {
           type: "environment-entered",
           environment: input.environment.name,
           at,
@@ -104,7 +150,27 @@ export function createReleaseHandler(ports: ReleaseLockPorts) {
             owner: `release ${input.releaseId}`,
           });
         }
-        return {};
+        const first = input.environment.groups[0]?.[0];
+        return {
+          deploymentId: first?.waves[0]?.deploymentId,
+          service: release.name ?? `release ${input.releaseId}`,
+          version: input.releaseId,
+        };
+      }
+      case "check-freeze": {
+        const freeze = activeFreeze(input.environment.freezeWindows, ports.clock());
+        if (freeze === undefined) return { frozen: false };
+        const reason = `${input.environment.name} is frozen by '${freeze.window}' until ${freeze.until}`;
+        logger.info("release meets a freeze window", {
+          releaseId: input.releaseId,
+          environment: input.environment.name,
+          onFreeze: input.environment.onFreeze,
+          ...freeze,
+        });
+        if (input.environment.onFreeze === "fail") {
+          throw new FreezeWindowError(`${reason}: onFreeze is "fail"`);
+        }
+        return { frozen: true, ...freeze };
       }
       case "service-ended": {
         const statuses = await Promise.all(
@@ -119,6 +185,24 @@ export function createReleaseHandler(ports: ReleaseLockPorts) {
           at,
         });
         return { succeeded };
+      }
+      case "group-ended": {
+        const failed: string[] = [];
+        for (const service of input.group) {
+          for (const wave of service.waves) {
+            const deployment = await ports.deployments.get(wave.deploymentId);
+            if (deployment?.status === DeploymentStatus.Succeeded) continue;
+            const where = wave.region === undefined ? "" : ` in ${wave.region}`;
+            const why = deployment?.statusReason === undefined ? "" : ` (${deployment.statusReason})`;
+            failed.push(`${service.service}${where} is ${deployment?.status ?? "not deployed"}${why}`);
+          }
+        }
+        if (failed.length > 0) {
+          throw new ReleaseServiceFailedError(
+            `release ${input.releaseId} stops in ${input.environment}: ${failed.join("; ")}`,
+          );
+        }
+        return {};
       }
       case "environment-succeeded":
         await applyReleaseEvent(ports, input.releaseId, {
@@ -143,16 +227,16 @@ export function createReleaseHandler(ports: ReleaseLockPorts) {
             throw new Error(
               `release ${input.releaseId} rolls back ${name}, which ${input.environment.name} does not deploy`,
             );
-          items.push({
-            service: name,
-            waves: await previousOf(ports, input.releaseId, input.environment.name, service),
-          });
+          const waves = await previousOf(ports, input.releaseId, input.environment.name, service);
+          if (waves.some((wave) => wave.restore !== undefined)) items.push({ service: name, waves });
         }
         logger.info("release environment failed", {
           releaseId: input.releaseId,
           environment: input.environment.name,
           reason,
-          rollback,
+          rollback: items.map((item) => item.service),
+          // Brought there first by the release (or a feature flag, which its own rollback put back).
+          staying: rollback.filter((name) => !items.some((item) => item.service === name)),
         });
         return { rollback: items };
       }
@@ -192,25 +276,41 @@ async function applyReleaseEvent(ports: ReleaseLockPorts, releaseId: string, eve
   );
 }
 
+/** Each wave of the service with its previous artifact and, to put it back, a restore whose record exists. */
 async function previousOf(
-  ports: ReleaseLockPorts,
+  ports: ReleasePorts,
   releaseId: string,
   environment: string,
   service: z.output<typeof Service>,
 ): Promise<RollbackItem["waves"]> {
+  const config = ports.config.services.find((candidate) => candidate.name === service.service);
+  if (config === undefined) throw new Error(`release ${releaseId}: ${service.service} is not in the config`);
   return Promise.all(
-    service.waves.map(async (wave) => {
+    service.waves.map(async (wave, index) => {
+      const place = {
+        deploymentId: wave.deploymentId,
+        ...(wave.region === undefined ? {} : { region: wave.region }),
+      };
       const previous = await findPreviousArtifact(ports.deployments, {
         service: service.service,
         environment,
         releaseId,
         ...(wave.region === undefined ? {} : { region: wave.region }),
       });
-      return {
-        deploymentId: wave.deploymentId,
-        ...(wave.region === undefined ? {} : { region: wave.region }),
-        ...(previous === undefined ? {} : { previous }),
-      };
+      if (previous === undefined) return place;
+      const restore = restoreWave({ service: config, environment, wave: index, previous, releaseId });
+      if (restore === undefined) return { ...place, previous };
+      const adjusted =
+        ports.adjust === undefined ? restore : { ...restore, request: ports.adjust(restore.request) };
+      await createWaveDeployments(ports.deployments, {
+        service: service.service,
+        environment,
+        artifact: previous,
+        waves: [adjusted],
+        releaseId,
+        owner: `release ${releaseId}`,
+      });
+      return { ...place, previous, restore: adjusted };
     }),
   );
 }

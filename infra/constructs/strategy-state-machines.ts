@@ -33,8 +33,10 @@ import {
 } from "../../functions/domain/target-access.ts";
 import { strategyDefinitions, strategyTypes } from "../../statemachines/index.ts";
 import { pipeline } from "../../statemachines/pipeline.ts";
+import { releasePipeline } from "../../statemachines/release-pipeline.ts";
 import {
   pipelineTag,
+  releasePipelineTag,
   type StepFunctions,
   type StepName,
   StepNames,
@@ -130,6 +132,8 @@ export class StrategyStateMachines extends Construct {
   readonly stateMachines: Readonly<Record<StrategyType, StateMachine>>;
   /** The promotion pipeline, which runs the strategy machines as nested executions. */
   readonly pipeline: StateMachine;
+  /** The release pipeline, which runs several services' strategy executions in dependency order. */
+  readonly releasePipeline: StateMachine;
 
   constructor(scope: Construct, id: string, props: StrategyStateMachinesProps) {
     super(scope, id);
@@ -141,8 +145,9 @@ export class StrategyStateMachines extends Construct {
         ...(controlPlane !== undefined && isTargetStep(StepNames[key])
           ? { roleName: stepRoleName(StepNames[key] as TargetStep, controlPlane.region) }
           : {}),
-        // The promote step ends promotions and starts the waiting one, which is resolved from the config.
-        ...(key === "promote" ? { define: bundledConfigDefine(props.config) } : {}),
+        // The pipelines' steps end promotions and releases and start the waiting promotion, which is resolved
+        // from the config (as a release's restores are).
+        ...(key === "promote" || key === "release" ? { define: bundledConfigDefine(props.config) } : {}),
         environment: {
           TABLE_NAME: props.table.tableName,
           ACCOUNT_ID: Stack.of(this).account,
@@ -160,6 +165,7 @@ export class StrategyStateMachines extends Construct {
         "Glidepath gate: resolve gates from humans, alarms and timers",
       ),
       promote: stepFunction("promote", "Glidepath pipeline: move a promotion through its environments"),
+      release: stepFunction("release", "Glidepath release: move a release of several services along"),
     };
     for (const fn of Object.values(this.functions)) grantStateAccess(fn, props.table);
     grantTargetAccess(
@@ -174,6 +180,7 @@ export class StrategyStateMachines extends Construct {
     // open-gate aborts a gate as it opens when the deployment's promotion was asked to stop (supersede).
     grantResolveAccess(this.functions.openGate);
     grantStartExecution(this.functions.promote);
+    grantStartExecution(this.functions.release);
     const slack = props.config.notifications.slack;
     if (slack !== undefined) {
       // The evaluate step posts an experiment's verdict.
@@ -202,6 +209,7 @@ export class StrategyStateMachines extends Construct {
       openGate: this.functions.openGate.fn,
       resolveGate: this.functions.resolveGate.fn,
       promote: this.functions.promote.fn,
+      release: this.functions.release.fn,
     };
     const stackName = Stack.of(this).stackName;
     const machines = {} as Record<StrategyType, StateMachine>;
@@ -219,7 +227,26 @@ export class StrategyStateMachines extends Construct {
       machines[type] = machine;
     }
     this.stateMachines = machines;
-    this.pipeline = this.#pipeline(props.config, fns, machines);
+    const arnPrefix = stateMachineArnPrefix(this);
+    this.pipeline = this.#pipeline(
+      "Pipeline",
+      pipelineTag,
+      "Glidepath promotion through environments",
+      pipeline({ scope: new Construct(this, "PipelineDefinition"), fns, strategyArnPrefix: arnPrefix }),
+      machines,
+    );
+    grantInvokeHooks(this.pipeline, props.config, ["preDeploy", "postDeploy"]);
+    this.releasePipeline = this.#pipeline(
+      "ReleasePipeline",
+      releasePipelineTag,
+      "Glidepath release of several services through environments",
+      releasePipeline({
+        scope: new Construct(this, "ReleasePipelineDefinition"),
+        fns,
+        strategyArnPrefix: arnPrefix,
+      }),
+      machines,
+    );
   }
 
   /** A standard state machine with full logging and X-Ray, and the findings its grants always raise. */
@@ -259,28 +286,20 @@ export class StrategyStateMachines extends Construct {
   }
 
   /**
-   * The promotion pipeline, `<stack>-pipeline`: it runs the strategy machines as nested executions
-   * (startExecution.sync:2 needs DescribeExecution and StopExecution on their executions and the managed rule
-   * through which Step Functions learns that a child ended) and invokes the environments' hooks.
+   * A pipeline, `<stack>-<tag>`: it runs the strategy machines as nested executions (startExecution.sync:2
+   * needs DescribeExecution and StopExecution on their executions and the managed rule through which Step
+   * Functions learns that a child ended).
    */
   #pipeline(
-    config: GlidepathConfig,
-    fns: StepFunctions,
+    id: string,
+    tag: typeof pipelineTag | typeof releasePipelineTag,
+    comment: string,
+    definition: IChainable,
     strategies: Readonly<Record<StrategyType, StateMachine>>,
   ): StateMachine {
     const stack = Stack.of(this);
-    const definition = pipeline({
-      scope: new Construct(this, "PipelineDefinition"),
-      fns,
-      strategyArnPrefix: stateMachineArnPrefix(this),
-    });
-    const machine = this.#stateMachine(
-      "Pipeline",
-      `${stack.stackName}-${pipelineTag}`,
-      "Glidepath promotion through environments",
-      definition,
-    );
-    Tags.of(machine).add(strategyTagKey, pipelineTag);
+    const machine = this.#stateMachine(id, `${stack.stackName}-${tag}`, comment, definition);
+    Tags.of(machine).add(strategyTagKey, tag);
     machine.addToRolePolicy(
       new PolicyStatement({
         actions: ["states:StartExecution"],
@@ -313,7 +332,6 @@ export class StrategyStateMachines extends Construct {
         ],
       }),
     );
-    grantInvokeHooks(machine, config, ["preDeploy", "postDeploy"]);
     for (const type of strategyTypes) {
       acknowledge(machine, {
         id: `AwsSolutions-IAM5[Resource::${nagStatesArn(machine, `execution:${stack.stackName}-${type}:*`)}]`,

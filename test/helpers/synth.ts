@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -108,4 +109,25 @@ export function stackArn(service: string, resource: string): unknown {
       ],
     ],
   };
+}
+
+/** asl-validator's verdict on an ASL definition (it is CommonJS without type declarations). */
+export const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
+  isValid: boolean;
+  errors: unknown[];
+};
+
+/** The state named `name` anywhere in an ASL definition: in Map item processors and Parallel branches too. */
+export function findState(definition: unknown, name: string): unknown {
+  if (typeof definition !== "object" || definition === null) return undefined;
+  const states = (definition as { States?: Record<string, unknown> }).States ?? {};
+  if (name in states) return states[name];
+  for (const state of Object.values(states)) {
+    const inner = state as { ItemProcessor?: unknown; Iterator?: unknown; Branches?: unknown[] };
+    for (const child of [inner.ItemProcessor, inner.Iterator, ...(inner.Branches ?? [])]) {
+      const found = findState(child, name);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }

@@ -26,7 +26,7 @@ describe("ControlPlaneStack", () => {
     expect(kept).toBe(config);
   });
 
-  it("has one state table, the seven step functions, the trigger, seven strategy state machines and the pipeline", () => {
+  it("has one state table, the eight step functions, the trigger, seven strategy state machines and the two pipelines", () => {
     // Prepare: the stack synthesized once for this file
 
     // Act
@@ -37,7 +37,7 @@ describe("ControlPlaneStack", () => {
     };
 
     // Assess
-    expect(counts).toEqual({ tables: 1, functions: 8, stateMachines: 8 });
+    expect(counts).toEqual({ tables: 1, functions: 9, stateMachines: 9 });
   });
 
   it("has a dedicated event bus named glidepath with a 30-day archive of all its events", () => {

@@ -1,17 +1,18 @@
-import { createRequire } from "node:module";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/domain/config/index.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
-import { invokedBesides, roleStatements, type Statement, stackArn, useTestApps } from "../helpers/synth.ts";
-
-// asl-validator is CommonJS without type declarations.
-const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
-  isValid: boolean;
-  errors: unknown[];
-};
+import {
+  findState,
+  invokedBesides,
+  roleStatements,
+  type Statement,
+  stackArn,
+  useTestApps,
+  validateAsl,
+} from "../helpers/synth.ts";
 
 const migrate = "arn:aws:lambda:eu-west-1:123456789012:function:migrate";
 const verify = "arn:aws:lambda:eu-west-1:123456789012:function:verify";
@@ -150,17 +151,3 @@ describe("the pipeline state machine", () => {
     expect(names.filter((name) => /[A-Z][a-z]+[A-Z]|[0-9A-F]{8}/.test(name))).toEqual([]);
   });
 });
-
-function findState(definition: unknown, name: string): unknown {
-  if (typeof definition !== "object" || definition === null) return undefined;
-  const states = (definition as { States?: Record<string, unknown> }).States ?? {};
-  if (name in states) return states[name];
-  for (const state of Object.values(states)) {
-    const inner = state as { ItemProcessor?: unknown; Iterator?: unknown; Branches?: unknown[] };
-    for (const child of [inner.ItemProcessor, inner.Iterator, ...(inner.Branches ?? [])]) {
-      const found = findState(child, name);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}

@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,14 +9,15 @@ import { tableFromTemplate } from "../../local/table-from-template.ts";
 import { lambdaServiceErrors } from "../../statemachines/fragments/step.ts";
 import { tableDefinition } from "../helpers/dynalite.ts";
 import { listenerArn } from "../helpers/fake-aws.ts";
-import { invokedBesides, roleStatements, type Statement, stackArn, useTestApps } from "../helpers/synth.ts";
+import {
+  invokedBesides,
+  roleStatements,
+  type Statement,
+  stackArn,
+  useTestApps,
+  validateAsl,
+} from "../helpers/synth.ts";
 import { configWith, hookArn } from "../statemachines/harness.ts";
-
-// asl-validator is CommonJS without type declarations.
-const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
-  isValid: boolean;
-  errors: unknown[];
-};
 
 const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
 const isElb = (action: string) => action.startsWith("elasticloadbalancing:");

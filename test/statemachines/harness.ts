@@ -14,15 +14,16 @@ import { Presets, parseConfig, type StrategyInput } from "../../functions/domain
 import { resolveWaves } from "../../functions/domain/config/waves.ts";
 import type { Deployment } from "../../functions/domain/deployment.ts";
 import { type DeploymentRequest, deploymentRequest } from "../../functions/domain/deployment-request.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import type { Gate } from "../../functions/domain/gates.ts";
 import type { Ports } from "../../functions/domain/ports/index.ts";
 import type { Stores } from "../../functions/domain/ports/stores.ts";
 import { createResolveGateHandler } from "../../functions/handlers/resolve-gate.ts";
 import { ControlPlaneStack } from "../../infra/stacks/control-plane-stack.ts";
 import { type MachineKind, type RenderedStateMachine, renderStateMachines } from "../../local/render-asl.ts";
-import { type ExecutionResult, runExecution } from "../../local/run-execution.ts";
+import { type ExecutionResult, type NestedHandler, runExecution } from "../../local/run-execution.ts";
 import { stepHandlers } from "../../local/step-handlers.ts";
-import { pipelineTag } from "../../statemachines/step-functions.ts";
+import { strategyTypes } from "../../statemachines/index.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { account, ecsServices, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
@@ -70,11 +71,13 @@ export function configWith(
 export function synthesizeMachines(app: App): Map<StrategyType, RenderedStateMachine> {
   const all = synthesizeAll(app, configWith(Presets.ECSAllAtOnce));
   return new Map(
-    [...all].filter((entry): entry is [StrategyType, RenderedStateMachine] => entry[0] !== pipelineTag),
+    [...all].filter((entry): entry is [StrategyType, RenderedStateMachine] =>
+      (strategyTypes as string[]).includes(entry[0]),
+    ),
   );
 }
 
-/** Every state machine of the stack of `config`: the five strategies and the pipeline. */
+/** Every state machine of the stack of `config`: the strategies and the two pipelines. */
 export function synthesizeAll(app: App, config: GlidepathConfig): Map<MachineKind, RenderedStateMachine> {
   const stack = new ControlPlaneStack(app, "Glidepath", { config });
   return renderStateMachines(Template.fromStack(stack).toJSON() as never);
@@ -249,4 +252,32 @@ export function firstWave(...args: Parameters<typeof resolveWaves>) {
   const wave = resolveWaves(...args)[0];
   if (wave === undefined) throw new Error("the environment has no wave");
   return wave;
+}
+
+/**
+ * A nested strategy execution as a pipeline test's stand-in (the strategies have their own tests): it moves
+ * the wave's deployment record as the strategy's record step would and ends as `outcome` says, a failure as
+ * an alarm's rollback. `during` runs while the record is IN_PROGRESS.
+ */
+export async function standInStrategy(
+  stores: Pick<Stores, "deployments">,
+  start: Parameters<NestedHandler>[0],
+  outcome: "SUCCEEDED" | "ROLLED_BACK",
+  during: () => Promise<unknown> = async () => undefined,
+): Promise<ExecutionResult> {
+  const child = start.Input as DeploymentRequest;
+  const arn = `arn:aws:states:local-1:000000000000:execution:${start.StateMachineArn.split(":").at(-1)}:${start.Name}`;
+  await stores.deployments.transition(child.deploymentId, "IN_PROGRESS", { executionArn: arn });
+  await during();
+  if (outcome === "SUCCEEDED") {
+    await stores.deployments.transition(child.deploymentId, "SUCCEEDED", {
+      statusReason: "every phase passed",
+    });
+    return { status: "SUCCEEDED", output: {}, events: [], executionArn: arn };
+  }
+  await stores.deployments.transition(child.deploymentId, "ROLLING_BACK");
+  await stores.deployments.transition(child.deploymentId, "ROLLED_BACK", {
+    statusReason: `${ErrorNames.AlarmFired}: 5xx`,
+  });
+  return { status: "FAILED", error: ErrorNames.AlarmFired, cause: "5xx", events: [], executionArn: arn };
 }

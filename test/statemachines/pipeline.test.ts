@@ -20,7 +20,7 @@ import { stepHandlers } from "../../local/step-handlers.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { account } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
-import { openGate, synthesizeAll } from "./harness.ts";
+import { openGate, standInStrategy, synthesizeAll } from "./harness.ts";
 
 /** Production's own account: the promotion crosses accounts as well as regions. */
 const productionAccount = "444455556666";
@@ -155,21 +155,7 @@ async function promote(props: {
     },
     nested: async (start) => {
       started.push(start);
-      const child = start.Input as DeploymentRequest;
-      const outcome = props.child?.(child) ?? "SUCCEEDED";
-      const arn = `arn:aws:states:local-1:000000000000:execution:${start.StateMachineArn.split(":").at(-1)}:${start.Name}`;
-      await ports.deployments.transition(child.deploymentId, "IN_PROGRESS", { executionArn: arn });
-      if (outcome === "SUCCEEDED") {
-        await ports.deployments.transition(child.deploymentId, "SUCCEEDED", {
-          statusReason: "every phase passed",
-        });
-        return { status: "SUCCEEDED", output: {}, events: [], executionArn: arn };
-      }
-      await ports.deployments.transition(child.deploymentId, "ROLLING_BACK");
-      await ports.deployments.transition(child.deploymentId, "ROLLED_BACK", {
-        statusReason: `${ErrorNames.AlarmFired}: 5xx`,
-      });
-      return { status: "FAILED", error: ErrorNames.AlarmFired, cause: "5xx", events: [], executionArn: arn };
+      return standInStrategy(ports, start, props.child?.(start.Input as DeploymentRequest) ?? "SUCCEEDED");
     },
   });
   const [result] = await Promise.all([running, props.during?.({ ports, request, resolveGate })]);

@@ -4,8 +4,13 @@ import type { DeploymentStatus } from "../../functions/domain/deployment.ts";
 import { planRelease } from "../../functions/domain/release/manifest.ts";
 import { newRelease } from "../../functions/domain/release/record.ts";
 import { type ReleaseRequest, releaseRequest } from "../../functions/domain/release/request.ts";
-import { createReleaseHandler, type RollbackItem } from "../../functions/handlers/release.ts";
-import type { ReleaseLockPorts } from "../../functions/handlers/release-locks.ts";
+import { restoreWave } from "../../functions/domain/release/restore.ts";
+import {
+  createReleaseHandler,
+  type ReleasePorts,
+  type RollbackItem,
+} from "../../functions/handlers/release.ts";
+
 import { useStoreTable } from "../helpers/dynalite.ts";
 
 let tick = 0;
@@ -50,7 +55,7 @@ async function created(config: GlidepathConfig, services: Record<string, ReturnT
 const springSale = (config: GlidepathConfig, orders: string, payments: string) =>
   created(config, { [orders]: artifact(orders, "2.0.0"), [payments]: artifact(payments, "1.7.0") });
 
-function ports(config: GlidepathConfig): ReleaseLockPorts {
+function ports(config: GlidepathConfig): ReleasePorts {
   return { ...db.stores(), config, clock: () => new Date("2026-12-03T10:00:00Z") };
 }
 
@@ -163,15 +168,33 @@ describe("the release step, against dynalite", () => {
 
     // Assess
     const paymentsWave = request.environments[0]?.groups[0]?.[0]?.waves[0];
+    const serviceConfig = config.services.find((service) => service.name === payments);
+    if (serviceConfig === undefined) throw new Error("no payments");
+    const restore = restoreWave({
+      service: serviceConfig,
+      environment: "staging",
+      wave: 0,
+      previous: artifact(payments, "1.6.0"),
+      releaseId: request.releaseId,
+    });
     expect(staging).toEqual({
       failed: true,
       rollback: [
         {
           service: payments,
-          waves: [{ deploymentId: paymentsWave?.deploymentId, previous: artifact(payments, "1.6.0") }],
+          waves: [
+            { deploymentId: paymentsWave?.deploymentId, previous: artifact(payments, "1.6.0"), restore },
+          ],
         },
       ],
     });
+    // The restore's record exists before its execution starts, as a wave's does.
+    const restoring = await db.stores().deployments.get(restore?.deploymentId ?? "");
+    expect([restoring?.status, restoring?.artifact.version, restoring?.releaseId]).toEqual([
+      "QUEUED",
+      "1.6.0",
+      request.releaseId,
+    ]);
     const release = await db.stores().releases.get(request.releaseId);
     expect(release?.status).toBe("STOPPED");
     expect(release?.environments).toMatchObject([
