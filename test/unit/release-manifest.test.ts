@@ -16,6 +16,21 @@ const config = parseConfig({
     { name: "orders", dependsOn: ["payments"], environments: ["dev", "staging"].map(environment) },
     { name: "payments", environments: ["dev", "staging"].map(environment) },
     { name: "mailer", environments: ["dev"].map(environment) },
+    {
+      name: "ledger",
+      environments: ["dev", "staging"].map((name) => ({
+        ...environment(name),
+        ...(name === "staging"
+          ? {
+              hooks: {
+                preDeploy: [
+                  { name: "migrate", function: "arn:aws:lambda:eu-west-1:000000000000:function:migrate" },
+                ],
+              },
+            }
+          : {}),
+      })),
+    },
   ].map((service) => ({
     ...service,
     artifact: { type: "custom", source: "ci.shop" },
@@ -78,7 +93,19 @@ describe("planRelease", () => {
     [
       "a service the config does not have",
       { services: { orders: artifact("orders", "2.0.0"), ghost: artifact("ghost", "1.0.0") } },
-      { path: "services.ghost", message: "names no service of the config (has: orders, payments, mailer)" },
+      {
+        path: "services.ghost",
+        message: "names no service of the config (has: orders, payments, mailer, ledger)",
+      },
+    ],
+    [
+      "a service with deploy hooks, which a release does not run yet",
+      { services: { orders: artifact("orders", "2.0.0"), ledger: artifact("ledger", "4.0.0") } },
+      {
+        path: "services.ledger",
+        message:
+          "has pre- or post-deploy hooks in staging (migrate), which a release does not run yet: promote ledger on its own",
+      },
     ],
     [
       "services promoted through different environments",
