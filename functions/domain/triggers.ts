@@ -36,7 +36,7 @@ export const ArtifactPublishedDetailSchema = z.object({
 });
 
 /** The EventBridge envelope; the detail is read by its detail-type. */
-const EnvelopeSchema = z.object({
+export const EnvelopeSchema = z.object({
   "detail-type": z.string().min(1),
   source: z.string().min(1),
   account: z.string().regex(/^\d{12}$/, { error: "must be a 12-digit account id" }),

@@ -4,6 +4,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
+import { ReleasePublishedDetailType } from "../../functions/domain/release/manifest.ts";
 import {
   ArtifactPublishedDetailType,
   EcrImageActionDetailType,
@@ -38,12 +39,15 @@ export class Triggers extends Construct {
   readonly forwardedEcrPushes: readonly Rule[];
   /** Present when a service takes `custom` artifacts. */
   readonly artifactsPublished?: Rule;
+  /** ReleasePublished events on the Glidepath bus, from any source: releases of several services. */
+  readonly releasesPublished: Rule;
 
   constructor(scope: Construct, id: string, props: TriggersProps) {
     super(scope, id);
     this.function = new GlidepathFunction(this, "Trigger", {
       entry,
-      description: "Glidepath trigger: artifact events start, queue or supersede deployments",
+      description:
+        "Glidepath trigger: artifact events start, queue or supersede deployments; release events start releases",
       define: bundledConfigDefine(props.config),
       environment: { TABLE_NAME: props.table.tableName, BUS_NAME: props.bus.eventBusName },
     });
@@ -121,6 +125,14 @@ export class Triggers extends Construct {
         targets: [target()],
       });
     }
+    // A release names services, not a source: a release manifest may come from any CI that may put events
+    // on the Glidepath bus (its policy says who may).
+    this.releasesPublished = new Rule(this, "ReleasesPublished", {
+      description: "ReleasePublished events start releases of several Glidepath services",
+      eventBus: props.bus,
+      eventPattern: { detailType: [ReleasePublishedDetailType] },
+      targets: [target()],
+    });
   }
 }
 

@@ -99,6 +99,10 @@ export class ControlPlaneStack extends Stack {
       value: this.strategies.pipeline.stateMachineArn,
       description: "Glidepath promotion pipeline state machine",
     });
+    new CfnOutput(this, "ReleasePipelineStateMachineArn", {
+      value: this.strategies.releasePipeline.stateMachineArn,
+      description: "Glidepath release pipeline state machine",
+    });
     new CfnOutput(this, "TableName", { value: this.table.tableName, description: "Glidepath state table" });
     new CfnOutput(this, "EventBusName", { value: this.bus.eventBusName, description: "Glidepath event bus" });
     new CfnOutput(this, "EventBusArn", {

@@ -133,7 +133,7 @@ function world(
     const result = await runExecution({
       machine,
       input: request,
-      executionName: releaseExecutionName(request, plan.groups.flat()),
+      executionName: releaseExecutionName(request),
       steps,
       callbacks,
       nested,

@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { SfnExecutionStarter } from "../../functions/adapters/aws/execution-starter.ts";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
 import type { PromotionRequest } from "../../functions/domain/promotion/request.ts";
+import type { ReleaseRequest } from "../../functions/domain/release/request.ts";
 import { serviceError } from "../helpers/sdk-mock.ts";
 
 const client = new SFNClient({ region: "eu-west-1", ...awsClientConfig });
@@ -31,6 +32,14 @@ const request = {
 const name = "checkout-promote-1-4-0-2cc7a59b";
 const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:Glidepath-pipeline:${name}`;
 
+const release = {
+  releaseId: "r-0a1b2c3d4e5f60718293",
+  name: "spring-sale",
+  environments: [{ groups: [[{ service: "payments" }], [{ service: "orders" }]] }],
+} as unknown as ReleaseRequest;
+const releaseName = "spring-sale-release-payments-orders-0a1b2c3d";
+const releaseArn = `arn:aws:states:eu-west-1:123456789012:execution:Glidepath-release:${releaseName}`;
+
 describe("SfnExecutionStarter", () => {
   beforeEach(() => {
     sfn.reset();
@@ -52,6 +61,37 @@ describe("SfnExecutionStarter", () => {
       input: JSON.stringify(request),
     });
   });
+
+  it.each([
+    [
+      "started",
+      () => sfn.on(StartExecutionCommand).resolves({ executionArn: releaseArn, startDate: new Date() }),
+    ],
+    [
+      "started before (ExecutionAlreadyExists)",
+      () =>
+        sfn
+          .on(StartExecutionCommand)
+          .rejects(new ExecutionAlreadyExists({ message: "exists", $metadata: {} })),
+    ],
+  ])(
+    "starts a release on the release state machine, named after the release and its services: %s",
+    async (_, answer) => {
+      // Prepare
+      answer();
+
+      // Act
+      const result = await starter().startRelease(release);
+
+      // Assess
+      expect(result).toEqual({ executionArn: releaseArn });
+      expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+        stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:Glidepath-release",
+        name: releaseName,
+        input: JSON.stringify(release),
+      });
+    },
+  );
 
   it("answers ExecutionAlreadyExists with the deterministic ARN of the execution started before", async () => {
     // Prepare

@@ -154,7 +154,7 @@ describe("releaseRequest", () => {
 
     // Act
     const request = releaseRequest({ plan, config });
-    const name = releaseExecutionName(request, plan.groups.flat());
+    const name = releaseExecutionName(request);
 
     // Assess
     expect(ReleaseRequestSchema.parse(request)).toEqual(request);

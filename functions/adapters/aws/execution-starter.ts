@@ -1,6 +1,7 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { pipelineTag } from "../../domain/execution-name.ts";
+import { pipelineTag, releasePipelineTag } from "../../domain/execution-name.ts";
 import { type PromotionRequest, promotionExecutionName } from "../../domain/promotion/request.ts";
+import { type ReleaseRequest, releaseExecutionName } from "../../domain/release/request.ts";
 
 export interface SfnExecutionStarterProps {
   /** Created once at module scope with `awsClientConfig`. */
@@ -13,8 +14,8 @@ export interface SfnExecutionStarterProps {
 }
 
 /**
- * Starts a promotion's pipeline execution (`<stack>-pipeline`), named by `promotionExecutionName()`. Step Functions refuses a second execution
- * of the same name: `ExecutionAlreadyExists` means an earlier delivery started it, and resolves as success with
+ * Starts a promotion's pipeline execution (`<stack>-pipeline`), named by `promotionExecutionName()`, and a
+ * release's (`<stack>-release`). Step Functions refuses a second execution of the same name: `ExecutionAlreadyExists` means an earlier delivery started it, and resolves as success with
  * the deterministic ARN of that execution.
  */
 export class SfnExecutionStarter {
@@ -32,9 +33,15 @@ export class SfnExecutionStarter {
   }
 
   /** An arrow so it can be handed over as the `start` port on its own. */
-  readonly start = async (request: PromotionRequest): Promise<{ readonly executionArn: string }> => {
-    const stateMachineArn = `${this.#prefix}${pipelineTag}`;
-    const name = promotionExecutionName(request);
+  readonly start = async (request: PromotionRequest): Promise<{ readonly executionArn: string }> =>
+    this.#start(pipelineTag, promotionExecutionName(request), request);
+
+  /** A release's pipeline execution (`<stack>-release`), named by `releaseExecutionName()`, the same way. */
+  readonly startRelease = async (request: ReleaseRequest): Promise<{ readonly executionArn: string }> =>
+    this.#start(releasePipelineTag, releaseExecutionName(request), request);
+
+  async #start(tag: string, name: string, request: unknown): Promise<{ readonly executionArn: string }> {
+    const stateMachineArn = `${this.#prefix}${tag}`;
     try {
       const output = await this.#client.send(
         new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }),
@@ -44,7 +51,7 @@ export class SfnExecutionStarter {
       if (!isExecutionAlreadyExists(error)) throw error;
       return { executionArn: executionArnOf(stateMachineArn, name) };
     }
-  };
+  }
 }
 
 /** `arn:…:stateMachine:<machine>` → `arn:…:execution:<machine>:<name>`. */

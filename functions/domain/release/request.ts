@@ -142,11 +142,14 @@ function distinct<T>(items: readonly T[]): T[] {
 const timeoutOf = (environment: { readonly approval: { readonly timeoutSeconds: number } }) =>
   environment.approval.timeoutSeconds;
 
-/** `<name>-release-<services>-<short id>`: the release pipeline's execution, unique per release. */
+/**
+ * `<name>-release-<services>-<short id>`, the services in deployment order: the release pipeline's execution,
+ * unique per release.
+ */
 export function releaseExecutionName(
-  request: Pick<ReleaseRequest, "releaseId" | "name">,
-  services: readonly string[],
+  request: Pick<ReleaseRequest, "releaseId" | "name" | "environments">,
 ): string {
+  const services = (request.environments[0]?.groups ?? []).flat().map((service) => service.service);
   return executionName({
     service: request.name ?? "release",
     environment: "release",

@@ -9,6 +9,11 @@ import { awsClientConfig } from "../../adapters/aws/retry.ts";
 import { bundledConfig } from "../../shared/bundled-config.ts";
 import { readEnv } from "../../shared/env.ts";
 import { logger } from "../../shared/logger.ts";
+import {
+  createReleaseTriggerHandler,
+  isReleasePublished,
+  type ReleaseTriggerOutcome,
+} from "../release-trigger.ts";
 import { createTriggerHandler, type TriggerOutcome } from "../trigger.ts";
 
 /** Read at cold start: a trigger deployed without its table, bus, machines or config fails at once. */
@@ -23,28 +28,39 @@ const bus = new EventBridgeDecisionBus({
   client: new EventBridgeClient(awsClientConfig),
   busName: env.BUS_NAME,
 });
+const config = bundledConfig();
+const stores = dynamoDbStores({ client: createDocumentClient(), tableName: env.TABLE_NAME });
+const starter = new SfnExecutionStarter({
+  client: new SFNClient(awsClientConfig),
+  stateMachineArnPrefix: env.STATE_MACHINE_ARN_PREFIX,
+});
+const clock = () => new Date();
+const runRelease = createReleaseTriggerHandler({
+  config,
+  releases: stores.releases,
+  startRelease: starter.startRelease,
+  clock,
+});
 const run = createTriggerHandler({
-  config: bundledConfig(),
-  ...dynamoDbStores({ client: createDocumentClient(), tableName: env.TABLE_NAME }),
-  start: new SfnExecutionStarter({
-    client: new SFNClient(awsClientConfig),
-    stateMachineArnPrefix: env.STATE_MACHINE_ARN_PREFIX,
-  }).start,
+  config,
+  ...stores,
+  start: starter.start,
   // `supersede`: the running deployment gets the same abort a human would send, through resolve-gate.
   abort: (deploymentId, { actor, reason }) =>
     bus.putDecision({ deploymentId, action: "abort", actor, reason }),
-  clock: () => new Date(),
+  clock,
 });
 logger.appendKeys({ step: "trigger" });
 
 /**
- * Lambda entry of the artifact rules (ECR pushes, ArtifactPublished). A failure is rethrown so EventBridge
- * retries the event and, in the end, keeps it in the rules' dead-letter queue.
+ * Lambda entry of the artifact rules (ECR pushes, ArtifactPublished) and the release rule (ReleasePublished).
+ * A failure is rethrown so EventBridge retries the event and, in the end, keeps it in the rules' dead-letter
+ * queue.
  */
-export async function handler(event: unknown): Promise<readonly TriggerOutcome[]> {
+export async function handler(event: unknown): Promise<readonly (TriggerOutcome | ReleaseTriggerOutcome)[]> {
   const eventId = typeof event === "object" && event !== null && "id" in event ? event.id : undefined;
   try {
-    const outcomes = await run(event);
+    const outcomes = isReleasePublished(event) ? [await runRelease(event)] : await run(event);
     logger.info("artifact event handled", { eventId, outcomes });
     return outcomes;
   } catch (error) {
