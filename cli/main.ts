@@ -7,6 +7,7 @@ import { awsDecisionDependencies, decideCommand, localDecisionDependencies } fro
 import { demoCommand } from "./commands/demo.ts";
 import { historyCommand } from "./commands/history.ts";
 import { planCommand } from "./commands/plan.ts";
+import { releaseClient, releaseCommand } from "./commands/release.ts";
 import { statsCommand } from "./commands/stats.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { awsStateTable } from "./state-table.ts";
@@ -69,6 +70,19 @@ program
     "walk every environment with this strategy instead: feature-flag or experiment",
   )
   .action((options) => demoCommand(options, print));
+
+program
+  .command("release")
+  .description(
+    "publish a release of several services: checks the manifest against the config, then puts ReleasePublished on the bus",
+  )
+  .requiredOption(
+    "--manifest <file>",
+    "the release manifest (JSON: { name?, services: { <service>: artifact } })",
+  )
+  .requiredOption("--config <file>", "the config file the control plane was deployed with")
+  .option("--bus <name>", "the Glidepath event bus", "glidepath")
+  .action((options) => releaseCommand(options, releaseClient(), print));
 
 program
   .command("history")

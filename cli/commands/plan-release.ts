@@ -81,7 +81,8 @@ function gates(environment: ReleaseEnvironmentRequest): string {
   return `${approval}; ${freeze}`;
 }
 
-async function readManifest(file: string): Promise<unknown> {
+/** The manifest file as JSON; a file that cannot be read or is not JSON is a UsageError naming it. */
+export async function readManifest(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
