@@ -69,6 +69,10 @@ program
     "--strategy <type>",
     "walk every environment with this strategy instead: feature-flag or experiment",
   )
+  .option(
+    "--release",
+    "release the service together with the services it depends on (dependsOn), in dependency order; --scenario applies to the service",
+  )
   .action((options) => demoCommand(options, print));
 
 program

@@ -4,9 +4,9 @@ import { defineConfig, Strategy } from "../functions/domain/config/index.ts";
  * The new version's 5xx rate above 2% in 2 of the last 3 minutes: one unlucky minute is not a trend. CloudWatch
  * keeps one alarm per name in an account and region, so each environment names its own.
  */
-const errorRateAlarm = (environment: string) =>
+const errorRateAlarm = (environment: string, service = "sample") =>
   ({
-    name: `sample-${environment}-5xx-rate`,
+    name: `${service}-${environment}-5xx-rate`,
     metric: "ErrorRate",
     statistic: "Average",
     periodSeconds: 60,
@@ -73,7 +73,8 @@ const checkoutTarget = (account: string, region: string, ids: { lb: string; blue
 
 /**
  * The sample config: `sample` runs on this machine (`npm start`), its production in a second (local) account, as
- * does the function `sample-fn` (`npm start -- --service sample-fn`);
+ * do `sample-backend`, which it depends on (`npm start -- --release` releases both), and the function
+ * `sample-fn` (`npm start -- --service sample-fn`);
  * `checkout` shows an ECS service behind an ALB as it would be deployed with `npx cdk deploy`: staging in the
  * control plane's own account, production in its own account in two regions, each with its own target.
  */
@@ -85,6 +86,8 @@ export default defineConfig({
       artifact: { type: "custom", source: "glidepath.examples" },
       target: { type: "local", entry: "examples/sample-service/server.ts" },
       concurrency: "queue",
+      // A release of both (`npm start -- --release`) deploys sample-backend first in every environment.
+      dependsOn: ["sample-backend"],
       environments: [
         {
           name: "dev",
@@ -120,6 +123,40 @@ export default defineConfig({
           metrics: [conversion],
           pause,
           approval: { required: true, approvers: ["ULOCALOPS"], timeoutSeconds: 3600 },
+        },
+      ],
+    },
+    {
+      // The service `sample` depends on, also on this machine: released together with it, it goes first, and
+      // when sample fails in an environment it goes back to its previous version there.
+      name: "sample-backend",
+      artifact: { type: "custom", source: "glidepath.examples" },
+      target: { type: "local", entry: "examples/sample-service/server.ts" },
+      environments: [
+        {
+          name: "dev",
+          account: "000000000000",
+          region: "eu-west-1",
+          strategy: "ECSAllAtOnce",
+          alarms: [errorRateAlarm("dev", "sample-backend")],
+          pause,
+        },
+        {
+          name: "staging",
+          account: "000000000000",
+          region: "eu-west-1",
+          strategy: "ECSAllAtOnce",
+          alarms: [errorRateAlarm("staging", "sample-backend")],
+          pause,
+        },
+        {
+          name: "production",
+          account: "000000000001",
+          region: ["eu-west-1", "us-east-1"],
+          waveBakeSeconds: 60,
+          strategy: "ECSAllAtOnce",
+          alarms: [errorRateAlarm("production", "sample-backend")],
+          pause,
         },
       ],
     },

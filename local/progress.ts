@@ -1,5 +1,6 @@
 import { describeExperimentVerdict } from "../functions/domain/analysis/experiment.ts";
 import type { Decision } from "../functions/domain/deployment.ts";
+import type { LocalReleaseResult } from "./release-runtime.ts";
 import type { LocalRunResult, RuntimeEvent } from "./runtime.ts";
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1).padStart(5)}s`;
@@ -10,7 +11,13 @@ const ms = (value: unknown) => (typeof value === "number" ? `${Math.round(value)
 const shownTypes = new Set(["Task", "Parallel", "Succeed", "Fail"]);
 
 /** The pipeline's waits: a line each, since nothing else happens while they last. */
-const shownWaits = new Set(["Bake between waves", "Wait for the freeze to end"]);
+const shownWaits = new Set([
+  "Bake between waves",
+  "Wait for the freeze to end",
+  "Bake between service waves",
+  "Wait for the release freeze to end",
+  "Wait for release locks",
+]);
 
 /** The bake loop's turns: the decisions and gate lines already say what happens in them. */
 const loopStates = new Set([
@@ -186,6 +193,60 @@ export function jsonSummary(result: LocalRunResult): string {
       version: promotion.artifact.version,
       status: promotion.status,
       ...(promotion.reason === undefined ? {} : { reason: promotion.reason }),
+    })),
+  });
+}
+
+/** The end of a release run: its result, and each environment with each service's status and deployments. */
+export function releaseSummary(result: LocalReleaseResult): string[] {
+  const { release } = result;
+  const lines = [
+    "",
+    `Result: release ${release.name ?? release.id} ${result.status}${result.statusReason === undefined ? "" : ` — ${result.statusReason}`}`,
+    `Release pipeline execution: ${result.execution.executionArn}`,
+    `Services, in deployment order: ${release.groups.map((group) => group.join(" + ")).join(" → ")}`,
+    "Environments:",
+  ];
+  for (const environment of release.environments) {
+    lines.push(`  ${environment.name.padEnd(12)} ${environment.status}`);
+    for (const service of release.groups.flat()) {
+      const deployments = (result.deployments[environment.name]?.[service] ?? []).map(
+        (deployment) =>
+          `${deployment.version}${deployment.region === undefined ? "" : ` ${deployment.region}`} ${deployment.status}`,
+      );
+      lines.push(
+        `    ${service.padEnd(16)} ${environment.services[service] ?? "-"}${deployments.length === 0 ? "" : `  (${deployments.join(", ")})`}`,
+      );
+    }
+  }
+  lines.push(`Duration: ${result.durationSeconds}s`);
+  return lines;
+}
+
+/** The one-line JSON summary of a release run that `--json` prints last: each service's status per environment. */
+export function releaseJsonSummary(result: LocalReleaseResult): string {
+  const { release } = result;
+  return JSON.stringify({
+    scenario: result.scenario,
+    status: result.status,
+    ...(result.statusReason === undefined ? {} : { reason: result.statusReason }),
+    releaseId: release.id,
+    ...(release.name === undefined ? {} : { name: release.name }),
+    groups: release.groups,
+    executionArn: result.execution.executionArn,
+    durationSeconds: result.durationSeconds,
+    environments: release.environments.map((environment) => ({
+      name: environment.name,
+      status: environment.status,
+      services: Object.fromEntries(
+        release.groups.flat().map((service) => [
+          service,
+          {
+            status: environment.services[service],
+            deployments: result.deployments[environment.name]?.[service] ?? [],
+          },
+        ]),
+      ),
     })),
   });
 }

@@ -11,11 +11,13 @@ import type { DeploymentRequest } from "../functions/domain/deployment-request.t
 import type { Ports } from "../functions/domain/ports/index.ts";
 import type { Promotion } from "../functions/domain/promotion/record.ts";
 import { type PromotionRequest, promotionExecutionName } from "../functions/domain/promotion/request.ts";
+import { type ReleaseRequest, releaseExecutionName } from "../functions/domain/release/request.ts";
 import { ArtifactPublishedDetailType } from "../functions/domain/triggers.ts";
 import type { PrepareOutput } from "../functions/handlers/deploy.ts";
 import type { PromotionLifecycle } from "../functions/handlers/promote.ts";
+import { createReleaseTriggerHandler, isReleasePublished } from "../functions/handlers/release-trigger.ts";
 import { createTriggerHandler, type TriggerOutcome } from "../functions/handlers/trigger.ts";
-import { pipelineTag, type StepName } from "../statemachines/step-functions.ts";
+import { pipelineTag, releasePipelineTag, type StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
 import { LocalClouds } from "./clouds.ts";
 import { startDynalite } from "./dynalite.ts";
@@ -31,9 +33,9 @@ import {
   runExecution,
   type StepHandler,
 } from "./run-execution.ts";
-import { scalePromotion } from "./scale-request.ts";
+import { scalePromotion, scaleRequest } from "./scale-request.ts";
 import { newVersion, type ScenarioName } from "./scenarios.ts";
-import { stepHandlers } from "./step-handlers.ts";
+import { type LocalLifecycle, stepHandlers } from "./step-handlers.ts";
 import { synthesizeTemplate } from "./synthesize.ts";
 import { tableFromTemplate } from "./table-from-template.ts";
 
@@ -107,10 +109,6 @@ export interface LocalRunResult {
  * before it returns or throws.
  */
 export async function runLocalDeployment(options: LocalRunOptions): Promise<LocalRunResult> {
-  const started = Date.now();
-  const emit = (event: RuntimeEvent) => options.onEvent?.(event);
-  const phase = (text: string) => emit({ kind: "phase", at: Date.now() - started, text });
-  const cleanup: (() => Promise<unknown>)[] = [];
   const service: ServiceConfig = {
     ...options.service,
     environments: [...(options.environments ?? options.service.environments)],
@@ -123,13 +121,66 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       candidate.name === service.name ? service : candidate,
     ),
   };
-  const pushes = options.pushes ?? 1;
+  return runLocal({ ...options, config, scenarioOf: () => options.scenario }, (stack) =>
+    promoteLocally(stack, options, service),
+  );
+}
+
+/** What the local stack needs: the options both runs share, the run's config and each service's scenario. */
+export interface StackOptions
+  extends Pick<LocalRunOptions, "speed" | "rps" | "onEvent" | "signal" | "autoApprove"> {
+  /** The config as the run deploys it: what the trigger and the pipelines' steps read. */
+  readonly config: GlidepathConfig;
+  /** What the new version of each service does. */
+  readonly scenarioOf: (service: string) => ScenarioName;
+  /**
+   * Keeps every fleet of an environment while the run is in it (a release's services, and the restore that
+   * goes back to the fleet it left); by default a fleet stops when the next wave's starts.
+   */
+  readonly keepEnvironmentFleets?: boolean;
+}
+
+/** The running local control plane, for a run to drive. */
+export interface LocalStack {
+  readonly started: number;
+  readonly phase: (text: string) => void;
+  readonly stores: ReturnType<typeof dynamoDbStores>;
+  readonly bus: LocalBus;
+  /** Every fleet started, in order. */
+  readonly fleets: readonly Fleet[];
+  readonly pids: ReadonlySet<number>;
+  /** The promotion pipeline executions started, by name. */
+  readonly launched: ReadonlyMap<string, { request: PromotionRequest; run: Promise<ExecutionResult> }>;
+  /** The release pipeline executions started, by name. */
+  readonly releases: ReadonlyMap<string, { request: ReleaseRequest; run: Promise<ExecutionResult> }>;
+}
+
+/**
+ * Starts the local control plane (the synthesized machines, dynalite, the bus and its rules, the callback
+ * endpoint, a fleet per wave), lets `drive` run on it, and stops everything it started, however it ends.
+ */
+export async function runLocal<T>(
+  options: StackOptions,
+  drive: (stack: LocalStack) => Promise<T>,
+): Promise<T> {
+  const started = Date.now();
+  const emit = (event: RuntimeEvent) => options.onEvent?.(event);
+  const phase = (text: string) => emit({ kind: "phase", at: Date.now() - started, text });
+  const cleanup: (() => Promise<unknown>)[] = [];
+  const { config } = options;
+  const serviceOf = (name: string): ServiceConfig => {
+    const found = config.services.find((candidate) => candidate.name === name);
+    if (found === undefined) throw new Error(`no service ${name} in the config`);
+    return found;
+  };
   try {
     phase("synthesizing the stack");
     const template = synthesizeTemplate(options.config);
     const machines = renderStateMachines(template as never);
     const pipelineMachine = machines.get(pipelineTag);
-    if (pipelineMachine === undefined) throw new Error("the stack has no pipeline state machine");
+    const releaseMachine = machines.get(releasePipelineTag);
+    if (pipelineMachine === undefined || releaseMachine === undefined)
+      throw new Error("the stack has no promotion or release pipeline state machine");
 
     phase("starting dynalite with the table of the template");
     const table = await startDynalite(tableFromTemplate(template as never, "glidepath-local"));
@@ -140,14 +191,18 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     cleanup.push(async () => callbacks.clear());
     let resolveGate: (event: unknown) => Promise<unknown> = async () => undefined;
     let trigger: (event: unknown) => Promise<unknown> = async () => undefined;
-    // The rules of the Glidepath bus: artifact events to the trigger, decisions and alarms to resolve-gate.
+    let releaseTrigger: (event: unknown) => Promise<unknown> = async () => undefined;
+    // The rules of the Glidepath bus: artifact and release events to the trigger, decisions and alarms to
+    // resolve-gate.
     const bus = new LocalBus({
       account: localAccount,
       region: "local-1",
-      deliver: (event) =>
-        (event as { "detail-type"?: string })["detail-type"] === ArtifactPublishedDetailType
+      deliver: (event) => {
+        if (isReleasePublished(event)) return releaseTrigger(event);
+        return (event as { "detail-type"?: string })["detail-type"] === ArtifactPublishedDetailType
           ? trigger(event)
-          : resolveGate(event),
+          : resolveGate(event);
+      },
     });
     const callbackServer = await startCallbackServer({ stores, bus });
     cleanup.push(() => callbackServer.stop());
@@ -199,8 +254,8 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         deploymentId: request.deploymentId,
         target: request.target,
         place,
-        service,
-        scenario: options.scenario,
+        service: serviceOf(request.service),
+        scenario: options.scenarioOf(request.service),
         speed: options.speed,
         rps: options.rps,
         phase,
@@ -295,7 +350,9 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     let startPipeline: PromotionLifecycle["start"] = async () => {
       throw new Error("the local pipeline is not ready yet");
     };
-    const lifecycle: PromotionLifecycle = { config, start: (request) => startPipeline(request) };
+    // A restore the release step resolves runs as fast as the rest of the run.
+    const adjust = (request: DeploymentRequest) => scaleRequest(request, options.speed);
+    const lifecycle: LocalLifecycle = { config, start: (request) => startPipeline(request), adjust };
     const observed = (ports: Ports, fleet?: Fleet) =>
       Object.fromEntries(
         Object.entries(stepHandlers(ports, lifecycle)).map(([step, handler]) => [
@@ -306,8 +363,10 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     const pipelineSteps = observed(basePorts);
     resolveGate = pipelineSteps["resolve-gate"];
 
-    /** Every fleet started, one per wave, in order; the last one runs. */
+    /** Every fleet started, one per wave, in order; the last one runs (the environment's, when kept). */
     const fleets: Fleet[] = [];
+    /** The fleets kept, by environment, service and region. */
+    const kept = new Map<string, Fleet>();
     const clouds = new LocalClouds();
     const children = new AbortController();
     cleanup.push(async () => children.abort());
@@ -318,12 +377,11 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       );
       if (machine === undefined) throw new Error(`no state machine ${start.StateMachineArn} in the stack`);
       const request = start.Input as DeploymentRequest;
-      const environment = service.environments.find((candidate) => candidate.name === request.environment);
+      const environment = serviceOf(request.service).environments.find(
+        (candidate) => candidate.name === request.environment,
+      );
       if (environment === undefined) throw new Error(`no environment ${request.environment}`);
-      // One fleet at a time: the previous wave's is stopped (stopping twice is a no-op).
-      await fleets.at(-1)?.stop();
-      const fleet = await startWaveFleet(environment, request);
-      fleets.push(fleet);
+      const fleet = await fleetFor(environment, request);
       clouds.add(request, fleet);
       const fleetPorts: Ports = { ...basePorts, ...clouds.ports };
       phase(
@@ -340,6 +398,31 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         onEvent: stateEvents(machine),
       });
     };
+    /**
+     * One fleet at a time (the previous wave's is stopped; stopping twice is a no-op), or with
+     * keepEnvironmentFleets every fleet of the environment, a wave of the same service and region going
+     * back to its fleet.
+     */
+    const fleetFor = async (environment: EnvironmentConfig, request: DeploymentRequest) => {
+      if (!options.keepEnvironmentFleets) {
+        await fleets.at(-1)?.stop();
+        const fleet = await startWaveFleet(environment, request);
+        fleets.push(fleet);
+        return fleet;
+      }
+      for (const [key, fleet] of kept) {
+        if (key.startsWith(`${environment.name}/`)) continue;
+        await fleet.stop();
+        kept.delete(key);
+      }
+      const key = `${environment.name}/${request.service}/${request.region}`;
+      const reused = kept.get(key);
+      if (reused !== undefined) return reused;
+      const fleet = await startWaveFleet(environment, request);
+      fleets.push(fleet);
+      kept.set(key, fleet);
+      return fleet;
+    };
     const stateEvents = (machine: RenderedStateMachine) => (event: ExecutionEvent) => {
       if (event.type === "StateEntered" && event.state !== undefined) {
         emit({
@@ -351,6 +434,21 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       }
     };
 
+    /** A pipeline execution: awaited by the run once it is out; until then a failure must not count as unhandled. */
+    const launch = (machine: RenderedStateMachine, name: string, input: unknown) => {
+      const run = runExecution({
+        machine,
+        input,
+        executionName: name,
+        steps: pipelineSteps,
+        nested,
+        callbacks,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onEvent: stateEvents(machine),
+      });
+      run.catch(() => undefined);
+      return run;
+    };
     // StartExecution, as the trigger and the promote step call it: one execution per name, started once.
     const launched = new Map<string, { request: PromotionRequest; run: Promise<ExecutionResult> }>();
     const start = async (request: PromotionRequest) => {
@@ -358,19 +456,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       const name = promotionExecutionName(scaled);
       if (!launched.has(name)) {
         phase(`starting the pipeline of ${scaled.service} ${scaled.artifact.version} (${name})`);
-        const run = runExecution({
-          machine: pipelineMachine,
-          input: scaled,
-          executionName: name,
-          steps: pipelineSteps,
-          nested,
-          callbacks,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-          onEvent: stateEvents(pipelineMachine),
-        });
-        // Awaited once the pushes are out; until then a failure must not count as unhandled.
-        run.catch(() => undefined);
-        launched.set(name, { request: scaled, run });
+        launched.set(name, { request: scaled, run: launch(pipelineMachine, name, scaled) });
       }
       return { executionArn: localExecutionArn(pipelineMachine.name, name) };
     };
@@ -387,76 +473,103 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
       },
     });
 
-    phase(
-      `promoting ${service.name} ${pushVersion(0)}${pushes > 1 ? ` and ${pushes - 1} newer version(s)` : ""} through ${service.environments.map((environment) => environment.name).join(" → ")} (scenario ${options.scenario}, ${options.speed}x speed)`,
-    );
-    const promotionIds: string[] = [];
-    for (let push = 0; push < pushes; push++) {
-      if (push > 0) await new Promise((resolve) => setTimeout(resolve, pushIntervalMs));
-      const outcomes = (await bus.put(
-        artifactSource(service),
-        ArtifactPublishedDetailType,
-        artifactDetail(service, pushVersion(push)),
-      )) as readonly TriggerOutcome[];
-      for (const outcome of outcomes) {
-        if (outcome.outcome === "ignored")
-          throw new Error(`the trigger ignored the local push: ${outcome.reason}`);
-        if (!promotionIds.includes(outcome.promotionId)) promotionIds.push(outcome.promotionId);
-        const queued =
-          outcome.outcome === "queued"
-            ? `${outcome.behind === undefined ? "" : ` behind ${outcome.behind}`}${outcome.superseded === undefined ? "" : `, superseding ${outcome.superseded}`}`
-            : "";
-        phase(`pushed ${outcome.version}: ${outcome.outcome}${queued} (${outcome.promotionId})`);
-      }
-    }
-    // Promotions that waited start when the one before them ends: wait until no execution is left running.
-    const results = new Map<string, ExecutionResult>();
-    while (results.size < launched.size) {
-      for (const [name, { run }] of launched) if (!results.has(name)) results.set(name, await run);
-    }
-    const last = [...launched.values()].at(-1);
-    if (last === undefined) throw new Error("no promotion was started");
-    const promotion = last.request;
-    const execution = results.get(promotionExecutionName(promotion)) ?? (await last.run);
-    const promotions = [];
-    for (const id of promotionIds) {
-      const record = await stores.promotions.get(id);
-      if (record === undefined) throw new Error(`promotion ${id} left no record`);
-      promotions.push(record);
-    }
-
-    const environments = await environmentResults(promotion, stores.deployments, stores.decisions, fleets);
-    const reached =
-      environments.filter((environment) => environment.status !== NotPromoted).at(-1) ?? environments[0];
-    if (reached === undefined) throw new Error("the promotion has no environment");
-    const final =
-      reached.deployment ??
-      (await stores.deployments.get(promotion.environments[0]?.waves[0]?.deploymentId ?? ""));
-    if (final === undefined)
-      throw new Error(`the promotion ${promotion.promotionId} left no deployment record`);
-    const promoted = execution.status === "SUCCEEDED";
-    const stoppedReason = promoted ? final.statusReason : (reached.statusReason ?? execution.cause);
-    return {
-      scenario: options.scenario,
-      startedAt: started,
-      status: execution.status === "ABORTED" ? "ABORTED" : promoted ? "SUCCEEDED" : reached.status,
-      ...(stoppedReason === undefined ? {} : { statusReason: stoppedReason }),
-      execution,
-      promotion,
-      promotions,
-      environments,
-      deployment: final,
-      weightHistory: reached.weightHistory,
-      maxWeight: Math.max(0, ...reached.weightHistory.map((entry) => entry.new)),
-      requests: reached.requests,
-      errorsServedByNew: reached.errorsServedByNew,
-      durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-      decisions: await stores.decisions.list(final.id),
-      pids: [...pids],
-    };
+    // StartExecution of the release pipeline, as the trigger calls it: one execution per name.
+    const releases = new Map<string, { request: ReleaseRequest; run: Promise<ExecutionResult> }>();
+    releaseTrigger = createReleaseTriggerHandler({
+      releases: stores.releases,
+      config,
+      clock: () => new Date(),
+      adjust,
+      startRelease: async (request) => {
+        const name = releaseExecutionName(request);
+        if (!releases.has(name)) {
+          phase(`starting the release pipeline of ${request.name ?? request.releaseId} (${name})`);
+          releases.set(name, { request, run: launch(releaseMachine, name, request) });
+        }
+        return { executionArn: localExecutionArn(releaseMachine.name, name) };
+      },
+    });
+    return await drive({ started, phase, stores, bus, fleets, pids, launched, releases });
   } finally {
     for (const stop of cleanup.reverse()) await stop().catch(() => undefined);
   }
+}
+
+/** Publishes the pushes of the service and waits for every promotion they make to end. */
+async function promoteLocally(
+  stack: LocalStack,
+  options: LocalRunOptions,
+  service: ServiceConfig,
+): Promise<LocalRunResult> {
+  const { bus, phase, launched, stores, fleets, pids, started } = stack;
+  const pushes = options.pushes ?? 1;
+  phase(
+    `promoting ${service.name} ${pushVersion(0)}${pushes > 1 ? ` and ${pushes - 1} newer version(s)` : ""} through ${service.environments.map((environment) => environment.name).join(" → ")} (scenario ${options.scenario}, ${options.speed}x speed)`,
+  );
+  const promotionIds: string[] = [];
+  for (let push = 0; push < pushes; push++) {
+    if (push > 0) await new Promise((resolve) => setTimeout(resolve, pushIntervalMs));
+    const outcomes = (await bus.put(
+      artifactSource(service),
+      ArtifactPublishedDetailType,
+      artifactDetail(service, pushVersion(push)),
+    )) as readonly TriggerOutcome[];
+    for (const outcome of outcomes) {
+      if (outcome.outcome === "ignored")
+        throw new Error(`the trigger ignored the local push: ${outcome.reason}`);
+      if (!promotionIds.includes(outcome.promotionId)) promotionIds.push(outcome.promotionId);
+      const queued =
+        outcome.outcome === "queued"
+          ? `${outcome.behind === undefined ? "" : ` behind ${outcome.behind}`}${outcome.superseded === undefined ? "" : `, superseding ${outcome.superseded}`}`
+          : "";
+      phase(`pushed ${outcome.version}: ${outcome.outcome}${queued} (${outcome.promotionId})`);
+    }
+  }
+  // Promotions that waited start when the one before them ends: wait until no execution is left running.
+  const results = new Map<string, ExecutionResult>();
+  while (results.size < launched.size) {
+    for (const [name, { run }] of launched) if (!results.has(name)) results.set(name, await run);
+  }
+  const last = [...launched.values()].at(-1);
+  if (last === undefined) throw new Error("no promotion was started");
+  const promotion = last.request;
+  const execution = results.get(promotionExecutionName(promotion)) ?? (await last.run);
+  const promotions = [];
+  for (const id of promotionIds) {
+    const record = await stores.promotions.get(id);
+    if (record === undefined) throw new Error(`promotion ${id} left no record`);
+    promotions.push(record);
+  }
+
+  const environments = await environmentResults(promotion, stores.deployments, stores.decisions, fleets);
+  const reached =
+    environments.filter((environment) => environment.status !== NotPromoted).at(-1) ?? environments[0];
+  if (reached === undefined) throw new Error("the promotion has no environment");
+  const final =
+    reached.deployment ??
+    (await stores.deployments.get(promotion.environments[0]?.waves[0]?.deploymentId ?? ""));
+  if (final === undefined)
+    throw new Error(`the promotion ${promotion.promotionId} left no deployment record`);
+  const promoted = execution.status === "SUCCEEDED";
+  const stoppedReason = promoted ? final.statusReason : (reached.statusReason ?? execution.cause);
+  return {
+    scenario: options.scenario,
+    startedAt: started,
+    status: execution.status === "ABORTED" ? "ABORTED" : promoted ? "SUCCEEDED" : reached.status,
+    ...(stoppedReason === undefined ? {} : { statusReason: stoppedReason }),
+    execution,
+    promotion,
+    promotions,
+    environments,
+    deployment: final,
+    weightHistory: reached.weightHistory,
+    maxWeight: Math.max(0, ...reached.weightHistory.map((entry) => entry.new)),
+    requests: reached.requests,
+    errorsServedByNew: reached.errorsServedByNew,
+    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    decisions: await stores.decisions.list(final.id),
+    pids: [...pids],
+  };
 }
 
 /** Pushes a second apart, as `--pushes` promises. */
@@ -472,14 +585,14 @@ function pushVersion(push: number): string {
  * The ArtifactPublished detail of a local push, with a digest derived from the version: for a function, its
  * zip in the local bucket (as CI uploads a zip to S3), else the local image.
  */
-function artifactDetail(service: ServiceConfig, version: string) {
+export function artifactDetail(service: ServiceConfig, version: string) {
   const digest = `sha256:${createHash("sha256").update(`${service.name}:${version}`).digest("hex")}`;
   const functions = configWaves({ services: [service] }).some((wave) => wave.target.type === "local-lambda");
   const uri = functions ? zipUri(localZip(service.name, version)) : `local://${service.name}@${digest}`;
   return { service: service.name, uri, digest, version };
 }
 
-function artifactSource(service: ServiceConfig): string {
+export function artifactSource(service: ServiceConfig): string {
   if (service.artifact.type !== "custom") {
     throw new Error(
       `the local run publishes ArtifactPublished events: service ${service.name} needs artifact { type: "custom", source }`,

@@ -1,3 +1,4 @@
+import type { ServiceConfig } from "../../functions/domain/config/index.ts";
 import { isLocalTarget } from "../../functions/domain/config/target-schema.ts";
 import { configWaves } from "../../functions/domain/config/waves.ts";
 import { logger } from "../../functions/shared/logger.ts";
@@ -8,7 +9,14 @@ import {
   isDemoStrategyType,
   withDemoStrategy,
 } from "../../local/demo-strategies.ts";
-import { jsonSummary, progressPrinter, summary } from "../../local/progress.ts";
+import {
+  jsonSummary,
+  progressPrinter,
+  releaseJsonSummary,
+  releaseSummary,
+  summary,
+} from "../../local/progress.ts";
+import { runLocalRelease } from "../../local/release-runtime.ts";
 import { runLocalDeployment } from "../../local/runtime.ts";
 import { isScenarioName, type ScenarioName, scenarioNames } from "../../local/scenarios.ts";
 import { UsageError } from "../usage-error.ts";
@@ -27,6 +35,8 @@ export interface DemoOptions {
   readonly concurrency?: string;
   /** Replaces every environment's strategy with the sample's of this type (feature-flag, experiment). */
   readonly strategy?: string;
+  /** Releases the service together with the services it depends on. */
+  readonly release?: boolean;
 }
 
 /**
@@ -61,11 +71,48 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
     options.strategy === undefined
       ? configured
       : withDemoStrategy(configured, parseStrategy(options.strategy));
-  const remote = configWaves({ services: [chosen] }).find((wave) => !isLocalTarget(wave.target));
+  const released = options.release ? [chosen, ...dependenciesOf(chosen, config.services)] : [chosen];
+  const remote = configWaves({ services: released }).find((wave) => !isLocalTarget(wave.target));
   if (remote !== undefined) {
     throw new UsageError(
-      `service '${chosen.name}' deploys ${remote.environment} ${remote.region} to ${remote.target.type}; the local demo needs a service whose every target is local ({ type: "local" } or { type: "local-lambda" })`,
+      `service '${remote.service}' deploys ${remote.environment} ${remote.region} to ${remote.target.type}; the local demo needs services whose every target is local ({ type: "local" } or { type: "local-lambda" })`,
     );
+  }
+  if (options.release) {
+    const others = (
+      [
+        ["--env", options.env],
+        ["--strategy", options.strategy],
+        ["--concurrency", options.concurrency],
+        ["--pushes", pushes === 1 ? undefined : options.pushes],
+      ] as const
+    ).filter(([, value]) => value !== undefined);
+    if (others.length > 0) {
+      throw new UsageError(
+        `--release walks every environment of the release's services once: leave out ${others.map(([flag]) => flag).join(", ")}`,
+      );
+    }
+    if (released.length < 2) {
+      throw new UsageError(
+        `--release releases '${chosen.name}' with the services it depends on, and it depends on none: add dependsOn to it in ${options.config}`,
+      );
+    }
+    await withInterrupt(async (signal) => {
+      const result = await runLocalRelease({
+        config,
+        services: released,
+        scenario,
+        speed,
+        rps,
+        signal,
+        autoApprove: options.autoApprove === true,
+        onEvent: progressPrinter(print),
+      });
+      for (const line of releaseSummary(result)) print(line);
+      if (options.json) print(releaseJsonSummary(result));
+      if (result.status === "ABORTED") process.exitCode = 130;
+    });
+    return;
   }
   const service = chosen;
   const environment =
@@ -75,13 +122,7 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
       `service '${service.name}' has no environment '${options.env}'; it has: ${service.environments.map((e) => e.name).join(", ")}`,
     );
   }
-  // The progress lines say what the handlers' JSON logs would, one line per change; problems still show.
-  if (process.env.POWERTOOLS_LOG_LEVEL === undefined) logger.setLogLevel("WARN");
-  const controller = new AbortController();
-  const interrupt = () => controller.abort();
-  process.once("SIGINT", interrupt);
-  process.once("SIGTERM", interrupt);
-  try {
+  await withInterrupt(async (signal) => {
     const result = await runLocalDeployment({
       config,
       service,
@@ -89,7 +130,7 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
       scenario,
       speed,
       rps,
-      signal: controller.signal,
+      signal,
       autoApprove: options.autoApprove === true,
       pushes,
       ...(concurrency === undefined ? {} : { concurrency }),
@@ -98,10 +139,39 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
     for (const line of summary(result)) print(line);
     if (options.json) print(jsonSummary(result));
     if (result.status === "ABORTED") process.exitCode = 130;
+  });
+}
+
+/**
+ * Runs a local run with Ctrl-C (and SIGTERM) stopping it, and its progress lines in place of the handlers'
+ * JSON logs (problems still show).
+ */
+async function withInterrupt(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  if (process.env.POWERTOOLS_LOG_LEVEL === undefined) logger.setLogLevel("WARN");
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  try {
+    await run(controller.signal);
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
   }
+}
+
+/** Every service `service` depends on, directly or through another, each once, nearest first. */
+function dependenciesOf(service: ServiceConfig, services: readonly ServiceConfig[]): ServiceConfig[] {
+  const found: ServiceConfig[] = [];
+  const queue = [...service.dependsOn];
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    const dependency = services.find((candidate) => candidate.name === name);
+    if (dependency === undefined || found.includes(dependency) || dependency === service) continue;
+    found.push(dependency);
+    queue.push(...dependency.dependsOn);
+  }
+  return found;
 }
 
 function parseConcurrency(value: string | undefined): "queue" | "supersede" | undefined {

@@ -611,3 +611,107 @@ describe("a Lambda function in the local run (--service sample-fn)", () => {
     expect(startedPids(output).filter(alive)).toEqual([]);
   });
 });
+
+describe("a release of two services in the local run (--release)", () => {
+  /** The release's JSON summary: each service's status and deployments per environment. */
+  const release = (scenario: ScenarioName) => demo(["--release", "--auto-approve", ...fastJson(scenario)]);
+
+  it("good: sample-backend, then sample, through dev → staging → production, one approval for both, and the release PROMOTED", {
+    timeout: 420_000,
+  }, async () => {
+    // Act
+    const { code, output } = await release("good");
+
+    // Assess
+    expect(code, output.slice(-4000)).toBe(0);
+    const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    const both = (deployments: unknown[]) => ({
+      "sample-backend": { status: "SUCCEEDED", deployments },
+      sample: { status: "SUCCEEDED", deployments },
+    });
+    const once = [{ version: "1.1.0", status: "SUCCEEDED" }];
+    expect(summary).toMatchObject({
+      status: "PROMOTED",
+      groups: [["sample-backend"], ["sample"]],
+      environments: [
+        { name: "dev", status: "SUCCEEDED", services: both(once) },
+        { name: "staging", status: "SUCCEEDED", services: both(once) },
+        {
+          name: "production",
+          status: "SUCCEEDED",
+          services: both([
+            { region: "eu-west-1", version: "1.1.0", status: "SUCCEEDED" },
+            { region: "us-east-1", version: "1.1.0", status: "SUCCEEDED" },
+          ]),
+        },
+      ],
+    });
+    expect(summary.executionArn).toMatch(
+      /:execution:Glidepath-release:local-release-release-sample-backend-sample-[0-9a-f]{8}$/,
+    );
+    const deploying = [
+      ...output.matchAll(/deploying 1\.1\.0 with Glidepath-[a-z-]+ \((\S+)-[0-9a-f]{8}\)/g),
+    ].map((match) => match[1]);
+    expect(deploying).toEqual([
+      "sample-backend-dev-1-1-0",
+      "sample-dev-1-1-0",
+      "sample-backend-staging-1-1-0",
+      "sample-staging-1-1-0",
+      "sample-backend-production-eu-west-1-1-1-0",
+      "sample-backend-production-us-east-1-1-1-0",
+      "sample-production-eu-west-1-1-1-0",
+      "sample-production-us-east-1-1-1-0",
+    ]);
+    expect(output.match(/gate decided: release to production: approve by slack:ULOCALOPS/g)).toHaveLength(1);
+    expect(startedPids(output).filter(alive)).toEqual([]);
+  });
+
+  it("bad: sample fails in staging, sample-backend goes back to 1.0.0 there on its own fleet, and production is never entered", {
+    timeout: 240_000,
+  }, async () => {
+    // Act
+    const { code, output } = await release("bad");
+
+    // Assess
+    expect(code, output.slice(-4000)).toBe(0);
+    const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
+    expect(summary).toMatchObject({
+      status: "STOPPED",
+      reason: expect.stringMatching(/^ReleaseServiceFailedError: .* stops in staging: sample is ROLLED_BACK/),
+      environments: [
+        { name: "dev", status: "SUCCEEDED" },
+        {
+          name: "staging",
+          status: "FAILED",
+          services: {
+            "sample-backend": {
+              status: "ROLLED_BACK",
+              deployments: [
+                { version: "1.1.0", status: "SUCCEEDED" },
+                { version: "1.0.0", status: "SUCCEEDED" },
+              ],
+            },
+            sample: { status: "FAILED", deployments: [{ version: "1.1.0", status: "ROLLED_BACK" }] },
+          },
+        },
+        {
+          name: "production",
+          status: "NOT_DEPLOYED",
+          services: {
+            "sample-backend": { status: "NOT_DEPLOYED", deployments: [] },
+            sample: { status: "NOT_DEPLOYED", deployments: [] },
+          },
+        },
+      ],
+    });
+    expect(output).toMatch(
+      /staging eu-west-1 \(account 000000000000\): deploying 1\.0\.0 with Glidepath-all-at-once \(sample-backend-staging-restore-1-0-0-[0-9a-f]{8}\)/,
+    );
+    // The restore goes back to the fleet the release left: no new router for sample-backend in staging.
+    expect(
+      output.match(/staging eu-west-1 \(account 000000000000\): starting sample-backend 1\.0\.0 on blue/g),
+    ).toHaveLength(1);
+    expect(output).not.toContain("production eu-west-1 (account 000000000001): deploying");
+    expect(startedPids(output).filter(alive)).toEqual([]);
+  });
+});

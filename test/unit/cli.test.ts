@@ -156,6 +156,18 @@ describe("glidepath CLI", () => {
       ["demo", "--service", "sample-fn", "--strategy", "experiment"],
       "--strategy experiment releases the sample service's flag, and service 'sample-fn' is a Lambda function (dev eu-west-1), whose alias takes all-at-once, canary, linear or blue-green: leave --strategy out",
     ],
+    [
+      ["demo", "--release", "--pushes", "2", "--env", "dev"],
+      "--release walks every environment of the release's services once: leave out --env, --pushes",
+    ],
+    [
+      ["demo", "--release", "--service", "sample-fn"],
+      "--release releases 'sample-fn' with the services it depends on, and it depends on none: add dependsOn to it in examples/glidepath.config.ts",
+    ],
+    [
+      ["release", "--manifest", "test/fixtures/release/spring-sale.json", "--config", fixture("valid.json")],
+      "release is invalid (1 problem):\n  - services.orders: names no service of the config (has: payments)",
+    ],
   ])("%j exits 2 with a clear message", async (args, message) => {
     // Act
     const { code, stderr } = await glidepath(...args);
@@ -185,7 +197,7 @@ describe("glidepath CLI", () => {
     // Assess
     expect([json.code, typescript.code]).toEqual([0, 0]);
     expect(json.stdout).toContain("is valid: 1 service(s), 2 environment(s)");
-    expect(typescript.stdout).toContain("is valid: 4 service(s), 8 environment(s)");
+    expect(typescript.stdout).toContain("is valid: 5 service(s), 11 environment(s)");
   });
 
   it("--help lists the commands", async () => {

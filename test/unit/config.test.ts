@@ -42,6 +42,7 @@ describe("parseConfig", () => {
     // Assess
     expect(sample.services.map((s) => s.name)).toEqual([
       "sample",
+      "sample-backend",
       "sample-fn",
       "checkout",
       "checkout-new-flow",
