@@ -31,7 +31,7 @@ const apps = useTestApps();
 let runs = 0;
 
 beforeAll(async () => {
-  const rendered = synthesizeAll(apps(), shop("orders", "payments", "shipping", false).config).get("release");
+  const rendered = synthesizeAll(apps(), shop("", false).config).get("release");
   if (rendered === undefined) throw new Error("no release state machine");
   machine = rendered;
   table = await startDynalite();
@@ -42,16 +42,21 @@ afterAll(async () => {
 });
 
 /**
- * orders depends on payments; shipping depends on nothing. Each goes through staging (one account and region)
- * and production (its own account, two regions), production behind an approval when `approval` is set.
+ * orders depends on payments, which depends on ledger; shipping depends on nothing. Each goes through staging
+ * (one account and region) and production (its own account, two regions), production behind an approval when
+ * `approval` is set. Every name ends in `suffix`.
  */
-function shop(orders: string, payments: string, shipping: string, approval: boolean) {
+function shop(suffix: string, approval: boolean) {
+  const [orders, payments, shipping, ledger] = ["orders", "payments", "shipping", "ledger"].map(
+    (name) => `${name}${suffix}`,
+  ) as [string, string, string, string];
+  const dependsOn: Record<string, string[]> = { [orders]: [payments], [payments]: [ledger] };
   const config = parseConfig({
-    services: [orders, payments, shipping].map((name) => ({
+    services: [orders, payments, shipping, ledger].map((name) => ({
       name,
       artifact: { type: "custom", source: "ci.shop" },
       target: { type: "local" },
-      dependsOn: name === orders ? [payments] : [],
+      dependsOn: dependsOn[name] ?? [],
       environments: [
         { name: "staging", account, region: "eu-west-1", strategy: "ECSAllAtOnce" },
         {
@@ -64,13 +69,13 @@ function shop(orders: string, payments: string, shipping: string, approval: bool
       ],
     })),
   });
-  return { config, orders, payments, shipping };
+  return { config, orders, payments, shipping, ledger };
 }
 
 /** Services of their own for one test. */
 function newShop(approval = false) {
   runs += 1;
-  return shop(`orders-${runs}`, `payments-${runs}`, `shipping-${runs}`, approval);
+  return shop(`-${runs}`, approval);
 }
 
 const artifact = (service: string, version: string) => {
@@ -282,6 +287,49 @@ describe("the release pipeline, run locally with the real release step", () => {
     expect([restored?.status, restored?.releaseId]).toEqual(["SUCCEEDED", record?.id]);
     const locks = await Promise.all([orders, payments].map((service) => ports.promotions.getLock(service)));
     expect(locks.map((lock) => lock.holder)).toEqual([undefined, undefined]);
+  });
+
+  it("restores the services deployed before the failing one in reverse dependency order: payments, then ledger", async () => {
+    // Prepare: ledger 3.0.0 and payments 1.6.0 succeeded in staging before the release.
+    const { config, orders, payments, ledger } = newShop();
+    const { release, children, ports } = world(config, (request) =>
+      request.service === orders ? "ROLLED_BACK" : "SUCCEEDED",
+    );
+    for (const [service, version] of [
+      [ledger, "3.0.0"],
+      [payments, "1.6.0"],
+    ] as const) {
+      const { deployment } = await ports.deployments.create({
+        service,
+        environment: "staging",
+        artifact: artifact(service, version),
+        strategy: "all-at-once",
+      });
+      await ports.deployments.transition(deployment.id, "IN_PROGRESS");
+      await ports.deployments.transition(deployment.id, "SUCCEEDED");
+    }
+
+    // Act
+    const { result, record } = await release({
+      [orders]: artifact(orders, "2.0.0"),
+      [payments]: artifact(payments, "1.7.0"),
+      [ledger]: artifact(ledger, "3.1.0"),
+    });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(children.map((child) => `${child.request.service} ${child.request.artifact.version}`)).toEqual([
+      `${ledger} 3.1.0`,
+      `${payments} 1.7.0`,
+      `${orders} 2.0.0`,
+      `${payments} 1.6.0`,
+      `${ledger} 3.0.0`,
+    ]);
+    expect(statuses(record)?.[0]).toEqual([
+      "staging",
+      "FAILED",
+      { [orders]: "FAILED", [payments]: "ROLLED_BACK", [ledger]: "ROLLED_BACK" },
+    ]);
   });
 
   it("leaves a service the release brought to an environment first as it is: nothing to restore", async () => {
