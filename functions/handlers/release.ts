@@ -121,7 +121,7 @@ export function createReleaseHandler(ports: ReleasePorts) {
         const waited = (ports.clock().getTime() - Date.parse(release.createdAt)) / 1000;
         if (waited > maxLockWaitSeconds) {
           throw new LockWaitTimedOutError(
-            `release ${input.releaseId} waited ${Math.round(waited / 3600)} h for the lock of ${outcome.service}${outcome.holder === undefined ? "" : `, held by ${outcome.holder}`}: it gives up. Publish the release again once that one has ended.`,
+            `release ${input.releaseId} waited ${Math.round(waited / 3600)} h for the lock of ${outcome.service}${outcome.holder === undefined ? "" : `, held by ${outcome.holder}`}: it gives up, holding none of its locks`,
           );
         }
         return outcome;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type GlidepathConfig, parseConfig } from "../../functions/domain/config/index.ts";
 import type { DeploymentStatus } from "../../functions/domain/deployment.ts";
+import { ErrorNames } from "../../functions/domain/errors.ts";
 import { planRelease } from "../../functions/domain/release/manifest.ts";
 import { newRelease } from "../../functions/domain/release/record.ts";
 import { type ReleaseRequest, releaseRequest } from "../../functions/domain/release/request.ts";
@@ -230,5 +231,98 @@ describe("the release step, against dynalite", () => {
     expect(history.items.map((deployment) => [deployment.id, deployment.releaseId])).toEqual([
       [environment?.groups[1]?.[0]?.waves[0]?.deploymentId, request.releaseId],
     ]);
+  });
+
+  it.each([
+    ["wait", { frozen: true, window: "deploy-freeze", until: "2026-12-03T12:00:00.000Z" }],
+    ["fail", undefined],
+  ] as const)(
+    "in a freeze window with onFreeze %s, the freeze check answers %j or fails with FreezeWindowError",
+    async (onFreeze, answer) => {
+      // Prepare: the clock is 10:00, inside the window.
+      const { config, orders, payments } = setup();
+      const request = await springSale(config, orders, payments);
+      const run = createReleaseHandler(ports(config));
+      const environment = {
+        ...request.environments[0],
+        freezeWindows: [
+          { name: "deploy-freeze", start: "2026-12-03T09:00:00Z", end: "2026-12-03T12:00:00Z" },
+        ],
+        onFreeze,
+      };
+
+      // Act
+      const checking = run({ action: "check-freeze", releaseId: request.releaseId, environment });
+
+      // Assess
+      if (answer === undefined) {
+        await expect(checking).rejects.toThrow(
+          expect.objectContaining({
+            name: ErrorNames.FreezeWindow,
+            message: `staging is frozen by 'deploy-freeze' until 2026-12-03T12:00:00.000Z: onFreeze is "fail"`,
+          }),
+        );
+      } else {
+        await expect(checking).resolves.toEqual(answer);
+      }
+    },
+  );
+
+  it("a dependency group with a service that did not succeed fails with ReleaseServiceFailedError naming it and why", async () => {
+    // Prepare
+    const { config, orders, payments } = setup();
+    const request = await springSale(config, orders, payments);
+    const run = createReleaseHandler(ports(config));
+    await run({ action: "take-locks", releaseId: request.releaseId });
+    await run({ action: "start", releaseId: request.releaseId, executionArn: arn });
+    const environment = request.environments[0];
+    await run({ action: "enter", releaseId: request.releaseId, environment });
+    const group = environment?.groups[1] ?? [];
+    const deploymentId = group[0]?.waves[0]?.deploymentId ?? "";
+    await db.stores().deployments.transition(deploymentId, "IN_PROGRESS");
+    await db.stores().deployments.transition(deploymentId, "ROLLING_BACK");
+    await db
+      .stores()
+      .deployments.transition(deploymentId, "ROLLED_BACK", { statusReason: "AlarmFiredError: 5xx" });
+
+    // Act
+    const checking = run({
+      action: "group-ended",
+      releaseId: request.releaseId,
+      environment: "staging",
+      group,
+    });
+
+    // Assess
+    await expect(checking).rejects.toThrow(
+      expect.objectContaining({
+        name: ErrorNames.ReleaseServiceFailed,
+        message: `release ${request.releaseId} stops in staging: ${orders} is ROLLED_BACK (AlarmFiredError: 5xx)`,
+      }),
+    );
+  });
+
+  it("gives up waiting for a lock after a day with LockWaitTimedOutError naming the lock and its holder", async () => {
+    // Prepare: the release was created two days before the clock; a promotion holds payments' lock.
+    const { config, orders, payments } = setup();
+    const plan = planRelease(
+      { services: { [orders]: artifact(orders, "2.0.0"), [payments]: artifact(payments, "1.7.0") } },
+      config,
+    );
+    await db.stores().releases.create(newRelease(plan, "2026-12-01T09:59:00Z", "2026-12-01T10:00:00.000Z"));
+    const holder = "p-00000000000000000042";
+    await db.stores().promotions.acquireLock({ service: payments, promotionId: holder });
+    const run = createReleaseHandler(ports(config));
+
+    // Act
+    const taking = run({ action: "take-locks", releaseId: plan.releaseId });
+
+    // Assess
+    await expect(taking).rejects.toThrow(
+      expect.objectContaining({
+        name: ErrorNames.LockWaitTimedOut,
+        message: `release ${plan.releaseId} waited 48 h for the lock of ${payments}, held by ${holder}: it gives up, holding none of its locks`,
+      }),
+    );
   });
 });
