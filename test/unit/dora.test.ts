@@ -274,6 +274,7 @@ describe("doraMetrics", () => {
         },
       ],
       locks: [],
+      hooks: [],
       createdAt: new Date(pushed).toISOString(),
       updatedAt: new Date(pushed).toISOString(),
       revision: 9,

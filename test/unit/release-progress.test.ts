@@ -29,6 +29,7 @@ function release(changes: Partial<Release> = {}): Release {
       { name: "production", status: "PENDING", services },
     ],
     locks: ["api", "base", "web", "worker"],
+    hooks: [],
     executionArn: arn,
     createdAt: at,
     updatedAt: at,
@@ -60,6 +61,28 @@ const failed = (environment: string): ReleaseEvent => ({
   type: "environment-failed",
   environment,
   reason: "web rolled back",
+  at,
+});
+
+/** A service's pre-deploy hook answered in dev. */
+const hook = (
+  service: string,
+  name: string,
+  answer: { passed?: boolean; irreversible?: boolean } = {},
+  stage: "preDeploy" | "postDeploy" | "undo" = "preDeploy",
+): ReleaseEvent => ({
+  type: "hook-answered",
+  environment: "dev",
+  service,
+  stage,
+  hook: name,
+  actor: `arn:aws:lambda:eu-west-1:000000000000:function:${name}`,
+  irreversibleByConfig: false,
+  answer: {
+    passed: answer.passed ?? true,
+    reason: answer.passed === false ? "column exists" : "ok",
+    irreversible: answer.irreversible ?? false,
+  },
   at,
 });
 
@@ -213,5 +236,101 @@ describe("progressRelease", () => {
     expect(promoted.returnLocks).toEqual({ succeeded: true });
     expect(again.release).toBe(promoted.release);
     expect(again.returnLocks).toEqual({ succeeded: true });
+  });
+
+  it("keeps each hook's answer once: the same answer again writes nothing", () => {
+    // Prepare
+    const answered = apply(release(), [entered("dev"), hook("base", "migrate")]);
+
+    // Act
+    const again = progressRelease(answered.release, hook("base", "migrate"));
+
+    // Assess
+    expect(answered.release.hooks).toEqual([
+      {
+        environment: "dev",
+        service: "base",
+        stage: "preDeploy",
+        hook: "migrate",
+        passed: true,
+        reason: "ok",
+        irreversible: false,
+        at,
+      },
+    ]);
+    expect(again.release).toBe(answered.release);
+  });
+
+  it("a pre-deploy hook that did not pass fails its service with HookFailedError", () => {
+    // Act
+    const transition = apply(release(), [entered("dev"), hook("base", "migrate", { passed: false })]);
+
+    // Assess
+    expect(transition.failure).toMatchObject({
+      name: "HookFailedError",
+      message:
+        "base's preDeploy hook migrate (arn:aws:lambda:eu-west-1:000000000000:function:migrate) failed in dev: column exists",
+    });
+  });
+
+  it("a failed environment undoes the reversible pre-deploy hooks that passed there, newest first, after the rollback", () => {
+    // Act
+    const transition = apply(release(), [
+      entered("dev"),
+      hook("base", "migrate"),
+      ended("dev", "base"),
+      hook("api", "seed"),
+      hook("api", "smoke", {}, "postDeploy"),
+      ended("dev", "api"),
+      failed("dev"),
+    ]);
+
+    // Assess
+    expect(transition.frozen).toBe(false);
+    expect(transition.rollback).toEqual(["api", "base"]);
+    expect(transition.undo).toEqual([
+      { service: "api", hook: "seed" },
+      { service: "base", hook: "migrate" },
+    ]);
+    expect(transition.release.environments[0]?.status).toBe("FAILED");
+  });
+
+  it("an irreversible hook that ran freezes the environment: nothing rolled back or undone, and the release ends FROZEN", () => {
+    // Prepare
+    const frozen = apply(release(), [
+      entered("dev"),
+      hook("base", "migrate", { irreversible: true }),
+      ended("dev", "base"),
+      hook("api", "seed"),
+      failed("dev"),
+    ]);
+
+    // Act
+    const end = progressRelease(frozen.release, {
+      type: "finished",
+      outcome: "stopped",
+      reason: "web rolled back",
+      at,
+    });
+
+    // Assess
+    expect([frozen.frozen, frozen.rollback, frozen.undo]).toEqual([true, [], []]);
+    expect(frozen.release.environments[0]).toMatchObject({
+      status: "FROZEN",
+      reason:
+        "frozen: irreversible hook base migrate ran before web rolled back; nothing is rolled back or undone",
+    });
+    expect(end.release.status).toBe("FROZEN");
+    expect(progressRelease(frozen.release, failed("dev")).frozen).toBe(true);
+  });
+
+  it("refuses a pre-deploy hook of a service that already ended there", () => {
+    // Act
+    const answering = () => apply(release(), [entered("dev"), ended("dev", "base"), hook("base", "migrate")]);
+
+    // Assess
+    expect(answering).toThrow(
+      "release r-0123456789abcdef0123 (RUNNING) refuses hook-answered in dev: base is SUCCEEDED there",
+    );
   });
 });

@@ -1,4 +1,5 @@
-import { ReleaseEventRefusedError } from "../errors.ts";
+import { HookFailedError, ReleaseEventRefusedError } from "../errors.ts";
+import type { HookStage } from "../hooks.ts";
 import type { PromotionEvent } from "../promotion/events.ts";
 import { EnvironmentStatus, PromotionStatus } from "../promotion/record.ts";
 import { rollbackOrder } from "./order.ts";
@@ -28,6 +29,19 @@ export type ReleaseEvent =
       readonly reason: string;
       readonly at: string;
     }
+  /** A service's hook answered; a pre- or post-deploy hook that did not pass fails the service. */
+  | {
+      readonly type: "hook-answered";
+      readonly environment: string;
+      readonly service: string;
+      readonly stage: HookStage;
+      readonly hook: string;
+      /** The hook's function, for the log. */
+      readonly actor: string;
+      readonly irreversibleByConfig: boolean;
+      readonly answer: { readonly passed: boolean; readonly reason: string; readonly irreversible: boolean };
+      readonly at: string;
+    }
   | {
       readonly type: "service-rolled-back";
       readonly environment: string;
@@ -45,6 +59,18 @@ export interface ReleaseTransition {
    * they roll back (the reverse of their deployment order), for the pipeline to roll back one at a time.
    */
   readonly rollback?: readonly string[];
+  /**
+   * After `environment-failed`: the reversible pre-deploy hooks that passed there, newest first, to undo
+   * after the rollback; none when the environment froze.
+   */
+  readonly undo?: readonly { readonly service: string; readonly hook: string }[];
+  /**
+   * After `environment-failed`: an irreversible hook ran there, so the environment is FROZEN: nothing is
+   * rolled back or undone (the old versions may not run on what it changed) and the release stops.
+   */
+  readonly frozen?: boolean;
+  /** After `hook-answered`: the hook did not pass, which fails its service. */
+  readonly failure?: HookFailedError;
   /** After `finished`: give the locks back (the release's versions live when it was promoted). */
   readonly returnLocks?: { readonly succeeded: boolean };
 }
@@ -128,35 +154,10 @@ export function progressRelease(release: Release, event: ReleaseEvent): ReleaseT
         ),
       };
     }
-    case "environment-failed": {
-      const environment = running(release, event);
-      const rollback = rollbackOrder(
-        release.groups,
-        new Set(
-          Object.keys(environment.services).filter(
-            (service) => environment.services[service] === EnvironmentStatus.Succeeded,
-          ),
-        ),
-      );
-      if (environment.status === EnvironmentStatus.Failed) return { release, rollback };
-      if (environment.status !== EnvironmentStatus.InProgress)
-        return refuse(release, event, `it is ${environment.status}`);
-      const services = Object.fromEntries(
-        Object.entries(environment.services).map(([service, status]) => [
-          service,
-          status === EnvironmentStatus.Pending ? EnvironmentStatus.NotDeployed : status,
-        ]),
-      );
-      return {
-        release: withEnvironment(
-          release,
-          environment,
-          { status: EnvironmentStatus.Failed, services, endedAt: event.at, reason: event.reason },
-          event.at,
-        ),
-        rollback,
-      };
-    }
+    case "environment-failed":
+      return environmentFailed(release, event);
+    case "hook-answered":
+      return hookAnswered(release, event);
     case "service-rolled-back": {
       const environment = running(release, event);
       const status = serviceStatus(release, environment, event.service, event);
@@ -178,8 +179,127 @@ export function progressRelease(release: Release, event: ReleaseEvent): ReleaseT
   }
 }
 
+/**
+ * An environment failed: the services that SUCCEEDED there roll back in reverse deployment order and the
+ * reversible pre-deploy hooks that passed there are undone, newest first; or, when an irreversible hook ran
+ * there, the environment is FROZEN and nothing is rolled back or undone.
+ */
+function environmentFailed(
+  release: Release,
+  event: Extract<ReleaseEvent, { type: "environment-failed" }>,
+): ReleaseTransition {
+  const environment = running(release, event);
+  const passed = release.hooks.filter(
+    (run) => run.environment === environment.name && run.stage === "preDeploy" && run.passed,
+  );
+  const frozen = passed.some((run) => run.irreversible);
+  const rollback = frozen
+    ? []
+    : rollbackOrder(
+        release.groups,
+        new Set(
+          Object.keys(environment.services).filter(
+            (service) => environment.services[service] === EnvironmentStatus.Succeeded,
+          ),
+        ),
+      );
+  const undo = frozen
+    ? []
+    : // The record keeps answers in the order they came: newest last.
+      passed.toReversed().map(({ service, hook }) => ({ service, hook }));
+  const answer = { rollback, undo, frozen };
+  if (environment.status === EnvironmentStatus.Failed || environment.status === EnvironmentStatus.Frozen)
+    return { release, ...answer };
+  if (environment.status !== EnvironmentStatus.InProgress)
+    return refuse(release, event, `it is ${environment.status}`);
+  const services = Object.fromEntries(
+    Object.entries(environment.services).map(([service, status]) => [
+      service,
+      status === EnvironmentStatus.Pending ? EnvironmentStatus.NotDeployed : status,
+    ]),
+  );
+  const irreversible = passed.filter((run) => run.irreversible).map((run) => `${run.service} ${run.hook}`);
+  return {
+    release: withEnvironment(
+      release,
+      environment,
+      {
+        status: frozen ? EnvironmentStatus.Frozen : EnvironmentStatus.Failed,
+        services,
+        endedAt: event.at,
+        reason: frozen
+          ? `frozen: irreversible hook ${irreversible.join(", ")} ran before ${event.reason}; nothing is rolled back or undone`
+          : event.reason,
+      },
+      event.at,
+    ),
+    ...answer,
+  };
+}
+
+/** Keeps a service's hook answer (the last per environment, stage and hook); one that did not pass fails it. */
+function hookAnswered(
+  release: Release,
+  event: Extract<ReleaseEvent, { type: "hook-answered" }>,
+): ReleaseTransition {
+  const environment = running(release, event);
+  const undoing = event.stage === "undo";
+  const status = serviceStatus(release, environment, event.service, event);
+  if (
+    undoing
+      ? environment.status !== EnvironmentStatus.Failed
+      : environment.status !== EnvironmentStatus.InProgress
+  )
+    return refuse(
+      release,
+      event,
+      `a ${event.stage} hook does not run while ${environment.name} is ${environment.status}`,
+    );
+  if (!undoing && status !== EnvironmentStatus.Pending)
+    return refuse(release, event, `${event.service} is ${status} there`);
+  const run = {
+    environment: environment.name,
+    service: event.service,
+    stage: event.stage,
+    hook: event.hook,
+    passed: event.answer.passed,
+    reason: event.answer.reason,
+    irreversible: event.irreversibleByConfig || event.answer.irreversible,
+    at: event.at,
+  };
+  const same = (other: Release["hooks"][number]) =>
+    other.environment === run.environment &&
+    other.service === run.service &&
+    other.stage === run.stage &&
+    other.hook === run.hook;
+  const previous = release.hooks.find(same);
+  const failure =
+    undoing || run.passed
+      ? undefined
+      : new HookFailedError(
+          `${event.service}'s ${event.stage} hook ${event.hook} (${event.actor}) failed in ${environment.name}: ${run.reason}`,
+        );
+  const unchanged =
+    previous !== undefined &&
+    previous.passed === run.passed &&
+    previous.reason === run.reason &&
+    previous.irreversible === run.irreversible;
+  return {
+    release: unchanged
+      ? release
+      : next(release, { hooks: [...release.hooks.filter((other) => !same(other)), run] }, event.at),
+    ...(failure === undefined ? {} : { failure }),
+  };
+}
+
 function finished(release: Release, event: Extract<ReleaseEvent, { type: "finished" }>): ReleaseTransition {
-  const status = event.outcome === "promoted" ? PromotionStatus.Promoted : PromotionStatus.Stopped;
+  const frozen = release.environments.some((environment) => environment.status === EnvironmentStatus.Frozen);
+  const status =
+    event.outcome === "promoted"
+      ? PromotionStatus.Promoted
+      : frozen
+        ? PromotionStatus.Frozen
+        : PromotionStatus.Stopped;
   const returnLocks = { succeeded: status === PromotionStatus.Promoted };
   if (release.status === status) return { release, returnLocks };
   if (release.status !== PromotionStatus.Running && release.status !== PromotionStatus.Queued) {

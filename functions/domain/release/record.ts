@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   ArtifactSchema,
   EnvironmentStatus,
+  HookRunSchema,
   PromotionStatus,
   type PromotionStatus as PromotionStatusValue,
 } from "../promotion/record.ts";
@@ -40,6 +41,8 @@ export const ReleaseSchema = z.object({
   /** In promotion order. */
   environments: z.array(ReleaseEnvironmentSchema).min(1),
   locks: z.array(z.string().min(1)),
+  /** Each service's hook answers, as a promotion keeps its own (the last answer per environment, stage and hook). */
+  hooks: z.array(HookRunSchema.extend({ service: z.string().min(1) })).default([]),
   executionArn: z.string().optional(),
   reason: z.string().optional(),
   createdAt: z.string(),
@@ -65,6 +68,7 @@ export function newRelease(plan: ReleasePlan, publishedAt: string, now: string):
       services: Object.fromEntries(services.map((service) => [service, EnvironmentStatus.Pending])),
     })),
     locks: [],
+    hooks: [],
     createdAt: now,
     updatedAt: now,
     revision: 0,
