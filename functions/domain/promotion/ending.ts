@@ -1,7 +1,14 @@
 import { DecisionAction, DeploymentStatus } from "../deployment.ts";
 import { environmentNamed, log, withEnvironment } from "./environment.ts";
 import type { PromotionCommand, PromotionEvent, Transition } from "./events.ts";
-import { EnvironmentStatus, isPromotionOver, LockPlace, type Promotion, PromotionStatus } from "./record.ts";
+import {
+  EnvironmentStatus,
+  endStatus,
+  isPromotionOver,
+  LockPlace,
+  type Promotion,
+  PromotionStatus,
+} from "./record.ts";
 import { refuse, unchanged, updated } from "./transition.ts";
 
 /**
@@ -105,15 +112,7 @@ export function finished(
   const last = promotion.current ?? promotion.environments[0]?.name ?? "";
   const reason =
     event.outcome === "promoted" ? `every environment succeeded, up to ${last}` : (event.reason ?? "stopped");
-  const frozen = promotion.environments.some(
-    (environment) => environment.status === EnvironmentStatus.Frozen,
-  );
-  const status =
-    event.outcome === "promoted"
-      ? PromotionStatus.Promoted
-      : frozen
-        ? PromotionStatus.Frozen
-        : PromotionStatus.Stopped;
+  const status = endStatus(event.outcome, promotion.environments);
   return updated(
     promotion,
     { status, lock: LockPlace.None, reason, updatedAt: event.at },

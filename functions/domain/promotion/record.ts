@@ -129,3 +129,16 @@ export function promotionId(input: {
     .digest("hex");
   return `p-${hash.slice(0, 20)}`;
 }
+
+/**
+ * How a promotion or a release ends: PROMOTED, or FROZEN when one of its environments froze (an irreversible
+ * hook ran before a failure), else STOPPED.
+ */
+export function endStatus(
+  outcome: "promoted" | "stopped" | "frozen",
+  environments: readonly { readonly status: string }[],
+): PromotionStatus {
+  if (outcome === "promoted") return PromotionStatus.Promoted;
+  const frozen = environments.some((environment) => environment.status === EnvironmentStatus.Frozen);
+  return frozen ? PromotionStatus.Frozen : PromotionStatus.Stopped;
+}

@@ -1,7 +1,7 @@
 import { HookFailedError, ReleaseEventRefusedError } from "../errors.ts";
 import type { HookStage } from "../hooks.ts";
 import type { PromotionEvent } from "../promotion/events.ts";
-import { EnvironmentStatus, PromotionStatus } from "../promotion/record.ts";
+import { EnvironmentStatus, endStatus, PromotionStatus } from "../promotion/record.ts";
 import { rollbackOrder } from "./order.ts";
 import { lockOrder, locksToTake, type Release } from "./record.ts";
 
@@ -293,13 +293,7 @@ function hookAnswered(
 }
 
 function finished(release: Release, event: Extract<ReleaseEvent, { type: "finished" }>): ReleaseTransition {
-  const frozen = release.environments.some((environment) => environment.status === EnvironmentStatus.Frozen);
-  const status =
-    event.outcome === "promoted"
-      ? PromotionStatus.Promoted
-      : frozen
-        ? PromotionStatus.Frozen
-        : PromotionStatus.Stopped;
+  const status = endStatus(event.outcome, release.environments);
   const returnLocks = { succeeded: status === PromotionStatus.Promoted };
   if (release.status === status) return { release, returnLocks };
   if (release.status !== PromotionStatus.Running && release.status !== PromotionStatus.Queued) {
