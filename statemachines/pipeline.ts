@@ -2,20 +2,19 @@ import {
   type CatchProps,
   Choice,
   Condition,
-  CustomState,
   Fail,
   type IChainable,
   JsonPath,
   Map as MapState,
   Succeed,
-  TaskInput,
   Wait,
   WaitTime,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { GateSignal } from "../functions/domain/gates.ts";
-import { HookContract, type HookStage } from "../functions/domain/hooks.ts";
+import type { HookStage } from "../functions/domain/hooks.ts";
 import type { FragmentContext } from "./fragments/context.ts";
 import { timedGate } from "./fragments/gate.ts";
+import { invokeHook } from "./fragments/hook.ts";
 import { nestedStrategy } from "./fragments/nested.ts";
 import { step } from "./fragments/step.ts";
 
@@ -239,48 +238,18 @@ function hookMap(
     },
     resultPath: JsonPath.DISCARD,
   });
-  map.itemProcessor(invokeHook(ctx, stage, names.run, names.check));
+  map.itemProcessor(runHook(ctx, stage, names.run, names.check));
   return map;
 }
 
-function invokeHook(ctx: PipelineContext, stage: HookStage, run: string, check: string): IChainable {
+function runHook(ctx: PipelineContext, stage: HookStage, run: string, check: string): IChainable {
   const { scope, fns } = ctx;
-  const invoke = new CustomState(scope, run, {
-    stateJson: {
-      Type: "Task",
-      Resource: "arn:aws:states:::lambda:invoke",
-      Parameters: {
-        "FunctionName.$": "$.hook.function",
-        Payload: TaskInput.fromObject({
-          contract: HookContract,
-          stage,
-          "hook.$": "$.hook.name",
-          "timeoutSeconds.$": "$.hook.timeoutSeconds",
-          "promotionId.$": "$.promotion.promotionId",
-          "deploymentId.$": "$.environment.waves[0].deploymentId",
-          "service.$": "$.promotion.service",
-          "environment.$": "$.environment.name",
-          "artifact.$": "$.promotion.artifact",
-        }).value,
-      },
-      // The hook's `timeoutSeconds` (at most Lambda's 900) is its function's to keep: aws-local-stepfunctions
-      // resolves a TimeoutSecondsPath against the Parameters instead of the state input.
-      TimeoutSeconds: 900,
-      ResultSelector: { "answer.$": "$.Payload" },
-      ResultPath: "$.output",
-      Retry: [
-        {
-          ErrorEquals: [
-            "Lambda.ServiceException",
-            "Lambda.SdkClientException",
-            "Lambda.TooManyRequestsException",
-          ],
-          IntervalSeconds: 2,
-          MaxAttempts: 4,
-          BackoffRate: 2,
-        },
-      ],
-    },
+  const invoke = invokeHook(scope, run, stage, {
+    "promotionId.$": "$.promotion.promotionId",
+    "deploymentId.$": "$.environment.waves[0].deploymentId",
+    "service.$": "$.promotion.service",
+    "environment.$": "$.environment.name",
+    "artifact.$": "$.promotion.artifact",
   });
   const verdict = step(scope, check, {
     fn: fns.promote,

@@ -15,6 +15,7 @@ import {
 import { GateSignal } from "../functions/domain/gates.ts";
 import { PromotionApprovalPosition } from "../functions/domain/promotion/request.ts";
 import { timedGate } from "./fragments/gate.ts";
+import { invokeHook } from "./fragments/hook.ts";
 import { nestedStrategy } from "./fragments/nested.ts";
 import { step } from "./fragments/step.ts";
 import type { PipelineContext } from "./pipeline.ts";
@@ -199,7 +200,10 @@ function dependencyGroups(ctx: PipelineContext): MapState {
   return groups;
 }
 
-/** One service of a group: its region waves in turn, the bake between them, then its end on the record. */
+/**
+ * One service of a group: its pre-deploy hooks, its region waves in turn with the bake between them, its
+ * post-deploy hooks, then its end on the record.
+ */
 function service(ctx: PipelineContext): IChainable {
   const { scope, fns } = ctx;
   const waves = new MapState(scope, "Deploy service waves", {
@@ -235,16 +239,77 @@ function service(ctx: PipelineContext): IChainable {
       "service.$": "$.service",
     },
   });
-  // A wave that did not succeed ends the service's waves; its end is recorded either way.
-  waves.addCatch(ended, { resultPath: JsonPath.DISCARD });
-  waves.next(ended);
-  return waves;
+  const failedEnd = step(scope, "Record service failure", {
+    fn: fns.release,
+    payload: {
+      action: "service-ended",
+      failed: true,
+      "releaseId.$": "$.releaseId",
+      "environment.$": "$.environmentName",
+      "service.$": "$.service",
+    },
+  });
+  const preDeploy = serviceHooks(ctx, "preDeploy", "pre-deploy");
+  const postDeploy = serviceHooks(ctx, "postDeploy", "post-deploy");
+  // A hook that did not pass, or a wave that did not succeed, ends the service FAILED; the group's check
+  // then fails the environment.
+  for (const state of [preDeploy, waves, postDeploy])
+    state.addCatch(failedEnd, { resultPath: JsonPath.DISCARD });
+  preDeploy.next(waves).next(postDeploy).next(ended);
+  return preDeploy;
+}
+
+/** What a release's hook is told about: the release, the service's first wave, its environment and artifact. */
+const hookSubject = (servicePath: string, deploymentIdPath: string, artifactPath: string) => ({
+  "releaseId.$": "$.releaseId",
+  "deploymentId.$": deploymentIdPath,
+  "service.$": servicePath,
+  "environment.$": "$.environmentName",
+  "artifact.$": artifactPath,
+});
+
+/** The service's hooks of one stage, one at a time, each checked and recorded by the release step. */
+function serviceHooks(ctx: PipelineContext, stage: "preDeploy" | "postDeploy", label: string): MapState {
+  const { scope, fns } = ctx;
+  const map = new MapState(scope, `Run service ${label} hooks`, {
+    itemsPath: `$.service.${stage}`,
+    maxConcurrency: 1,
+    itemSelector: {
+      "hook.$": "$$.Map.Item.Value",
+      "releaseId.$": "$.releaseId",
+      "environmentName.$": "$.environmentName",
+      "service.$": "$.service",
+    },
+    resultPath: JsonPath.DISCARD,
+  });
+  const invoke = invokeHook(
+    scope,
+    `Run service ${label} hook`,
+    stage,
+    hookSubject("$.service.service", "$.service.waves[0].deploymentId", "$.service.artifact"),
+  );
+  const check = step(scope, `Check service ${label} hook`, {
+    fn: fns.release,
+    payload: {
+      action: "hook-ran",
+      "releaseId.$": "$.releaseId",
+      "environment.$": "$.environmentName",
+      "service.$": "$.service.service",
+      stage,
+      "hook.$": "$.hook",
+      "output.$": "$.output.answer",
+    },
+  });
+  map.itemProcessor(invoke.next(check));
+  return map;
 }
 
 /**
  * An environment failed: record it, then put each service of the release that succeeded there back on its
- * previous artifact (newest group first, one at a time, each region wave as a restore execution), and fail
- * the iteration, which stops the release. A restore that fails leaves its service as it is (SUCCEEDED in a
+ * previous artifact (newest group first, one at a time, each region wave as a restore execution), undo the
+ * reversible pre-deploy hooks that passed there (newest first), and fail the iteration, which stops the
+ * release. When an irreversible hook ran there, the release step answers nothing to restore or undo: the
+ * environment is FROZEN. A restore that fails leaves its service as it is (SUCCEEDED in a
  * FAILED environment on the record) and the next one goes on.
  */
 function environmentFailed(ctx: PipelineContext): IChainable {
@@ -302,8 +367,38 @@ function environmentFailed(ctx: PipelineContext): IChainable {
     errorPath: "$.error.Error",
     causePath: "$.error.Cause",
   });
-  services.addCatch(failed, { resultPath: JsonPath.DISCARD });
-  record.addCatch(failed, { resultPath: JsonPath.DISCARD });
-  record.next(services).next(failed);
+  const undo = new MapState(scope, "Undo release pre-deploy hooks", {
+    itemsPath: "$.failure.undo",
+    maxConcurrency: 1,
+    itemSelector: {
+      "hook.$": "$$.Map.Item.Value.hook",
+      "item.$": "$$.Map.Item.Value",
+      "releaseId.$": "$.releaseId",
+      "environmentName.$": "$.environment.name",
+    },
+    resultPath: JsonPath.DISCARD,
+  });
+  const undoOne = invokeHook(
+    scope,
+    "Undo release pre-deploy hook",
+    "undo",
+    hookSubject("$.item.service", "$.item.deploymentId", "$.item.artifact"),
+  );
+  const checkUndo = step(scope, "Check release undo", {
+    fn: fns.release,
+    payload: {
+      action: "hook-ran",
+      "releaseId.$": "$.releaseId",
+      "environment.$": "$.environmentName",
+      "service.$": "$.item.service",
+      stage: "undo",
+      "hook.$": "$.hook",
+      "output.$": "$.output.answer",
+    },
+  });
+  undo.itemProcessor(undoOne.next(checkUndo));
+  // An undo that throws ends the undoing (every answer is recorded); the environment has failed either way.
+  for (const state of [services, undo, record]) state.addCatch(failed, { resultPath: JsonPath.DISCARD });
+  record.next(services).next(undo).next(failed);
   return record;
 }

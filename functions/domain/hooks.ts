@@ -15,6 +15,8 @@ import { z } from "zod";
  *   "promotionId": "d-…", "deploymentId": "d-…", "service": "checkout", "environment": "staging",
  *   "artifact": { "uri": "…", "digest": "sha256:…", "version": "1.4.0" } }
  * ```
+ * In a release of several services, `releaseId` (`r-…`) takes the place of `promotionId`, and each service's
+ * hooks run around that service's waves (`preDeploy` before its first, `postDeploy` after its last).
  * Output: `{ "passed": boolean, "reason"?: string, "irreversible"?: boolean }` (the blue-green smoke test's
  * answer, plus `irreversible`). Anything else,
  * a thrown error or a timeout fails the environment. `irreversible: true` (or `irreversible` in the config)
@@ -53,5 +55,19 @@ export function readHookOutput(output: unknown): {
     passed: parsed.data.passed,
     message: parsed.data.reason ?? (parsed.data.passed ? "passed" : "failed"),
     irreversible: parsed.data.irreversible === true,
+  };
+}
+
+/** What a hook's invocation tells its promotion or release: the hook, its function, and its typed answer. */
+export function hookAnswer(
+  hook: { readonly name: string; readonly function: string; readonly irreversible: boolean },
+  output: unknown,
+) {
+  const answer = readHookOutput(output);
+  return {
+    hook: hook.name,
+    actor: hook.function,
+    irreversibleByConfig: hook.irreversible,
+    answer: { passed: answer.passed, reason: answer.message, irreversible: answer.irreversible },
   };
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { activeFreeze } from "../domain/freeze.ts";
 import { gateIdOf } from "../domain/gates.ts";
-import { HookStages, readHookOutput } from "../domain/hooks.ts";
+import { HookStages, hookAnswer } from "../domain/hooks.ts";
 import type { Ports } from "../domain/ports/index.ts";
 import type { PromotionEvent } from "../domain/promotion/events.ts";
 import {
@@ -126,19 +126,14 @@ async function eventOf(
         at,
       };
     }
-    case "hook-ran": {
-      const answer = readHookOutput(input.output);
+    case "hook-ran":
       return {
         type: "hook-answered",
         environment: input.environment.name,
         stage: input.stage,
-        hook: input.hook.name,
-        actor: input.hook.function,
-        irreversibleByConfig: input.hook.irreversible,
-        answer: { passed: answer.passed, reason: answer.message, irreversible: answer.irreversible },
+        ...hookAnswer(input.hook, input.output),
         at,
       };
-    }
     case "wave-ended":
       return {
         type: "wave-ended",

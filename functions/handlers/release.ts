@@ -3,6 +3,8 @@ import type { GlidepathConfig } from "../domain/config/index.ts";
 import { type Artifact, DeploymentStatus } from "../domain/deployment.ts";
 import { FreezeWindowError, LockWaitTimedOutError, ReleaseServiceFailedError } from "../domain/errors.ts";
 import { activeFreeze } from "../domain/freeze.ts";
+import { HookStages, hookAnswer } from "../domain/hooks.ts";
+import { EnvironmentStatus } from "../domain/promotion/record.ts";
 import type { AdjustRequest, Wave } from "../domain/promotion/request.ts";
 import { progressRelease, type ReleaseEvent } from "../domain/release/progress.ts";
 import { ReleaseRequestSchema } from "../domain/release/request.ts";
@@ -22,6 +24,7 @@ import { createWaveDeployments } from "./wave-deployments.ts";
 const Environment = ReleaseRequestSchema.shape.environments.element;
 const Service = Environment.shape.groups.element.element;
 const ReleaseId = ReleaseRequestSchema.shape.releaseId;
+const Hook = Service.shape.preDeploy.element;
 
 /**
  * How long a release waits for its services' locks before it stops: a day, far inside the execution's
@@ -40,12 +43,16 @@ const ReleaseInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("enter"), releaseId: ReleaseId, environment: Environment }),
   /** Answers `{ frozen, until }`, or fails the environment when a window is in force and onFreeze is "fail". */
   z.object({ action: z.literal("check-freeze"), releaseId: ReleaseId, environment: Environment }),
-  /** A service's waves are over: it SUCCEEDED there when every wave did. */
+  /**
+   * A service's hooks and waves are over: it SUCCEEDED there when every wave did, unless `failed` (a hook
+   * did not pass, or a wave failed) says otherwise.
+   */
   z.object({
     action: z.literal("service-ended"),
     releaseId: ReleaseId,
     environment: z.string().min(1),
     service: Service,
+    failed: z.boolean().default(false),
   }),
   /** A dependency group's services are over: fails the environment when any of them did not succeed. */
   z.object({
@@ -59,12 +66,26 @@ const ReleaseInput = z.discriminatedUnion("action", [
     releaseId: ReleaseId,
     environment: z.string().min(1),
   }),
-  /** Answers what to roll back: each service that SUCCEEDED there, newest group first, with its previous artifact. */
+  /**
+   * Answers what to put back: each service that SUCCEEDED there, newest group first, with its previous
+   * artifact, then the reversible pre-deploy hooks to undo, newest first; or nothing, `frozen`, when an
+   * irreversible hook ran there.
+   */
   z.object({
     action: z.literal("environment-failed"),
     releaseId: ReleaseId,
     environment: Environment,
     error: CaughtError,
+  }),
+  /** A service's hook answered (the invoke's payload as `output`): one that did not pass fails the service. */
+  z.object({
+    action: z.literal("hook-ran"),
+    releaseId: ReleaseId,
+    environment: z.string().min(1),
+    service: z.string().min(1),
+    stage: z.enum(HookStages),
+    hook: Hook,
+    output: z.unknown(),
   }),
   z.object({
     action: z.literal("service-rolled-back"),
@@ -176,7 +197,7 @@ export function createReleaseHandler(ports: ReleasePorts) {
         const statuses = await Promise.all(
           input.service.waves.map(async (wave) => (await ports.deployments.get(wave.deploymentId))?.status),
         );
-        const succeeded = statuses.every((status) => status === DeploymentStatus.Succeeded);
+        const succeeded = !input.failed && statuses.every((status) => status === DeploymentStatus.Succeeded);
         await applyReleaseEvent(ports, input.releaseId, {
           type: "service-ended",
           environment: input.environment,
@@ -187,15 +208,26 @@ export function createReleaseHandler(ports: ReleasePorts) {
         return { succeeded };
       }
       case "group-ended": {
+        const release = await loadRelease(ports, input.releaseId);
+        const environment = release.environments.find((candidate) => candidate.name === input.environment);
         const failed: string[] = [];
         for (const service of input.group) {
+          const status = environment?.services[service.service];
+          if (status === EnvironmentStatus.Succeeded) continue;
+          const reasons: string[] = [];
           for (const wave of service.waves) {
             const deployment = await ports.deployments.get(wave.deploymentId);
             if (deployment?.status === DeploymentStatus.Succeeded) continue;
             const where = wave.region === undefined ? "" : ` in ${wave.region}`;
             const why = deployment?.statusReason === undefined ? "" : ` (${deployment.statusReason})`;
-            failed.push(`${service.service}${where} is ${deployment?.status ?? "not deployed"}${why}`);
+            reasons.push(`${service.service}${where} is ${deployment?.status ?? "not deployed"}${why}`);
           }
+          for (const run of release.hooks) {
+            if (run.environment !== input.environment || run.service !== service.service) continue;
+            if (run.passed || run.stage === "undo") continue;
+            reasons.push(`${service.service}'s ${run.stage} hook ${run.hook} failed (${run.reason})`);
+          }
+          failed.push(...(reasons.length === 0 ? [`${service.service} is ${status ?? "unknown"}`] : reasons));
         }
         if (failed.length > 0) {
           throw new ReleaseServiceFailedError(
@@ -213,32 +245,68 @@ export function createReleaseHandler(ports: ReleasePorts) {
         return {};
       case "environment-failed": {
         const reason = describeError(input.error);
-        const { rollback = [] } = await applyReleaseEvent(ports, input.releaseId, {
+        const {
+          rollback = [],
+          undo = [],
+          frozen = false,
+        } = await applyReleaseEvent(ports, input.releaseId, {
           type: "environment-failed",
           environment: input.environment.name,
           reason,
           at,
         });
         const services = input.environment.groups.flat();
-        const items: RollbackItem[] = [];
-        for (const name of rollback) {
+        const serviceNamed = (name: string) => {
           const service = services.find((candidate) => candidate.service === name);
           if (service === undefined)
             throw new Error(
-              `release ${input.releaseId} rolls back ${name}, which ${input.environment.name} does not deploy`,
+              `release ${input.releaseId} answers ${name}, which ${input.environment.name} does not deploy`,
             );
-          const waves = await previousOf(ports, input.releaseId, input.environment.name, service);
+          return service;
+        };
+        const items: RollbackItem[] = [];
+        for (const name of rollback) {
+          const waves = await previousOf(ports, input.releaseId, input.environment.name, serviceNamed(name));
           if (waves.some((wave) => wave.restore !== undefined)) items.push({ service: name, waves });
         }
+        const undoHooks = undo.flatMap(({ service, hook }) => {
+          const { preDeploy, waves, artifact } = serviceNamed(service);
+          return preDeploy
+            .filter((candidate) => candidate.name === hook)
+            .map((config) => ({ service, hook: config, deploymentId: waves[0]?.deploymentId, artifact }));
+        });
         logger.info("release environment failed", {
           releaseId: input.releaseId,
           environment: input.environment.name,
           reason,
+          frozen,
           rollback: items.map((item) => item.service),
           // Brought there first by the release (or a feature flag, which its own rollback put back).
           staying: rollback.filter((name) => !items.some((item) => item.service === name)),
+          undo,
         });
-        return { rollback: items };
+        return { rollback: items, undo: undoHooks, frozen };
+      }
+      case "hook-ran": {
+        const answered = hookAnswer(input.hook, input.output);
+        const { failure } = await applyReleaseEvent(ports, input.releaseId, {
+          type: "hook-answered",
+          environment: input.environment,
+          service: input.service,
+          stage: input.stage,
+          ...answered,
+          at,
+        });
+        logger.info("release hook answered", {
+          releaseId: input.releaseId,
+          environment: input.environment,
+          service: input.service,
+          stage: input.stage,
+          hook: input.hook.name,
+          passed: answered.answer.passed,
+        });
+        if (failure !== undefined) throw failure;
+        return { passed: true };
       }
       case "service-rolled-back":
         await applyReleaseEvent(ports, input.releaseId, {

@@ -247,6 +247,7 @@ export class StrategyStateMachines extends Construct {
       }),
       machines,
     );
+    grantInvokeHooks(this.releasePipeline, props.config, ["preDeploy", "postDeploy"]);
   }
 
   /** A standard state machine with full logging and X-Ray, and the findings its grants always raise. */

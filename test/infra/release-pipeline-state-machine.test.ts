@@ -13,6 +13,8 @@ import {
   validateAsl,
 } from "../helpers/synth.ts";
 
+const migrate = "arn:aws:lambda:eu-west-1:123456789012:function:migrate";
+
 const strategies = ["all-at-once", "rolling", "blue-green", "canary", "linear", "feature-flag", "experiment"];
 
 describe("the release pipeline state machine", () => {
@@ -30,7 +32,15 @@ describe("the release pipeline state machine", () => {
         target: { type: "local" },
         dependsOn: name === "orders" ? ["payments"] : [],
         environments: [
-          { name: "staging", account: "123456789012", region: "eu-west-1", strategy: "ECSAllAtOnce" },
+          {
+            name: "staging",
+            account: "123456789012",
+            region: "eu-west-1",
+            strategy: "ECSAllAtOnce",
+            ...(name === "payments"
+              ? { hooks: { preDeploy: [{ name: "migrate", function: migrate }] } }
+              : {}),
+          },
         ],
       })),
     });
@@ -112,7 +122,7 @@ describe("the release pipeline state machine", () => {
     });
   });
 
-  it("may start the seven strategy machines and watch and stop their executions, and invokes only its own steps", () => {
+  it("may start the seven strategy machines, watch and stop their executions, and invoke its own steps and the configured hooks only", () => {
     // Act
     const byAction = (action: string) =>
       statements
@@ -134,7 +144,7 @@ describe("the release pipeline state machine", () => {
         statements,
         [release, openGate, resolveGate].map(({ fn }) => fn),
       ),
-    ).toEqual([]);
+    ).toEqual([migrate]);
   });
 
   it("gives every state a name that reads well in the console: no CDK ids", () => {

@@ -46,7 +46,12 @@ afterAll(async () => {
  * (one account and region) and production (its own account, two regions), production behind an approval when
  * `approval` is set. Every name ends in `suffix`.
  */
-function shop(suffix: string, approval: boolean) {
+function shop(
+  suffix: string,
+  approval: boolean,
+  /** Staging's hooks, by service name without the suffix. */
+  hooks: Record<string, Record<string, unknown>> = {},
+) {
   const [orders, payments, shipping, ledger] = ["orders", "payments", "shipping", "ledger"].map(
     (name) => `${name}${suffix}`,
   ) as [string, string, string, string];
@@ -58,7 +63,15 @@ function shop(suffix: string, approval: boolean) {
       target: { type: "local" },
       dependsOn: dependsOn[name] ?? [],
       environments: [
-        { name: "staging", account, region: "eu-west-1", strategy: "ECSAllAtOnce" },
+        {
+          name: "staging",
+          account,
+          region: "eu-west-1",
+          strategy: "ECSAllAtOnce",
+          ...(hooks[name.slice(0, name.length - suffix.length)] === undefined
+            ? {}
+            : { hooks: hooks[name.slice(0, name.length - suffix.length)] }),
+        },
         {
           name: "production",
           account: productionAccount,
@@ -73,9 +86,9 @@ function shop(suffix: string, approval: boolean) {
 }
 
 /** Services of their own for one test. */
-function newShop(approval = false) {
+function newShop(approval = false, hooks: Record<string, Record<string, unknown>> = {}) {
   runs += 1;
-  return shop(`-${runs}`, approval);
+  return shop(`-${runs}`, approval, hooks);
 }
 
 const artifact = (service: string, version: string) => {
@@ -101,6 +114,8 @@ function world(
   outcome: (request: DeploymentRequest) => "SUCCEEDED" | "ROLLED_BACK" = () => "SUCCEEDED",
   /** How long each stand-in execution runs. */
   runMs = 15,
+  /** A hook's answer, by its function and payload. @default passed */
+  answer: (fn: string, payload: Record<string, unknown>) => unknown = () => ({ passed: true }),
 ) {
   const callbacks = new LocalTaskCallbacks();
   const notices: string[] = [];
@@ -118,6 +133,8 @@ function world(
   const resolveGate = createResolveGateHandler(ports);
   const steps = { ...stepHandlers(ports, lifecycle), "resolve-gate": resolveGate };
   const children: Child[] = [];
+  /** Every hook invocation, with the number of strategy executions started before it. */
+  const hooks: { fn: string; payload: Record<string, unknown>; after: number }[] = [];
   const nested: NestedHandler = async (start) => {
     const request = start.Input as DeploymentRequest;
     const child: Child = { name: start.Name, request, startedAt: Date.now() };
@@ -142,6 +159,10 @@ function world(
       steps,
       callbacks,
       nested,
+      invoke: async (fn, payload) => {
+        hooks.push({ fn, payload: payload as Record<string, unknown>, after: children.length });
+        return answer(fn, payload as Record<string, unknown>);
+      },
       waitMs: { "Bake between service waves": 0, "Wait for release locks": 20 },
       retryMs: 0,
       onEvent: (event) => {
@@ -150,7 +171,7 @@ function world(
     });
     return { result, request, states, record: await ports.releases.get(request.releaseId) };
   };
-  return { ports, resolveGate, children, notices, release };
+  return { ports, resolveGate, children, hooks, notices, release };
 }
 
 /** Each environment's status, and each service's there, as the release record holds them. */
@@ -452,5 +473,134 @@ describe("the release pipeline, run locally with the real release step", () => {
         Object.entries(later.record?.artifacts ?? {}).map(([service, value]) => [service, value.version]),
       ),
     );
+  });
+
+  const fn = (name: string) => `arn:aws:lambda:eu-west-1:${account}:function:${name}`;
+
+  /** payments 1.6.0 succeeded in staging on its own before the release. */
+  async function paymentsBefore(ports: Ports, payments: string): Promise<void> {
+    const { deployment } = await ports.deployments.create({
+      service: payments,
+      environment: "staging",
+      artifact: artifact(payments, "1.6.0"),
+      strategy: "all-at-once",
+    });
+    await ports.deployments.transition(deployment.id, "IN_PROGRESS");
+    await ports.deployments.transition(deployment.id, "SUCCEEDED");
+  }
+
+  it("runs each service's pre-deploy hooks before its waves and its post-deploy hooks after them, told the release", async () => {
+    // Prepare
+    const { config, orders, payments } = newShop(false, {
+      payments: { preDeploy: [{ name: "migrate", function: fn("migrate") }] },
+      orders: { postDeploy: [{ name: "verify", function: fn("verify") }] },
+    });
+    const { release, hooks } = world(config);
+
+    // Act
+    const { result, request, record } = await release({
+      [orders]: artifact(orders, "2.0.0"),
+      [payments]: artifact(payments, "1.7.0"),
+    });
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    const staging = request.environments[0];
+    expect(hooks).toEqual([
+      {
+        fn: fn("migrate"),
+        after: 0,
+        payload: {
+          contract: "glidepath.hook/v1",
+          stage: "preDeploy",
+          hook: "migrate",
+          timeoutSeconds: 300,
+          releaseId: request.releaseId,
+          deploymentId: staging?.groups[0]?.[0]?.waves[0]?.deploymentId,
+          service: payments,
+          environment: "staging",
+          artifact: artifact(payments, "1.7.0"),
+        },
+      },
+      expect.objectContaining({
+        fn: fn("verify"),
+        after: 2,
+        payload: expect.objectContaining({ stage: "postDeploy", service: orders }),
+      }),
+    ]);
+    expect(record?.hooks.map((run) => [run.service, run.stage, run.hook, run.passed])).toEqual([
+      [payments, "preDeploy", "migrate", true],
+      [orders, "postDeploy", "verify", true],
+    ]);
+  });
+
+  it("a post-deploy hook that fails stops the release: payments is restored, then its migration undone", async () => {
+    // Prepare
+    const { config, orders, payments } = newShop(false, {
+      payments: { preDeploy: [{ name: "migrate", function: fn("migrate") }] },
+      orders: { postDeploy: [{ name: "verify", function: fn("verify") }] },
+    });
+    const { release, hooks, children, ports } = world(
+      config,
+      () => "SUCCEEDED",
+      15,
+      (hook) => (hook === fn("verify") ? { passed: false, reason: "checkout page 500s" } : { passed: true }),
+    );
+    await paymentsBefore(ports, payments);
+
+    // Act
+    const { result, record } = await release({
+      [orders]: artifact(orders, "2.0.0"),
+      [payments]: artifact(payments, "1.7.0"),
+    });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(result.cause).toContain(`${orders}'s postDeploy hook verify failed (checkout page 500s)`);
+    expect(children.map((child) => `${child.request.service} ${child.request.artifact.version}`)).toEqual([
+      `${payments} 1.7.0`,
+      `${orders} 2.0.0`,
+      `${payments} 1.6.0`,
+    ]);
+    expect(hooks.map((hook) => [hook.payload.hook, hook.payload.stage, hook.after])).toEqual([
+      ["migrate", "preDeploy", 0],
+      ["verify", "postDeploy", 2],
+      ["migrate", "undo", 3],
+    ]);
+    expect(statuses(record)?.[0]).toEqual([
+      "staging",
+      "FAILED",
+      { [orders]: "FAILED", [payments]: "ROLLED_BACK" },
+    ]);
+    expect(record?.status).toBe("STOPPED");
+  });
+
+  it("an irreversible migration freezes the environment when a later service fails: nothing restored or undone", async () => {
+    // Prepare
+    const { config, orders, payments } = newShop(false, {
+      payments: { preDeploy: [{ name: "migrate", function: fn("migrate"), irreversible: true }] },
+    });
+    const { release, hooks, children, ports } = world(config, (request) =>
+      request.service === orders ? "ROLLED_BACK" : "SUCCEEDED",
+    );
+    await paymentsBefore(ports, payments);
+
+    // Act
+    const { result, record } = await release({
+      [orders]: artifact(orders, "2.0.0"),
+      [payments]: artifact(payments, "1.7.0"),
+    });
+
+    // Assess
+    expect(result.status).toBe("FAILED");
+    expect(children.map((child) => child.request.artifact.version)).toEqual(["1.7.0", "2.0.0"]);
+    expect(hooks.map((hook) => hook.payload.stage)).toEqual(["preDeploy"]);
+    expect(record?.status).toBe("FROZEN");
+    expect(record?.environments[0]).toMatchObject({
+      status: "FROZEN",
+      reason: expect.stringMatching(new RegExp(`^frozen: irreversible hook ${payments} migrate ran before`)),
+      services: { [orders]: "FAILED", [payments]: "SUCCEEDED" },
+    });
+    expect(record?.environments[1]?.status).toBe("NOT_DEPLOYED");
   });
 });

@@ -78,8 +78,7 @@ export function releaseId(
 
 /**
  * Reads a manifest against the config: every service it names is one of the config's, and they all have the
- * same environments in the same order (a release enters each environment once, for all of its services), and
- * none has pre- or post-deploy hooks (the release pipeline does not run them yet).
+ * same environments in the same order (a release enters each environment once, for all of its services).
  * Throws `ReleaseInvalidError` listing every problem with its path.
  */
 export function planRelease(input: unknown, config: GlidepathConfig): ReleasePlan {
@@ -108,16 +107,6 @@ export function planRelease(input: unknown, config: GlidepathConfig): ReleasePla
       problems.push({
         path: formatPath(["services", other.name]),
         message: `is promoted through ${own.join(", ")}, and ${first?.name} through ${environments.join(", ")}: a release's services share their environments, in one order`,
-      });
-    }
-  }
-  for (const service of services) {
-    for (const environment of service.environments) {
-      const hooks = [...environment.hooks.preDeploy, ...environment.hooks.postDeploy];
-      if (hooks.length === 0) continue;
-      problems.push({
-        path: formatPath(["services", service.name]),
-        message: `has pre- or post-deploy hooks in ${environment.name} (${hooks.map((hook) => hook.name).join(", ")}), which a release does not run yet: promote ${service.name} on its own`,
       });
     }
   }

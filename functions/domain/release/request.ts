@@ -10,11 +10,10 @@ import {
 } from "../promotion/request.ts";
 import type { ReleasePlan } from "./manifest.ts";
 
-/**
- * One service of a release in one environment: its artifact and its region waves. No hooks: a release of
- * services with hooks is refused (see planRelease).
- */
+/** One service of a release in one environment: its artifact, its hooks and its region waves. */
 const ReleaseServiceSchema = PromotionEnvironmentSchema.pick({
+  preDeploy: true,
+  postDeploy: true,
   waves: true,
   waveBakeSeconds: true,
 }).extend({ service: z.string().min(1), artifact: ArtifactSchema });
@@ -50,7 +49,7 @@ export type ReleaseService = ReleaseEnvironmentRequest["groups"][number][number]
  * - an approval is required when any service requires one; any of those services' approvers may give it,
  *   within the shortest of their timeouts;
  * - every service's freeze windows hold the release, and it fails at a freeze when any service says `fail`.
- * Waves and the bake between waves stay each service's own. Deployment ids are the release's
+ * Hooks, waves and the bake between waves stay each service's own. Deployment ids are the release's
  * (`releaseId` in their hash), apart from those of a promotion of the same digest.
  */
 export function releaseRequest(input: {
@@ -112,9 +111,11 @@ export function releaseRequest(input: {
       freezeWindows: distinct(all.flatMap((environment) => environment.freezeWindows)),
       onFreeze: all.some((environment) => environment.onFreeze === "fail") ? "fail" : "wait",
       groups: groups.map((group) =>
-        group.map(({ service, artifact, waves, waveBakeSeconds }) => ({
+        group.map(({ service, artifact, preDeploy, postDeploy, waves, waveBakeSeconds }) => ({
           service,
           artifact,
+          preDeploy,
+          postDeploy,
           waves,
           waveBakeSeconds,
         })),
