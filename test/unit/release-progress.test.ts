@@ -333,4 +333,15 @@ describe("progressRelease", () => {
       "release r-0123456789abcdef0123 (RUNNING) refuses hook-answered in dev: base is SUCCEEDED there",
     );
   });
+
+  it("a failure of an environment never entered (the next Map iteration, refused at its entry) changes nothing", () => {
+    // Prepare
+    const stopped = apply(release(), [entered("dev"), failed("dev")]);
+
+    // Act
+    const next = progressRelease(stopped.release, failed("production"));
+
+    // Assess
+    expect(next).toEqual({ release: stopped.release, rollback: [], undo: [], frozen: false });
+  });
 });

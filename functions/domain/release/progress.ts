@@ -189,6 +189,10 @@ function environmentFailed(
   event: Extract<ReleaseEvent, { type: "environment-failed" }>,
 ): ReleaseTransition {
   const environment = running(release, event);
+  // The Map's next iteration after a failure, refused at its entry (see environment-entered): nothing to
+  // put back, nothing to record (as for a promotion).
+  if (environment.status === EnvironmentStatus.Pending)
+    return { release, rollback: [], undo: [], frozen: false };
   const passed = release.hooks.filter(
     (run) => run.environment === environment.name && run.stage === "preDeploy" && run.passed,
   );
