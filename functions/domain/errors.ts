@@ -229,7 +229,7 @@ export class ReleaseServiceFailedError extends GlidepathError {
   override readonly name = ErrorNames.ReleaseServiceFailed;
 }
 
-/** A release waited longer than it may for a lock another promotion or release holds: it stops, holding none. */
+/** A release waited longer than it may for a lock another promotion or release holds: it stops and gives back the locks it took. */
 export class LockWaitTimedOutError extends GlidepathError {
   override readonly name = ErrorNames.LockWaitTimedOut;
 }

@@ -27,7 +27,7 @@ const ReleaseId = ReleaseRequestSchema.shape.releaseId;
 const Hook = Service.shape.preDeploy.element;
 
 /**
- * How long a release waits for its services' locks before it stops: a day, far inside the execution's
+ * How long a release waits for its services' locks before it stops: a day, inside the execution's
  * 25,000-event history (the pipeline asks once a minute).
  */
 export const maxLockWaitSeconds = 86_400;
@@ -142,7 +142,7 @@ export function createReleaseHandler(ports: ReleasePorts) {
         const waited = (ports.clock().getTime() - Date.parse(release.createdAt)) / 1000;
         if (waited > maxLockWaitSeconds) {
           throw new LockWaitTimedOutError(
-            `release ${input.releaseId} waited ${Math.round(waited / 3600)} h for the lock of ${outcome.service}${outcome.holder === undefined ? "" : `, held by ${outcome.holder}`}: it gives up, holding none of its locks`,
+            `release ${input.releaseId} waited ${Math.round(waited / 3600)} h for the lock of ${outcome.service}${outcome.holder === undefined ? "" : `, held by ${outcome.holder}`}: it gives up and gives back the locks it holds`,
           );
         }
         return outcome;

@@ -321,7 +321,7 @@ describe("the release step, against dynalite", () => {
     await expect(taking).rejects.toThrow(
       expect.objectContaining({
         name: ErrorNames.LockWaitTimedOut,
-        message: `release ${plan.releaseId} waited 48 h for the lock of ${payments}, held by ${holder}: it gives up, holding none of its locks`,
+        message: `release ${plan.releaseId} waited 48 h for the lock of ${payments}, held by ${holder}: it gives up and gives back the locks it holds`,
       }),
     );
   });
