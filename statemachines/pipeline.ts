@@ -15,8 +15,8 @@ import type { HookStage } from "../functions/domain/hooks.ts";
 import type { FragmentContext } from "./fragments/context.ts";
 import { timedGate } from "./fragments/gate.ts";
 import { invokeHook } from "./fragments/hook.ts";
-import { nestedStrategy } from "./fragments/nested.ts";
 import { step } from "./fragments/step.ts";
+import { regionWaveMap } from "./fragments/waves.ts";
 
 export interface PipelineContext extends FragmentContext {
   /** `arn:…:stateMachine:<stack>-`: a strategy's machine is this followed by its type. */
@@ -170,24 +170,6 @@ function environment(ctx: PipelineContext): IChainable {
 /** Each region of the environment in turn, the first at once and every other after the wave bake. */
 function regionWaves(ctx: PipelineContext): MapState {
   const { scope, fns } = ctx;
-  const waves = new MapState(scope, "Deploy region waves", {
-    itemsPath: "$.environment.waves",
-    maxConcurrency: 1,
-    itemSelector: {
-      "wave.$": "$$.Map.Item.Value",
-      "index.$": "$$.Map.Item.Index",
-      "bakeSeconds.$": "$.environment.waveBakeSeconds",
-      "startedBy.$": "$.startedBy",
-      "promotion.$": "$.promotion",
-      "environment.$": "$.environment",
-    },
-    resultPath: JsonPath.DISCARD,
-  });
-  const run = nestedStrategy(scope, "Run strategy", {
-    strategyArnPrefix: ctx.strategyArnPrefix,
-    wavePath: "$.wave",
-    startedByPath: "$.startedBy",
-  });
   const recordWave = step(scope, "Record wave", {
     fn: fns.promote,
     payload: {
@@ -198,14 +180,17 @@ function regionWaves(ctx: PipelineContext): MapState {
     },
     resultPath: JsonPath.DISCARD,
   });
-  run.next(recordWave);
-  const bake = new Wait(scope, "Bake between waves", { time: WaitTime.secondsPath("$.bakeSeconds") }).next(
-    run,
+  return regionWaveMap(
+    scope,
+    { map: "Deploy region waves", first: "First wave?", bake: "Bake between waves", run: "Run strategy" },
+    {
+      strategyArnPrefix: ctx.strategyArnPrefix,
+      itemsPath: "$.environment.waves",
+      bakeSecondsPath: "$.environment.waveBakeSeconds",
+      carry: { "promotion.$": "$.promotion", "environment.$": "$.environment" },
+      afterRun: recordWave,
+    },
   );
-  waves.itemProcessor(
-    new Choice(scope, "First wave?").when(Condition.numberEquals("$.index", 0), run).otherwise(bake),
-  );
-  return waves;
 }
 
 /**

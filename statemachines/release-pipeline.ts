@@ -18,6 +18,7 @@ import { timedGate } from "./fragments/gate.ts";
 import { invokeHook } from "./fragments/hook.ts";
 import { nestedStrategy } from "./fragments/nested.ts";
 import { step } from "./fragments/step.ts";
+import { regionWaveMap } from "./fragments/waves.ts";
 import type { PipelineContext } from "./pipeline.ts";
 
 /** How long the release waits between attempts at the locks another promotion or release holds. */
@@ -206,29 +207,19 @@ function dependencyGroups(ctx: PipelineContext): MapState {
  */
 function service(ctx: PipelineContext): IChainable {
   const { scope, fns } = ctx;
-  const waves = new MapState(scope, "Deploy service waves", {
-    itemsPath: "$.service.waves",
-    maxConcurrency: 1,
-    itemSelector: {
-      "wave.$": "$$.Map.Item.Value",
-      "index.$": "$$.Map.Item.Index",
-      "bakeSeconds.$": "$.service.waveBakeSeconds",
-      "startedBy.$": "$.startedBy",
+  const waves = regionWaveMap(
+    scope,
+    {
+      map: "Deploy service waves",
+      first: "First wave of the service?",
+      bake: "Bake between service waves",
+      run: "Run service strategy",
     },
-    resultPath: JsonPath.DISCARD,
-  });
-  const run = nestedStrategy(scope, "Run service strategy", {
-    strategyArnPrefix: ctx.strategyArnPrefix,
-    wavePath: "$.wave",
-    startedByPath: "$.startedBy",
-  });
-  const bake = new Wait(scope, "Bake between service waves", {
-    time: WaitTime.secondsPath("$.bakeSeconds"),
-  }).next(run);
-  waves.itemProcessor(
-    new Choice(scope, "First wave of the service?")
-      .when(Condition.numberEquals("$.index", 0), run)
-      .otherwise(bake),
+    {
+      strategyArnPrefix: ctx.strategyArnPrefix,
+      itemsPath: "$.service.waves",
+      bakeSecondsPath: "$.service.waveBakeSeconds",
+    },
   );
   const ended = step(scope, "Record service end", {
     fn: fns.release,
