@@ -281,3 +281,18 @@ export async function standInStrategy(
   });
   return { status: "FAILED", error: ErrorNames.AlarmFired, cause: "5xx", events: [], executionArn: arn };
 }
+
+/** A "Glidepath Gate Decision" on the bus, as the CLI or the Slack endpoint puts it, from the fake account. */
+export function decisionEvent(deploymentId: string, gateId: string, action: string, actor: string) {
+  return {
+    version: "0",
+    id: "4a8f5e02-1c6b-4d5e-9f3a-0b2c7d8e9f10",
+    "detail-type": "Glidepath Gate Decision",
+    source: "glidepath.gates",
+    account,
+    time: new Date().toISOString(),
+    region: "eu-west-1",
+    resources: [],
+    detail: { deploymentId, gateId, action, actor },
+  };
+}

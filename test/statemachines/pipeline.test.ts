@@ -20,7 +20,7 @@ import { stepHandlers } from "../../local/step-handlers.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { account } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
-import { openGate, standInStrategy, synthesizeAll } from "./harness.ts";
+import { decisionEvent, openGate, standInStrategy, synthesizeAll } from "./harness.ts";
 
 /** Production's own account: the promotion crosses accounts as well as regions. */
 const productionAccount = "444455556666";
@@ -176,18 +176,6 @@ const statuses = async (ports: Ports, request: PromotionRequest) =>
     ),
   );
 
-const decisionEvent = (deploymentId: string, gateId: string, action: string) => ({
-  version: "0",
-  id: "4a8f5e02-1c6b-4d5e-9f3a-0b2c7d8e9f10",
-  "detail-type": "Glidepath Gate Decision",
-  source: "glidepath.gates",
-  account,
-  time: new Date().toISOString(),
-  region: "eu-west-1",
-  resources: [],
-  detail: { deploymentId, gateId, action, actor: "cli:alice" },
-});
-
 const approvalRequired = { production: { approval: { required: true, approvers: ["alice"] } } };
 
 /** Waits for the promotion gate into production, checks how it reads, and decides it as alice. */
@@ -200,7 +188,7 @@ function decideProductionGate(action: "approve" | "reject") {
     const deploymentId = world.request.environments[1]?.waves[0]?.deploymentId ?? "";
     const gate = await openGate({ stores: world.ports, deploymentId }, "approval");
     expect(gate.label).toBe("promotion to production");
-    await world.resolveGate(decisionEvent(deploymentId, gate.gateId, action));
+    await world.resolveGate(decisionEvent(deploymentId, gate.gateId, action, "cli:alice"));
   };
 }
 

@@ -20,7 +20,7 @@ import { stepHandlers } from "../../local/step-handlers.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { account } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
-import { openGate, standInStrategy, synthesizeAll } from "./harness.ts";
+import { decisionEvent, openGate, standInStrategy, synthesizeAll } from "./harness.ts";
 
 /** Production's own account, in two region waves. */
 const productionAccount = "444455556666";
@@ -177,18 +177,6 @@ function world(
 /** Each environment's status, and each service's there, as the release record holds them. */
 const statuses = (record: Awaited<ReturnType<ReturnType<typeof world>["release"]>>["record"]) =>
   record?.environments.map((environment) => [environment.name, environment.status, environment.services]);
-
-const decisionEvent = (deploymentId: string, gateId: string, action: string) => ({
-  version: "0",
-  id: "4a8f5e02-1c6b-4d5e-9f3a-0b2c7d8e9f10",
-  "detail-type": "Glidepath Gate Decision",
-  source: "glidepath.gates",
-  account,
-  time: new Date().toISOString(),
-  region: "eu-west-1",
-  resources: [],
-  detail: { deploymentId, gateId, action, actor: "slack:alice" },
-});
 
 /** The first wave of the first service of environment `index`: where its approval gate is kept. */
 const gateDeployment = (request: ReleaseRequest, index: number) =>
@@ -387,7 +375,7 @@ describe("the release pipeline, run locally with the real release step", () => {
       const deploymentId = gateDeployment(request, 1);
       const gate = await openGate({ stores: ports, deploymentId }, "approval");
       const deployedBefore = children.map((child) => child.request.environment);
-      await resolveGate(decisionEvent(deploymentId, gate.gateId, "approve"));
+      await resolveGate(decisionEvent(deploymentId, gate.gateId, "approve", "slack:alice"));
       return { gate, deployedBefore };
     })();
 

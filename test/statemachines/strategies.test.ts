@@ -17,7 +17,7 @@ import { conversionMetric } from "../helpers/analysis-settings.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { account, FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
-import { deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
+import { decisionEvent, deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
 
@@ -497,17 +497,8 @@ describe("gates: humans and alarms decide through the bus", () => {
         waitMs: { ...fastRollout, "Bake timer": 0, "Approval timeout": 60_000 },
         during: async (world) => {
           const gate = await openGate(world, "approval");
-          const envelope = (actor: string) => ({
-            version: "0",
-            id: "4a8f5e02-1c6b-4d5e-9f3a-0b2c7d8e9f10",
-            "detail-type": "Glidepath Gate Decision",
-            source: "glidepath.gates",
-            account: "111122223333",
-            time: new Date().toISOString(),
-            region: "eu-west-1",
-            resources: [],
-            detail: { deploymentId: world.deploymentId, gateId: gate.gateId, action: "approve", actor },
-          });
+          const envelope = (actor: string) =>
+            decisionEvent(world.deploymentId, gate.gateId, "approve", actor);
           answers.push(await world.resolveGate(envelope("cli:mallory")));
           answers.push(await world.resolveGate({ ...envelope("cli:alice"), account: "999999999999" }));
           answers.push(await world.resolveGate(envelope("cli:alice")));

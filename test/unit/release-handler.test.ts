@@ -56,6 +56,17 @@ async function created(config: GlidepathConfig, services: Record<string, ReturnT
 const springSale = (config: GlidepathConfig, orders: string, payments: string) =>
   created(config, { [orders]: artifact(orders, "2.0.0"), [payments]: artifact(payments, "1.7.0") });
 
+/** spring-sale, started (every lock held) and in staging, with the step that moved it there. */
+async function inStaging(config: GlidepathConfig, orders: string, payments: string) {
+  const request = await springSale(config, orders, payments);
+  const run = createReleaseHandler(ports(config));
+  await run({ action: "take-locks", releaseId: request.releaseId });
+  await run({ action: "start", releaseId: request.releaseId, executionArn: arn });
+  const environment = request.environments[0];
+  await run({ action: "enter", releaseId: request.releaseId, environment });
+  return { request, run, environment };
+}
+
 function ports(config: GlidepathConfig): ReleasePorts {
   return { ...db.stores(), config, clock: () => new Date("2026-12-03T10:00:00Z") };
 }
@@ -212,12 +223,7 @@ describe("the release step, against dynalite", () => {
   it("entering an environment again creates no second deployment and changes nothing", async () => {
     // Prepare
     const { config, orders, payments } = setup();
-    const request = await springSale(config, orders, payments);
-    const run = createReleaseHandler(ports(config));
-    await run({ action: "take-locks", releaseId: request.releaseId });
-    await run({ action: "start", releaseId: request.releaseId, executionArn: arn });
-    const environment = request.environments[0];
-    await run({ action: "enter", releaseId: request.releaseId, environment });
+    const { request, run, environment } = await inStaging(config, orders, payments);
     const once = await db.stores().releases.get(request.releaseId);
 
     // Act
@@ -271,12 +277,7 @@ describe("the release step, against dynalite", () => {
   it("a dependency group with a service that did not succeed fails with ReleaseServiceFailedError naming it and why", async () => {
     // Prepare
     const { config, orders, payments } = setup();
-    const request = await springSale(config, orders, payments);
-    const run = createReleaseHandler(ports(config));
-    await run({ action: "take-locks", releaseId: request.releaseId });
-    await run({ action: "start", releaseId: request.releaseId, executionArn: arn });
-    const environment = request.environments[0];
-    await run({ action: "enter", releaseId: request.releaseId, environment });
+    const { request, run, environment } = await inStaging(config, orders, payments);
     const group = environment?.groups[1] ?? [];
     const deploymentId = group[0]?.waves[0]?.deploymentId ?? "";
     await db.stores().deployments.transition(deploymentId, "IN_PROGRESS");
