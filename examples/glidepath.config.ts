@@ -118,6 +118,8 @@ export default defineConfig({
               { bake: { seconds: 120 } },
             ],
           }),
+          // After 100%, two more minutes with the old version at full size: a failure there flips traffic back.
+          watchSeconds: 120,
           alarms: [errorRateAlarm("production")],
           analysis,
           metrics: [conversion],

@@ -30,8 +30,8 @@ export async function planCommand(options: PlanOptions, print: (line: string) =>
     }
     return planReleaseCommand({ ...options, release: options.release }, print);
   }
-  const { title, strategy, fleetSize } = await resolveStrategy(options);
-  const result = plan(strategy, { fleetSize });
+  const { title, strategy, fleetSize, watchSeconds } = await resolveStrategy(options);
+  const result = plan(strategy, { fleetSize, watchSeconds });
   if (options.json) {
     print(JSON.stringify(result));
     return;
@@ -43,7 +43,9 @@ export async function planCommand(options: PlanOptions, print: (line: string) =>
       String(index + 1),
       `${phase.weight}%`,
       formatDuration(phase.bakeSeconds),
-      phase.gates.join(", ") || "-",
+      phase.gates.includes("watch")
+        ? "watch window (old version at full size)"
+        : phase.gates.join(", ") || "-",
       formatDuration(elapsed),
     ];
   });
@@ -60,7 +62,7 @@ export async function planCommand(options: PlanOptions, print: (line: string) =>
 
 async function resolveStrategy(
   options: PlanOptions,
-): Promise<{ title: string; strategy: StrategyConfig; fleetSize?: number }> {
+): Promise<{ title: string; strategy: StrategyConfig; fleetSize?: number; watchSeconds?: number }> {
   if (options.preset !== undefined) {
     if (options.config !== undefined) throw new UsageError("give either --preset or --config, not both");
     if (!isPresetName(options.preset)) {
@@ -93,6 +95,7 @@ async function resolveStrategy(
   return {
     title: `${service.name} → ${environment.name}`,
     strategy: environment.strategy,
+    watchSeconds: environment.watchSeconds,
     ...(fleetSize === undefined ? {} : { fleetSize }),
   };
 }

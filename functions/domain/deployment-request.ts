@@ -15,7 +15,7 @@ import { waveTarget } from "./wave-target.ts";
 const PhaseSchema = z.strictObject({
   weight: z.number().int().min(0).max(100),
   bakeSeconds: z.number().int().min(0),
-  gates: z.array(z.enum(["analysis", "approval", "smoke-test", "experiment"])),
+  gates: z.array(z.enum(["analysis", "approval", "smoke-test", "experiment", "watch"])),
   /** Present only on a phase that ends at an approval gate; the state machine branches on its presence. */
   approvalTimeoutSeconds: z.number().int().min(1).optional(),
   /** Present only on an experiment's phase, whose bake ends with the verdict; the machine branches on it. */
@@ -112,7 +112,10 @@ export function deploymentRequest(input: {
   const { service, environment, deployment, wave } = input;
   const strategy = environment.strategy;
   const fleetSize = "desiredCount" in wave.target ? wave.target.desiredCount : undefined;
-  const resolved = plan(strategy, fleetSize === undefined ? {} : { fleetSize });
+  const resolved = plan(strategy, {
+    ...(fleetSize === undefined ? {} : { fleetSize }),
+    watchSeconds: environment.watchSeconds,
+  });
   // The state machine smoke-tests the idle colour before its phase loop, so the plan's 0% smoke-test phase,
   // which would only shift nothing, is left out of the execution.
   const phases = resolved.phases

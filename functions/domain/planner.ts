@@ -1,7 +1,11 @@
 import type { CanaryStep, StrategyConfig } from "./config/index.ts";
 import { ErrorNames, GlidepathError } from "./errors.ts";
 
-export type GateKind = "analysis" | "approval" | "smoke-test" | "experiment";
+/**
+ * What a phase waits on besides its bake: an analysis, an approval, a smoke test, an experiment's verdict, or
+ * the watch window after 100% (`watchSeconds`), during which the old version stays at full size.
+ */
+export type GateKind = "analysis" | "approval" | "smoke-test" | "experiment" | "watch";
 
 /** One stop on the way to 100%: the new version's weight, how long it bakes there, what must pass to move on. */
 export interface Phase {
@@ -22,11 +26,18 @@ export interface Plan {
   readonly totalSeconds: number;
   /** Seconds the old version keeps running after success (blue-green), for instant rollback. */
   readonly retireAfterSeconds: number;
+  /**
+   * Seconds of the watch window: the plan's last phase, at 100%, with the old version still at full size and
+   * every check still judging, so that a failure there is a weight flip back; 0 when there is none.
+   */
+  readonly watchSeconds: number;
 }
 
 export interface PlanOptions {
   /** Tasks in the fleet; required by rolling strategies that count batches in tasks. */
   readonly fleetSize?: number;
+  /** The environment's watch window after 100% (`watchSeconds`). @default 0 */
+  readonly watchSeconds?: number;
 }
 
 export class PlanInvalidError extends GlidepathError {
@@ -35,12 +46,22 @@ export class PlanInvalidError extends GlidepathError {
 
 /** Turns a strategy into the ordered phases a state machine walks. Pure and deterministic. */
 export function plan(strategy: StrategyConfig, options: PlanOptions = {}): Plan {
-  const phases = phasesOf(strategy, options);
+  const watchSeconds = options.watchSeconds ?? 0;
+  if (watchSeconds > 0 && strategy.type === "rolling") {
+    throw new PlanInvalidError(
+      "a rolling deployment has no old version at full size to flip back to after 100%: set watchSeconds to 0, or use canary, linear or blue-green",
+    );
+  }
+  const phases = [
+    ...phasesOf(strategy, options),
+    ...(watchSeconds > 0 ? [{ weight: 100, bakeSeconds: watchSeconds, gates: ["watch" as const] }] : []),
+  ];
   return {
     strategy: strategy.type,
     phases,
     totalSeconds: phases.reduce((sum, phase) => sum + phase.bakeSeconds, 0),
     retireAfterSeconds: strategy.type === "blue-green" ? strategy.retireDelaySeconds : 0,
+    watchSeconds,
   };
 }
 

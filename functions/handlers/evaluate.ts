@@ -32,6 +32,8 @@ const EvaluateInput = z.object({
     index: z.number().int().min(0),
     weight: weightSchema,
     bakeSeconds: z.number().int().min(0),
+    /** The plan's gates of this phase; "watch" is the watch window after 100%. */
+    gates: z.array(z.string()).default([]),
   }),
   /** Seconds baked at this weight so far (the sum of the waits before this evaluation). */
   elapsedSeconds: z.number().int().min(0),
@@ -99,6 +101,10 @@ export function createEvaluateHandler(ports: Ports) {
       pause: input.pause,
       pauseAlarms: input.pauseAlarms,
     });
+    // In the watch window after 100% the old version still runs at full size: a rollback is a weight flip.
+    const reason = input.phase.gates.includes("watch")
+      ? `in the watch window at 100%: ${result.reason}`
+      : result.reason;
     const firing = alarms.found.filter((alarm) => alarm.state === "ALARM").map((alarm) => alarm.name);
     const pausing = new Set(input.pauseAlarms);
     // The bake's own clock, not the caller's: a redelivered evaluation finds its decision already recorded.
@@ -109,21 +115,21 @@ export function createEvaluateHandler(ports: Ports) {
       at,
       action: actions[result.verdict],
       actor: firing.length > 0 ? `alarm:${firing.join(",")}` : "analysis",
-      reason: result.reason,
+      reason,
       values: { ...result.values, phase: input.phase, newColour: input.newColour },
     });
     if (result.verdict === Verdict.Rollback) {
       const rollsBack = (name: string) => !pausing.has(name);
       throw firing.some(rollsBack) || alarms.missing.some(rollsBack)
-        ? new AlarmFiredError(result.reason)
+        ? new AlarmFiredError(reason)
         : result.pauseTimedOut
-          ? new PauseTimedOutError(result.reason)
-          : new AnalysisFailedError(result.reason);
+          ? new PauseTimedOutError(reason)
+          : new AnalysisFailedError(reason);
     }
     if (input.state.pause !== null && result.state.pause === null) await resumed(ports, input.deploymentId);
     return {
       verdict: result.verdict,
-      reason: result.reason,
+      reason,
       complete: result.bake.complete,
       waitSeconds: result.bake.waitSeconds,
       nextElapsedSeconds: input.elapsedSeconds + result.bake.waitSeconds,

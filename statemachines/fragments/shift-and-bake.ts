@@ -66,6 +66,7 @@ export function bake(ctx: FragmentContext, next: IChainable, options: BakeOption
         "index.$": "$.cursor.index",
         "weight.$": "$.cursor.phase.weight",
         "bakeSeconds.$": "$.cursor.phase.bakeSeconds",
+        "gates.$": "$.cursor.phase.gates",
       },
       "elapsedSeconds.$": "$.evaluation.nextElapsedSeconds",
       "shiftedAt.$": "$.shift.shiftedAt",

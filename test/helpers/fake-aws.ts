@@ -96,6 +96,8 @@ export class FakeAws {
   stickiness: TargetGroupStickinessConfig = { Enabled: false };
   /** The listener's rules besides its default one, with their tags. */
   readonly rules: { rule: Rule; tags: Tag[] }[] = [];
+  /** Set by a test to put every alarm into ALARM from the next DescribeAlarms on, whatever the weight. */
+  alarmFiring = false;
   private ruleCounter = 0;
   private revision = 41;
   private maxNewWeight = 0;
@@ -304,7 +306,8 @@ export class FakeAws {
     this.cloudwatch.on(DescribeAlarmsCommand).callsFake((input: DescribeAlarmsCommandInput) => ({
       MetricAlarms: (input.AlarmNames ?? []).map((name) => {
         const firing =
-          this.options.alarmAtWeight !== undefined && this.maxNewWeight >= this.options.alarmAtWeight;
+          this.alarmFiring ||
+          (this.options.alarmAtWeight !== undefined && this.maxNewWeight >= this.options.alarmAtWeight);
         return {
           AlarmName: name,
           AlarmArn: `arn:aws:cloudwatch:eu-west-1:${account}:alarm:${name}`,

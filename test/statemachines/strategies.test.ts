@@ -17,7 +17,7 @@ import { conversionMetric } from "../helpers/analysis-settings.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { account, FakeAws, type FakeAwsOptions } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
-import { decisionEvent, deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
+import { configWith, decisionEvent, deploy, openGate, synthesizeMachines, type World } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
 import { ErrorNames } from "../../functions/domain/errors.ts";
 
@@ -868,6 +868,129 @@ describe("checks: what a failed check does (onFail)", () => {
       ["continue", "phase-1-at-10s"],
       ["rollback", "phase-1-at-20s"],
     ]);
+  });
+});
+
+describe("the watch window after 100% (watchSeconds)", () => {
+  const watched = { watchSeconds: 600 };
+  const timers = { "Wait for rollout": 0, "Wait before retiring": 0, "Bake timer": 60_000 };
+
+  /** The open bake gate of the watch window: the plan's last phase, after the one that reached 100%. */
+  async function watchGate(world: World, request: () => DeploymentRequest | undefined) {
+    for (;;) {
+      const gate = await world.stores.gates.getOpen(world.deploymentId);
+      const last = request()?.plan.phaseCount;
+      if (gate?.kind === "bake" && gate.gateId.startsWith(`bake-p${last}-`)) return gate;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  it("canary: an alarm in the window flips traffic back at the evaluation that sees it, with no redeploy and the old version never scaled down", async () => {
+    // Prepare
+    let request: DeploymentRequest | undefined;
+    let ecsCallsAtWindow = 0;
+    let weightsAtWindow: Record<string, number> | undefined;
+
+    // Act
+    const {
+      result,
+      record,
+      deployment,
+      aws: fake,
+    } = await run(
+      "canary",
+      {},
+      {
+        environment: watched,
+        request: (built) => {
+          request = built;
+          return built;
+        },
+        waitMs: { ...timers, "Bake timer": 20 },
+        during: async (world) => {
+          await watchGate(world, () => request);
+          const installed = aws as FakeAws;
+          weightsAtWindow = { ...installed.weights };
+          ecsCallsAtWindow = installed.ecs.calls().length;
+          installed.alarmFiring = true;
+        },
+      },
+    );
+
+    // Assess
+    expect(request?.plan.phases.at(-1)).toEqual({ weight: 100, bakeSeconds: 600, gates: ["watch"] });
+    expect(weightsAtWindow).toEqual({ blue: 0, green: 100 });
+    expect(result.error).toBe(ErrorNames.AlarmFired);
+    expect(record).toMatchObject({ status: "ROLLED_BACK", weights: { old: 100, new: 0 } });
+    expect(record?.statusReason).toMatch(
+      /^AlarmFiredError: in the watch window at 100%: alarm in ALARM: checkout-5xx/,
+    );
+    expect(fake.weights).toEqual({ blue: 100, green: 0 });
+    // After the window opened: no new task definition, only the new version scaled to 0.
+    const later = fake.ecs.calls().slice(ecsCallsAtWindow);
+    expect(later.filter((call) => call.args[0] instanceof RegisterTaskDefinitionCommand)).toEqual([]);
+    const updates = fake.ecs.commandCalls(UpdateServiceCommand).map((call) => call.args[0].input);
+    expect(updates.filter((input) => input.service === "checkout-blue")).toEqual([]);
+    expect(updates.at(-1)).toMatchObject({ service: "checkout-green", desiredCount: 0 });
+    expect(fake.services.blue.desiredCount).toBe(4);
+    // The first evaluation of the window that saw the alarm is the rollback.
+    const windowDecisions = (await awsStore(deployment.id)).filter(
+      (decision) => decision.actor !== "state-machine" && decision.id.startsWith("phase-4-"),
+    );
+    expect(windowDecisions.map((decision) => decision.action)).toEqual(["continue", "rollback"]);
+    expect(windowDecisions[1]?.values).toMatchObject({ phase: { weight: 100, gates: ["watch"] } });
+  });
+
+  it("canary: promote in the window ends it at once: the deployment succeeds and retires the old version", async () => {
+    // Prepare
+    let request: DeploymentRequest | undefined;
+
+    // Act
+    const {
+      result,
+      record,
+      deployment,
+      aws: fake,
+    } = await run(
+      "canary",
+      {},
+      {
+        // No bakes before 100%: only the window waits (a minute per interval, unless promoted).
+        strategy: Strategy.canary({ steps: [{ setWeight: 50 }] }),
+        environment: watched,
+        request: (built) => {
+          request = built;
+          return built;
+        },
+        waitMs: timers,
+        during: async (world) => {
+          const gate = await watchGate(world, () => request);
+          await world.bus.putDecision({
+            deploymentId: world.deploymentId,
+            action: "promote",
+            actor: "cli:alice",
+            gateId: gate.gateId,
+          });
+        },
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    expect(record?.status).toBe("SUCCEEDED");
+    expect(fake.services.blue.desiredCount).toBe(0);
+    const promote = (await awsStore(deployment.id)).find((decision) => decision.action === "promote");
+    expect(promote?.actor).toBe("cli:alice");
+  });
+
+  it("a rolling environment with a watch window is refused: nothing is left at full size to flip back to", () => {
+    // Act
+    const attempt = () => configWith(strategies.rolling, undefined, undefined, watched);
+
+    // Assess
+    expect(attempt).toThrow(
+      /environments\[0\]\.watchSeconds: a rolling deployment has replaced the old version/,
+    );
   });
 });
 

@@ -236,4 +236,28 @@ describe("plan", () => {
     ]);
     expect(result).toMatchObject({ totalSeconds: 120, retireAfterSeconds: 900 });
   });
+  it("a watch window is the plan's last phase, at 100% after the strategy's own, and counts in the total", () => {
+    // Act
+    const result = plan(StrategyObjectSchema.parse(Presets.ECSCanary10Percent5Minutes), {
+      watchSeconds: 600,
+    });
+
+    // Assess
+    expect(result.phases).toEqual([
+      { weight: 10, bakeSeconds: 300, gates: [] },
+      { weight: 100, bakeSeconds: 0, gates: [] },
+      { weight: 100, bakeSeconds: 600, gates: ["watch"] },
+    ]);
+    expect(result).toMatchObject({ totalSeconds: 900, watchSeconds: 600 });
+  });
+
+  it("refuses a watch window for rolling, whose old version is gone by 100%", () => {
+    // Act
+    const attempt = () =>
+      plan(StrategyObjectSchema.parse(Strategy.rolling({ batch: { percent: 50 } })), { watchSeconds: 60 });
+
+    // Assess
+    expect(attempt).toThrow(PlanInvalidError);
+    expect(attempt).toThrow(/no old version at full size to flip back to/);
+  });
 });

@@ -143,6 +143,18 @@ export const EnvironmentSchema = z
     /** Seconds the promotion bakes a wave before it deploys the next region. @default 600 */
     waveBakeSeconds: z.number().int().min(0).default(600),
     strategy: StrategySchema,
+    /**
+     * Seconds a deployment keeps watching at 100% before it succeeds and retires the old version: the old
+     * version stays at full size, the alarms and the analysis keep judging, and a failure there is a weight
+     * flip back (ROLLED_BACK, no redeploy); `promote` skips the rest. Not for rolling, which has replaced the
+     * old version by then. @default 0
+     */
+    watchSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400, { error: "at most 86400 (a day); a longer watch is a bake of its own" })
+      .default(0),
     alarms: z.array(AlarmSchema).default([]),
     analysis: AnalysisSchema.prefault({}),
     /** Business metrics judged per arm beside the alarms and the 5xx analysis. @default [] */
@@ -201,6 +213,15 @@ export const ServiceSchema = z
             message: `names no metric in this environment's metrics (has: ${metrics.join(", ") || "none"}); the verdict is on one of them`,
           });
         }
+      }
+      if (strategy.type === "rolling" && environment.watchSeconds > 0) {
+        ctx.issues.push({
+          code: "custom",
+          input: environment.watchSeconds,
+          path: ["environments", index, "watchSeconds"],
+          message:
+            "a rolling deployment has replaced the old version by 100%, so nothing is left to flip back to: set 0, or use canary, linear or blue-green",
+        });
       }
       if (strategy.type === "blue-green" && strategy.smokeTest !== undefined) {
         const hooks = environment.hooks.smokeTest.map((hook) => hook.name);

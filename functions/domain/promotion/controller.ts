@@ -44,6 +44,7 @@ export function newPromotion(input: {
       status: EnvironmentStatus.Pending,
       waves: environment.waves.map((wave) => ({
         deploymentId: wave.deploymentId,
+        place: { account: wave.request.account, region: wave.request.region },
         ...(wave.region === undefined ? {} : { region: wave.region }),
       })),
     })),

@@ -78,7 +78,10 @@ export const PromotionEnvironmentRecordSchema = z.object({
   waves: z.array(
     z.object({
       deploymentId: z.string().min(1),
+      /** Set only when the environment deploys several regions as waves (it is part of the deployment id). */
       region: z.string().optional(),
+      /** The account and region the wave deploys in; absent on promotions recorded before it was kept. */
+      place: z.object({ account: z.string(), region: z.string() }).optional(),
       /** Set when the wave ended: its deployment's final status. */
       outcome: z.string().optional(),
     }),
