@@ -9,6 +9,7 @@ import { historyCommand } from "./commands/history.ts";
 import { planCommand } from "./commands/plan.ts";
 import { releaseClient, releaseCommand } from "./commands/release.ts";
 import { statsCommand } from "./commands/stats.ts";
+import { awsStatusDependencies, localStatusDependencies, statusCommand } from "./commands/status.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { awsStateTable } from "./state-table.ts";
 import { UsageError } from "./usage-error.ts";
@@ -102,6 +103,21 @@ program
   .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")
   .option("--json", "print { items, nextCursor } as JSON on the last line")
   .action((options) => historyCommand(options, awsStateTable(), print));
+
+program
+  .command("status <id>")
+  .description(
+    "where a promotion (p-…) or a deployment (d-…) stands: environments, waves, the current phase, the last verdict and the open gate with the commands that decide it",
+  )
+  .option("--watch", "read again until it ends; exits 0 when it succeeded, 1 otherwise")
+  .option("--json", "print the view as JSON (with --watch, again whenever it changes)")
+  .option("--interval <seconds>", "seconds between reads with --watch", "2")
+  .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")
+  .option("--aws", "read the AWS table even while a local deployment runs here")
+  .action(async (id: string, options) => {
+    const local = options.aws || options.table !== undefined ? undefined : localStatusDependencies();
+    process.exitCode = await statusCommand(id, options, local ?? awsStatusDependencies(), print);
+  });
 
 program
   .command("stats")

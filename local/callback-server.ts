@@ -17,6 +17,19 @@ export const localOperator = "ULOCALOPS";
 /** Where a running local deployment says how to reach its callback endpoint (for `glidepath approve` etc.). */
 export const localStateFile = ".glidepath/local.json";
 
+/** Where the local run's state table listens (dynalite), for the CLI's reads. */
+export interface LocalTableAddress {
+  readonly endpoint: string;
+  readonly tableName: string;
+}
+
+/** What the state file says of a running local deployment. */
+export interface LocalRunState {
+  readonly url: string;
+  readonly pid: number;
+  readonly table?: LocalTableAddress;
+}
+
 export interface CallbackServer {
   readonly url: string;
   /** The URL that decides `action` at a gate, as a human clicking a button would. */
@@ -40,6 +53,8 @@ export async function startCallbackServer(props: {
   readonly gateWaitMs?: number;
   /** Where the endpoint's URL is written for the CLI. @default localStateFile */
   readonly stateFile?: string;
+  /** The run's state table, written to the state file for `glidepath status`. */
+  readonly table?: LocalTableAddress;
 }): Promise<CallbackServer> {
   const signingSecret = randomBytes(32).toString("hex");
   const handler = createSlackCallbackHandler({
@@ -132,7 +147,12 @@ export async function startCallbackServer(props: {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const stateFile = props.stateFile ?? localStateFile;
   mkdirSync(dirname(stateFile), { recursive: true });
-  writeFileSync(stateFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  const state: LocalRunState = {
+    url,
+    pid: process.pid,
+    ...(props.table === undefined ? {} : { table: props.table }),
+  };
+  writeFileSync(stateFile, `${JSON.stringify(state)}\n`);
   return {
     url,
     decideUrl: (deploymentId, gateId, action) =>

@@ -33,6 +33,7 @@ import {
   runExecution,
   type StepHandler,
 } from "./run-execution.ts";
+import { saveTable } from "./saved-table.ts";
 import { scalePromotion, scaleRequest } from "./scale-request.ts";
 import { newVersion, type ScenarioName } from "./scenarios.ts";
 import { type LocalLifecycle, stepHandlers } from "./step-handlers.ts";
@@ -183,7 +184,8 @@ export async function runLocal<T>(
       throw new Error("the stack has no promotion or release pipeline state machine");
 
     phase("starting dynalite with the table of the template");
-    const table = await startDynalite(tableFromTemplate(template as never, "glidepath-local"));
+    const tableDefinition = tableFromTemplate(template as never, "glidepath-local");
+    const table = await startDynalite(tableDefinition);
     cleanup.push(() => table.close());
     const stores = dynamoDbStores({ client: table.client, tableName: table.tableName });
 
@@ -204,8 +206,14 @@ export async function runLocal<T>(
           : resolveGate(event);
       },
     });
-    const callbackServer = await startCallbackServer({ stores, bus });
+    const callbackServer = await startCallbackServer({
+      stores,
+      bus,
+      table: { endpoint: table.endpoint, tableName: table.tableName },
+    });
     cleanup.push(() => callbackServer.stop());
+    // Runs first: the records outlive the run, for `glidepath status` once it has ended.
+    cleanup.push(() => saveTable(table, tableDefinition));
     phase(
       `decisions: ${callbackServer.url} (or \`npx glidepath pause|resume|promote|abort|approve|reject <deployment-id>\` from another terminal)`,
     );
@@ -523,6 +531,7 @@ async function promoteLocally(
           ? `${outcome.behind === undefined ? "" : ` behind ${outcome.behind}`}${outcome.superseded === undefined ? "" : `, superseding ${outcome.superseded}`}`
           : "";
       phase(`pushed ${outcome.version}: ${outcome.outcome}${queued} (${outcome.promotionId})`);
+      phase(`  follow it from another terminal: npx glidepath status ${outcome.promotionId} --watch`);
     }
   }
   // Promotions that waited start when the one before them ends: wait until no execution is left running.

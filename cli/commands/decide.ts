@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { EventBridgeDecisionBus } from "../../functions/adapters/aws/eventbridge-decision-bus.ts";
@@ -6,6 +5,7 @@ import { DeploymentIdSchema } from "../../functions/domain/deployment.ts";
 import { humanActions, isHumanAction } from "../../functions/domain/gates.ts";
 import type { DecisionBus } from "../../functions/domain/ports/gates.ts";
 import { localOperator, localStateFile } from "../../local/callback-server.ts";
+import { readLocalRun } from "../local-run.ts";
 import { UsageError } from "../usage-error.ts";
 
 export interface DecideOptions {
@@ -71,14 +71,9 @@ export async function decideCommand(
  * the same signed Slack path; undefined when no local deployment runs.
  */
 export function localDecisionDependencies(stateFile = localStateFile): DecideDependencies | undefined {
-  let state: { url?: unknown; pid?: unknown };
-  try {
-    state = JSON.parse(readFileSync(stateFile, "utf8"));
-  } catch {
-    return undefined;
-  }
-  if (typeof state.url !== "string" || typeof state.pid !== "number" || !alive(state.pid)) return undefined;
-  const url = state.url;
+  const run = readLocalRun(stateFile);
+  if (run === undefined) return undefined;
+  const { url } = run;
   return {
     identity: async () => `local:${localOperator}`,
     bus: {
@@ -97,13 +92,4 @@ export function localDecisionDependencies(stateFile = localStateFile): DecideDep
       },
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -51,6 +51,11 @@ export interface EvaluationInput {
   readonly bake: BakeProgress;
   /** The phase of the plan (0-based): the analysis spends `alpha` over the phases (`phaseAlpha`). @default 0 */
   readonly phaseIndex?: number;
+  /**
+   * The phase is the watch window after 100%: it ends when planned unless a check fails, never extended for
+   * an undecided or thin result (the release already passed its canary phases). @default false
+   */
+  readonly watch?: boolean;
   /** Each business metric with both arms' counts since the shift. @default [] */
   readonly businessMetrics?: readonly {
     readonly metric: BusinessMetricConfig;
@@ -225,7 +230,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
       if (!bakeOver) reason = `${reason}; the bake ends at ${bake.elapsedSeconds}s of ${bake.bakeSeconds}s`;
       break;
     case "undecided":
-      if (bakeOver && judgement.leaning && !extensionOver) {
+      if (bakeOver && judgement.leaning && !extensionOver && !input.watch) {
         verdict = Verdict.Extend;
         reason = `${reason}; leaning towards a degradation: baking on, up to ${maxBakeExtension * bake.bakeSeconds}s`;
       } else if (bakeOver && bake.bakeSeconds > 0) {
@@ -235,8 +240,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
     case "insufficient":
       if (!bakeOver) {
         verdict = Verdict.Extend;
-      } else if (bake.bakeSeconds === 0 || settings.missingData === "notBreaching") {
-        reason = `${reason}; treated as healthy (${bake.bakeSeconds === 0 ? "no bake planned" : "missingData is notBreaching"})`;
+      } else if (bake.bakeSeconds === 0 || settings.missingData === "notBreaching" || input.watch) {
+        reason = `${reason}; treated as healthy (${bake.bakeSeconds === 0 ? "no bake planned" : input.watch ? "the watch window is over" : "missingData is notBreaching"})`;
       } else if (settings.missingData === "breaching" || extensionOver) {
         verdict = Verdict.Rollback;
         reason =

@@ -85,6 +85,7 @@ export function createEvaluateHandler(ports: Ports) {
       analysis: input.analysis,
       bake: { elapsedSeconds: input.elapsedSeconds, bakeSeconds: input.phase.bakeSeconds },
       phaseIndex: input.phase.index,
+      watch: input.phase.gates.includes("watch"),
       businessMetrics: input.metrics.flatMap((metric, index) => {
         const counts = businessMetrics[index];
         return counts === undefined ? [] : [{ metric, old: counts[oldColour], new: counts[input.newColour] }];

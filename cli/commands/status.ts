@@ -1,0 +1,256 @@
+import { existsSync } from "node:fs";
+import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { dynamoDbStores } from "../../functions/adapters/aws/dynamodb-stores.ts";
+import { createDocumentClient } from "../../functions/adapters/aws/dynamodb-table.ts";
+import type { LocalTable } from "../../local/dynalite.ts";
+import { openSavedTable, savedTableFile } from "../../local/saved-table.ts";
+import { readLocalRun } from "../local-run.ts";
+import { positiveInteger, resolveTableName } from "../state-table.ts";
+import { renderBlocks } from "../status/render.ts";
+import { type DescribeExecution, readStatus, type StatusStores } from "../status/snapshot.ts";
+import { type StatusView, statusView } from "../status/view.ts";
+import { UsageError } from "../usage-error.ts";
+
+export interface StatusOptions {
+  readonly watch?: boolean;
+  readonly json?: boolean;
+  readonly table?: string;
+  /** Seconds between reads while watching, as typed. @default "2" */
+  readonly interval?: string;
+}
+
+export interface StatusDependencies {
+  readonly stores: (tableName: string) => StatusStores;
+  /** Where `GLIDEPATH_TABLE` and `NO_COLOR` are looked up. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The local run's table name: no `--table` needed. */
+  readonly tableName?: string;
+  readonly describe?: DescribeExecution;
+  /** Standard output is a terminal: `--watch` redraws in place, and statuses are coloured unless NO_COLOR. */
+  readonly terminal?: { readonly columns: number; readonly write: (text: string) => void };
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Frees what the reads opened (the saved local table's server). */
+  readonly close?: () => Promise<void>;
+}
+
+/** The deployed control plane: DynamoDB and DescribeExecution with the caller's credentials and region. */
+export function awsStatusDependencies(env = process.env): StatusDependencies {
+  const sfn = new SFNClient({});
+  return {
+    stores: (tableName) => dynamoDbStores({ client: createDocumentClient(), tableName }),
+    env,
+    describe: async (executionArn) => {
+      const output = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return {
+        status: output.status ?? "UNKNOWN",
+        ...(output.stopDate === undefined ? {} : { stopDate: output.stopDate.toISOString() }),
+      };
+    },
+    ...terminalOf(),
+  };
+}
+
+/**
+ * The local run's table: while `npm start` runs here, its dynalite (and, once it has ended mid-watch, what it
+ * left); after it, what the last run left (`.glidepath/table.json`) unless an AWS table is named. Undefined
+ * when neither is there.
+ */
+export function localStatusDependencies(env = process.env): StatusDependencies | undefined {
+  const live = readLocalRun()?.table;
+  const saved = existsSync(savedTableFile);
+  if (live === undefined && (!saved || (env.GLIDEPATH_TABLE ?? "") !== "")) return undefined;
+  // Opened only if read: while the run lives, the file it leaves may not exist yet.
+  const savedTable = lazySavedStores(savedTableFile);
+  const savedStores = savedTable.stores;
+  return {
+    close: savedTable.close,
+    stores: (tableName) => {
+      if (live === undefined) return savedStores(tableName);
+      const running = dynamoDbStores({
+        client: createDocumentClient({
+          endpoint: live.endpoint,
+          region: "us-east-1",
+          credentials: { accessKeyId: "local", secretAccessKey: "local" },
+          maxAttempts: 1,
+        }),
+        tableName,
+      });
+      return withFallback(running, () => savedStores(tableName));
+    },
+    env,
+    tableName: live?.tableName ?? "glidepath-local",
+    ...terminalOf(),
+  };
+}
+
+function missing(): never {
+  throw new UsageError("the local run has ended and left no table (.glidepath/table.json)");
+}
+
+/** The saved table, opened (in this process's own dynalite) on first use. */
+function lazySavedStores(file: string): {
+  readonly stores: (tableName: string) => StatusStores;
+  readonly close: () => Promise<void>;
+} {
+  let table: Promise<LocalTable | undefined> | undefined;
+  const stores = (tableName: string): StatusStores => {
+    const open = async () => {
+      table ??= openSavedTable(file);
+      const opened = (await table) ?? missing();
+      return dynamoDbStores({ client: opened.client, tableName });
+    };
+    return {
+      promotions: { get: async (id) => (await open()).promotions.get(id) },
+      deployments: { get: async (id) => (await open()).deployments.get(id) },
+      gates: { getOpen: async (id) => (await open()).gates.getOpen(id) },
+      decisions: { list: async (id) => (await open()).decisions.list(id) },
+    };
+  };
+  return { stores, close: async () => (await table)?.close() };
+}
+
+/**
+ * Reads the running local table until it refuses connections (the run ended and closed it), then what the
+ * run left behind.
+ */
+function withFallback(running: StatusStores, fallback: () => StatusStores): StatusStores {
+  let gone = false;
+  const read = async <T>(live: () => Promise<T>, saved: (stores: StatusStores) => Promise<T>): Promise<T> => {
+    if (!gone) {
+      try {
+        return await live();
+      } catch (error) {
+        if ((error as { code?: string }).code !== "ECONNREFUSED") throw error;
+        gone = true;
+      }
+    }
+    return saved(fallback());
+  };
+  return {
+    promotions: {
+      get: (id) =>
+        read(
+          () => running.promotions.get(id),
+          (stores) => stores.promotions.get(id),
+        ),
+    },
+    deployments: {
+      get: (id) =>
+        read(
+          () => running.deployments.get(id),
+          (stores) => stores.deployments.get(id),
+        ),
+    },
+    gates: {
+      getOpen: (id) =>
+        read(
+          () => running.gates.getOpen(id),
+          (stores) => stores.gates.getOpen(id),
+        ),
+    },
+    decisions: {
+      list: (id) =>
+        read(
+          () => running.decisions.list(id),
+          (stores) => stores.decisions.list(id),
+        ),
+    },
+  };
+}
+
+function terminalOf(): Pick<StatusDependencies, "terminal"> {
+  if (!process.stdout.isTTY) return {};
+  return {
+    terminal: {
+      columns: process.stdout.columns || 80,
+      write: (text) => {
+        process.stdout.write(text);
+      },
+    },
+  };
+}
+
+/**
+ * `glidepath status <promotion-or-deployment-id> [--watch] [--json]`: the tree of the promotion, its
+ * environments and waves, and the running wave's phase, last verdict and open gate with the commands that
+ * decide it. `--watch` reads again every `--interval` seconds until the promotion ends: on a terminal it
+ * redraws the tree in place, elsewhere it prints only the lines that changed (with `--json`, the view again
+ * when it changed). Resolves to the exit code: 0, or with `--watch` 0 when it succeeded and 1 otherwise.
+ */
+export async function statusCommand(
+  id: string,
+  options: StatusOptions,
+  dependencies: StatusDependencies,
+  print: (line: string) => void,
+): Promise<number> {
+  const tableName = dependencies.tableName ?? resolveTableName(options.table, dependencies.env);
+  const intervalMs = positiveInteger("--interval", options.interval ?? "2") * 1000;
+  const stores = dependencies.stores(tableName);
+  const noColor = (dependencies.env.NO_COLOR ?? "") !== "";
+  const color = dependencies.terminal !== undefined && !noColor;
+  const sleep = dependencies.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  try {
+    return await watchStatus(id, options, dependencies, print, { stores, intervalMs, color, sleep });
+  } finally {
+    await dependencies.close?.();
+  }
+}
+
+async function watchStatus(
+  id: string,
+  options: StatusOptions,
+  dependencies: StatusDependencies,
+  print: (line: string) => void,
+  run: {
+    readonly stores: StatusStores;
+    readonly intervalMs: number;
+    readonly color: boolean;
+    readonly sleep: (ms: number) => Promise<void>;
+  },
+): Promise<number> {
+  const { stores, intervalMs, color, sleep } = run;
+  let shown: readonly string[] = [];
+  let drawnRows = 0;
+  for (;;) {
+    const view = statusView(await readStatus(id, stores, dependencies.describe));
+    const blocks = options.json ? [[JSON.stringify(view)]] : renderBlocks(view, { color });
+    const lines = blocks.flat();
+    if (!options.watch) {
+      for (const line of lines) print(line);
+      return 0;
+    }
+    const terminal = dependencies.terminal;
+    if (terminal !== undefined && !options.json) {
+      // Up to the first line drawn last time, clear to the end, draw again.
+      terminal.write(`${drawnRows > 0 ? `\u001b[${drawnRows}F\u001b[J` : ""}${lines.join("\n")}\n`);
+      drawnRows = lines.reduce((rows, line) => rows + rowsOf(line, terminal.columns), 0);
+    } else if (options.json) {
+      if (!sameView(shown[0], view)) print(lines[0] ?? "");
+    } else {
+      // Off a terminal, a block is printed again when it changed: a wave with its step, a phase with its last
+      // verdict, a gate with its commands.
+      const before = new Set(shown);
+      for (const block of blocks) {
+        if (block.some((line) => !before.has(line))) for (const line of block) print(line);
+      }
+    }
+    shown = lines;
+    if (view.ended) return view.succeeded ? 0 : 1;
+    await sleep(intervalMs);
+  }
+}
+
+/** Whether a view printed before says the same as this one (the time it was read aside). */
+function sameView(before: string | undefined, view: StatusView): boolean {
+  if (before === undefined) return false;
+  const { readAt: _, ...rest } = view;
+  const { readAt: __, ...previous } = JSON.parse(before) as StatusView;
+  return JSON.stringify(previous) === JSON.stringify(rest);
+}
+
+/** Terminal rows a line takes, its colour codes aside. */
+function rowsOf(line: string, columns: number): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
+  const visible = line.replace(/\u001b\[[0-9;]*m/g, "").length;
+  return Math.max(1, Math.ceil(visible / Math.max(columns, 1)));
+}
