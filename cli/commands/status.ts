@@ -6,7 +6,7 @@ import type { LocalTable } from "../../local/dynalite.ts";
 import { openSavedTable, savedTableFile } from "../../local/saved-table.ts";
 import { readLocalRun } from "../local-run.ts";
 import { positiveInteger, resolveTableName } from "../state-table.ts";
-import { renderBlocks } from "../status/render.ts";
+import { type Block, renderBlocks } from "../status/render.ts";
 import { type DescribeExecution, readStatus, type StatusStores } from "../status/snapshot.ts";
 import { type StatusView, statusView } from "../status/view.ts";
 import { UsageError } from "../usage-error.ts";
@@ -213,8 +213,10 @@ async function watchStatus(
   let drawnRows = 0;
   for (;;) {
     const view = statusView(await readStatus(id, stores, dependencies.describe));
-    const blocks = options.json ? [[JSON.stringify(view)]] : renderBlocks(view, { color });
-    const lines = blocks.flat();
+    const blocks: readonly Block[] = options.json
+      ? [{ lines: [JSON.stringify(view)] }]
+      : renderBlocks(view, { color });
+    const lines = blocks.flatMap((block) => block.lines);
     if (!options.watch) {
       for (const line of lines) print(line);
       return 0;
@@ -227,11 +229,18 @@ async function watchStatus(
     } else if (options.json) {
       if (!sameView(shown[0], view)) print(lines[0] ?? "");
     } else {
-      // Off a terminal, a block is printed again when it changed: a wave with its step, a phase with its last
-      // verdict, a gate with its commands.
+      // Off a terminal, a block is printed again when it changed (a wave with its step, a phase with its last
+      // verdict, a gate with its commands), after the line of the wave it belongs to.
       const before = new Set(shown);
+      const printed = new Set<string>();
+      const out = (line: string) => {
+        printed.add(line);
+        print(line);
+      };
       for (const block of blocks) {
-        if (block.some((line) => !before.has(line))) for (const line of block) print(line);
+        if (block.lines.every((line) => before.has(line))) continue;
+        if (block.under !== undefined && !printed.has(block.under)) out(block.under);
+        for (const line of block.lines) out(line);
       }
     }
     shown = lines;

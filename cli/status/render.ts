@@ -24,47 +24,48 @@ const colours: Readonly<Record<string, string>> = {
 
 /** The tree as lines: promotion → environments → waves → the current phase and its gate. */
 export function renderStatus(view: StatusView, options: RenderOptions = {}): string[] {
-  return renderBlocks(view, options).flat();
+  return renderBlocks(view, options).flatMap((block) => block.lines);
+}
+
+/** Lines that read together, and the line of the element they belong to (its environment or wave). */
+export interface Block {
+  readonly lines: readonly string[];
+  readonly under?: string;
 }
 
 /**
  * The tree in blocks of lines that read together (a wave's line, its phase with the last verdict, a gate with
  * its commands): `--watch` off a terminal prints each block again when it changed.
  */
-export function renderBlocks(view: StatusView, options: RenderOptions = {}): string[][] {
+export function renderBlocks(view: StatusView, options: RenderOptions = {}): Block[] {
   const paint = (status: string) => {
     const code = colours[status];
     return options.color && code !== undefined ? `\u001b[${code}m${status}\u001b[0m` : status;
   };
-  const lines: string[][] = [];
-  lines.push([
-    `${view.kind} ${view.id} · ${view.service} ${view.artifact.version} (${shortDigest(view.artifact.digest)}) · ${paint(view.status)}${view.reason === undefined ? "" : `: ${view.reason}`}`,
-  ]);
-  if (view.execution?.note !== undefined) lines.push([`! ${view.execution.note}`]);
+  const blocks: Block[] = [];
+  const head = `${view.kind} ${view.id} · ${view.service} ${view.artifact.version} (${shortDigest(view.artifact.digest)}) · ${paint(view.status)}${view.reason === undefined ? "" : `: ${view.reason}`}`;
+  blocks.push({ lines: [head] });
+  if (view.execution?.note !== undefined) blocks.push({ lines: [`! ${view.execution.note}`], under: head });
   view.environments.forEach((environment, at) => {
     const lastEnvironment = at === view.environments.length - 1;
     const stem = lastEnvironment ? "   " : "│  ";
     const approved = environment.approval === undefined ? "" : ` · approved by ${environment.approval.by}`;
     const why =
       environment.reason === undefined || environment.status === "SUCCEEDED" ? "" : `: ${environment.reason}`;
-    lines.push([
-      `${lastEnvironment ? "└─" : "├─"} ${environment.name} ${paint(environment.status)}${approved}${why}`,
-    ]);
-    if (environment.gate !== undefined) lines.push(gateLines(environment.gate, `${stem}   `));
+    const environmentLine = `${lastEnvironment ? "└─" : "├─"} ${environment.name} ${paint(environment.status)}${approved}${why}`;
+    blocks.push({ lines: [environmentLine] });
     environment.waves.forEach((wave, index) => {
       const lastWave = index === environment.waves.length - 1;
       const indent = `${stem}${lastWave ? "   " : "│  "}   `;
-      lines.push([
-        `${stem}${lastWave ? "└─" : "├─"} ${waveLine(wave, paint)}`,
-        ...(wave.step === undefined ? [] : [`${indent}${wave.step}`]),
-      ]);
+      const waveHead = `${stem}${lastWave ? "└─" : "├─"} ${waveLine(wave, paint)}`;
+      blocks.push({ lines: [waveHead, ...(wave.step === undefined ? [] : [`${indent}${wave.step}`])] });
       if (wave.phase !== undefined && wave.status !== "NOT_STARTED") {
-        lines.push(phaseLines(wave.phase, indent, wave.status));
+        blocks.push({ lines: phaseLines(wave.phase, indent, wave.status), under: waveHead });
       }
-      if (wave.gate !== undefined) lines.push(gateLines(wave.gate, indent));
+      if (wave.gate !== undefined) blocks.push({ lines: gateLines(wave.gate, indent), under: waveHead });
     });
   });
-  return lines;
+  return blocks;
 }
 
 function waveLine(wave: WaveView, paint: (status: string) => string): string {
@@ -72,7 +73,7 @@ function waveLine(wave: WaveView, paint: (status: string) => string): string {
     .filter((part) => part !== undefined)
     .join(" · ");
   const weights =
-    wave.weights === undefined || wave.status === "NOT_STARTED"
+    wave.weights === undefined || wave.status === "NOT_STARTED" || wave.status === "QUEUED"
       ? ""
       : ` · new ${wave.weights.new}% / old ${wave.weights.old}%`;
   const ended = wave.reason === undefined || wave.status === "SUCCEEDED" ? "" : `: ${wave.reason}`;

@@ -32,11 +32,6 @@ export interface StatusSnapshot {
     readonly decisions: readonly Decision[];
     readonly openGate?: Gate;
   };
-  /**
-   * The promotion's own gate while it waits to enter an environment (its approval): it is opened on the
-   * environment's first wave, before that wave's deployment exists.
-   */
-  readonly promotionGate?: Gate;
   /** The promotion's pipeline execution (or the lone deployment's), as Step Functions sees it. */
   readonly execution?: ExecutionState;
 }
@@ -82,16 +77,10 @@ export async function readStatus(
   const existing = waveIds.flatMap((waveId) => deployments[waveId] ?? []);
   const current = existing.find((deployment) => !isTerminal(deployment.status)) ?? existing.at(-1);
   const executionArn = promotion?.executionArn ?? asked?.executionArn;
-  const entering =
-    promotion?.status === "RUNNING" && (current === undefined || isTerminal(current.status))
-      ? promotion.environments
-          .find((environment) => environment.name === promotion.current)
-          ?.waves.find((wave) => deployments[wave.deploymentId] === undefined)
-      : undefined;
-  const [decisions, openGate, promotionGate, execution] = await Promise.all([
+  // The promotion's approval into an environment is opened on its first wave, QUEUED until approved.
+  const [decisions, openGate, execution] = await Promise.all([
     current === undefined ? [] : stores.decisions.list(current.id),
     current === undefined ? undefined : stores.gates.getOpen(current.id),
-    entering === undefined ? undefined : stores.gates.getOpen(entering.deploymentId),
     executionArn === undefined || describe === undefined ? undefined : describe(executionArn),
   ]);
   return {
@@ -108,7 +97,6 @@ export async function readStatus(
             ...(openGate === undefined ? {} : { openGate }),
           },
         }),
-    ...(promotionGate === undefined ? {} : { promotionGate }),
     ...(execution === undefined ? {} : { execution }),
   };
 }

@@ -68,8 +68,6 @@ export interface EnvironmentView {
   readonly status: string;
   readonly reason?: string;
   readonly approval?: { readonly by: string; readonly at: string };
-  /** The promotion's own gate into this environment (its approval), while open. */
-  readonly gate?: GateView;
   readonly waves: readonly WaveView[];
 }
 
@@ -123,10 +121,6 @@ export function statusView(snapshot: StatusSnapshot): StatusView {
           status: environment.status,
           ...(environment.reason === undefined ? {} : { reason: environment.reason }),
           ...(environment.approval === undefined ? {} : { approval: environment.approval }),
-          ...(snapshot.promotionGate !== undefined &&
-          environment.waves[0]?.deploymentId === snapshot.promotionGate.deploymentId
-            ? { gate: gateView(snapshot.promotionGate) }
-            : {}),
           waves: environment.waves.map((wave) =>
             waveView(snapshot, wave.deploymentId, wave.place?.account, wave.place?.region ?? wave.region),
           ),
@@ -190,16 +184,28 @@ function waveView(
   };
 }
 
-/** The latest evaluation of the decision log (the analysis' or an alarm's), read as the phase it judged. */
+type EvaluatedValues = EvaluationValues & {
+  readonly phase: { index: number; weight: number; bakeSeconds: number; gates?: readonly string[] };
+};
+
+/**
+ * The latest evaluation of the decision log (the analysis' or an alarm's), read as the phase it judged: the
+ * furthest in the plan, by phase and then by time baked (an evaluation's time is its bake's own clock).
+ */
 function phaseView(decisions: readonly Decision[]): PhaseView | undefined {
+  const progress = (decision: Decision) => {
+    const values = decision.values as unknown as EvaluatedValues;
+    return values.phase.index * 1e9 + (values.bake?.elapsedSeconds ?? 0);
+  };
   const latest = decisions
     .filter((decision) => decision.actor === "analysis" || decision.actor.startsWith("alarm:"))
     .filter((decision) => (decision.values as { phase?: unknown }).phase !== undefined)
-    .at(-1);
+    .reduce<Decision | undefined>(
+      (best, decision) => (best === undefined || progress(decision) >= progress(best) ? decision : best),
+      undefined,
+    );
   if (latest === undefined) return undefined;
-  const values = latest.values as unknown as EvaluationValues & {
-    readonly phase: { index: number; weight: number; bakeSeconds: number; gates?: readonly string[] };
-  };
+  const values = latest.values as unknown as EvaluatedValues;
   const comparison = values.analysis?.errorRateComparison;
   const limit = values.analysis?.errorRateLimit;
   return {

@@ -52,6 +52,20 @@ const fastJson = (scenario: ScenarioName) => [
   "--json",
 ];
 
+/** Runs `glidepath <args>` as a second terminal would; resolves with its exit code and output. */
+function cli(...args: string[]) {
+  return new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, ["cli/main.ts", ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
 /** Runs `glidepath demo` as `npm start` does; resolves with its exit code and output. */
 function demo(args: string[], onOutput?: (output: string, child: ChildProcess) => void) {
   const child = spawn(process.execPath, ["cli/main.ts", "demo", ...args], {
@@ -269,17 +283,6 @@ describe("deciding from a second terminal", () => {
     timeout: 90_000,
   }, async () => {
     // Prepare
-    const cli = (...args: string[]) =>
-      new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(process.execPath, ["cli/main.ts", ...args], {
-          cwd: root,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let output = "";
-        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.on("close", (code) => resolve({ code, output }));
-      });
     // The CLI runs are awaited before the assertions: the deployment may end before the resume's process exits.
     const runs: Promise<{ code: number | null; output: string }>[] = [];
     let step = "waiting";
@@ -316,21 +319,30 @@ describe("deciding from a second terminal", () => {
 });
 
 describe("the promotion pipeline in the local run", () => {
-  it("npm start promotes dev → staging → production, each environment's strategy a nested execution", {
+  it("npm start promotes dev → staging → production, each environment's strategy a nested execution, followed by glidepath status --watch from a second terminal", {
     timeout: 120_000,
   }, async () => {
+    // Prepare
+    let watching: Promise<{ code: number | null; output: string }> | undefined;
+
     // Act
-    const { code, output } = await demo([
-      "--speed",
-      String(fast.speed),
-      "--rps",
-      String(fast.rps),
-      "--auto-approve",
-      "--json",
-    ]);
+    const { code, output } = await demo(
+      ["--speed", String(fast.speed), "--rps", String(fast.rps), "--auto-approve", "--json"],
+      (text) => {
+        const id = /npx glidepath status (p-[0-9a-f]{20}) --watch/.exec(text)?.[1];
+        if (id !== undefined && watching === undefined)
+          watching = cli("status", id, "--watch", "--interval", "1");
+      },
+    );
+    const watched = await watching;
 
     // Assess
     expect(code, output.slice(-4000)).toBe(0);
+    // Off a terminal the watch prints what changed, reads what the run left once it has ended, and exits 0.
+    expect(watched?.code, watched?.output.slice(-4000)).toBe(0);
+    expect(watched?.output).toMatch(/^promotion p-\w+ · sample 1\.1\.0 \(sha256:\w+\) · RUNNING$/m);
+    expect(watched?.output).toContain("watch window at 100%");
+    expect(watched?.output).toMatch(/· PROMOTED: every environment succeeded, up to production$/m);
     const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
     expect(summary).toMatchObject({
       status: "SUCCEEDED",

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { statusCommand } from "../../cli/commands/status.ts";
 import { awsPorts } from "../../functions/adapters/aws/ports.ts";
 import { LocalBus } from "../../functions/adapters/local/local-bus.ts";
 import { LocalTaskCallbacks } from "../../functions/adapters/local/local-task-callbacks.ts";
@@ -401,5 +402,73 @@ describe("the pipeline state machine, run locally", () => {
     // Assess
     expect(result.status).toBe("SUCCEEDED");
     expect(started).toHaveLength(3);
+  });
+});
+
+describe("glidepath status of a promotion run by the pipeline state machine", () => {
+  const status = async (id: string, ports: Ports) => {
+    const lines: string[] = [];
+    const code = await statusCommand(id, {}, { stores: () => ports, env: {}, tableName: "local" }, (line) =>
+      lines.push(line),
+    );
+    return { code, lines };
+  };
+
+  it("waiting at its approval into production: dev's wave, production's waves QUEUED, the gate on the first with who may decide", async () => {
+    // Prepare
+    let shown: string[] = [];
+
+    // Act
+    const { request } = await promote({
+      change: approvalRequired,
+      during: async (world) => {
+        const deploymentId = world.request.environments[1]?.waves[0]?.deploymentId ?? "";
+        const gate = await openGate({ stores: world.ports, deploymentId }, "approval");
+        shown = (await status(world.request.promotionId, world.ports)).lines;
+        await world.resolveGate(decisionEvent(deploymentId, gate.gateId, "approve", "cli:alice"));
+      },
+    });
+
+    // Assess
+    const [dev, east, west] = [
+      request.environments[0]?.waves[0]?.deploymentId,
+      request.environments[1]?.waves[0]?.deploymentId,
+      request.environments[1]?.waves[1]?.deploymentId,
+    ];
+    expect(shown).toEqual([
+      `promotion ${request.promotionId} · ${request.service} 2.0.0 (${request.artifact.digest.slice(0, 19)}) · RUNNING`,
+      "├─ dev SUCCEEDED",
+      // The stand-in strategy moves records, not weights.
+      `│  └─ eu-west-1 · account ${account} · ${dev} · SUCCEEDED · new 0% / old 100%`,
+      "└─ production IN_PROGRESS",
+      `   ├─ eu-west-1 · account ${productionAccount} · ${east} · QUEUED`,
+      "   │     open gate: promotion to production (approval-p1-r0-0s), alice may decide:",
+      `   │       glidepath approve ${east}`,
+      `   │       glidepath reject ${east}`,
+      `   │       glidepath abort ${east}`,
+      `   └─ us-east-1 · account ${productionAccount} · ${west} · QUEUED`,
+    ]);
+  });
+
+  it("promoted, and stopped where its environment rolled back with later environments never entered", async () => {
+    // Act
+    const promoted = await promote({});
+    const stopped = await promote({ child: () => "ROLLED_BACK" });
+    const good = await status(promoted.request.promotionId, promoted.ports);
+    const bad = await status(stopped.request.promotionId, stopped.ports);
+
+    // Assess
+    expect(good.code).toBe(0);
+    expect(good.lines[0]).toMatch(/ · PROMOTED: every environment succeeded, up to production$/);
+    expect(good.lines.filter((line) => / · d-\w+ · SUCCEEDED/.test(line))).toHaveLength(3);
+    expect(bad.code).toBe(0);
+    expect(bad.lines[0]).toMatch(/ · STOPPED: /);
+    expect(bad.lines[1]).toMatch(/^├─ dev ROLLED_BACK: /);
+    expect(bad.lines[2]).toMatch(/^│ {2}└─ eu-west-1 · account \d{12} · d-\w+ · ROLLED_BACK/);
+    expect(bad.lines.slice(3)).toEqual([
+      "└─ production PENDING",
+      expect.stringMatching(/^ {3}├─ eu-west-1 · account 444455556666 · d-\w+ · NOT_STARTED$/),
+      expect.stringMatching(/^ {3}└─ us-east-1 · account 444455556666 · d-\w+ · NOT_STARTED$/),
+    ]);
   });
 });
