@@ -5,6 +5,7 @@ import { PlanInvalidError } from "../functions/domain/planner.ts";
 import { ReleaseInvalidError } from "../functions/domain/release/manifest.ts";
 import { awsDecisionDependencies, decideCommand, localDecisionDependencies } from "./commands/decide.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { awsDeployDependencies, deployCommand, localDeployDependencies } from "./commands/deploy.ts";
 import { historyCommand } from "./commands/history.ts";
 import { planCommand } from "./commands/plan.ts";
 import { releaseClient, releaseCommand } from "./commands/release.ts";
@@ -88,6 +89,29 @@ program
   .requiredOption("--config <file>", "the config file the control plane was deployed with")
   .option("--bus <name>", "the Glidepath event bus", "glidepath")
   .action((options) => releaseCommand(options, releaseClient(), print));
+
+program
+  .command("deploy")
+  .description(
+    "start a promotion of an artifact by hand, as an artifact event would: the same digest again starts nothing new",
+  )
+  .requiredOption("--service <name>", "the service to deploy")
+  .requiredOption("--artifact <uri@digest>", "the artifact, e.g. …/shop/checkout:1.4.1@sha256:<64 hex>")
+  .option(
+    "--version <label>",
+    "the version humans see (default: the uri's tag, else the digest's first 12 digits)",
+  )
+  .option("--env <name>", "start the promotion at this environment, leaving out the ones before it")
+  .requiredOption("--config <file>", "the config file the control plane was deployed with")
+  .option("--bus <name>", "the Glidepath event bus", "glidepath")
+  .option("--aws", "send to AWS even while a local deployment runs here")
+  .action((options) =>
+    deployCommand(
+      options,
+      (options.aws ? undefined : localDeployDependencies()) ?? awsDeployDependencies(),
+      print,
+    ),
+  );
 
 program
   .command("history")

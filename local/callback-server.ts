@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { actionIdOf, buttonValue } from "../functions/adapters/slack/interactivity.ts";
 import { signSlackRequest } from "../functions/adapters/slack/signature.ts";
 import { isTerminal } from "../functions/domain/deployment.ts";
+import { ErrorNames } from "../functions/domain/errors.ts";
 import { type HumanAction, isHumanAction } from "../functions/domain/gates.ts";
 import type { DecisionBus } from "../functions/domain/ports/gates.ts";
 import type { Stores } from "../functions/domain/ports/stores.ts";
@@ -55,6 +56,11 @@ export async function startCallbackServer(props: {
   readonly stateFile?: string;
   /** The run's state table, written to the state file for `glidepath status`. */
   readonly table?: LocalTableAddress;
+  /**
+   * Hands a deploy request (`glidepath deploy`) to the run's trigger, as the bus would, and says what it did;
+   * throws with what was wrong when the trigger refuses it. Without it, `POST /deploy` is not found.
+   */
+  readonly deploy?: (detail: unknown) => Promise<string>;
 }): Promise<CallbackServer> {
   const signingSecret = randomBytes(32).toString("hex");
   const handler = createSlackCallbackHandler({
@@ -125,6 +131,12 @@ export async function startCallbackServer(props: {
       let result: FunctionUrlResult;
       if (request.method === "POST" && target.pathname === "/slack/interactivity") {
         result = await interactivity(await readBody(request), flatHeaders(request));
+      } else if (request.method === "POST" && target.pathname === "/deploy" && props.deploy !== undefined) {
+        const deploy = props.deploy;
+        result = await readJson(request).then(
+          async (detail) => textResult(await deploy(detail)),
+          (error: Error) => ({ ...textResult(`the request is not JSON: ${error.message}`), statusCode: 400 }),
+        );
       } else if (request.method === "GET" && target.pathname === "/decide") {
         const action = target.searchParams.get("a") ?? "";
         const deploymentId = target.searchParams.get("d") ?? "";
@@ -139,8 +151,10 @@ export async function startCallbackServer(props: {
       response.writeHead(result.statusCode, { "content-type": "application/json; charset=utf-8" });
       response.end(result.body);
     } catch (error) {
-      response.writeHead(500, { "content-type": "text/plain" });
-      response.end(String(error));
+      // A refusal says what was wrong (a trigger's TriggerEventInvalidError): the caller's to fix.
+      const refused = (error as Error).name === ErrorNames.TriggerEventInvalid;
+      response.writeHead(refused ? 400 : 500, { "content-type": "application/json; charset=utf-8" });
+      response.end(JSON.stringify({ text: refused ? (error as Error).message : String(error) }));
     }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -176,6 +190,10 @@ function flatHeaders(request: IncomingMessage): Record<string, string> {
       value === undefined ? [] : [[name, Array.isArray(value) ? value.join(",") : value]],
     ),
   );
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  return JSON.parse(await readBody(request));
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

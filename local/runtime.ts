@@ -12,7 +12,7 @@ import type { Ports } from "../functions/domain/ports/index.ts";
 import type { Promotion } from "../functions/domain/promotion/record.ts";
 import { type PromotionRequest, promotionExecutionName } from "../functions/domain/promotion/request.ts";
 import { type ReleaseRequest, releaseExecutionName } from "../functions/domain/release/request.ts";
-import { ArtifactPublishedDetailType } from "../functions/domain/triggers.ts";
+import { ArtifactPublishedDetailType, DeployRequestedDetailType } from "../functions/domain/triggers.ts";
 import type { PrepareOutput } from "../functions/handlers/deploy.ts";
 import type { PromotionLifecycle } from "../functions/handlers/promote.ts";
 import { createReleaseTriggerHandler, isReleasePublished } from "../functions/handlers/release-trigger.ts";
@@ -20,6 +20,7 @@ import { createTriggerHandler, type TriggerOutcome } from "../functions/handlers
 import { pipelineTag, releasePipelineTag, type StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
 import { LocalClouds } from "./clouds.ts";
+import { deployThrough, describeOutcome } from "./deploy-requests.ts";
 import { startDynalite } from "./dynalite.ts";
 import { type EnvironmentResult, environmentResults, NotPromoted } from "./environment-results.ts";
 import { type Fleet, startFleet } from "./fleet.ts";
@@ -201,7 +202,8 @@ export async function runLocal<T>(
       region: "local-1",
       deliver: (event) => {
         if (isReleasePublished(event)) return releaseTrigger(event);
-        return (event as { "detail-type"?: string })["detail-type"] === ArtifactPublishedDetailType
+        const detailType = (event as { "detail-type"?: string })["detail-type"];
+        return detailType === ArtifactPublishedDetailType || detailType === DeployRequestedDetailType
           ? trigger(event)
           : resolveGate(event);
       },
@@ -210,6 +212,8 @@ export async function runLocal<T>(
       stores,
       bus,
       table: { endpoint: table.endpoint, tableName: table.tableName },
+      // `glidepath deploy` from another terminal: the same trigger, through the bus, as on AWS.
+      deploy: deployThrough(bus),
     });
     cleanup.push(() => callbackServer.stop());
     // Runs first: the records outlive the run, for `glidepath status` once it has ended.
@@ -526,11 +530,7 @@ async function promoteLocally(
       if (outcome.outcome === "ignored")
         throw new Error(`the trigger ignored the local push: ${outcome.reason}`);
       if (!promotionIds.includes(outcome.promotionId)) promotionIds.push(outcome.promotionId);
-      const queued =
-        outcome.outcome === "queued"
-          ? `${outcome.behind === undefined ? "" : ` behind ${outcome.behind}`}${outcome.superseded === undefined ? "" : `, superseding ${outcome.superseded}`}`
-          : "";
-      phase(`pushed ${outcome.version}: ${outcome.outcome}${queued} (${outcome.promotionId})`);
+      phase(`pushed ${outcome.version}: ${describeOutcome(outcome)}`);
       phase(`  follow it from another terminal: npx glidepath status ${outcome.promotionId} --watch`);
     }
   }

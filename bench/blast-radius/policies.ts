@@ -182,6 +182,8 @@ export interface GlidepathProps {
   readonly strategy: StrategyInput;
   /** The environment's `analysis`, as in a config; defaults as the schema's. */
   readonly analysis?: Partial<AnalysisSettings>;
+  /** The environment's watch window after 100% (`watchSeconds`). @default 0 */
+  readonly watchSeconds?: number;
 }
 
 /**
@@ -203,7 +205,9 @@ export class GlidepathPolicy extends BasePolicy {
 
   constructor(props: GlidepathProps) {
     super();
-    this.#phases = plan(StrategyObjectSchema.parse(props.strategy)).phases;
+    this.#phases = plan(StrategyObjectSchema.parse(props.strategy), {
+      watchSeconds: props.watchSeconds ?? 0,
+    }).phases;
     this.#analysis = AnalysisSchema.parse(props.analysis ?? {});
     this.#startPhase(0);
   }
@@ -241,6 +245,7 @@ export class GlidepathPolicy extends BasePolicy {
       analysis: this.#analysis,
       bake: { elapsedSeconds: this.#elapsedSeconds, bakeSeconds: phase.bakeSeconds },
       phaseIndex: this.#phase,
+      watch: phase.gates.includes("watch"),
     });
     if (result.verdict === Verdict.Rollback) {
       this.rollBack(now);

@@ -22,15 +22,17 @@ export interface DecideDependencies {
 
 /** The AWS side: PutEvents on the Glidepath bus, as the caller's AWS identity (STS GetCallerIdentity). */
 export function awsDecisionDependencies(busName: string): DecideDependencies {
-  const sts = new STSClient({});
   return {
     bus: new EventBridgeDecisionBus({ client: new EventBridgeClient({}), busName }),
-    identity: async () => {
-      const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
-      if (Arn === undefined) throw new Error("STS did not say who the caller is");
-      return Arn;
-    },
+    identity: async () => (await callerIdentity()).replace(/^cli:/, ""),
   };
+}
+
+/** The caller as the CLI names them in records: `cli:` and their AWS identity (STS GetCallerIdentity). */
+export async function callerIdentity(): Promise<string> {
+  const { Arn } = await new STSClient({}).send(new GetCallerIdentityCommand({}));
+  if (Arn === undefined) throw new Error("STS did not say who the caller is");
+  return `cli:${Arn}`;
 }
 
 /**

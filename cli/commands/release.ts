@@ -1,11 +1,9 @@
-import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { awsClientConfig } from "../../functions/adapters/aws/retry.ts";
 import { planRelease, ReleasePublishedDetailType } from "../../functions/domain/release/manifest.ts";
 import { loadConfig } from "../../infra/load-config.ts";
+import { putCliEvent } from "../put-event.ts";
 import { readManifest } from "./plan-release.ts";
-
-/** The `source` of the ReleasePublished events the CLI puts. */
-export const CliEventSource = "glidepath.cli";
 
 export interface ReleaseOptions {
   readonly manifest: string;
@@ -26,24 +24,7 @@ export async function releaseCommand(
 ): Promise<void> {
   const manifest = await readManifest(options.manifest);
   const plan = planRelease(manifest, await loadConfig(options.config));
-  const { FailedEntryCount, Entries } = await client.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: options.bus,
-          Source: CliEventSource,
-          DetailType: ReleasePublishedDetailType,
-          Detail: JSON.stringify(manifest),
-        },
-      ],
-    }),
-  );
-  if ((FailedEntryCount ?? 0) > 0) {
-    const entry = Entries?.[0];
-    throw new Error(
-      `the ${options.bus} bus refused the release: ${entry?.ErrorCode ?? "unknown error"} ${entry?.ErrorMessage ?? ""}`.trim(),
-    );
-  }
+  await putCliEvent(client, options.bus, ReleasePublishedDetailType, manifest);
   print(
     `release ${plan.name ?? "(unnamed)"} (${plan.releaseId}) of ${plan.groups.flat().join(", ")} sent to the ${options.bus} bus.`,
   );

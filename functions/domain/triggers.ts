@@ -35,6 +35,34 @@ export const ArtifactPublishedDetailSchema = z.object({
   version: z.string().min(1, { error: "must be the artifact's version label" }).max(128),
 });
 
+/** The `source` of the events the CLI puts (`glidepath deploy`, `glidepath release`). */
+export const CliEventSource = "glidepath.cli";
+
+/**
+ * The `detail-type` of a deployment a human asked for (`glidepath deploy`, source `glidepath.cli`): the same
+ * promotion an artifact event starts, of the service it names, whatever its artifact type, from the
+ * environment it names.
+ */
+export const DeployRequestedDetailType = "DeployRequested";
+
+/**
+ * The detail of a DeployRequested event:
+ *
+ * ```json
+ * { "service": "checkout", "uri": "…/shop/checkout@sha256:…", "digest": "sha256:…", "version": "1.4.1",
+ *   "environment": "staging", "requestedBy": "cli:arn:aws:sts::123456789012:assumed-role/Deployer/alice" }
+ * ```
+ *
+ * `environment` (optional): the promotion starts there, the environments before it left out; without it, at
+ * the first. Idempotent as ArtifactPublished is: the same digest of the same service is one promotion.
+ */
+export const DeployRequestedDetailSchema = ArtifactPublishedDetailSchema.extend({
+  service: z.string().min(1, { error: "must name the service to deploy" }),
+  environment: z.string().min(1).optional(),
+  requestedBy: z.string().min(1, { error: "must say who asked (cli:<identity>)" }),
+});
+export type DeployRequestedDetail = z.output<typeof DeployRequestedDetailSchema>;
+
 /** The EventBridge envelope; the detail is read by its detail-type. */
 export const EnvelopeSchema = z.object({
   "detail-type": z.string().min(1),
@@ -57,11 +85,13 @@ const EcrPushDetailSchema = z.object({
 export interface DeployMatch {
   readonly kind: "deploy";
   readonly service: string;
-  /** The first environment of the service's promotion order. */
+  /** Where the promotion starts: the first environment of the service's order, or the one a human named. */
   readonly environment: string;
   readonly artifact: Artifact;
   /** The event's `time`: orders pushes of one service, so the newest waiting artifact wins the queue. */
   readonly publishedAt: string;
+  /** Who asked, for a deployment a human requested (`glidepath deploy`). */
+  readonly requestedBy?: string;
 }
 
 export interface IgnoredMatch {
@@ -92,10 +122,53 @@ export function matchArtifact(config: GlidepathConfig, event: unknown): Artifact
     return matchEcrPush(config, detail, { account, region, publishedAt });
   }
   if (detailType === ArtifactPublishedDetailType) return matchPublished(config, source, detail, publishedAt);
+  if (source === CliEventSource && detailType === DeployRequestedDetailType) {
+    return matchDeployRequest(config, detail, publishedAt);
+  }
   return {
     kind: "malformed",
-    reason: `unexpected event ${source} / ${detailType}: the trigger reads ${EcrSource} / ${EcrImageActionDetailType} and ${ArtifactPublishedDetailType}`,
+    reason: `unexpected event ${source} / ${detailType}: the trigger reads ${EcrSource} / ${EcrImageActionDetailType}, ${ArtifactPublishedDetailType} and ${CliEventSource} / ${DeployRequestedDetailType}`,
   };
+}
+
+/**
+ * The problems of a deploy request against the config (an unknown service or environment), each a sentence
+ * that says what the config has: the CLI refuses with them before sending, the trigger dead-letters with them.
+ */
+export function deployRequestProblems(
+  config: GlidepathConfig,
+  request: Pick<DeployRequestedDetail, "service" | "environment">,
+): string[] {
+  const service = config.services.find((candidate) => candidate.name === request.service);
+  if (service === undefined) {
+    return [
+      `service: no service '${request.service}' in the config (has: ${config.services.map((candidate) => candidate.name).join(", ")})`,
+    ];
+  }
+  const names = service.environments.map((environment) => environment.name);
+  if (request.environment !== undefined && !names.includes(request.environment)) {
+    return [
+      `environment: service '${service.name}' has no environment '${request.environment}' (has: ${names.join(", ")})`,
+    ];
+  }
+  return [];
+}
+
+function matchDeployRequest(
+  config: GlidepathConfig,
+  detail: Record<string, unknown>,
+  publishedAt: string,
+): ArtifactMatch {
+  const parsed = DeployRequestedDetailSchema.safeParse(detail);
+  if (!parsed.success) return malformed("the DeployRequested detail", parsed.error, ["detail"]);
+  const problems = deployRequestProblems(config, parsed.data);
+  if (problems.length > 0) {
+    return { kind: "malformed", reason: `the DeployRequested detail is invalid: ${problems.join("; ")}` };
+  }
+  const { service: name, uri, digest, version, environment, requestedBy } = parsed.data;
+  const service = config.services.find((candidate) => candidate.name === name) as ServiceConfig;
+  const match = deploy(service, { uri, digest, version }, publishedAt);
+  return [{ ...match, ...(environment === undefined ? {} : { environment }), requestedBy }];
 }
 
 function matchEcrPush(

@@ -211,8 +211,17 @@ export async function handOverLock(
 
 async function start(ports: PromotionPorts, promotion: Promotion, context: RunContext): Promise<void> {
   const service = ports.config?.services.find((candidate) => candidate.name === promotion.service);
+  // From the environment the record starts at: a deployment asked for from one (`glidepath deploy --env`).
+  const startAt = promotion.environments[0]?.name;
+  const known = service?.environments.some((environment) => environment.name === startAt) === true;
   const request =
-    service === undefined ? undefined : promotionRequest({ service, artifact: promotion.artifact });
+    service === undefined || !known
+      ? undefined
+      : promotionRequest({
+          service,
+          artifact: promotion.artifact,
+          ...(startAt === undefined ? {} : { startAt }),
+        });
   if (request === undefined || request.promotionId !== promotion.id) {
     const reason =
       service === undefined

@@ -56,12 +56,13 @@ async function place(ports: TriggerPorts, match: DeployMatch): Promise<TriggerOu
   const service = ports.config.services.find((candidate) => candidate.name === match.service);
   if (service === undefined)
     throw new Error(`matchArtifact returned ${match.service}, which is not in the config`);
-  const request = promotionRequest({ service, artifact: match.artifact });
+  const request = promotionRequest({ service, artifact: match.artifact, startAt: match.environment });
   const { promotion: before } = await ports.promotions.create(
     newPromotion({
       request,
       publishedAt: match.publishedAt,
       now: ports.clock().toISOString(),
+      ...(match.requestedBy === undefined ? {} : { requestedBy: match.requestedBy }),
     }),
   );
   const placed: Placed = { promotionId: before.id, service: service.name, version: before.artifact.version };

@@ -7,6 +7,8 @@ import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
 import { ReleasePublishedDetailType } from "../../functions/domain/release/manifest.ts";
 import {
   ArtifactPublishedDetailType,
+  CliEventSource,
+  DeployRequestedDetailType,
   EcrImageActionDetailType,
   EcrSource,
 } from "../../functions/domain/triggers.ts";
@@ -41,6 +43,8 @@ export class Triggers extends Construct {
   readonly artifactsPublished?: Rule;
   /** ReleasePublished events on the Glidepath bus, from any source: releases of several services. */
   readonly releasesPublished: Rule;
+  /** DeployRequested events, from `glidepath deploy`. */
+  readonly deployRequests: Rule;
 
   constructor(scope: Construct, id: string, props: TriggersProps) {
     super(scope, id);
@@ -125,6 +129,13 @@ export class Triggers extends Construct {
         targets: [target()],
       });
     }
+    // A deployment a human asks for (`glidepath deploy`) names its service: the bus's policy says who may.
+    this.deployRequests = new Rule(this, "DeployRequests", {
+      description: "DeployRequested events (glidepath deploy) start a promotion of the service they name",
+      eventBus: props.bus,
+      eventPattern: { source: [CliEventSource], detailType: [DeployRequestedDetailType] },
+      targets: [target()],
+    });
     // A release names services, not a source: a release manifest may come from any CI that may put events
     // on the Glidepath bus (its policy says who may).
     this.releasesPublished = new Rule(this, "ReleasesPublished", {

@@ -129,6 +129,26 @@ describe("Triggers", () => {
     expect(Object.keys(rules)).toHaveLength(1);
   });
 
+  it("sends DeployRequested events from glidepath.cli on the Glidepath bus to the trigger, with a DLQ", () => {
+    // Prepare
+    const expected = {
+      EventBusName: { Ref: busId },
+      EventPattern: { source: ["glidepath.cli"], "detail-type": ["DeployRequested"] },
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [triggerId, "Arn"] },
+          DeadLetterConfig: { Arn: { "Fn::GetAtt": [dlqId, "Arn"] } },
+        }),
+      ],
+    };
+
+    // Act
+    const rules = template.findResources("AWS::Events::Rule", { Properties: expected });
+
+    // Assess
+    expect(Object.keys(rules)).toHaveLength(1);
+  });
+
   it("keeps the config out of the trigger's environment and names the machines by prefix", () => {
     // Prepare
     const functions = template.findResources("AWS::Lambda::Function") as Resources;

@@ -63,7 +63,7 @@ describe("glidepath release", () => {
 
     // Assess
     await expect(sending).rejects.toThrow(
-      "the glidepath bus refused the release: AccessDeniedException not authorized to put on glidepath",
+      "the glidepath bus refused the ReleasePublished event: AccessDeniedException not authorized to put on glidepath",
     );
   });
 });

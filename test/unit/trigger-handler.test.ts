@@ -429,3 +429,78 @@ describe("trigger handler", () => {
     expect((await stores.promotions.getLock(service)).holder).toBeUndefined();
   });
 });
+
+describe("trigger handler: deployments asked for by a human (DeployRequested, glidepath deploy)", () => {
+  const deployRequested = (service: string, n: number, detail: Record<string, unknown> = {}) => ({
+    version: "0",
+    id: `deploy-${n}`,
+    "detail-type": "DeployRequested",
+    source: "glidepath.cli",
+    account: "123456789012",
+    region: "us-west-2",
+    time: "2026-12-01T10:00:00Z",
+    resources: [],
+    detail: {
+      service,
+      uri: `123456789012.dkr.ecr.us-west-2.amazonaws.com/my-repository-name@${digestOf(n)}`,
+      digest: digestOf(n),
+      version: `1.${n}.0`,
+      requestedBy: "cli:arn:aws:sts::123456789012:assumed-role/Deployer/alice",
+      ...detail,
+    },
+  });
+
+  it("starts one promotion of an ECR service for the same digest asked twice, and records who asked", async () => {
+    // Prepare
+    const { config, service } = configFor();
+    const handler = createTriggerHandler(ports(config));
+
+    // Act
+    const first = await handler(deployRequested(service, 7001));
+    const second = await handler(deployRequested(service, 7001));
+
+    // Assess
+    expect(first).toMatchObject([{ outcome: "started", promotionId: idOf(service, 7001) }]);
+    expect(second).toMatchObject([{ outcome: "duplicate", promotionId: idOf(service, 7001) }]);
+    expect(starts).toHaveLength(1);
+    expect(await record(idOf(service, 7001))).toMatchObject({
+      status: "RUNNING",
+      requestedBy: "cli:arn:aws:sts::123456789012:assumed-role/Deployer/alice",
+    });
+  });
+
+  it("with an environment, the promotion starts there and leaves the ones before it out", async () => {
+    // Prepare
+    const { config, service } = configFor();
+
+    // Act
+    await createTriggerHandler(ports(config))(deployRequested(service, 7002, { environment: "production" }));
+
+    // Assess
+    expect(starts.map((request) => request.environments.map((environment) => environment.name))).toEqual([
+      ["production"],
+    ]);
+    const promotion = await record(idOf(service, 7002));
+    expect(promotion.environments.map((environment) => environment.name)).toEqual(["production"]);
+  });
+
+  it("throws TriggerEventInvalidError for an unknown service or environment, naming what the config has", async () => {
+    // Prepare
+    const { config, service } = configFor();
+    const handler = createTriggerHandler(ports(config));
+
+    // Act
+    const unknownService = handler(deployRequested("nobody", 7003));
+    const unknownEnvironment = handler(deployRequested(service, 7004, { environment: "qa" }));
+
+    // Assess
+    await expect(unknownService).rejects.toThrow(TriggerEventInvalidError);
+    await expect(unknownService).rejects.toThrow(
+      `service: no service 'nobody' in the config (has: ${service})`,
+    );
+    await expect(unknownEnvironment).rejects.toThrow(
+      `environment: service '${service}' has no environment 'qa' (has: dev, production)`,
+    );
+    expect(starts).toEqual([]);
+  });
+});

@@ -32,12 +32,15 @@ export function newPromotion(input: {
   readonly request: PromotionRequest;
   readonly publishedAt: string;
   readonly now: string;
+  /** Who asked for it (`glidepath deploy`). */
+  readonly requestedBy?: string;
 }): Promotion {
   return {
     id: input.request.promotionId,
     service: input.request.service,
     artifact: { ...input.request.artifact },
     publishedAt: input.publishedAt,
+    ...(input.requestedBy === undefined ? {} : { requestedBy: input.requestedBy }),
     status: PromotionStatus.Queued,
     environments: input.request.environments.map((environment) => ({
       name: environment.name,

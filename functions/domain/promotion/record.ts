@@ -99,6 +99,8 @@ export const PromotionSchema = z.object({
   artifact: ArtifactSchema,
   /** The artifact event's time: orders the pushes of one service in the queue. */
   publishedAt: z.string(),
+  /** Who asked for it, when a human did (`glidepath deploy`) rather than an artifact event. */
+  requestedBy: z.string().optional(),
   status: z.enum(promotionStatuses),
   /** In promotion order. */
   environments: z.array(PromotionEnvironmentRecordSchema).min(1),

@@ -169,13 +169,22 @@ export function promotionRequest(input: {
   readonly artifact: Artifact;
   /** @default unchanged */
   readonly adjust?: AdjustRequest;
+  /** The environment it starts at, those before it left out (`glidepath deploy --env`). @default the first */
+  readonly startAt?: string;
 }): PromotionRequest {
   const { service, artifact } = input;
-  const environments = service.environments.map((environment, index) =>
+  const first =
+    input.startAt === undefined
+      ? 0
+      : service.environments.findIndex((environment) => environment.name === input.startAt);
+  if (first < 0) {
+    throw new PromotionRequestInvalidError(`${service.name} has no environment ${input.startAt}`);
+  }
+  const environments = service.environments.slice(first).map((environment, at) =>
     environmentRequest({
       service,
       environment,
-      index,
+      index: first + at,
       artifact,
       ...(input.adjust === undefined ? {} : { adjust: input.adjust }),
     }),
