@@ -9,9 +9,11 @@ import { awsDeployDependencies, deployCommand, localDeployDependencies } from ".
 import { historyCommand } from "./commands/history.ts";
 import { planCommand } from "./commands/plan.ts";
 import { releaseClient, releaseCommand } from "./commands/release.ts";
+import { awsRollbackDependencies, rollbackCommand } from "./commands/rollback.ts";
 import { statsCommand } from "./commands/stats.ts";
 import { awsStatusDependencies, localStatusDependencies, statusCommand } from "./commands/status.ts";
 import { validateCommand } from "./commands/validate.ts";
+import { RefusedError } from "./refused-error.ts";
 import { awsStateTable } from "./state-table.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -114,6 +116,23 @@ program
   );
 
 program
+  .command("rollback")
+  .description(
+    "put an environment back on a good artifact it ran before, all at once, as a deployment of its own (alarms still watched)",
+  )
+  .requiredOption("--service <name>", "the service")
+  .requiredOption("--env <name>", "the environment")
+  .option(
+    "--to <version>",
+    "the version to go back to (default: the newest SUCCEEDED one before the live one)",
+  )
+  .option("--reason <text>", "why, for the decision log")
+  .requiredOption("--config <file>", "the config file the control plane was deployed with")
+  .option("--bus <name>", "the Glidepath event bus", "glidepath")
+  .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")
+  .action((options) => rollbackCommand(options, awsRollbackDependencies(awsStateTable().stores), print));
+
+program
   .command("history")
   .description(
     "list a service's deployments in an environment, its promotions, or the releases, newest first, one page at a time",
@@ -196,6 +215,10 @@ function exitCodeFor(error: unknown): number {
   ) {
     console.error(`error: ${error.message}`);
     return EXIT_BAD_INPUT;
+  }
+  if (error instanceof RefusedError) {
+    console.error(`error: ${error.message}`);
+    return 1;
   }
   console.error(error);
   return 1;

@@ -97,6 +97,8 @@ export interface Deployment {
   readonly promotionId?: string;
   /** The release this deployment is part of (see functions/domain/release/): its id is the release's own. */
   readonly releaseId?: string;
+  /** The rollback a human asked for that this deployment is (`glidepath rollback`): part of its id. */
+  readonly rollbackId?: string;
 }
 
 export interface DeploymentIdInput {
@@ -108,6 +110,8 @@ export interface DeploymentIdInput {
   readonly region?: string;
   /** The release that deploys it: its deployments are its own, apart from a promotion of the same digest. */
   readonly releaseId?: string;
+  /** The rollback that deploys it (a digest that ran before, deployed again). */
+  readonly rollbackId?: string;
 }
 
 /** A deployment id as `deploymentId()` makes it, wherever one arrives: step inputs, events, buttons, the CLI. */
@@ -130,6 +134,7 @@ export function deploymentId(input: DeploymentIdInput): string {
         // Only present fields: the ids of deployments without them stay what they always were.
         ...(input.region === undefined ? [] : [input.region]),
         ...(input.releaseId === undefined ? [] : [{ release: input.releaseId }]),
+        ...(input.rollbackId === undefined ? [] : [{ rollback: input.rollbackId }]),
       ]),
     )
     .digest("hex");

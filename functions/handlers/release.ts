@@ -366,7 +366,13 @@ async function previousOf(
         ...(wave.region === undefined ? {} : { region: wave.region }),
       });
       if (previous === undefined) return place;
-      const restore = restoreWave({ service: config, environment, wave: index, previous, releaseId });
+      const restore = restoreWave({
+        service: config,
+        environment,
+        wave: index,
+        previous,
+        owner: { releaseId },
+      });
       if (restore === undefined) return { ...place, previous };
       const adjusted =
         ports.adjust === undefined ? restore : { ...restore, request: ports.adjust(restore.request) };

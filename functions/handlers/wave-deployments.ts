@@ -4,7 +4,7 @@ import type { Wave } from "../domain/promotion/request.ts";
 
 /**
  * Creates the deployment record of every region wave of an artifact in an environment, idempotently, as part
- * of a promotion or a release. The store derives each id as the pipeline's input did; an id that differs
+ * of a promotion, a release or a rollback. The store derives each id as the pipeline's input did; an id that differs
  * means the two disagree about the deployment, and nothing may run on it.
  */
 export async function createWaveDeployments(
@@ -16,7 +16,7 @@ export async function createWaveDeployments(
     readonly waves: readonly Wave[];
     /** Whose deployments they are, for the error: "the promotion", "release r-…". */
     readonly owner: string;
-  } & ({ readonly promotionId: string } | { readonly releaseId: string }),
+  } & ({ readonly promotionId: string } | { readonly releaseId: string } | { readonly rollbackId: string }),
 ): Promise<void> {
   for (const wave of input.waves) {
     const { deployment } = await deployments.create({
@@ -24,7 +24,11 @@ export async function createWaveDeployments(
       environment: input.environment,
       artifact: input.artifact,
       strategy: wave.request.strategy,
-      ...("promotionId" in input ? { promotionId: input.promotionId } : { releaseId: input.releaseId }),
+      ...("promotionId" in input
+        ? { promotionId: input.promotionId }
+        : "releaseId" in input
+          ? { releaseId: input.releaseId }
+          : { rollbackId: input.rollbackId }),
       ...(wave.region === undefined ? {} : { region: wave.region }),
     });
     if (deployment.id !== wave.deploymentId) {

@@ -5,6 +5,7 @@ import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { GlidepathConfig } from "../../functions/domain/config/index.ts";
 import { ReleasePublishedDetailType } from "../../functions/domain/release/manifest.ts";
+import { RollbackRequestedDetailType } from "../../functions/domain/rollback.ts";
 import {
   ArtifactPublishedDetailType,
   CliEventSource,
@@ -45,6 +46,8 @@ export class Triggers extends Construct {
   readonly releasesPublished: Rule;
   /** DeployRequested events, from `glidepath deploy`. */
   readonly deployRequests: Rule;
+  /** RollbackRequested events, from `glidepath rollback`. */
+  readonly rollbackRequests: Rule;
 
   constructor(scope: Construct, id: string, props: TriggersProps) {
     super(scope, id);
@@ -134,6 +137,13 @@ export class Triggers extends Construct {
       description: "DeployRequested events (glidepath deploy) start a promotion of the service they name",
       eventBus: props.bus,
       eventPattern: { source: [CliEventSource], detailType: [DeployRequestedDetailType] },
+      targets: [target()],
+    });
+    // A rollback a human asks for (`glidepath rollback`): back to a good artifact, all at once.
+    this.rollbackRequests = new Rule(this, "RollbackRequests", {
+      description: "RollbackRequested events (glidepath rollback) put an environment back on a good artifact",
+      eventBus: props.bus,
+      eventPattern: { source: [CliEventSource], detailType: [RollbackRequestedDetailType] },
       targets: [target()],
     });
     // A release names services, not a source: a release manifest may come from any CI that may put events

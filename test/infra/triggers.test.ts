@@ -89,51 +89,25 @@ describe("Triggers", () => {
     expect(Object.values(rules)[0]?.Properties.EventBusName).toBeUndefined();
   });
 
-  it("sends ArtifactPublished events from the configured sources on the Glidepath bus to the trigger, with a DLQ", () => {
+  it.each([
+    [
+      "ArtifactPublished events from the configured sources",
+      { source: ["ci.search"], "detail-type": ["ArtifactPublished"] },
+    ],
+    ["ReleasePublished events from any source", { "detail-type": ["ReleasePublished"] }],
+    [
+      "DeployRequested events from glidepath.cli",
+      { source: ["glidepath.cli"], "detail-type": ["DeployRequested"] },
+    ],
+    [
+      "RollbackRequested events from glidepath.cli",
+      { source: ["glidepath.cli"], "detail-type": ["RollbackRequested"] },
+    ],
+  ])("sends %s on the Glidepath bus to the trigger, with a DLQ", (_, pattern) => {
     // Prepare
     const expected = {
       EventBusName: { Ref: busId },
-      EventPattern: { source: ["ci.search"], "detail-type": ["ArtifactPublished"] },
-      Targets: [
-        Match.objectLike({
-          Arn: { "Fn::GetAtt": [triggerId, "Arn"] },
-          DeadLetterConfig: { Arn: { "Fn::GetAtt": [dlqId, "Arn"] } },
-        }),
-      ],
-    };
-
-    // Act
-    const rules = template.findResources("AWS::Events::Rule", { Properties: expected });
-
-    // Assess
-    expect(Object.keys(rules)).toHaveLength(1);
-  });
-
-  it("sends ReleasePublished events from any source on the Glidepath bus to the trigger, with a DLQ", () => {
-    // Prepare
-    const expected = {
-      EventBusName: { Ref: busId },
-      EventPattern: { "detail-type": ["ReleasePublished"] },
-      Targets: [
-        Match.objectLike({
-          Arn: { "Fn::GetAtt": [triggerId, "Arn"] },
-          DeadLetterConfig: { Arn: { "Fn::GetAtt": [dlqId, "Arn"] } },
-        }),
-      ],
-    };
-
-    // Act
-    const rules = template.findResources("AWS::Events::Rule", { Properties: expected });
-
-    // Assess
-    expect(Object.keys(rules)).toHaveLength(1);
-  });
-
-  it("sends DeployRequested events from glidepath.cli on the Glidepath bus to the trigger, with a DLQ", () => {
-    // Prepare
-    const expected = {
-      EventBusName: { Ref: busId },
-      EventPattern: { source: ["glidepath.cli"], "detail-type": ["DeployRequested"] },
+      EventPattern: pattern,
       Targets: [
         Match.objectLike({
           Arn: { "Fn::GetAtt": [triggerId, "Arn"] },

@@ -187,7 +187,7 @@ describe("the release step, against dynalite", () => {
       environment: "staging",
       wave: 0,
       previous: artifact(payments, "1.6.0"),
-      releaseId: request.releaseId,
+      owner: { releaseId: request.releaseId },
     });
     expect(staging).toEqual({
       failed: true,

@@ -60,7 +60,7 @@ describe("restoreWave", () => {
       environment: "production",
       wave: 1,
       previous,
-      releaseId,
+      owner: { releaseId },
     });
 
     // Assess
@@ -85,7 +85,7 @@ describe("restoreWave", () => {
       environment: "production",
       wave: 0,
       previous,
-      releaseId,
+      owner: { releaseId },
     });
 
     // Assess
@@ -107,7 +107,7 @@ describe("restoreWave", () => {
       environment: "production",
       wave: 0,
       previous,
-      releaseId,
+      owner: { releaseId },
     });
 
     // Assess
@@ -117,7 +117,7 @@ describe("restoreWave", () => {
   it("names the environment it cannot find", () => {
     // Act
     const restore = () =>
-      restoreWave({ service: orders, environment: "staging", wave: 0, previous, releaseId });
+      restoreWave({ service: orders, environment: "staging", wave: 0, previous, owner: { releaseId } });
 
     // Assess
     expect(restore).toThrow("orders has no environment staging to restore");

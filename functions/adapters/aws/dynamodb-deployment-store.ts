@@ -68,6 +68,7 @@ const DeploymentItemSchema = z.object({
   region: z.string().optional(),
   promotionId: z.string().optional(),
   releaseId: z.string().optional(),
+  rollbackId: z.string().optional(),
 });
 
 export class DynamoDbDeploymentStore implements DeploymentStore {
@@ -86,6 +87,7 @@ export class DynamoDbDeploymentStore implements DeploymentStore {
       attempt,
       ...(input.region === undefined ? {} : { region: input.region }),
       ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
+      ...(input.rollbackId === undefined ? {} : { rollbackId: input.rollbackId }),
     });
     const now = this.table.clock().toISOString();
     const deployment: Deployment = {
@@ -103,6 +105,7 @@ export class DynamoDbDeploymentStore implements DeploymentStore {
       ...(input.region === undefined ? {} : { region: input.region }),
       ...(input.promotionId === undefined ? {} : { promotionId: input.promotionId }),
       ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
+      ...(input.rollbackId === undefined ? {} : { rollbackId: input.rollbackId }),
     };
     const created = await this.table.putIfAbsent({
       ...deploymentKey(id),

@@ -1,4 +1,6 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { StrategyType } from "../../domain/config/index.ts";
+import type { DeploymentRequest } from "../../domain/deployment-request.ts";
 import { pipelineTag, releasePipelineTag } from "../../domain/execution-name.ts";
 import { type PromotionRequest, promotionExecutionName } from "../../domain/promotion/request.ts";
 import { type ReleaseRequest, releaseExecutionName } from "../../domain/release/request.ts";
@@ -39,6 +41,13 @@ export class SfnExecutionStarter {
   /** A release's pipeline execution (`<stack>-release`), named by `releaseExecutionName()`, the same way. */
   readonly startRelease = async (request: ReleaseRequest): Promise<{ readonly executionArn: string }> =>
     this.#start(releasePipelineTag, releaseExecutionName(request), request);
+
+  /** A strategy execution (`<stack>-<strategy>`) on its own, not nested in a pipeline: a rollback's. */
+  readonly startStrategy = async (
+    strategy: StrategyType,
+    name: string,
+    request: DeploymentRequest,
+  ): Promise<{ readonly executionArn: string }> => this.#start(strategy, name, request);
 
   async #start(tag: string, name: string, request: unknown): Promise<{ readonly executionArn: string }> {
     const stateMachineArn = `${this.#prefix}${tag}`;

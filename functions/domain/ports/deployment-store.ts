@@ -15,6 +15,8 @@ export interface CreateDeploymentInput {
   readonly promotionId?: string;
   /** The release the deployment is part of: part of its id; see `Deployment.releaseId`. */
   readonly releaseId?: string;
+  /** The rollback the deployment is: part of its id; see `Deployment.rollbackId`. */
+  readonly rollbackId?: string;
 }
 
 export interface CreateDeploymentResult {

@@ -73,6 +73,8 @@ export function waveDeploymentId(input: {
   readonly attempt?: number;
   /** The release that deploys it, if any. */
   readonly releaseId?: string;
+  /** The rollback that deploys it, if any. */
+  readonly rollbackId?: string;
 }): string {
   return deploymentId({
     service: input.service,
@@ -81,6 +83,7 @@ export function waveDeploymentId(input: {
     attempt: input.attempt ?? 1,
     ...(input.region === undefined ? {} : { region: input.region }),
     ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
+    ...(input.rollbackId === undefined ? {} : { rollbackId: input.rollbackId }),
   });
 }
 
@@ -137,6 +140,7 @@ export function waveRequest(input: {
   readonly resolved: ResolvedWave;
   readonly artifact: Artifact;
   readonly releaseId?: string;
+  readonly rollbackId?: string;
   /** Follows the environment in the execution name, such as `restore`. */
   readonly label?: string;
 }): Wave {
@@ -148,6 +152,7 @@ export function waveRequest(input: {
     digest: artifact.digest,
     ...(region === undefined ? {} : { region }),
     ...(input.releaseId === undefined ? {} : { releaseId: input.releaseId }),
+    ...(input.rollbackId === undefined ? {} : { rollbackId: input.rollbackId }),
   });
   const place = region === undefined ? environment.name : `${environment.name}-${region}`;
   return {

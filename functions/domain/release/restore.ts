@@ -10,7 +10,8 @@ const restoreStrategy = StrategyObjectSchema.parse(Presets.ECSAllAtOnce);
 /**
  * The redeployment that puts a service of a failed release back on its previous artifact in one region wave
  * of an environment: all at once, with the environment's alarms and checks, as a deployment of the release's
- * own (its id has the release's id and the previous digest), named `<service>-<env>-restore-<version>`.
+ * own (its id has the release's id and the previous digest), named `<service>-<env>-restore-<version>`; or
+ * the same for a rollback a human asked for, named `<service>-<env>-rollback-<version>`.
  * Undefined for a flag strategy: there the release's change is a flag split, which its own rollback already
  * put back; no artifact is redeployed.
  */
@@ -20,7 +21,8 @@ export function restoreWave(input: {
   /** Which of the environment's region waves. */
   readonly wave: number;
   readonly previous: Artifact;
-  readonly releaseId: string;
+  /** Whose deployment it is: a failed release's, or a rollback's a human asked for (`glidepath rollback`). */
+  readonly owner: { readonly releaseId: string } | { readonly rollbackId: string };
 }): Wave | undefined {
   const { service, previous } = input;
   const environment = service.environments.find((candidate) => candidate.name === input.environment);
@@ -34,11 +36,12 @@ export function restoreWave(input: {
   }
   return waveRequest({
     service,
-    environment: { ...environment, strategy: restoreStrategy },
+    // No watch window: a failure there would flip traffic back to the artifact being undone.
+    environment: { ...environment, strategy: restoreStrategy, watchSeconds: 0 },
     wave: input.wave,
     resolved,
     artifact: previous,
-    releaseId: input.releaseId,
-    label: "restore",
+    ...input.owner,
+    label: "releaseId" in input.owner ? "restore" : "rollback",
   });
 }

@@ -14,6 +14,7 @@ import {
   isReleasePublished,
   type ReleaseTriggerOutcome,
 } from "../release-trigger.ts";
+import { createRollbackHandler, isRollbackRequested, type RollbackOutcome } from "../rollback.ts";
 import { createTriggerHandler, type TriggerOutcome } from "../trigger.ts";
 
 /** Read at cold start: a trigger deployed without its table, bus, machines or config fails at once. */
@@ -50,17 +51,29 @@ const run = createTriggerHandler({
     bus.putDecision({ deploymentId, action: "abort", actor, reason }),
   clock,
 });
+const runRollback = createRollbackHandler({
+  config,
+  ...stores,
+  startStrategy: starter.startStrategy,
+});
 logger.appendKeys({ step: "trigger" });
 
 /**
- * Lambda entry of the artifact rules (ECR pushes, ArtifactPublished) and the release rule (ReleasePublished).
+ * Lambda entry of the artifact rules (ECR pushes, ArtifactPublished, DeployRequested), the release rule
+ * (ReleasePublished) and the rollback rule (RollbackRequested).
  * A failure is rethrown so EventBridge retries the event and, in the end, keeps it in the rules' dead-letter
  * queue.
  */
-export async function handler(event: unknown): Promise<readonly (TriggerOutcome | ReleaseTriggerOutcome)[]> {
+export async function handler(
+  event: unknown,
+): Promise<readonly (TriggerOutcome | ReleaseTriggerOutcome | RollbackOutcome)[]> {
   const eventId = typeof event === "object" && event !== null && "id" in event ? event.id : undefined;
   try {
-    const outcomes = isReleasePublished(event) ? [await runRelease(event)] : await run(event);
+    const outcomes = isReleasePublished(event)
+      ? [await runRelease(event)]
+      : isRollbackRequested(event)
+        ? [await runRollback(event)]
+        : await run(event);
     logger.info("artifact event handled", { eventId, outcomes });
     return outcomes;
   } catch (error) {
