@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,7 +50,7 @@ function world() {
 }
 
 const artifactOf = (service: string, version: string): Artifact => {
-  const digest = `sha256:${version.replaceAll(".", "").padStart(64, "e")}`;
+  const digest = `sha256:${createHash("sha256").update(`${service}:${version}`).digest("hex")}`;
   return { uri: `${account}.dkr.ecr.eu-west-1.amazonaws.com/shop/checkout@${digest}`, digest, version };
 };
 
