@@ -1,18 +1,21 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigInvalidError } from "../functions/domain/config/index.ts";
 import { PlanInvalidError } from "../functions/domain/planner.ts";
 import { ReleaseInvalidError } from "../functions/domain/release/manifest.ts";
+import { savedTableFile } from "../local/saved-table.ts";
 import { awsDecisionDependencies, decideCommand, localDecisionDependencies } from "./commands/decide.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { awsDeployDependencies, deployCommand, localDeployDependencies } from "./commands/deploy.ts";
 import { historyCommand } from "./commands/history.ts";
 import { planCommand } from "./commands/plan.ts";
 import { releaseClient, releaseCommand } from "./commands/release.ts";
-import { awsRollbackDependencies, rollbackCommand } from "./commands/rollback.ts";
+import { awsRollbackDependencies, localRollbackDependencies, rollbackCommand } from "./commands/rollback.ts";
 import { statsCommand } from "./commands/stats.ts";
 import { awsStatusDependencies, localStatusDependencies, statusCommand } from "./commands/status.ts";
 import { validateCommand } from "./commands/validate.ts";
+import { readLocalRun } from "./local-run.ts";
 import { RefusedError } from "./refused-error.ts";
 import { awsStateTable } from "./state-table.ts";
 import { UsageError } from "./usage-error.ts";
@@ -130,7 +133,8 @@ program
   .requiredOption("--config <file>", "the config file the control plane was deployed with")
   .option("--bus <name>", "the Glidepath event bus", "glidepath")
   .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")
-  .action((options) => rollbackCommand(options, awsRollbackDependencies(awsStateTable().stores), print));
+  .option("--aws", "roll back on AWS even where a local run left its table")
+  .action((options) => rollbackCommand(options, rollbackDependencies(options), print));
 
 program
   .command("history")
@@ -197,6 +201,21 @@ for (const [action, description] of [
         print,
       );
     });
+}
+
+/**
+ * Where a rollback happens: on AWS when a table is named (or --aws); after `npm start`, on this machine, from
+ * what it left; never under a local run that still runs (its promotion holds the lock).
+ */
+function rollbackDependencies(options: { table?: string; aws?: boolean }) {
+  const aws = options.aws || options.table !== undefined || (process.env.GLIDEPATH_TABLE ?? "") !== "";
+  if (aws || !existsSync(savedTableFile)) return awsRollbackDependencies(awsStateTable().stores);
+  if (readLocalRun() !== undefined) {
+    throw new RefusedError(
+      "a local deployment runs here (npm start): roll back once it has ended, from what it leaves (or pass --aws)",
+    );
+  }
+  return localRollbackDependencies(print);
 }
 
 try {

@@ -47,6 +47,8 @@ export interface FleetProps {
   /** The account and region this fleet's local cloud stands for. */
   readonly place: WavePlace;
   readonly scenario: ScenarioName;
+  /** The version the fleet starts with on blue. @default liveVersion */
+  readonly liveVersion?: string;
   /** Alarm periods run this many times faster. */
   readonly speed: number;
   /** Requests per second sent through the router. */
@@ -116,9 +118,9 @@ async function start(
   };
   const label = `${environment.name} ${props.place.region} (account ${props.place.account})`;
   phase(
-    `${label}: starting ${service.name} ${liveVersion} on blue behind the router on http://127.0.0.1:${port}`,
+    `${label}: starting ${service.name} ${props.liveVersion ?? liveVersion} on blue behind the router on http://127.0.0.1:${port}`,
   );
-  await target.startLive("blue", liveVersion);
+  await target.startLive("blue", props.liveVersion ?? liveVersion);
   notePids();
   router.setWeights({ blue: 100, green: 0 });
   const trafficRouter =

@@ -1,18 +1,11 @@
 import type { ServiceConfig } from "../functions/domain/config/index.ts";
-import { DeploymentStatus } from "../functions/domain/deployment.ts";
-import { promotionRequest } from "../functions/domain/promotion/request.ts";
 import { ReleasePublishedDetailType } from "../functions/domain/release/manifest.ts";
 import type { Release } from "../functions/domain/release/record.ts";
 import type { ReleaseTriggerOutcome } from "../functions/handlers/release-trigger.ts";
-import { createWaveDeployments } from "../functions/handlers/wave-deployments.ts";
+import { recordLive } from "./live-records.ts";
 import type { ExecutionResult } from "./run-execution.ts";
-import {
-  artifactDetail,
-  artifactSource,
-  type LocalRunOptions,
-  type LocalStack,
-  runLocal,
-} from "./runtime.ts";
+import { type LocalRunOptions, type LocalStack, runLocal } from "./runtime.ts";
+import { artifactDetail, artifactSource } from "./sample-artifacts.ts";
 import { liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
 
 export interface LocalReleaseOptions
@@ -112,28 +105,6 @@ async function releaseLocally(stack: LocalStack, options: LocalReleaseOptions): 
     durationSeconds: Math.round((Date.now() - stack.started) / 100) / 10,
     pids: [...stack.pids],
   };
-}
-
-/** Records the live version of the service as SUCCEEDED in every wave of every environment. */
-async function recordLive(stack: LocalStack, service: ServiceConfig): Promise<void> {
-  const { service: _name, ...artifact } = artifactDetail(service, liveVersion);
-  const request = promotionRequest({ service, artifact });
-  for (const environment of request.environments) {
-    await createWaveDeployments(stack.stores.deployments, {
-      service: service.name,
-      environment: environment.name,
-      artifact,
-      waves: environment.waves,
-      promotionId: request.promotionId,
-      owner: `the live version of ${service.name}`,
-    });
-    for (const wave of environment.waves) {
-      await stack.stores.deployments.transition(wave.deploymentId, DeploymentStatus.InProgress);
-      await stack.stores.deployments.transition(wave.deploymentId, DeploymentStatus.Succeeded, {
-        statusReason: "the live version the local fleets start with",
-      });
-    }
-  }
 }
 
 async function releaseDeployments(

@@ -1,11 +1,9 @@
-import { createHash } from "node:crypto";
 import { dynamoDbStores } from "../functions/adapters/aws/dynamodb-stores.ts";
 import { LocalBus } from "../functions/adapters/local/local-bus.ts";
 import { LocalTaskCallbacks } from "../functions/adapters/local/local-task-callbacks.ts";
 import { experimentLine } from "../functions/adapters/log-notifier.ts";
 import type { AlarmStateChange } from "../functions/domain/alarm-state-change.ts";
 import type { EnvironmentConfig, GlidepathConfig, ServiceConfig } from "../functions/domain/config/index.ts";
-import { configWaves } from "../functions/domain/config/waves.ts";
 import type { Decision, Deployment } from "../functions/domain/deployment.ts";
 import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
@@ -16,15 +14,16 @@ import { ArtifactPublishedDetailType, DeployRequestedDetailType } from "../funct
 import type { PrepareOutput } from "../functions/handlers/deploy.ts";
 import type { PromotionLifecycle } from "../functions/handlers/promote.ts";
 import { createReleaseTriggerHandler, isReleasePublished } from "../functions/handlers/release-trigger.ts";
+import { createRollbackHandler, isRollbackRequested } from "../functions/handlers/rollback.ts";
 import { createTriggerHandler, type TriggerOutcome } from "../functions/handlers/trigger.ts";
 import { pipelineTag, releasePipelineTag, type StepName } from "../statemachines/step-functions.ts";
 import { startCallbackServer } from "./callback-server.ts";
 import { LocalClouds } from "./clouds.ts";
 import { deployThrough, describeOutcome } from "./deploy-requests.ts";
-import { startDynalite } from "./dynalite.ts";
+import { type LocalTable, startDynalite } from "./dynalite.ts";
 import { type EnvironmentResult, environmentResults, NotPromoted } from "./environment-results.ts";
 import { type Fleet, startFleet } from "./fleet.ts";
-import { localZip, zipUri } from "./local-bucket.ts";
+import { recordLive } from "./live-records.ts";
 import { type RenderedStateMachine, renderStateMachines } from "./render-asl.ts";
 import {
   type ExecutionEvent,
@@ -34,6 +33,7 @@ import {
   runExecution,
   type StepHandler,
 } from "./run-execution.ts";
+import { artifactDetail, artifactSource } from "./sample-artifacts.ts";
 import { saveTable } from "./saved-table.ts";
 import { scalePromotion, scaleRequest } from "./scale-request.ts";
 import { newVersion, type ScenarioName } from "./scenarios.ts";
@@ -136,6 +136,15 @@ export interface StackOptions
   /** What the new version of each service does. */
   readonly scenarioOf: (service: string) => ScenarioName;
   /**
+   * The version a wave's fleet starts with, when it is not the sample's live version (a rollback starts where
+   * the last run left each environment). @default liveVersion
+   */
+  readonly liveVersionOf?: (place: {
+    service: string;
+    environment: string;
+    region: string;
+  }) => string | undefined;
+  /**
    * Keeps every fleet of an environment while the run is in it (a release's services, and the restore that
    * goes back to the fleet it left); by default a fleet stops when the next wave's starts.
    */
@@ -155,6 +164,10 @@ export interface LocalStack {
   readonly launched: ReadonlyMap<string, { request: PromotionRequest; run: Promise<ExecutionResult> }>;
   /** The release pipeline executions started, by name. */
   readonly releases: ReadonlyMap<string, { request: ReleaseRequest; run: Promise<ExecutionResult> }>;
+  /** Strategy executions started on their own (a rollback's), by name. */
+  readonly strategies: ReadonlyMap<string, Promise<ExecutionResult>>;
+  /** The run's state table, as stored. */
+  readonly table: LocalTable;
 }
 
 /**
@@ -195,6 +208,7 @@ export async function runLocal<T>(
     let resolveGate: (event: unknown) => Promise<unknown> = async () => undefined;
     let trigger: (event: unknown) => Promise<unknown> = async () => undefined;
     let releaseTrigger: (event: unknown) => Promise<unknown> = async () => undefined;
+    let rollback: (event: unknown) => Promise<unknown> = async () => undefined;
     // The rules of the Glidepath bus: artifact and release events to the trigger, decisions and alarms to
     // resolve-gate.
     const bus = new LocalBus({
@@ -202,6 +216,7 @@ export async function runLocal<T>(
       region: "local-1",
       deliver: (event) => {
         if (isReleasePublished(event)) return releaseTrigger(event);
+        if (isRollbackRequested(event)) return rollback(event);
         const detailType = (event as { "detail-type"?: string })["detail-type"];
         return detailType === ArtifactPublishedDetailType || detailType === DeployRequestedDetailType
           ? trigger(event)
@@ -259,6 +274,14 @@ export async function runLocal<T>(
       healthSignals: noFleet,
     };
 
+    const liveOf = (request: DeploymentRequest) => {
+      const version = options.liveVersionOf?.({
+        service: request.service,
+        environment: request.environment,
+        region: request.region,
+      });
+      return version === undefined ? {} : { liveVersion: version };
+    };
     const startWaveFleet = async (environment: EnvironmentConfig, request: DeploymentRequest) => {
       const place = { account: request.account, region: request.region };
       const fleet = await startFleet({
@@ -268,6 +291,7 @@ export async function runLocal<T>(
         place,
         service: serviceOf(request.service),
         scenario: options.scenarioOf(request.service),
+        ...liveOf(request),
         speed: options.speed,
         rps: options.rps,
         phase,
@@ -335,12 +359,15 @@ export async function runLocal<T>(
         }
         if (fleet !== undefined && step === "deploy") fleet.notePids();
         // A shift that is still on its way (a flag deployment) moves nothing yet: it is looked at again.
+        // Only changes: the watch window's phase shifts to the 100% the phase before it reached.
+        const weight = (output as { weight?: number }).weight;
         if (
           fleet !== undefined &&
           step === "shift-traffic" &&
-          (output as { settled?: boolean }).settled !== false
+          (output as { settled?: boolean }).settled !== false &&
+          weight !== undefined &&
+          fleet.weightHistory.at(-1)?.new !== weight
         ) {
-          const weight = (output as { weight: number }).weight;
           fleet.weightHistory.push({ at: Date.now() - started, new: weight });
           emit({ kind: "weights", at: Date.now() - started, weights: { old: 100 - weight, new: weight } });
         }
@@ -501,7 +528,28 @@ export async function runLocal<T>(
         return { executionArn: localExecutionArn(releaseMachine.name, name) };
       },
     });
-    return await drive({ started, phase, stores, bus, fleets, pids, launched, releases });
+    // StartExecution of a strategy machine on its own (a rollback's), by name: started once.
+    const strategies = new Map<string, Promise<ExecutionResult>>();
+    rollback = createRollbackHandler({
+      ...stores,
+      config,
+      adjust,
+      startStrategy: async (strategy, name, request) => {
+        const machine = machines.get(strategy);
+        if (machine === undefined) throw new Error(`the stack has no ${strategy} state machine`);
+        if (!strategies.has(name)) {
+          const run = nested({
+            StateMachineArn: `arn:aws:states:local-1:${localAccount}:stateMachine:${machine.name}`,
+            Name: name,
+            Input: request,
+          });
+          run.catch(() => undefined);
+          strategies.set(name, run);
+        }
+        return { executionArn: localExecutionArn(machine.name, name) };
+      },
+    });
+    return await drive({ started, phase, stores, table, bus, fleets, pids, launched, releases, strategies });
   } finally {
     for (const stop of cleanup.reverse()) await stop().catch(() => undefined);
   }
@@ -515,6 +563,8 @@ async function promoteLocally(
 ): Promise<LocalRunResult> {
   const { bus, phase, launched, stores, fleets, pids, started } = stack;
   const pushes = options.pushes ?? 1;
+  // What the fleets start with, as an earlier promotion left it: `glidepath rollback` after the run goes back to it.
+  await recordLive(stack, service);
   phase(
     `promoting ${service.name} ${pushVersion(0)}${pushes > 1 ? ` and ${pushes - 1} newer version(s)` : ""} through ${service.environments.map((environment) => environment.name).join(" → ")} (scenario ${options.scenario}, ${options.speed}x speed)`,
   );
@@ -588,24 +638,4 @@ const pushIntervalMs = 1000;
 function pushVersion(push: number): string {
   const [major, minor, patch] = newVersion.split(".").map(Number);
   return `${major}.${minor}.${(patch ?? 0) + push}`;
-}
-
-/**
- * The ArtifactPublished detail of a local push, with a digest derived from the version: for a function, its
- * zip in the local bucket (as CI uploads a zip to S3), else the local image.
- */
-export function artifactDetail(service: ServiceConfig, version: string) {
-  const digest = `sha256:${createHash("sha256").update(`${service.name}:${version}`).digest("hex")}`;
-  const functions = configWaves({ services: [service] }).some((wave) => wave.target.type === "local-lambda");
-  const uri = functions ? zipUri(localZip(service.name, version)) : `local://${service.name}@${digest}`;
-  return { service: service.name, uri, digest, version };
-}
-
-export function artifactSource(service: ServiceConfig): string {
-  if (service.artifact.type !== "custom") {
-    throw new Error(
-      `the local run publishes ArtifactPublished events: service ${service.name} needs artifact { type: "custom", source }`,
-    );
-  }
-  return service.artifact.source;
 }

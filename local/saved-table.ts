@@ -11,7 +11,7 @@ import { type LocalTable, startDynalite } from "./dynalite.ts";
 /** Where a local run leaves its state table when it ends, for `glidepath status` and `history` afterwards. */
 export const savedTableFile = ".glidepath/table.json";
 
-interface SavedTable {
+export interface SavedTable {
   readonly savedAt: string;
   readonly definition: CreateTableCommandInput;
   readonly items: readonly Record<string, AttributeValue>[];
@@ -44,23 +44,36 @@ export async function saveTable(
   renameSync(`${file}.tmp`, file);
 }
 
-/** A dynalite table holding what the last local run left (`saveTable`); undefined when none did. */
-export async function openSavedTable(file = savedTableFile): Promise<LocalTable | undefined> {
-  let saved: SavedTable;
-  try {
-    saved = JSON.parse(readFileSync(file, "utf8")) as SavedTable;
-  } catch {
-    return undefined;
-  }
-  const table = await startDynalite(saved.definition);
-  for (let at = 0; at < saved.items.length; at += 25) {
+/** What the last local run left; throws when it left nothing readable. */
+export function readSavedTable(file = savedTableFile): SavedTable {
+  return JSON.parse(readFileSync(file, "utf8")) as SavedTable;
+}
+
+/** Writes saved items into a table of the same definition. */
+export async function loadItems(
+  table: Pick<LocalTable, "rawClient" | "tableName">,
+  items: SavedTable["items"],
+): Promise<void> {
+  for (let at = 0; at < items.length; at += 25) {
     await table.rawClient.send(
       new BatchWriteItemCommand({
         RequestItems: {
-          [table.tableName]: saved.items.slice(at, at + 25).map((Item) => ({ PutRequest: { Item } })),
+          [table.tableName]: items.slice(at, at + 25).map((Item) => ({ PutRequest: { Item } })),
         },
       }),
     );
   }
+}
+
+/** A dynalite table holding what the last local run left (`saveTable`); undefined when none did. */
+export async function openSavedTable(file = savedTableFile): Promise<LocalTable | undefined> {
+  let saved: SavedTable;
+  try {
+    saved = readSavedTable(file);
+  } catch {
+    return undefined;
+  }
+  const table = await startDynalite(saved.definition);
+  await loadItems(table, saved.items);
   return table;
 }

@@ -146,7 +146,7 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
  * Runs a local run with Ctrl-C (and SIGTERM) stopping it, and its progress lines in place of the handlers'
  * JSON logs (problems still show).
  */
-async function withInterrupt(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+export async function withInterrupt(run: (signal: AbortSignal) => Promise<void>): Promise<void> {
   if (process.env.POWERTOOLS_LOG_LEVEL === undefined) logger.setLogLevel("WARN");
   const controller = new AbortController();
   const interrupt = () => controller.abort();

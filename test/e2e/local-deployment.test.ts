@@ -319,8 +319,8 @@ describe("deciding from a second terminal", () => {
 });
 
 describe("the promotion pipeline in the local run", () => {
-  it("npm start promotes dev → staging → production, each environment's strategy a nested execution, followed by glidepath status --watch from a second terminal", {
-    timeout: 120_000,
+  it("npm start promotes dev → staging → production, each environment's strategy a nested execution, followed by glidepath status --watch from a second terminal, then rolled back after it", {
+    timeout: 180_000,
   }, async () => {
     // Prepare
     let watching: Promise<{ code: number | null; output: string }> | undefined;
@@ -343,6 +343,24 @@ describe("the promotion pipeline in the local run", () => {
     expect(watched?.output).toMatch(/^promotion p-\w+ · sample 1\.1\.0 \(sha256:\w+\) · RUNNING$/m);
     expect(watched?.output).toContain("watch window at 100%");
     expect(watched?.output).toMatch(/· PROMOTED: every environment succeeded, up to production$/m);
+    // After the run, from what it left: production back on the live version it started with, wave by wave.
+    const rolledBack = await cli(
+      "rollback",
+      "--service",
+      "sample",
+      "--env",
+      "production",
+      "--reason",
+      "e2e",
+      "--config",
+      "examples/glidepath.config.ts",
+    );
+    expect(rolledBack.code, rolledBack.output.slice(-4000)).toBe(0);
+    expect(rolledBack.output).toContain(
+      "rollback of sample in production from 1.1.0 to 1.0.0 asked of this machine (what the last `npm start` left) as local:ULOCALOPS",
+    );
+    expect(rolledBack.output).toMatch(/^production eu-west-1: d-\w+ 1\.0\.0 SUCCEEDED/m);
+    expect(rolledBack.output).toMatch(/^production us-east-1: d-\w+ 1\.0\.0 SUCCEEDED/m);
     const summary = JSON.parse(output.trimEnd().split("\n").at(-1) ?? "");
     expect(summary).toMatchObject({
       status: "SUCCEEDED",
