@@ -50,8 +50,14 @@ export function renderBlocks(view: StatusView, options: RenderOptions = {}): Blo
     const lastEnvironment = at === view.environments.length - 1;
     const stem = lastEnvironment ? "   " : "│  ";
     const approved = environment.approval === undefined ? "" : ` · approved by ${environment.approval.by}`;
+    const hooks = environment.irreversibleHooks ?? [];
     const why =
-      environment.reason === undefined || environment.status === "SUCCEEDED" ? "" : `: ${environment.reason}`;
+      (environment.reason === undefined || environment.status === "SUCCEEDED"
+        ? ""
+        : `: ${environment.reason}`) +
+      (hooks.length === 0
+        ? ""
+        : ` · irreversible ${hooks.join(", ")} ran: nothing undone, fix forward with a new artifact`);
     const environmentLine = `${lastEnvironment ? "└─" : "├─"} ${environment.name} ${paint(environment.status)}${approved}${why}`;
     blocks.push({ lines: [environmentLine] });
     environment.waves.forEach((wave, index) => {

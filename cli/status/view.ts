@@ -68,6 +68,8 @@ export interface EnvironmentView {
   readonly status: string;
   readonly reason?: string;
   readonly approval?: { readonly by: string; readonly at: string };
+  /** The irreversible hooks that had run in a FROZEN environment: why nothing was undone. */
+  readonly irreversibleHooks?: readonly string[];
   readonly waves: readonly WaveView[];
 }
 
@@ -121,6 +123,13 @@ export function statusView(snapshot: StatusSnapshot): StatusView {
           status: environment.status,
           ...(environment.reason === undefined ? {} : { reason: environment.reason }),
           ...(environment.approval === undefined ? {} : { approval: environment.approval }),
+          ...(environment.status === "FROZEN"
+            ? {
+                irreversibleHooks: promotion.hooks
+                  .filter((hook) => hook.environment === environment.name && hook.irreversible && hook.passed)
+                  .map((hook) => hook.hook),
+              }
+            : {}),
           waves: environment.waves.map((wave) =>
             waveView(snapshot, wave.deploymentId, wave.place?.account, wave.place?.region ?? wave.region),
           ),

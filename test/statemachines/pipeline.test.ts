@@ -450,6 +450,23 @@ describe("glidepath status of a promotion run by the pipeline state machine", ()
     ]);
   });
 
+  it("frozen where an irreversible migration ran before the failure, which the environment's line says", async () => {
+    // Act
+    const frozen = await promote({
+      child: () => "ROLLED_BACK",
+      hook: () => ({ passed: true, irreversible: true }),
+    });
+    const { code, lines } = await status(frozen.request.promotionId, frozen.ports);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(/ · FROZEN: AlarmFiredError: 5xx$/);
+    expect(lines[1]).toBe(
+      "├─ dev FROZEN: AlarmFiredError: 5xx · irreversible migrate ran: nothing undone, fix forward with a new artifact",
+    );
+    expect(lines.at(-3)).toBe("└─ production PENDING");
+  });
+
   it("promoted, and stopped where its environment rolled back with later environments never entered", async () => {
     // Act
     const promoted = await promote({});
