@@ -210,6 +210,69 @@ describe("glidepath status of a deployment run by the canary state machine", () 
     );
   });
 
+  it("--watch on a terminal redraws the tree in place: up to its first line, cleared, drawn again", async () => {
+    // Prepare
+    const stores = dynamoDbStores({ client: suite.table.client, tableName: suite.table.tableName });
+    const { deployment } = await stores.deployments.create({
+      service: "checkout",
+      environment: "production",
+      artifact: { uri: "local://checkout@sha256:bbbb", digest: `sha256:${"e".repeat(64)}`, version: "9.9.8" },
+      strategy: "canary",
+    });
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS", { currentStep: "Started" });
+    const writes: string[] = [];
+
+    // Act
+    const { code, lines } = await status(
+      deployment.id,
+      { watch: true },
+      {
+        terminal: { columns: 60, write: (text: string) => writes.push(text) },
+        // Between the two reads, the deployment ends.
+        sleep: () => stores.deployments.transition(deployment.id, "SUCCEEDED").then(() => undefined),
+      },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(lines).toEqual([]);
+    expect(writes).toHaveLength(2);
+    const first = writes[0]?.split("\n").filter((line) => line !== "") ?? [];
+    // Each line takes as many rows as its length needs at 60 columns; colours (a terminal) do not count.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
+    const visible = (line: string) => line.replace(/\u001b\[[0-9;]*m/g, "").length;
+    const rows = first.reduce((sum, line) => sum + Math.max(1, Math.ceil(visible(line) / 60)), 0);
+    expect(writes[0]?.startsWith("\u001b[")).toBe(false);
+    expect(writes[1]?.startsWith(`\u001b[${rows}F\u001b[J`)).toBe(true);
+    expect(writes[1]).toContain("\u001b[32mSUCCEEDED\u001b[0m");
+  });
+
+  it("--watch on a terminal with NO_COLOR set draws no colours", async () => {
+    // Prepare
+    const stores = dynamoDbStores({ client: suite.table.client, tableName: suite.table.tableName });
+    const { deployment } = await stores.deployments.create({
+      service: "checkout",
+      environment: "production",
+      artifact: { uri: "local://checkout@sha256:bbbb", digest: `sha256:${"f".repeat(64)}`, version: "9.9.7" },
+      strategy: "canary",
+    });
+    await stores.deployments.transition(deployment.id, "IN_PROGRESS");
+    await stores.deployments.transition(deployment.id, "SUCCEEDED");
+    const writes: string[] = [];
+
+    // Act
+    await status(
+      deployment.id,
+      { watch: true },
+      { env: { NO_COLOR: "1" }, terminal: { columns: 80, write: (text: string) => writes.push(text) } },
+    );
+
+    // Assess
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toContain(" · SUCCEEDED");
+    expect(writes[0]).not.toContain("\u001b");
+  });
+
   it("refuses an id that is neither a promotion's nor a deployment's, and one the table does not hold", async () => {
     // Act
     const malformed = status("checkout");
