@@ -19,6 +19,7 @@ import {
   StateMachineType,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct, type IConstruct } from "constructs";
+import { TableSchema } from "../../functions/adapters/aws/table-schema.ts";
 import type {
   EnvironmentConfig,
   GlidepathConfig,
@@ -181,6 +182,8 @@ export class StrategyStateMachines extends Construct {
     grantResolveAccess(this.functions.openGate);
     grantStartExecution(this.functions.promote);
     grantStartExecution(this.functions.release);
+    // A failed release finds each service's previous artifact in the environment's deployment history.
+    grantHistoryQuery(this.functions.release, props.table);
     const slack = props.config.notifications.slack;
     if (slack !== undefined) {
       // The evaluate step posts an experiment's verdict.
@@ -359,6 +362,19 @@ function grantInvokeHooks(
   const arns = [...new Set(functions.filter((name) => name.startsWith("arn:")))];
   if (arns.length === 0) return;
   machine.addToRolePolicy(new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: arns }));
+}
+
+/**
+ * Lets the function read the deployment history of a service in an environment: a Query of the table's
+ * history index, which a grant on the table alone does not cover.
+ */
+export function grantHistoryQuery(fn: GlidepathFunction, table: ITable): void {
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ["dynamodb:Query"],
+      resources: [`${table.tableArn}/index/${TableSchema.historyIndex.name}`],
+    }),
+  );
 }
 
 function grantStateAccess(fn: GlidepathFunction, table: ITable): void {

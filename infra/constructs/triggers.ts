@@ -16,7 +16,7 @@ import {
 import { controlPlanePlace, samePlace, targetPlaces } from "../target-places.ts";
 import { DeadLetterTargets } from "./dead-letter-targets.ts";
 import { GlidepathFunction } from "./glidepath-function.ts";
-import { bundledConfigDefine, grantStartExecution } from "./strategy-state-machines.ts";
+import { bundledConfigDefine, grantHistoryQuery, grantStartExecution } from "./strategy-state-machines.ts";
 
 export interface TriggersProps {
   readonly table: ITable;
@@ -70,6 +70,8 @@ export class Triggers extends Construct {
       new PolicyStatement({ actions: ["events:PutEvents"], resources: [props.bus.eventBusArn] }),
     );
     grantStartExecution(this.function);
+    // A rollback looks through the environment's deployment history for the artifact to go back to.
+    grantHistoryQuery(this.function, props.table);
 
     const targets = new DeadLetterTargets(this, "DeadLetters", { fn: fn, purpose: "trigger" });
     this.deadLetters = targets.queue;

@@ -187,6 +187,33 @@ describe("StrategyStateMachines", () => {
     },
   );
 
+  it("lets only the release step read the table's history index (a failed release's previous artifacts)", () => {
+    // Act
+    const readers = (
+      Object.keys(stack.strategies.functions) as (keyof typeof stack.strategies.functions)[]
+    ).filter((step) =>
+      JSON.stringify(roleStatements(template, stack.strategies.functions[step].fn.role)).includes(
+        "/index/gsi1",
+      ),
+    );
+
+    // Assess
+    expect(readers).toEqual(["release"]);
+    expect(
+      roleStatements(template, stack.strategies.functions.release.fn.role).filter((statement) =>
+        JSON.stringify(statement).includes("/index/"),
+      ),
+    ).toEqual([
+      {
+        Effect: "Allow",
+        Action: "dynamodb:Query",
+        Resource: {
+          "Fn::Join": ["", [{ "Fn::GetAtt": [expect.stringMatching(/^StateTable/), "Arn"] }, "/index/gsi1"]],
+        },
+      },
+    ]);
+  });
+
   it("lets deploy update only the configured ECS services", () => {
     // Act
     const statements = roleStatements(template, stack.strategies.functions.deploy.fn.role);

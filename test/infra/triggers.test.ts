@@ -144,7 +144,7 @@ describe("Triggers", () => {
     expect(variables?.STATE_MACHINE_ARN_PREFIX).toEqual(stackArn("states", "stateMachine:Glidepath-"));
   });
 
-  it("lets the trigger start this stack's state machines, put aborts on the bus and use the table, nothing more", () => {
+  it("lets the trigger start this stack's state machines, put aborts on the bus, use the table and read its history index, nothing more", () => {
     // Act
     const statements = roleStatements(template, stack.triggers.function.fn.role);
 
@@ -160,6 +160,11 @@ describe("Triggers", () => {
         Effect: "Allow",
         Action: "states:StartExecution",
         Resource: stackArn("states", "stateMachine:Glidepath-*"),
+      },
+      {
+        Effect: "Allow",
+        Action: "dynamodb:Query",
+        Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": [tableId, "Arn"] }, "/index/gsi1"]] },
       },
     ]);
   });
