@@ -186,15 +186,15 @@ export class GateNotOpenError extends GlidepathError {
 }
 
 /**
- * An artifact event (ECR push, ArtifactPublished) that Glidepath's rule routed to the trigger but cannot read.
- * Thrown rather than ignored so that the rule target's dead-letter queue keeps the event with this message,
- * which names the bad fields.
+ * An event that Glidepath's rules routed to the trigger (an ECR push, ArtifactPublished, ReleasePublished,
+ * DeployRequested, RollbackRequested) but that it cannot take. Thrown rather than ignored so that the rule
+ * target's dead-letter queue keeps the event with this message, which names the event and its bad fields.
  */
 export class TriggerEventInvalidError extends GlidepathError {
   override readonly name = ErrorNames.TriggerEventInvalid;
   readonly reason: string;
   constructor(reason: string) {
-    super(`Invalid artifact event: ${reason}`);
+    super(`The trigger cannot take this event: ${reason}`);
     this.reason = reason;
   }
 }

@@ -165,7 +165,7 @@ describe("glidepath deploy against a running local deployment", () => {
     // Assess
     expect(response.status).toBe(400);
     expect(((await response.json()) as { text: string }).text).toMatch(
-      /^Invalid artifact event: the DeployRequested detail is invalid: detail\.digest: must be a content digest.*detail\.requestedBy/,
+      /^The trigger cannot take this event: the DeployRequested detail is invalid: detail\.digest: must be a content digest.*detail\.requestedBy/,
     );
   });
 });
