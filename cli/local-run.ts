@@ -16,7 +16,8 @@ export function readLocalRun(stateFile = localStateFile): LocalRunState | undefi
   return state as LocalRunState;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of that id runs (and may be signalled by this one). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,8 +11,10 @@ interface DynaliteOptions {
   readonly updateTableMs?: number;
 }
 
-// dynalite ships no type declarations; loading it through require keeps its type in this one place.
-const dynalite = createRequire(import.meta.url)("dynalite") as (options: DynaliteOptions) => Server;
+// dynalite ships no type declarations; loading it through require keeps its type in this one place. Loaded
+// when a table starts, not when the module is imported: every CLI command imports it, few start a table.
+const dynalite = (options: DynaliteOptions): Server =>
+  (createRequire(import.meta.url)("dynalite") as (options: DynaliteOptions) => Server)(options);
 
 export interface LocalTable {
   /** Document client pointed at the local table, as the adapters receive it. */

@@ -93,19 +93,12 @@ function lazySavedStores(file: string): {
   readonly close: () => Promise<void>;
 } {
   let table: Promise<LocalTable | undefined> | undefined;
-  const stores = (tableName: string): StatusStores => {
-    const open = async () => {
+  const stores = (tableName: string): StatusStores =>
+    storesThrough(async (call) => {
       table ??= openSavedTable(file);
       const opened = (await table) ?? missing();
-      return dynamoDbStores({ client: opened.client, tableName });
-    };
-    return {
-      promotions: { get: async (id) => (await open()).promotions.get(id) },
-      deployments: { get: async (id) => (await open()).deployments.get(id) },
-      gates: { getOpen: async (id) => (await open()).gates.getOpen(id) },
-      decisions: { list: async (id) => (await open()).decisions.list(id) },
-    };
-  };
+      return call(dynamoDbStores({ client: opened.client, tableName }));
+    });
   return { stores, close: async () => (await table)?.close() };
 }
 
@@ -115,46 +108,26 @@ function lazySavedStores(file: string): {
  */
 function withFallback(running: StatusStores, fallback: () => StatusStores): StatusStores {
   let gone = false;
-  const read = async <T>(live: () => Promise<T>, saved: (stores: StatusStores) => Promise<T>): Promise<T> => {
+  return storesThrough(async (call) => {
     if (!gone) {
       try {
-        return await live();
+        return await call(running);
       } catch (error) {
         if ((error as { code?: string }).code !== "ECONNREFUSED") throw error;
         gone = true;
       }
     }
-    return saved(fallback());
-  };
+    return call(fallback());
+  });
+}
+
+/** The reads of `status`, each made by `read` on the stores it chooses. */
+function storesThrough(read: <T>(call: (stores: StatusStores) => Promise<T>) => Promise<T>): StatusStores {
   return {
-    promotions: {
-      get: (id) =>
-        read(
-          () => running.promotions.get(id),
-          (stores) => stores.promotions.get(id),
-        ),
-    },
-    deployments: {
-      get: (id) =>
-        read(
-          () => running.deployments.get(id),
-          (stores) => stores.deployments.get(id),
-        ),
-    },
-    gates: {
-      getOpen: (id) =>
-        read(
-          () => running.gates.getOpen(id),
-          (stores) => stores.gates.getOpen(id),
-        ),
-    },
-    decisions: {
-      list: (id) =>
-        read(
-          () => running.decisions.list(id),
-          (stores) => stores.decisions.list(id),
-        ),
-    },
+    promotions: { get: (id) => read((stores) => stores.promotions.get(id)) },
+    deployments: { get: (id) => read((stores) => stores.deployments.get(id)) },
+    gates: { getOpen: (id) => read((stores) => stores.gates.getOpen(id)) },
+    decisions: { list: (id) => read((stores) => stores.decisions.list(id)) },
   };
 }
 

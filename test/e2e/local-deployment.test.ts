@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { alive } from "../../cli/local-run.ts";
 import { loadConfig } from "../../infra/load-config.ts";
 import { type LocalRunResult, runLocalDeployment } from "../../local/runtime.ts";
 import type { ScenarioName } from "../../local/scenarios.ts";
@@ -24,15 +25,6 @@ async function deployLocally(scenario: ScenarioName): Promise<LocalRunResult> {
     ...fast,
     autoApprove: true,
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function startedPids(output: string): number[] {
