@@ -160,6 +160,11 @@ export const DecisionAction = {
   Hook: "hook",
   /** A promotion went on to the next environment, or ended. */
   Promotion: "promotion",
+  /**
+   * What the new version served from its first shift until the deployment ended (values: ExposureValues),
+   * recorded by the record step from the wave's own metrics.
+   */
+  Exposure: "exposure",
 } as const;
 
 export type DecisionAction = (typeof DecisionAction)[keyof typeof DecisionAction];

@@ -1,7 +1,7 @@
 /**
  * How the control plane reaches a wave in another account or region: the target stack (`GlidepathTarget`)
  * of that account+region creates the deploy role under this name, and the control plane's deploy,
- * shift-traffic and evaluate steps assume it. Both sides derive the names from here.
+ * shift-traffic, evaluate and record steps assume it (record reads what the new version served). Both sides derive the names from here.
  */
 
 /** IAM role names are global to an account, and an account holds one target stack per region. */
@@ -17,7 +17,7 @@ export function deployRoleArn(
 }
 
 /** The steps that act on targets, whose roles alone a deploy role trusts. */
-export const TargetSteps = ["deploy", "shift-traffic", "evaluate"] as const;
+export const TargetSteps = ["deploy", "shift-traffic", "evaluate", "record"] as const;
 export type TargetStep = (typeof TargetSteps)[number];
 
 /**

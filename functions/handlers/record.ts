@@ -1,9 +1,12 @@
 import { z } from "zod";
 import { regionName } from "../domain/config/fields.ts";
+import { WaveTargetSchema } from "../domain/config/target-schema.ts";
 import { DecisionAction, DeploymentIdSchema, DeploymentStatus } from "../domain/deployment.ts";
 import { type DeploymentRequest, parseDeploymentRequest } from "../domain/deployment-request.ts";
+import { evaluatedColour, exposureDecision, firstShiftAt } from "../domain/exposure.ts";
 import { alarmRefs } from "../domain/ports/alarm-watch-store.ts";
 import type { Ports } from "../domain/ports/index.ts";
+import { logger } from "../shared/logger.ts";
 import { CaughtError, describeError, parseInput } from "./schemas.ts";
 
 /** The alarms the deployment watched, in its wave's account and region: once it has ended, alarm events no longer reach it. */
@@ -13,15 +16,22 @@ const watched = {
   region: regionName,
 };
 
+/**
+ * The wave's target, whose metrics say what the new version served (the exposure). Absent in executions
+ * started before the record step was given it: they record no exposure.
+ */
+const exposed = { target: WaveTargetSchema.optional() };
+
 const RecordInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("start"), request: z.unknown(), executionArn: z.string().min(1) }),
-  z.object({ action: z.literal("succeeded"), deploymentId: DeploymentIdSchema, ...watched }),
+  z.object({ action: z.literal("succeeded"), deploymentId: DeploymentIdSchema, ...watched, ...exposed }),
   z.object({ action: z.literal("rolling-back"), deploymentId: DeploymentIdSchema, error: CaughtError }),
   z.object({
     action: z.literal("rolled-back"),
     deploymentId: DeploymentIdSchema,
     error: CaughtError,
     ...watched,
+    ...exposed,
   }),
   z.object({
     action: z.literal("failed"),
@@ -74,6 +84,7 @@ export function createRecordHandler(ports: Ports) {
           },
         );
         await ports.alarmWatches.unwatch(input.deploymentId, alarmRefs(input, input.alarms));
+        await recordExposure(ports, input);
         return { status: deployment.status };
       }
       case "rolling-back": {
@@ -108,6 +119,7 @@ export function createRecordHandler(ports: Ports) {
           },
         );
         await ports.alarmWatches.unwatch(input.deploymentId, alarmRefs(input, input.alarms));
+        await recordExposure(ports, input);
         return { status: deployment.status };
       }
       case "failed": {
@@ -120,4 +132,49 @@ export function createRecordHandler(ports: Ports) {
       }
     }
   };
+}
+
+/**
+ * Records what the new version served from its first shift until now (the deployment has just ended: traffic
+ * is back on the old version, or the new one is at 100%), read from the wave's own metrics, once (the entry's
+ * id is fixed). Best effort: the deployment has ended whatever the metrics say, and a read that fails leaves
+ * the report saying the exposure was not recorded.
+ */
+async function recordExposure(
+  ports: Ports,
+  input: { deploymentId: string; account: string; region: string; target?: z.infer<typeof WaveTargetSchema> },
+): Promise<void> {
+  if (input.target === undefined) return;
+  try {
+    const decisions = await ports.decisions.list(input.deploymentId);
+    const from = firstShiftAt(decisions);
+    const colour = evaluatedColour(decisions);
+    if (
+      from === undefined ||
+      colour === undefined ||
+      decisions.some((decision) => decision.id === "exposure")
+    )
+      return;
+    const now = ports.clock();
+    const access = { deploymentId: input.deploymentId, account: input.account, region: input.region };
+    const metrics = await ports
+      .healthSignals(input.target, access)
+      .armMetrics({ start: new Date(from), end: now });
+    const served = metrics[colour];
+    await ports.decisions.append(
+      exposureDecision(input.deploymentId, {
+        colour,
+        from,
+        to: now.toISOString(),
+        requests: served.requests,
+        errors: served.errors,
+        at: now.toISOString(),
+      }),
+    );
+  } catch (error) {
+    logger.warn("the exposure was not recorded", {
+      deploymentId: input.deploymentId,
+      error: (error as Error).message,
+    });
+  }
 }

@@ -174,6 +174,7 @@ export class StrategyStateMachines extends Construct {
         deploy: this.functions.deploy,
         shiftTraffic: this.functions.shiftTraffic,
         evaluate: this.functions.evaluate,
+        record: this.functions.record,
       },
       props.config,
     );
@@ -395,7 +396,7 @@ function grantStateAccess(fn: GlidepathFunction, table: ITable): void {
 const isTargetStep = (step: string): step is TargetStep => (TargetSteps as readonly string[]).includes(step);
 
 /**
- * The three steps that act on targets: in the control plane's own account+region directly on the configured
+ * The four steps that act on targets: in the control plane's own account+region directly on the configured
  * resources; anywhere else through the deploy role of that account+region's GlidepathTarget stack, which they
  * may assume, with the external id its trust requires.
  */
@@ -408,7 +409,7 @@ function grantTargetAccess(
   const own = places.find((candidate) => samePlace(candidate, home));
   if (own !== undefined) {
     const statements = targetStatements(own);
-    for (const key of ["deploy", "shiftTraffic", "evaluate"] as const)
+    for (const key of ["deploy", "shiftTraffic", "evaluate", "record"] as const)
       for (const statement of statements[key]) fns[key].fn.addToRolePolicy(statement);
   }
   const remote = places.filter((candidate) => !samePlace(candidate, home));
@@ -436,6 +437,9 @@ function grantTargetAccess(
       }),
     );
   }
+  fns.record.fn.addToRolePolicy(
+    new PolicyStatement({ actions: ["cloudwatch:GetMetricData"], resources: ["*"] }),
+  );
 }
 
 function grantResolveAccess(fn: GlidepathFunction): void {

@@ -7,6 +7,8 @@ export interface TargetStatements {
   readonly deploy: readonly PolicyStatement[];
   readonly shiftTraffic: readonly PolicyStatement[];
   readonly evaluate: readonly PolicyStatement[];
+  /** When a deployment ends, the record step reads what the new version served (its exposure). */
+  readonly record: readonly PolicyStatement[];
 }
 
 /**
@@ -162,7 +164,8 @@ export function targetStatements(place: TargetPlace): TargetStatements {
       resources: ["*"],
     }),
   ];
-  return { deploy, shiftTraffic, evaluate };
+  const record = [new PolicyStatement({ actions: ["cloudwatch:GetMetricData"], resources: ["*"] })];
+  return { deploy, shiftTraffic, evaluate, record };
 }
 
 /** The Lambda targets' function ARNs (what publishes and lists versions) and their aliases' ARNs, each once. */

@@ -83,7 +83,7 @@ export class TargetStack extends Stack {
       (step) =>
         `arn:${place.partition}:iam::${controlPlane.account}:role/${stepRoleName(step, controlPlane.region)}`,
     );
-    // The principal is the control plane's account, narrowed to its three step roles by a PrincipalArn
+    // The principal is the control plane's account, narrowed to its four target step roles by a PrincipalArn
     // condition: IAM refuses a trust policy that names a role not created yet, so naming the roles as principals
     // would force the control plane to be deployed first, and would silently break if one were ever recreated.
     const role = new Role(this, "DeployRole", {
@@ -96,7 +96,7 @@ export class TargetStack extends Stack {
       maxSessionDuration: Duration.hours(1),
       inlinePolicies: {
         Deploy: new PolicyDocument({
-          statements: [...statements.deploy, ...statements.shiftTraffic, ...statements.evaluate],
+          statements: [...statements.deploy, ...statements.shiftTraffic, ...statements.evaluate, ...statements.record],
         }),
       },
     });

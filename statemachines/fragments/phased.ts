@@ -88,6 +88,7 @@ export function deployment(ctx: FragmentContext, shape: DeploymentShape): IChain
     payload: {
       action: "succeeded",
       "deploymentId.$": Paths.deploymentId,
+      "target.$": Paths.target,
       "alarms.$": "$.alarms",
       "account.$": "$.account",
       "region.$": "$.region",

@@ -75,7 +75,7 @@ export function rollback(ctx: FragmentContext, options: RollbackOptions = {}): S
   );
   shiftBack.addCatch(stranded, { resultPath: "$.rollbackError" });
 
-  const done = record(ctx, "Record rolled back", { action: "rolled-back" });
+  const done = record(ctx, "Record rolled back", { action: "rolled-back", "target.$": Paths.target });
   const rolledBack = new Fail(scope, "Rolled back", {
     errorPath: "$.error.Error",
     causePath: "$.error.Cause",

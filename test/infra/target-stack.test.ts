@@ -60,7 +60,7 @@ describe("the sample config's stacks", () => {
     ]);
   });
 
-  it("give the deploy role a trust of exactly the control plane's three step roles, with the external id", () => {
+  it("give the deploy role a trust of exactly the control plane's four target step roles, with the external id", () => {
     // Act
     const roles = template(centralId).findResources("AWS::IAM::Role", {
       Properties: { RoleName: "glidepath-deploy-eu-central-1" },
@@ -77,7 +77,7 @@ describe("the sample config's stacks", () => {
           },
           Condition: {
             ArnEquals: {
-              "aws:PrincipalArn": ["deploy", "shift-traffic", "evaluate"].map(
+              "aws:PrincipalArn": ["deploy", "shift-traffic", "evaluate", "record"].map(
                 (step) => `arn:aws:iam::111122223333:role/glidepath-${step}-step-eu-west-1`,
               ),
             },
@@ -219,11 +219,11 @@ describe("the sample config's stacks", () => {
 
   it("name the control plane's step roles and let each assume exactly the target stacks' deploy roles", () => {
     // Prepare
-    const { deploy, shiftTraffic, evaluate } = built.stack.strategies.functions;
+    const { deploy, shiftTraffic, evaluate, record } = built.stack.strategies.functions;
     const cp = template("Glidepath");
 
     // Act
-    const assumed = [deploy, shiftTraffic, evaluate].map((fn) =>
+    const assumed = [deploy, shiftTraffic, evaluate, record].map((fn) =>
       roleStatements(cp, fn.fn.role)
         .filter((statement) => actionsOf(statement).includes("sts:AssumeRole"))
         .map((statement) => statement.Resource),
@@ -236,10 +236,11 @@ describe("the sample config's stacks", () => {
     const deployRoles = ["eu-central-1", "eu-west-1"].map(
       (region) => `arn:aws:iam::${production}:role/glidepath-deploy-${region}`,
     );
-    expect(assumed).toEqual([[deployRoles], [deployRoles], [deployRoles]]);
+    expect(assumed).toEqual([[deployRoles], [deployRoles], [deployRoles], [deployRoles]]);
     expect(names.sort()).toEqual([
       "glidepath-deploy-step-eu-west-1",
       "glidepath-evaluate-step-eu-west-1",
+      "glidepath-record-step-eu-west-1",
       "glidepath-shift-traffic-step-eu-west-1",
     ]);
   });

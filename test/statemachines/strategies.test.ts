@@ -1,3 +1,4 @@
+import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { ModifyListenerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -802,6 +803,27 @@ describe("checks: what a failed check does (onFail)", () => {
     expect(record?.statusReason).toMatch(
       /^AnalysisFailedError: new version's p95 latency 160 ms is 2x the old version's 80 ms \(limit 1\.5x\)$/,
     );
+  });
+
+  it("canary: a deployment that ends records what the new version served, read from CloudWatch from its first shift until it ended", async () => {
+    // Act
+    const { result, deployment, aws: fake } = await run("canary");
+
+    // Assess
+    expect(result.status).toBe("SUCCEEDED");
+    const decisions = await awsStore(deployment.id);
+    const firstLook = decisions.find((decision) => decision.id === "phase-1-at-0s");
+    const exposure = decisions.find((decision) => decision.action === "exposure");
+    expect(exposure).toMatchObject({
+      id: "exposure",
+      actor: "record",
+      // At 100% the fake answers 1000 requests a window for green, 0.1% of them errors.
+      values: { colour: "green", from: firstLook?.at, requests: 1000, errors: 1 },
+    });
+    // The last GetMetricData reads the target groups from the first shift until the deployment ended.
+    const last = fake.cloudwatch.commandCalls(GetMetricDataCommand).at(-1)?.args[0].input;
+    expect(last?.StartTime?.toISOString()).toBe(firstLook?.at);
+    expect(last?.EndTime?.toISOString()).toBe(exposure?.values.to);
   });
 
   it("canary: a pause that times out with onTimeout resume goes back IN_PROGRESS and the release succeeds", async () => {

@@ -1,0 +1,61 @@
+import type { Decision } from "./deployment.ts";
+import type { Colour } from "./ports/traffic-router.ts";
+
+/**
+ * What the new version of one deployment served to users, from the first shift of traffic to it until the
+ * deployment ended (traffic back on the old version, or the new one at 100%): the decision log's `exposure`
+ * entry, recorded by the record step from the wave's own metrics (the router's on this machine, CloudWatch's
+ * on AWS, where the last minute may not have been delivered yet when it is read).
+ */
+export interface ExposureValues {
+  readonly colour: Colour;
+  /** ISO-8601: the first shift of traffic to the new version. */
+  readonly from: string;
+  /** ISO-8601: when the deployment ended. */
+  readonly to: string;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+/**
+ * When traffic first moved to the new version, from the decision log: the first evaluation was made
+ * `bake.elapsedSeconds` after its phase's shift. Undefined when nothing was evaluated (no traffic moved).
+ */
+export function firstShiftAt(decisions: readonly Decision[]): string | undefined {
+  const evaluations = decisions
+    .filter((decision) => isEvaluation(decision))
+    .map((decision) => {
+      const elapsed = (decision.values.bake as { elapsedSeconds?: unknown } | undefined)?.elapsedSeconds;
+      return Date.parse(decision.at) - (typeof elapsed === "number" ? elapsed * 1000 : 0);
+    });
+  return evaluations.length === 0 ? undefined : new Date(Math.min(...evaluations)).toISOString();
+}
+
+/** The new colour the evaluations judged, from the decision log. */
+export function evaluatedColour(decisions: readonly Decision[]): Colour | undefined {
+  const colour = decisions.find((decision) => isEvaluation(decision))?.values.newColour;
+  return colour === "blue" || colour === "green" ? colour : undefined;
+}
+
+/** An evaluation of a bake (evaluate's entries carry the phase they judged). */
+export function isEvaluation(decision: Decision): boolean {
+  return (
+    typeof decision.values.phase === "object" &&
+    decision.values.phase !== null &&
+    "weight" in decision.values.phase
+  );
+}
+
+/** The exposure entry of a deployment's decision log, as the record step writes it. */
+export function exposureDecision(deploymentId: string, values: ExposureValues & { at: string }): Decision {
+  const { at, ...rest } = values;
+  return {
+    deploymentId,
+    id: "exposure",
+    at,
+    action: "exposure",
+    actor: "record",
+    reason: `the new version served ${rest.requests} requests and ${rest.errors} errors from its first shift until the deployment ended`,
+    values: rest satisfies ExposureValues,
+  };
+}
