@@ -12,7 +12,13 @@ export function readLocalRun(stateFile = localStateFile): LocalRunState | undefi
   } catch {
     return undefined;
   }
-  if (typeof state.url !== "string" || typeof state.pid !== "number" || !alive(state.pid)) return undefined;
+  if (
+    typeof state.url !== "string" ||
+    typeof state.token !== "string" ||
+    typeof state.pid !== "number" ||
+    !alive(state.pid)
+  )
+    return undefined;
   return state as LocalRunState;
 }
 

@@ -11,7 +11,7 @@ import { liveVersion, newVersion, type ScenarioName } from "./scenarios.ts";
 export interface LocalReleaseOptions
   extends Pick<
     LocalRunOptions,
-    "config" | "scenario" | "speed" | "rps" | "onEvent" | "signal" | "autoApprove"
+    "config" | "scenario" | "speed" | "rps" | "onEvent" | "signal" | "autoApprove" | "page"
   > {
   /**
    * The release's services: the first is the one `scenario` applies to; the others (the services it depends

@@ -17,7 +17,7 @@ import { createReleaseTriggerHandler, isReleasePublished } from "../functions/ha
 import { createRollbackHandler, isRollbackRequested } from "../functions/handlers/rollback.ts";
 import { createTriggerHandler, type TriggerOutcome } from "../functions/handlers/trigger.ts";
 import { pipelineTag, releasePipelineTag, type StepName } from "../statemachines/step-functions.ts";
-import { startCallbackServer } from "./callback-server.ts";
+import { type PageSource, startCallbackServer } from "./callback-server.ts";
 import { LocalClouds } from "./clouds.ts";
 import { deployThrough, describeOutcome } from "./deploy-requests.ts";
 import { type LocalTable, startDynalite } from "./dynalite.ts";
@@ -71,6 +71,8 @@ export interface LocalRunOptions {
   readonly pushes?: number;
   /** Overrides the service's `concurrency` (what a newer artifact does to a running promotion). */
   readonly concurrency?: ServiceConfig["concurrency"];
+  /** What the run's live page shows (cli/page/page-data.ts); without it the endpoint serves no page. */
+  readonly page?: (stores: ReturnType<typeof dynamoDbStores>) => PageSource;
 }
 
 export interface LocalRunResult {
@@ -130,7 +132,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
 
 /** What the local stack needs: the options both runs share, the run's config and each service's scenario. */
 export interface StackOptions
-  extends Pick<LocalRunOptions, "speed" | "rps" | "onEvent" | "signal" | "autoApprove"> {
+  extends Pick<LocalRunOptions, "speed" | "rps" | "onEvent" | "signal" | "autoApprove" | "page"> {
   /** The config as the run deploys it: what the trigger and the pipelines' steps read. */
   readonly config: GlidepathConfig;
   /** What the new version of each service does. */
@@ -168,6 +170,8 @@ export interface LocalStack {
   readonly strategies: ReadonlyMap<string, Promise<ExecutionResult>>;
   /** The run's state table, as stored. */
   readonly table: LocalTable;
+  /** Shows this promotion (or deployment) on the run's page from now on. */
+  readonly show: (id: string) => void;
 }
 
 /**
@@ -223,18 +227,21 @@ export async function runLocal<T>(
           : resolveGate(event);
       },
     });
+    let shown: string | undefined;
+    const page = options.page?.(stores);
     const callbackServer = await startCallbackServer({
       stores,
       bus,
       table: { endpoint: table.endpoint, tableName: table.tableName },
       // `glidepath deploy` from another terminal: the same trigger, through the bus, as on AWS.
       deploy: deployThrough(bus),
+      ...(page === undefined ? {} : { page: (id: string | undefined) => page(id ?? shown) }),
     });
     cleanup.push(() => callbackServer.stop());
     // Runs first: the records outlive the run, for `glidepath status` once it has ended.
     cleanup.push(() => saveTable(table, tableDefinition));
     phase(
-      `decisions: ${callbackServer.url} (or \`npx glidepath pause|resume|promote|abort|approve|reject <deployment-id>\` from another terminal)`,
+      `${page === undefined ? "decisions" : "live page"}: ${callbackServer.pageUrl} (or \`npx glidepath pause|resume|promote|abort|approve|reject <deployment-id>\` from another terminal)`,
     );
 
     const pids = new Set<number>();
@@ -246,12 +253,8 @@ export async function runLocal<T>(
       callbacks,
       notifier: {
         gateOpened: async (notice) => {
-          const links = notice.actions.map(
-            (action) =>
-              `${action} ${callbackServer.decideUrl(notice.deploymentId, notice.kind === "bake" ? undefined : notice.gateId, action)}`,
-          );
           phase(
-            `gate open: ${notice.label} of ${notice.service} ${notice.version} (${notice.deploymentId}): ${links.join(" · ")}`,
+            `gate open: ${notice.label} of ${notice.service} ${notice.version} (${notice.deploymentId}): ${notice.actions.join(" · ")} on ${callbackServer.pageUrl} or \`npx glidepath ${notice.actions[0] ?? "<action>"} ${notice.deploymentId}\``,
           );
           if (options.autoApprove && notice.kind === "approval") {
             phase(`auto-approving the ${notice.label}`);
@@ -495,6 +498,8 @@ export async function runLocal<T>(
       const name = promotionExecutionName(scaled);
       if (!launched.has(name)) {
         phase(`starting the pipeline of ${scaled.service} ${scaled.artifact.version} (${name})`);
+        // The page follows the promotion that started last.
+        shown = scaled.promotionId;
         launched.set(name, { request: scaled, run: launch(pipelineMachine, name, scaled) });
       }
       return { executionArn: localExecutionArn(pipelineMachine.name, name) };
@@ -549,7 +554,22 @@ export async function runLocal<T>(
         return { executionArn: localExecutionArn(machine.name, name) };
       },
     });
-    return await drive({ started, phase, stores, table, bus, fleets, pids, launched, releases, strategies });
+    const show = (id: string) => {
+      shown = id;
+    };
+    return await drive({
+      started,
+      phase,
+      stores,
+      table,
+      bus,
+      fleets,
+      pids,
+      launched,
+      releases,
+      strategies,
+      show,
+    });
   } finally {
     for (const stop of cleanup.reverse()) await stop().catch(() => undefined);
   }

@@ -4,7 +4,8 @@ import { EventBridgeDecisionBus } from "../../functions/adapters/aws/eventbridge
 import { DeploymentIdSchema } from "../../functions/domain/deployment.ts";
 import { humanActions, isHumanAction } from "../../functions/domain/gates.ts";
 import type { DecisionBus } from "../../functions/domain/ports/gates.ts";
-import { localOperator, localStateFile } from "../../local/callback-server.ts";
+import { type DecideRequest, localOperator, localStateFile } from "../../local/callback-server.ts";
+import { tokenHeader } from "../../local/endpoint-guard.ts";
 import { readLocalRun } from "../local-run.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -75,18 +76,23 @@ export async function decideCommand(
 export function localDecisionDependencies(stateFile = localStateFile): DecideDependencies | undefined {
   const run = readLocalRun(stateFile);
   if (run === undefined) return undefined;
-  const { url } = run;
+  const { url, token } = run;
   return {
     identity: async () => `local:${localOperator}`,
     bus: {
       putDecision: async (decision) => {
-        const query = new URLSearchParams({
-          d: decision.deploymentId,
-          a: decision.action,
-          ...(decision.gateId === undefined ? {} : { g: decision.gateId }),
-        });
+        const request: DecideRequest = {
+          deploymentId: decision.deploymentId,
+          action: decision.action,
+          ...(decision.gateId === undefined ? {} : { gateId: decision.gateId }),
+        };
         // The endpoint waits up to 15 s for the deployment's next open gate (local/callback-server.ts).
-        const response = await fetch(`${url}/decide?${query}`, { signal: AbortSignal.timeout(30_000) });
+        const response = await fetch(`${url}/decide`, {
+          method: "POST",
+          headers: { "content-type": "application/json", [tokenHeader]: token },
+          body: JSON.stringify(request),
+          signal: AbortSignal.timeout(30_000),
+        });
         const answer = (await response.json()) as { text?: string };
         if (!response.ok || (answer.text !== undefined && !answer.text.startsWith("⏳"))) {
           throw new UsageError(`the local deployment refused: ${answer.text ?? response.status}`);

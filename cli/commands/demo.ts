@@ -19,6 +19,7 @@ import {
 import { runLocalRelease } from "../../local/release-runtime.ts";
 import { runLocalDeployment } from "../../local/runtime.ts";
 import { isScenarioName, type ScenarioName, scenarioNames } from "../../local/scenarios.ts";
+import { livePage } from "../page/page-data.ts";
 import { UsageError } from "../usage-error.ts";
 
 export interface DemoOptions {
@@ -106,6 +107,7 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
         rps,
         signal,
         autoApprove: options.autoApprove === true,
+        page: livePage,
         onEvent: progressPrinter(print),
       });
       for (const line of releaseSummary(result)) print(line);
@@ -134,6 +136,7 @@ export async function demoCommand(options: DemoOptions, print: (line: string) =>
       autoApprove: options.autoApprove === true,
       pushes,
       ...(concurrency === undefined ? {} : { concurrency }),
+      page: livePage,
       onEvent: progressPrinter(print),
     });
     for (const line of summary(result)) print(line);

@@ -8,6 +8,7 @@ import {
   deployRequestProblems,
 } from "../../functions/domain/triggers.ts";
 import { loadConfig } from "../../infra/load-config.ts";
+import { tokenHeader } from "../../local/endpoint-guard.ts";
 import { readLocalRun } from "../local-run.ts";
 import { putCliEvent } from "../put-event.ts";
 import { UsageError } from "../usage-error.ts";
@@ -53,7 +54,7 @@ export function localDeployDependencies(stateFile?: string): DeployDependencies 
     send: async (detail) => {
       const response = await fetch(`${run.url}/deploy`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", [tokenHeader]: run.token },
         body: JSON.stringify(detail),
         signal: AbortSignal.timeout(30_000),
       });

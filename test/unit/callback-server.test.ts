@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +22,7 @@ beforeAll(() => {
 });
 
 /** The local endpoint over the real stores and resolve-gate, as `npm start` wires it; `gates` may be wrapped. */
-async function endpoint(options: { gateWaitMs: number; gates?: Stores["gates"] }) {
+async function endpoint(options: { gateWaitMs: number; gates?: Stores["gates"]; stateFile?: string }) {
   const callbacks = new LocalTaskCallbacks();
   const unused = () => {
     throw new Error("not used by gates");
@@ -43,7 +43,7 @@ async function endpoint(options: { gateWaitMs: number; gates?: Stores["gates"] }
     stores: { deployments: stores.deployments, gates: options.gates ?? stores.gates },
     bus,
     gateWaitMs: options.gateWaitMs,
-    stateFile: join(mkdtempSync(join(tmpdir(), "glidepath-callback-")), "local.json"),
+    stateFile: options.stateFile ?? join(mkdtempSync(join(tmpdir(), "glidepath-callback-")), "local.json"),
   });
   /** Opens the deployment's bake gate at `elapsedSeconds`, as a bake's timed gate does. */
   const openBakeGate = async (deploymentId: string, elapsedSeconds: number) => {
@@ -170,5 +170,87 @@ describe("the local decide endpoint, for a decision without a gate id", () => {
 
     // Assess
     expect(textOf(result)).toBe(`deployment ${deploymentId} opened no gate within 1 s`);
+  });
+});
+
+describe("the local endpoint's guard: POST with the run's token, from its own origin, to 127.0.0.1", () => {
+  /** The endpoint over real stores, its state file, and a deployment paused at an open bake gate. */
+  async function guarded() {
+    const stateFile = join(mkdtempSync(join(tmpdir(), "glidepath-guard-")), "local.json");
+    const { server, openBakeGate } = await endpoint({ gateWaitMs: 2_000, stateFile });
+    const deploymentId = await deployment("IN_PROGRESS");
+    const gateId = await openBakeGate(deploymentId, 30);
+    const { token, url } = JSON.parse(readFileSync(stateFile, "utf8")) as { token: string; url: string };
+    const post = (headers: Record<string, string>, body: unknown = { deploymentId, action: "pause" }) =>
+      fetch(`${url}/decide`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+    const gate = () => stores.gates.get(deploymentId, gateId);
+    return { server, stateFile, token, url, post, gate, deploymentId };
+  }
+
+  it("refuses a POST without the token, with a wrong one, and from another origin with the right one: the gate stays open", async () => {
+    // Prepare
+    const { server, token, post, gate } = await guarded();
+
+    // Act
+    const answers = await stopping(server, async () => [
+      await post({}),
+      await post({ "x-glidepath-token": "not-the-token" }),
+      await post({ "x-glidepath-token": token, origin: "http://evil.example" }),
+      await post({ "x-glidepath-token": token, "sec-fetch-site": "cross-site" }),
+    ]);
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([403, 403, 403, 403]);
+    expect(await Promise.all(answers.map(async (answer) => textOf({ body: await answer.text() })))).toEqual([
+      expect.stringMatching(/^no x-glidepath-token header: a decision takes the run's token/),
+      expect.stringMatching(/^a wrong x-glidepath-token header/),
+      expect.stringMatching(/^requests from http:\/\/evil\.example are refused/),
+      expect.stringMatching(/^a cross-site request is refused/),
+    ]);
+    expect((await gate())?.status).toBe("open");
+  });
+
+  it("answers a GET /decide 405 without deciding, and a Host that is not its own 403", async () => {
+    // Prepare
+    const { server, url, deploymentId, gate } = await guarded();
+
+    // Act
+    const [get, rebound] = await stopping(server, async () => {
+      const get = await fetch(`${url}/decide?d=${deploymentId}&a=pause`);
+      const { request } = await import("node:http");
+      const rebound = await new Promise<number>((resolve, reject) =>
+        request(`${url}/api/page`, { headers: { host: "evil.example" } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        })
+          .on("error", reject)
+          .end(),
+      );
+      return [get.status, rebound];
+    });
+
+    // Assess
+    expect([get, rebound]).toEqual([405, 403]);
+    expect((await gate())?.status).toBe("open");
+  });
+
+  it("decides a POST with the token from its own page's origin, and keeps the token in a file only its user reads", async () => {
+    // Prepare
+    const { server, stateFile, token, url, post, gate } = await guarded();
+
+    // Act
+    const mode = statSync(stateFile).mode & 0o777;
+    const answer = await stopping(server, () =>
+      post({ "x-glidepath-token": token, origin: url, "sec-fetch-site": "same-origin" }),
+    );
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect((await gate())?.decision).toMatchObject({ action: "pause", actor: `slack:${localOperator}` });
+    expect(mode).toBe(0o600);
   });
 });

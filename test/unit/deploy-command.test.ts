@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
@@ -157,8 +157,10 @@ describe("glidepath deploy against a running local deployment", () => {
 
   it("a request the run's trigger refuses answers 400 with its reason", async () => {
     // Act
+    const { token } = JSON.parse(readFileSync(stateFile, "utf8")) as { token: string };
     const response = await fetch(`${server.url}/deploy`, {
       method: "POST",
+      headers: { "x-glidepath-token": token },
       body: JSON.stringify({ service: "payments", uri: "x@y", digest: "y", version: "1" }),
     });
 
