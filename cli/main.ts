@@ -11,6 +11,7 @@ import { awsDeployDependencies, deployCommand, localDeployDependencies } from ".
 import { historyCommand } from "./commands/history.ts";
 import { planCommand } from "./commands/plan.ts";
 import { releaseClient, releaseCommand } from "./commands/release.ts";
+import { reportCommand } from "./commands/report.ts";
 import { awsRollbackDependencies, localRollbackDependencies, rollbackCommand } from "./commands/rollback.ts";
 import { statsCommand } from "./commands/stats.ts";
 import { awsStatusDependencies, localStatusDependencies, statusCommand } from "./commands/status.ts";
@@ -164,6 +165,19 @@ program
   .action(async (id: string, options) => {
     const local = options.aws || options.table !== undefined ? undefined : localStatusDependencies();
     process.exitCode = await statusCommand(id, options, local ?? awsStatusDependencies(), print);
+  });
+
+program
+  .command("report <id>")
+  .description(
+    "a report of a promotion (p-…) or a deployment (d-…) for incident reviews and change tickets: outcome, exposure, timeline, every decision with its values, charts",
+  )
+  .option("--format <format>", "md (Markdown) or html (one self-contained page with charts)", "md")
+  .option("--out <file>", "write the report to this file and print its path, instead of printing it")
+  .option("--table <name>", "the state table (default: $GLIDEPATH_TABLE; the stack output TableName)")
+  .action(async (id: string, options) => {
+    const local = options.table !== undefined ? undefined : localStatusDependencies();
+    process.exitCode = await reportCommand(id, options, local ?? awsStatusDependencies(), print);
   });
 
 program
