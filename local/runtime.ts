@@ -6,6 +6,7 @@ import type { AlarmStateChange } from "../functions/domain/alarm-state-change.ts
 import type { EnvironmentConfig, GlidepathConfig, ServiceConfig } from "../functions/domain/config/index.ts";
 import type { Decision, Deployment } from "../functions/domain/deployment.ts";
 import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
+import { describeExposure } from "../functions/domain/exposure.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
 import type { Promotion } from "../functions/domain/promotion/record.ts";
 import { type PromotionRequest, promotionExecutionName } from "../functions/domain/promotion/request.ts";
@@ -263,10 +264,13 @@ export async function runLocal<T>(
         },
         gateDecided: async (notice, decision) =>
           phase(`gate decided: ${notice.label}: ${decision.action} by ${decision.actor}`),
-        promotionEnded: async (notice) =>
+        promotionEnded: async (notice) => {
           phase(
             `promotion ${notice.outcome}${notice.outcome === "promoted" ? "" : ` in ${notice.environment}`}: ${notice.reason}`,
-          ),
+          );
+          if (notice.exposure !== undefined) phase(`  exposure: ${describeExposure(notice.exposure)}`);
+          phase(`  full report: npx glidepath report ${notice.promotionId} --format html --out report.html`);
+        },
         experimentJudged: async (notice) => phase(experimentLine(notice)),
       },
       account: localAccount,

@@ -1,4 +1,5 @@
 import { describeExperimentVerdict } from "../domain/analysis/experiment.ts";
+import { describeExposure } from "../domain/exposure.ts";
 import type { GateDecision } from "../domain/gates.ts";
 import type { ExperimentNotice, GateNotice, Notifier, PromotionNotice } from "../domain/ports/notifier.ts";
 
@@ -28,7 +29,10 @@ export class LineNotifier implements Notifier {
 
   async promotionEnded(notice: PromotionNotice): Promise<void> {
     const where = notice.outcome === "promoted" ? "" : ` in ${notice.environment}`;
-    this.#write(`promotion ${notice.outcome}: ${notice.service} ${notice.version}${where}: ${notice.reason}`);
+    const exposure = notice.exposure === undefined ? "" : `; ${describeExposure(notice.exposure)}`;
+    this.#write(
+      `promotion ${notice.outcome}: ${notice.service} ${notice.version}${where}: ${notice.reason}${exposure}`,
+    );
   }
 
   async experimentJudged(notice: ExperimentNotice): Promise<void> {

@@ -59,3 +59,31 @@ export function exposureDecision(deploymentId: string, values: ExposureValues & 
     values: rest satisfies ExposureValues,
   };
 }
+
+/** What the new version served over a promotion's waves, from each wave's exposure entry. */
+export interface ExposureTotal {
+  readonly requests: number;
+  readonly errors: number;
+  /** Waves whose deployment recorded its exposure, of `waves` that started. */
+  readonly recorded: number;
+  readonly waves: number;
+}
+
+/** Sums the exposure entries of the decision logs of a promotion's started waves. Pure. */
+export function exposureTotal(logs: readonly (readonly Decision[])[]): ExposureTotal {
+  const entries = logs.flatMap((log) => {
+    const entry = log.find((decision) => decision.action === "exposure");
+    return entry === undefined ? [] : [entry.values as unknown as ExposureValues];
+  });
+  return {
+    requests: entries.reduce((sum, entry) => sum + entry.requests, 0),
+    errors: entries.reduce((sum, entry) => sum + entry.errors, 0),
+    recorded: entries.length,
+    waves: logs.length,
+  };
+}
+
+/** "the new version served 142 requests and 9 errors (2 of 2 waves recorded)". */
+export function describeExposure(total: ExposureTotal): string {
+  return `the new version served ${total.requests} requests and ${total.errors} errors (${total.recorded} of ${total.waves} waves recorded)`;
+}

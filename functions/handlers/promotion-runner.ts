@@ -1,6 +1,7 @@
 import type { GlidepathConfig } from "../domain/config/index.ts";
 import { DeploymentStatus, isTerminal } from "../domain/deployment.ts";
 import { IllegalTransitionError, LockNotHeldError, PromotionNotFoundError } from "../domain/errors.ts";
+import { type ExposureTotal, exposureTotal } from "../domain/exposure.ts";
 import type { Notifier } from "../domain/ports/notifier.ts";
 import type { Stores } from "../domain/ports/stores.ts";
 import { SupersedeActor } from "../domain/promotion/arrival.ts";
@@ -297,6 +298,7 @@ async function tell(
   if (ports.notifier === undefined) return;
   const arn = promotion.executionArn ?? "";
   try {
+    const exposure = await exposureOfWaves(ports, promotion);
     await ports.notifier.promotionEnded({
       promotionId: promotion.id,
       service: promotion.service,
@@ -305,10 +307,24 @@ async function tell(
       environment: command.environment,
       reason: command.reason,
       executionUrl: ports.executionUrl === undefined ? arn : ports.executionUrl(arn),
+      ...(exposure.waves === 0 ? {} : { exposure }),
     });
   } catch (error) {
     logger.error("promotion notice not sent", { promotionId: promotion.id, outcome: command.outcome, error });
   }
+}
+
+/** What the new version served over the promotion's waves that started (their deployments' exposure entries). */
+async function exposureOfWaves(ports: PromotionPorts, promotion: Promotion): Promise<ExposureTotal> {
+  const waves = promotion.environments.flatMap((environment) => environment.waves);
+  const started = (
+    await Promise.all(
+      waves.map(async (wave) =>
+        (await ports.deployments.get(wave.deploymentId))?.executionArn ? wave : undefined,
+      ),
+    )
+  ).filter((wave) => wave !== undefined);
+  return exposureTotal(await Promise.all(started.map((wave) => ports.decisions.list(wave.deploymentId))));
 }
 
 /** The events a command leads to share its trace, not its environment. */

@@ -430,7 +430,7 @@ describe("SlackNotifier.promotionEnded", () => {
           elements: [
             {
               type: "mrkdwn",
-              text: `<${ended.executionUrl}|Pipeline execution> · promotion d-2cc7a59bb3dada364d00`,
+              text: `<${ended.executionUrl}|Pipeline execution> · promotion d-2cc7a59bb3dada364d00 · full report: \`glidepath report d-2cc7a59bb3dada364d00 --format html --out report.html\``,
             },
           ],
         },
@@ -449,6 +449,36 @@ describe("SlackNotifier.promotionEnded", () => {
     expect(slack.requests).toMatchObject([
       { body: { text: "checkout 1.4.0: promoted through every environment. all green" } },
     ]);
+  });
+});
+
+describe("SlackNotifier.promotionEnded, with what the new version served", () => {
+  it("posts the exposure summed over the started waves and the command for the full report", async () => {
+    // Prepare
+    const slack = fakeFetch();
+
+    // Act
+    await notifier(slack.fetch).promotionEnded({
+      promotionId: "p-2cc7a59bb3dada364d00",
+      service: "checkout",
+      version: "1.4.0",
+      environment: "staging",
+      outcome: "stopped",
+      reason: "AnalysisFailedError: 5xx",
+      executionUrl: "https://console.aws.amazon.com/states",
+      exposure: { requests: 142, errors: 9, recorded: 2, waves: 2 },
+    });
+
+    // Assess
+    const blocks = (slack.requests[0]?.body as { blocks: { text?: { text: string } }[] }).blocks;
+    expect(blocks[1]).toEqual({
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: "Exposure: the new version served 142 requests and 9 errors (2 of 2 waves recorded).",
+      },
+    });
+    expect(JSON.stringify(blocks[2])).toContain("glidepath report p-2cc7a59bb3dada364d00 --format html");
   });
 });
 

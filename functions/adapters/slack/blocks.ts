@@ -1,4 +1,5 @@
 import { type ArmResult, describeExperimentVerdict } from "../../domain/analysis/experiment.ts";
+import { describeExposure } from "../../domain/exposure.ts";
 import type { GateDecision, GateKind, HumanAction } from "../../domain/gates.ts";
 import type { ExperimentNotice, GateNotice, PromotionNotice } from "../../domain/ports/notifier.ts";
 import { actionIdOf, buttonValue } from "./interactivity.ts";
@@ -251,9 +252,21 @@ export function promotionText(notice: PromotionNotice): string {
 export function promotionBlocks(notice: PromotionNotice): Block[] {
   return [
     { type: "section", text: mrkdwn(promotionText(notice)) },
+    ...(notice.exposure === undefined
+      ? []
+      : [
+          {
+            type: "section" as const,
+            text: mrkdwn(escapeMrkdwn(`Exposure: ${describeExposure(notice.exposure)}.`)),
+          },
+        ]),
     {
       type: "context",
-      elements: [mrkdwn(`<${notice.executionUrl}|Pipeline execution> · promotion ${notice.promotionId}`)],
+      elements: [
+        mrkdwn(
+          `<${notice.executionUrl}|Pipeline execution> · promotion ${notice.promotionId} · full report: \`glidepath report ${notice.promotionId} --format html --out report.html\``,
+        ),
+      ],
     },
   ];
 }

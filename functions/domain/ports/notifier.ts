@@ -1,4 +1,5 @@
 import type { ExperimentVerdict } from "../analysis/experiment.ts";
+import type { ExposureTotal } from "../exposure.ts";
 import type { GateDecision, GateKind, HumanAction } from "../gates.ts";
 
 /** Everything a human needs to decide at a gate, and nothing secret (never the task token). */
@@ -54,4 +55,6 @@ export interface PromotionNotice {
   readonly environment: string;
   readonly reason: string;
   readonly executionUrl: string;
+  /** What the new version served over the waves that started; absent when none did. */
+  readonly exposure?: ExposureTotal;
 }
