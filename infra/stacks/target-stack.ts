@@ -96,7 +96,12 @@ export class TargetStack extends Stack {
       maxSessionDuration: Duration.hours(1),
       inlinePolicies: {
         Deploy: new PolicyDocument({
-          statements: [...statements.deploy, ...statements.shiftTraffic, ...statements.evaluate, ...statements.record],
+          statements: [
+            ...statements.deploy,
+            ...statements.shiftTraffic,
+            ...statements.evaluate,
+            ...statements.record,
+          ],
         }),
       },
     });

@@ -470,7 +470,8 @@ describe("SlackNotifier.promotionEnded, with what the new version served", () =>
     });
 
     // Assess
-    const blocks = (slack.requests[0]?.body as { blocks: { text?: { text: string } }[] }).blocks;
+    const blocks =
+      (slack.requests[0]?.body as { blocks: { text?: { text: string } }[] } | undefined)?.blocks ?? [];
     expect(blocks[1]).toEqual({
       type: "section",
       text: {
