@@ -29,7 +29,7 @@ export function pageHtml(token: string): string {
     <h3>Latest verdict</h3><p id="verdict">—</p><p id="evalues"></p>
   </div>
   <div class="card charts">
-    <h2>Weight on the new version (%)</h2><svg id="chart-weight" viewBox="0 0 600 120"></svg>
+    <h2>Weight on the new version (%), at each evaluation</h2><svg id="chart-weight" viewBox="0 0 600 120"></svg>
     <h2>5xx rate per arm (%) <span class="legend"><i class="old"></i>old <i class="new"></i>new</span></h2><svg id="chart-errors" viewBox="0 0 600 120"></svg>
     <h2>p95 latency per arm (ms)</h2><svg id="chart-p95" viewBox="0 0 600 120"></svg>
   </div>
@@ -152,12 +152,13 @@ function render(data) {
     const comparison = verdict.comparison;
     text($("evalues"), (comparison ? "comparison e-values: fail " + comparison.fail + " / bound " + comparison.failBound +
       " · pass " + comparison.pass + " / bound " + comparison.passBound + " · " : "") +
-      "5xx limit " + verdict.errorRateLimit.limit + ": e-value " + verdict.errorRateLimit.eValue + " / bound " + verdict.errorRateLimit.bound);
+      "5xx limit " + (verdict.errorRateLimit.limit * 100) + "%: e-value " + verdict.errorRateLimit.eValue + " / bound " + verdict.errorRateLimit.bound);
   }
-  const at = (point) => Date.parse(point.at);
-  chart($("chart-weight"), [{ name: "weight", points: data.points.map((point) => ({ t: at(point), v: point.weight })) }], 100);
-  const arms = (pick) => ["old", "new"].map((arm) => ({ name: arm, points: data.points
-    .filter((point) => pick(point[arm]) !== null).map((point) => ({ t: at(point), v: pick(point[arm]) })) }));
+  // One evaluation after another, in plan order: evaluation times are each bake's own clock.
+  const indexed = data.points.map((point, index) => ({ ...point, t: index }));
+  chart($("chart-weight"), [{ name: "weight", points: indexed.map((point) => ({ t: point.t, v: point.weight })) }], 100);
+  const arms = (pick) => ["old", "new"].map((arm) => ({ name: arm, points: indexed
+    .filter((point) => pick(point[arm]) !== null).map((point) => ({ t: point.t, v: pick(point[arm]) })) }));
   chart($("chart-errors"), arms((arm) => arm.errorRate === null ? null : arm.errorRate * 100));
   chart($("chart-p95"), arms((arm) => arm.p95Ms));
   // Redrawn when it changed: entries arrive in the log's order, which is not always the order they were added.

@@ -7,7 +7,8 @@ import type { ExecutionResult } from "./run-execution.ts";
 import { type LocalRunOptions, type LocalStack, runLocal } from "./runtime.ts";
 import { loadItems, readSavedTable } from "./saved-table.ts";
 
-export interface LocalRollbackOptions extends Pick<LocalRunOptions, "speed" | "rps" | "onEvent" | "signal"> {
+export interface LocalRollbackOptions
+  extends Pick<LocalRunOptions, "speed" | "rps" | "onEvent" | "signal" | "page"> {
   readonly config: GlidepathConfig;
   readonly request: RollbackRequestedDetail;
   /** What each wave runs now, by region: its fleet starts there. */

@@ -242,7 +242,7 @@ export async function runLocal<T>(
     // Runs first: the records outlive the run, for `glidepath status` once it has ended.
     cleanup.push(() => saveTable(table, tableDefinition));
     phase(
-      `${page === undefined ? "decisions" : "live page"}: ${callbackServer.pageUrl} (or \`npx glidepath pause|resume|promote|abort|approve|reject <deployment-id>\` from another terminal)`,
+      `${page === undefined ? `decisions: ${callbackServer.url}` : `live page: ${callbackServer.pageUrl}`} (or \`npx glidepath pause|resume|promote|abort|approve|reject <deployment-id>\` from another terminal)`,
     );
 
     const pids = new Set<number>();
@@ -430,6 +430,8 @@ export async function runLocal<T>(
       const fleet = await fleetFor(environment, request);
       clouds.add(request, fleet);
       const fleetPorts: Ports = { ...basePorts, ...clouds.ports };
+      // A run without promotions (a release's, a rollback's): the page follows the deployment that started last.
+      if (launched.size === 0) shown = request.deploymentId;
       phase(
         `${environment.name} ${request.region} (account ${request.account}): deploying ${request.artifact.version} with ${machine.name} (${start.Name})`,
       );

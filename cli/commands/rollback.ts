@@ -19,6 +19,7 @@ import { localOperator } from "../../local/callback-server.ts";
 import { progressPrinter } from "../../local/progress.ts";
 import { runLocalRollback } from "../../local/rollback-runtime.ts";
 import { openSavedTable } from "../../local/saved-table.ts";
+import { livePage } from "../page/page-data.ts";
 import { putCliEvent } from "../put-event.ts";
 import { RefusedError } from "../refused-error.ts";
 import { resolveTableName } from "../state-table.ts";
@@ -105,6 +106,7 @@ export function localRollbackDependencies(print: (line: string) => void): Rollba
           speed: 5,
           rps: 100,
           signal,
+          page: livePage,
           onEvent: progressPrinter(print),
         });
         if (result.outcome.outcome === "refused")

@@ -1,10 +1,10 @@
 import type { Decision } from "../../functions/domain/deployment.ts";
-import { isEvaluation } from "../../functions/domain/exposure.ts";
+import { inPlanOrder, isEvaluation } from "../../functions/domain/exposure.ts";
 import { gateActions, type HumanAction } from "../../functions/domain/gates.ts";
 import { readStatus, type StatusStores } from "../status/snapshot.ts";
 import { type StatusView, statusView } from "../status/view.ts";
 
-/** One evaluation of the wave that runs, as the page charts it. */
+/** One evaluation of the wave that runs, as the page charts it (one after another, in plan order). */
 export interface PagePoint {
   readonly at: string;
   readonly weight: number;
@@ -58,10 +58,8 @@ export async function pageData(id: string | undefined, stores: StatusStores): Pr
             weights: deployment.weights,
           },
         }),
-    // By time: an evaluation's time is its bake's own clock, which a pause can leave behind a later entry.
-    points: (current?.decisions ?? [])
-      .flatMap((decision) => pointOf(decision) ?? [])
-      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
+    // In plan order: an evaluation's time is its bake's own clock, which a pause leaves behind the wall's.
+    points: inPlanOrder(current?.decisions ?? []).flatMap((decision) => pointOf(decision) ?? []),
     decisions: (current?.decisions ?? []).map(({ at, action, actor, reason }) => ({
       at,
       action,

@@ -7,7 +7,12 @@ import {
   isTerminal,
 } from "../../functions/domain/deployment.ts";
 import type { EvaluationValues } from "../../functions/domain/evaluation-values.ts";
-import { type ExposureValues, firstShiftAt, isEvaluation } from "../../functions/domain/exposure.ts";
+import {
+  type ExposureValues,
+  firstShiftAt,
+  inPlanOrder,
+  isEvaluation,
+} from "../../functions/domain/exposure.ts";
 import { isPromotionOver } from "../../functions/domain/promotion/record.ts";
 import { formatDuration } from "../format.ts";
 import type { ReportSnapshot } from "./read.ts";
@@ -274,7 +279,8 @@ function waveReport(
     phases: phases(evaluations),
     decisions: decisions.map(decisionReport),
     exposure: waveExposure(decisions),
-    series: evaluations.map((decision) => {
+    // In plan order: a pause leaves an evaluation's bake clock behind the wall's.
+    series: inPlanOrder(evaluations).map((decision) => {
       const evaluation = evaluationReport(evaluatedValues(decision));
       const point = (arm: ArmReport) => ({ errorRate: arm.errorRate, p95Ms: arm.p95Ms });
       return {

@@ -46,6 +46,22 @@ export function isEvaluation(decision: Decision): boolean {
   );
 }
 
+/**
+ * Evaluations in the order of the plan: by phase, then by the bake made. An evaluation's time is its bake's
+ * own clock (the shift plus the waits made), which a pause, or the local run's speed-up, leaves apart from
+ * the wall clock: time order can interleave two phases.
+ */
+export function inPlanOrder(evaluations: readonly Decision[]): Decision[] {
+  const key = (decision: Decision) => {
+    const values = decision.values as { phase?: { index?: number }; bake?: { elapsedSeconds?: number } };
+    return [values.phase?.index ?? 0, values.bake?.elapsedSeconds ?? 0] as const;
+  };
+  return [...evaluations].sort((one, other) => {
+    const [a, b] = [key(one), key(other)];
+    return a[0] - b[0] || a[1] - b[1];
+  });
+}
+
 /** The exposure entry of a deployment's decision log, as the record step writes it. */
 export function exposureDecision(deploymentId: string, values: ExposureValues & { at: string }): Decision {
   const { at, ...rest } = values;

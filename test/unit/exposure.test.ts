@@ -6,6 +6,7 @@ import {
   exposureDecision,
   exposureTotal,
   firstShiftAt,
+  inPlanOrder,
 } from "../../functions/domain/exposure.ts";
 
 const evaluation = (at: string, elapsedSeconds: number, weight: number): Decision => ({
@@ -67,5 +68,21 @@ describe("exposure", () => {
     expect(describeExposure(total)).toBe(
       "the new version served 200 requests and 10 errors (2 of 3 waves recorded)",
     );
+  });
+
+  it("puts evaluations in plan order, by phase then bake, where a pause left the bake clock behind the next phase", () => {
+    // Arrange: phase 1's last look (bake clock 10:00:50) is stamped after phase 2's first (10:00:45).
+    const phase1 = evaluation("2026-12-03T10:00:50.000Z", 50, 10);
+    const phase2 = {
+      ...evaluation("2026-12-03T10:00:45.000Z", 0, 50),
+      values: { phase: { index: 1, weight: 50 }, bake: { elapsedSeconds: 0 } },
+    };
+    const early = evaluation("2026-12-03T10:00:10.000Z", 10, 10);
+
+    // Act
+    const ordered = inPlanOrder([phase2, phase1, early]);
+
+    // Assess
+    expect(ordered).toEqual([early, phase1, phase2]);
   });
 });
