@@ -114,7 +114,7 @@ describe("glidepath report, after real local runs", () => {
     expect(report.output).toContain(rollback?.reason);
   });
 
-  it("good: the HTML report's exposure equals the decision log's, and it opens in Chromium with no request leaving the file", {
+  it("good: the Markdown has every evaluation's counts, the HTML report's exposure equals the decision log's, and it opens in Chromium with no request leaving the file", {
     timeout: 120_000,
   }, async () => {
     // Prepare
@@ -123,6 +123,7 @@ describe("glidepath report, after real local runs", () => {
     const file = join(mkdtempSync(join(tmpdir(), "glidepath-report-")), "report.html");
 
     // Act
+    const markdown = await cli("report", promotionId);
     const written = await cli("report", promotionId, "--format", "html", "--out", file);
     const browser = await chromium.launch({
       executablePath,
@@ -161,6 +162,16 @@ describe("glidepath report, after real local runs", () => {
     expect(rows).toContainEqual(
       expect.stringContaining(`${summary.deploymentId}${exposure?.requests}${exposure?.errors}`),
     );
+    // Every evaluation of the log is a row of the Markdown's Evaluations table, with the new arm's counts.
+    const evaluations = decisions.filter((decision) => decision.actor === "analysis");
+    expect(evaluations.length).toBeGreaterThan(3);
+    for (const evaluation of evaluations) {
+      const arm = (evaluation.values as { new: { requests: number; errors: number } }).new;
+      const row = markdown.output
+        .split("\n")
+        .find((line) => line.startsWith(`| ${evaluation.at} |`) && line.includes(`| ${evaluation.action} |`));
+      expect(row, evaluation.reason).toContain(`| ${arm.requests} | ${arm.errors} |`);
+    }
     expect(requests).toEqual([pathToFileURL(file).href]);
     expect(charts).toBeGreaterThanOrEqual(3);
   });
