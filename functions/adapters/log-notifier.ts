@@ -29,7 +29,7 @@ export class LineNotifier implements Notifier {
 
   async promotionEnded(notice: PromotionNotice): Promise<void> {
     const where = notice.outcome === "promoted" ? "" : ` in ${notice.environment}`;
-    const exposure = notice.exposure === undefined ? "" : `; ${describeExposure(notice.exposure)}`;
+    const exposure = notice.exposure === undefined ? "" : ` — ${describeExposure(notice.exposure)}`;
     this.#write(
       `promotion ${notice.outcome}: ${notice.service} ${notice.version}${where}: ${notice.reason}${exposure}`,
     );

@@ -307,7 +307,8 @@ async function tell(
       environment: command.environment,
       reason: command.reason,
       executionUrl: ports.executionUrl === undefined ? arn : ports.executionUrl(arn),
-      ...(exposure.waves === 0 ? {} : { exposure }),
+      // Nothing recorded is no number: the message says nothing rather than 0.
+      ...(exposure.recorded === 0 ? {} : { exposure }),
     });
   } catch (error) {
     logger.error("promotion notice not sent", { promotionId: promotion.id, outcome: command.outcome, error });

@@ -59,7 +59,7 @@ async function stagingRun(scenario: "good" | "bad") {
       client: table.client,
       tableName: table.tableName,
     }).decisions.list(summary.deploymentId);
-    return { summary, decisions, promotionId: summary.promotions[0]?.id ?? "" };
+    return { summary, decisions, promotionId: summary.promotions[0]?.id ?? "", printed: run.output };
   } finally {
     await table.close();
   }
@@ -73,11 +73,11 @@ const rollbackOf = (decisions: readonly Decision[]) =>
   decisions.find((decision) => decision.action === "rollback" && decision.actor !== "state-machine");
 
 describe("glidepath report, after real local runs", () => {
-  it("bad: the Markdown holds the rollback's numbers from the decision log, and its exposure equals the router's counts", {
+  it("bad: the Markdown holds the rollback's numbers from the decision log, and its exposure, printed at the promotion's end, equals the router's counts", {
     timeout: 120_000,
   }, async () => {
     // Prepare
-    const { summary, decisions, promotionId } = await stagingRun("bad");
+    const { summary, decisions, promotionId, printed } = await stagingRun("bad");
 
     // Act
     const report = await cli("report", promotionId);
@@ -86,8 +86,14 @@ describe("glidepath report, after real local runs", () => {
     expect(report.code, report.output).toBe(0);
     expect(summary.status).toBe("ROLLED_BACK");
     const exposure = exposureOf(decisions);
-    // What the run's router counted for the new version, to the request.
+    // What the run's router counted for the new version, to the request; the promotion's end says it too.
     expect(exposure).toMatchObject({ requests: summary.requests.new, errors: summary.errorsServedByNew });
+    expect(printed).toContain(
+      `  exposure: the new version served ${summary.requests.new} requests and ${summary.errorsServedByNew} errors (1 of 1 waves recorded)`,
+    );
+    expect(printed).toContain(
+      `  full report: npx glidepath report ${promotionId} --format html --out report.html`,
+    );
     expect(report.output).toContain(
       `| staging eu-west-1 | ${summary.deploymentId} | ${summary.requests.new} | ${summary.errorsServedByNew} |`,
     );

@@ -55,6 +55,6 @@ export interface PromotionNotice {
   readonly environment: string;
   readonly reason: string;
   readonly executionUrl: string;
-  /** What the new version served over the waves that started; absent when none did. */
+  /** What the new version served over the waves that started; absent when none recorded it. */
   readonly exposure?: ExposureTotal;
 }
