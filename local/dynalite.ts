@@ -39,6 +39,15 @@ export async function startDynalite(table: CreateTableCommandInput): Promise<Loc
     });
   });
   const { port } = server.address() as AddressInfo;
+  // Requests dynalite is still answering: its store closes with the server, and a query it is still running
+  // then throws where nothing can catch it (a reader in another process, `status --watch`, may be mid-read).
+  let inFlight = 0;
+  server.on("request", (_request: unknown, response: { once(event: string, listener: () => void): void }) => {
+    inFlight += 1;
+    response.once("close", () => {
+      inFlight -= 1;
+    });
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   const config = {
     endpoint,
@@ -56,11 +65,16 @@ export async function startDynalite(table: CreateTableCommandInput): Promise<Loc
     async close() {
       client.destroy();
       rawClient.destroy();
-      // The SDK keeps connections alive; without this, close waits for them to time out.
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
+      const closed = new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),
       );
+      // No new connections; the requests being answered are let finish (for at most 2 s).
+      server.closeIdleConnections();
+      const deadline = Date.now() + 2000;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      // The SDK keeps connections alive; without this, close waits for them to time out.
+      server.closeAllConnections();
+      await closed;
     },
   };
 }
