@@ -1,6 +1,7 @@
 import { type MetricCounts, testBusinessMetric } from "./analysis/business-metric.ts";
 import { type Analysis, analyse } from "./analysis/index.ts";
 import { defaultBeta } from "./analysis/sequential-test.ts";
+import { bakeWaitSeconds } from "./bake-schedule.ts";
 import { checkInputs } from "./check-inputs.ts";
 import { type CheckOutcome, type FailingSince, pendingReason, sustain } from "./checks.ts";
 import type { BusinessMetricConfig, PauseConfig, TargetHealthConfig } from "./config/check-schema.ts";
@@ -254,10 +255,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
       break;
   }
   complete = verdict === Verdict.Continue && complete;
-  const waitSeconds = Math.max(
-    1,
-    pauseWait ?? Math.min(settings.intervalSeconds, waitLimit === 0 ? settings.intervalSeconds : waitLimit),
-  );
+  const bakeWait = bakeWaitSeconds(bake.elapsedSeconds, settings);
+  const waitSeconds = Math.max(1, pauseWait ?? Math.min(bakeWait, waitLimit === 0 ? bakeWait : waitLimit));
   return {
     verdict,
     reason,

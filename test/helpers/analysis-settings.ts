@@ -4,6 +4,7 @@ import type { AnalysisSettings } from "../../functions/domain/evaluate.ts";
 /** The analysis settings of the tests: the config's defaults, with 100 requests to judge. */
 export const analysisSettings: AnalysisSettings = {
   intervalSeconds: 30,
+  maxIntervalSeconds: 600,
   minRequests: 100,
   maxErrorRate: 0.01,
   maxErrorRateRatio: 2,

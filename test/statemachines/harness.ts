@@ -28,12 +28,15 @@ import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
 import { account, ecsServices, listenerArn, targetGroups } from "../helpers/fake-aws.ts";
 import { useTestApps } from "../helpers/synth.ts";
 
+/** An environment's analysis settings, as a config gives them. */
+type AnalysisInput = GlidepathConfigInput["services"][number]["environments"][number]["analysis"];
+
 export const hookArn = `arn:aws:lambda:eu-west-1:${account}:function:checkout-smoke`;
 
 /** The checkout service of the fake AWS account, deployed with `strategy` to production. */
 export function configWith(
   strategy: StrategyInput,
-  analysis: { intervalSeconds: number; minRequests: number } = { intervalSeconds: 10, minRequests: 50 },
+  analysis: AnalysisInput = { intervalSeconds: 10, minRequests: 50 },
   target: GlidepathConfigInput["services"][number]["target"] = {
     type: "ecs",
     cluster: "shop",
@@ -171,7 +174,7 @@ export async function deploy(props: {
   readonly strategy: StrategyInput;
   readonly smokeTest?: (payload: unknown) => Promise<unknown>;
   readonly request?: (request: DeploymentRequest) => unknown;
-  readonly analysis?: { intervalSeconds: number; minRequests: number };
+  readonly analysis?: AnalysisInput;
   /** The service's target. @default the fake account's ECS service behind its ALB */
   readonly target?: Parameters<typeof configWith>[2];
   readonly environment?: Parameters<typeof configWith>[3];

@@ -63,6 +63,7 @@ describe("parseConfig", () => {
     expect(service?.concurrency).toBe("queue");
     expect(environment?.analysis).toEqual({
       intervalSeconds: 30,
+      maxIntervalSeconds: 600,
       minRequests: 100,
       maxErrorRate: 0.01,
       maxErrorRateRatio: 2,

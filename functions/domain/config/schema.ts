@@ -37,6 +37,14 @@ export const AnalysisSchema = z.strictObject({
   /** Seconds between evaluations during a bake. @default 30 */
   intervalSeconds: positiveSeconds("intervalSeconds").default(30),
   /**
+   * The longest wait between two evaluations of a long bake. Looks come every `intervalSeconds` at first, then
+   * a tenth of the time baked so far apart, up to this (the analysis is anytime-valid, so fewer looks stay
+   * valid; alarm events and humans still end a wait at once): a 24-hour bake takes 177 evaluations, not
+   * 2,880, and fits Step Functions' 25,000 history events. Set it to `intervalSeconds` for evenly spaced looks.
+   * @default 600
+   */
+  maxIntervalSeconds: positiveSeconds("maxIntervalSeconds").default(600),
+  /**
    * Requests the new arm (and, for latency, each arm) must serve before the analysis may pass it or compare
    * latencies; fewer extends the bake. A sequential 5xx test's failure counts at any sample size. @default 100
    */
