@@ -13,6 +13,9 @@ export interface BakeScheduleSettings {
   readonly maxIntervalSeconds: number;
 }
 
+/** An inconclusive bake is extended up to this many times its planned length. */
+export const maxBakeExtension = 2;
+
 /** The wait grows to this share of the time baked so far. */
 export const lookGrowth = 0.1;
 

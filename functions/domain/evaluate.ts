@@ -1,7 +1,7 @@
 import { type MetricCounts, testBusinessMetric } from "./analysis/business-metric.ts";
 import { type Analysis, analyse } from "./analysis/index.ts";
 import { defaultBeta } from "./analysis/sequential-test.ts";
-import { bakeWaitSeconds } from "./bake-schedule.ts";
+import { bakeWaitSeconds, maxBakeExtension } from "./bake-schedule.ts";
 import { checkInputs } from "./check-inputs.ts";
 import { type CheckOutcome, type FailingSince, pendingReason, sustain } from "./checks.ts";
 import type { BusinessMetricConfig, PauseConfig, TargetHealthConfig } from "./config/check-schema.ts";
@@ -105,9 +105,6 @@ export interface Evaluation {
   /** The rollback is a pause that nobody decided before `pause.timeoutSeconds`. */
   readonly pauseTimedOut: boolean;
 }
-
-/** An inconclusive bake is extended up to this many times its planned length. */
-const maxBakeExtension = 2;
 
 type Judgement =
   | { readonly kind: "rollback"; readonly reason: string }

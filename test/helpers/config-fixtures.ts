@@ -19,3 +19,15 @@ export const appconfig = {
   configurationProfile: "flags9e",
   deploymentStrategy: "now42zz",
 } as const;
+
+/** An ECS target as a config gives it: the shop cluster's two colours behind one listener. */
+export const ecsTarget = {
+  type: "ecs",
+  cluster: "shop",
+  services: { blue: "checkout-blue", green: "checkout-green" },
+  listenerArn: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:listener/app/shop/a/b",
+  targetGroups: {
+    blue: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup/blue/1",
+    green: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup/green/2",
+  },
+} as const;

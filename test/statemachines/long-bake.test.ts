@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bakeEvaluations } from "../../functions/domain/bake-schedule.ts";
 import { Strategy, type StrategyInput, type StrategyType } from "../../functions/domain/config/index.ts";
+import { historyLimit, planHistoryEvents } from "../../functions/domain/history-budget.ts";
 import { awsHistoryEvents } from "../../local/history-events.ts";
 import type { RenderedStateMachine } from "../../local/render-asl.ts";
 import { type LocalTable, startDynalite } from "../helpers/dynalite.ts";
@@ -9,8 +10,6 @@ import { useTestApps } from "../helpers/synth.ts";
 import { deploy, synthesizeMachines } from "./harness.ts";
 import "../helpers/sdk-mock.ts";
 
-/** Step Functions stops a standard execution at this many history events. */
-const historyLimit = 25_000;
 const day = 86_400;
 
 /**
@@ -84,7 +83,7 @@ async function run(strategy: StrategyInput, settings: Record<string, unknown> = 
 
 describe("a 24-hour bake on the synthesized machines", () => {
   it.each(Object.entries(longBakes))(
-    "%s: succeeds with the growing looks' evaluations, inside half of Step Functions' 25,000 history events",
+    "%s: succeeds with the growing looks' evaluations, inside half of Step Functions' 25,000 history events and the config's estimate",
     { timeout: 120_000 },
     async (type, { strategy, bakes }) => {
       // Arrange
@@ -99,6 +98,10 @@ describe("a 24-hour bake on the synthesized machines", () => {
         bakes.reduce((sum, seconds) => sum + bakeEvaluations(seconds, settings), 0),
       );
       expect(bake.historyEvents).toBeLessThanOrEqual(historyLimit / 2);
+      // The config's estimate, with the bakes as planned, is from above and close.
+      const estimate = planHistoryEvents(bake.request.plan, settings, 1);
+      expect(estimate).toBeGreaterThanOrEqual(bake.historyEvents);
+      expect(estimate).toBeLessThanOrEqual(bake.historyEvents * 1.1);
       figures.push(
         `${type}: ${bake.historyEvents} events, ${bake.evaluations} evaluations, ${bake.states.length} state transitions`,
       );

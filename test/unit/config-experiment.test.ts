@@ -4,7 +4,7 @@ import { StrategyObjectSchema } from "../../functions/domain/config/strategy.ts"
 import { configWaves } from "../../functions/domain/config/waves.ts";
 import { deploymentRequest } from "../../functions/domain/deployment-request.ts";
 import { waveTarget } from "../../functions/domain/wave-target.ts";
-import { appconfig } from "../helpers/config-fixtures.ts";
+import { appconfig, ecsTarget } from "../helpers/config-fixtures.ts";
 import { problemsOf } from "../helpers/config-problems.ts";
 
 const conversion = {
@@ -24,16 +24,7 @@ const experiment = {
 
 const { flag: _flag, metrics: _metrics, ...onTargetGroups } = experiment;
 
-const ecs = {
-  type: "ecs",
-  cluster: "shop",
-  services: { blue: "checkout-blue", green: "checkout-green" },
-  listenerArn: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:listener/app/shop/a/b",
-  targetGroups: {
-    blue: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup/blue/1",
-    green: "arn:aws:elasticloadbalancing:eu-west-1:444455556666:targetgroup/green/2",
-  },
-} as const;
+const ecs = ecsTarget;
 
 function configOf(environment: Record<string, unknown>): GlidepathConfigInput {
   return {

@@ -9,6 +9,7 @@ import {
   TargetHealthSchema,
 } from "./check-schema.ts";
 import { arn, name, positiveSeconds, regionName } from "./fields.ts";
+import { checkHistoryBudget } from "./history-check.ts";
 import { checkLambdaTargets } from "./lambda-checks.ts";
 import { isPresetName, Presets, presetNames } from "./presets.ts";
 import { StrategyObjectSchema } from "./strategy.ts";
@@ -296,6 +297,7 @@ export const GlidepathConfigSchema = z
       checkRollingCounts(service, uses[index] ?? [], ctx.issues, ["services", index]);
       checkStrategyTargets(service, uses[index] ?? [], ctx.issues, ["services", index]);
       checkLambdaTargets(service, uses[index] ?? [], ctx.issues, ["services", index]);
+      checkHistoryBudget(service, uses[index] ?? [], ctx.issues, ["services", index]);
     });
     checkConfigTargets(ctx.value.services, uses, ctx.issues);
     checkDependencies(ctx.value.services, ctx.issues);
