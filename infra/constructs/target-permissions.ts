@@ -1,6 +1,7 @@
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { cohortTag } from "../../functions/adapters/aws/elb-cohort-rule.ts";
 import type { TargetPlace } from "../target-places.ts";
+import { wildcardActions } from "./wildcard-actions.ts";
 
 /** What each step that acts on targets may do in one account+region: exactly the configured resources. */
 export interface TargetStatements {
@@ -81,7 +82,6 @@ export function targetStatements(place: TargetPlace): TargetStatements {
           : [
               "ecs:DescribeTaskDefinition",
               "ecs:RegisterTaskDefinition",
-              "ecs:TagResource",
               "elasticloadbalancing:DescribeTargetHealth",
               "elasticloadbalancing:DescribeListeners",
               "elasticloadbalancing:DescribeRules",
@@ -95,6 +95,13 @@ export function targetStatements(place: TargetPlace): TargetStatements {
     ...(ecsServices.length === 0
       ? []
       : [
+          // The new revision is registered with its tags (the version): tagging is allowed only as that
+          // registration makes a task definition of this account+region, never on an existing resource.
+          new PolicyStatement({
+            actions: ["ecs:TagResource"],
+            resources: [taskDefinitionsArn(place)],
+            conditions: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+          }),
           new PolicyStatement({
             actions: ["iam:PassRole"],
             resources: ["*"],
@@ -206,6 +213,11 @@ function cohortRuleStatements(place: TargetPlace): PolicyStatement[] {
 }
 
 /** Every rule of each cohort listener: ELB names a rule's id when it creates it. */
+/** Every task definition of the place: ECS names a revision as it registers it. */
+function taskDefinitionsArn({ account, region, partition }: TargetPlace): string {
+  return `arn:${partition}:ecs:${region}:${account}:task-definition/*`;
+}
+
 function cohortRuleWildcards(place: TargetPlace): string[] {
   return place.cohortListeners.map((listener) => `${listener.replace(":listener/", ":listener-rule/")}/*`);
 }
@@ -280,6 +292,7 @@ export function targetWildcards(place: TargetPlace): { readonly arn: string; rea
     ),
   ];
   return [
+    ...(place.targets.length === 0 ? [] : [{ arn: taskDefinitionsArn(place), reason: taskDefinitionReason }]),
     ...flags.map((arn) => ({ arn, reason: flagWildcardReason })),
     ...cohortRuleWildcards(place).map((arn) => ({ arn, reason: cohortWildcardReason })),
   ];
@@ -288,9 +301,14 @@ export function targetWildcards(place: TargetPlace): { readonly arn: string; rea
 const flagWildcardReason =
   "AppConfig numbers deployments and hosted configuration versions itself: a flag rollout reads the ones it starts and creates, within exactly the configured application, environment and profile.";
 
+const taskDefinitionReason =
+  "ECS names a task definition revision as RegisterTaskDefinition makes it: ecs:TagResource is allowed only on task definitions of this account+region and only as part of that registration (ecs:CreateAction).";
+
 const cohortWildcardReason =
   "ELB names a listener rule when it creates it: an experiment's cohort rule is tagged only as CreateRule makes it, and deleted only when it carries the glidepath:cohort tag, on exactly the configured listener.";
 
+/** The target actions on `*` (the tracing and logging ones land elsewhere). */
+const targetWildcardActions = Object.keys(wildcardActions).filter((action) => !/^(xray|logs):/.test(action));
+
 /** Why the `*` statements above are as narrow as IAM allows. */
-export const wildcardReason =
-  "ECS RegisterTaskDefinition/DescribeTaskDefinition, the ELB Describe* actions and cloudwatch:GetMetricData take no resource-level permissions; DescribeAlarms leaves composite alarms out unless it may read every alarm; iam:PassRole is limited to ECS tasks. Modify*, UpdateService, PutMetricAlarm and SetAlarmState are limited to the configured listeners, rules, services and alarms.";
+export const wildcardReason = `Only these actions are on '*', each listed with why in infra/constructs/wildcard-actions.ts: ${targetWildcardActions.join(", ")} (iam:PassRole only to ECS tasks). Modify*, UpdateService, PutMetricAlarm and SetAlarmState are limited to the configured listeners, rules, services and alarms.`;

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import sampleConfig from "../../examples/glidepath.config.ts";
 import type { GlidepathConfigInput } from "../../functions/domain/config/index.ts";
 import { buildApp, type GlidepathApp } from "../../infra/app.ts";
-import { errorRateAlarm } from "../helpers/config-fixtures.ts";
+import { checkoutApiFunction, sampleWithDefinedAlarm } from "../helpers/config-fixtures.ts";
 import { roleStatements, type Statement, useTestApps } from "../helpers/synth.ts";
 
 const production = "444455556666";
@@ -12,16 +12,6 @@ const [centralId, westId] = [
   `GlidepathTarget-${production}-eu-central-1`,
   `GlidepathTarget-${production}-eu-west-1`,
 ];
-
-/** The sample config, with checkout's production guarded by an alarm the config defines. */
-function sampleWithDefinedAlarm(): GlidepathConfigInput {
-  const input = structuredClone(sampleConfig) as GlidepathConfigInput;
-  const checkout = input.services.find((service) => service.name === "checkout");
-  const environment = checkout?.environments.find((candidate) => candidate.name === "production");
-  if (environment === undefined) throw new Error("the sample has no checkout production");
-  environment.alarms = [...(environment.alarms ?? []), errorRateAlarm("checkout-production-5xx-rate")];
-  return input;
-}
 
 /** cdk-nag's AwsSolutions findings left unacknowledged in every stack of the app. */
 const nagViolations = (built: GlidepathApp) =>
@@ -108,6 +98,8 @@ describe("the sample config's stacks", () => {
           (name) => `arn:aws:ecs:eu-central-1:${production}:service/shop/${name}`,
         ),
       ],
+      // Tagging only as RegisterTaskDefinition makes a revision here (test/infra/iam-wildcards.test.ts).
+      [["ecs:TagResource"], `arn:aws:ecs:eu-central-1:${production}:task-definition/*`],
       [
         ["cloudwatch:PutMetricAlarm", "cloudwatch:SetAlarmState"],
         `arn:aws:cloudwatch:eu-central-1:${production}:alarm:checkout-production-5xx-rate`,
@@ -346,20 +338,7 @@ describe("a Lambda function in production's eu-west-1", () => {
 
   beforeAll(() => {
     const input = structuredClone(sampleConfig) as GlidepathConfigInput;
-    input.services.push({
-      name: "checkout-api",
-      artifact: { type: "ecr", repository: "shop/checkout-api" },
-      environments: [
-        {
-          name: "production",
-          account: production,
-          region: "eu-west-1",
-          target: { type: "lambda", functionName: "checkout-api", alias: "live" },
-          strategy: "LambdaCanary10Percent5Minutes",
-          alarms: [{ name: "checkout-api-errors" }],
-        },
-      ],
-    });
+    input.services.push(checkoutApiFunction(production));
     built = buildApp(input, { app: newApp() });
   });
 
