@@ -8,6 +8,7 @@ import type { Decision, Deployment } from "../functions/domain/deployment.ts";
 import type { DeploymentRequest } from "../functions/domain/deployment-request.ts";
 import { describeExposure } from "../functions/domain/exposure.ts";
 import type { Ports } from "../functions/domain/ports/index.ts";
+import type { Notifier } from "../functions/domain/ports/notifier.ts";
 import type { Promotion } from "../functions/domain/promotion/record.ts";
 import { type PromotionRequest, promotionExecutionName } from "../functions/domain/promotion/request.ts";
 import { type ReleaseRequest, releaseExecutionName } from "../functions/domain/release/request.ts";
@@ -74,6 +75,8 @@ export interface LocalRunOptions {
   readonly concurrency?: ServiceConfig["concurrency"];
   /** What the run's live page shows (cli/page/page-data.ts); without it the endpoint serves no page. */
   readonly page?: (stores: ReturnType<typeof dynamoDbStores>) => PageSource;
+  /** Told everything the terminal is told, after it (a Slack notifier, say). @default nobody else */
+  readonly alsoNotify?: Notifier;
 }
 
 export interface LocalRunResult {
@@ -133,7 +136,10 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
 
 /** What the local stack needs: the options both runs share, the run's config and each service's scenario. */
 export interface StackOptions
-  extends Pick<LocalRunOptions, "speed" | "rps" | "onEvent" | "signal" | "autoApprove" | "page"> {
+  extends Pick<
+    LocalRunOptions,
+    "speed" | "rps" | "onEvent" | "signal" | "autoApprove" | "page" | "alsoNotify"
+  > {
   /** The config as the run deploys it: what the trigger and the pipelines' steps read. */
   readonly config: GlidepathConfig;
   /** What the new version of each service does. */
@@ -252,7 +258,7 @@ export async function runLocal<T>(
     const basePorts: Ports = {
       ...stores,
       callbacks,
-      notifier: {
+      notifier: alsoNotifying(options.alsoNotify, {
         gateOpened: async (notice) => {
           phase(
             `gate open: ${notice.label} of ${notice.service} ${notice.version} (${notice.deploymentId}): ${notice.actions.join(" · ")} on ${callbackServer.pageUrl} or \`npx glidepath ${notice.actions[0] ?? "<action>"} ${notice.deploymentId}\``,
@@ -272,7 +278,7 @@ export async function runLocal<T>(
           phase(`  full report: npx glidepath report ${notice.promotionId} --format html --out report.html`);
         },
         experimentJudged: async (notice) => phase(experimentLine(notice)),
-      },
+      }),
       account: localAccount,
       executionUrl: (arn) => `local execution ${arn}`,
       clock: () => new Date(),
@@ -664,4 +670,27 @@ const pushIntervalMs = 1000;
 function pushVersion(push: number): string {
   const [major, minor, patch] = newVersion.split(".").map(Number);
   return `${major}.${minor}.${(patch ?? 0) + push}`;
+}
+
+/** `notifier`, then `also` with the same notice, when there is one. */
+function alsoNotifying(also: Notifier | undefined, notifier: Notifier): Notifier {
+  if (also === undefined) return notifier;
+  return {
+    gateOpened: async (notice) => {
+      await notifier.gateOpened(notice);
+      await also.gateOpened(notice);
+    },
+    gateDecided: async (notice, decision, responseUrl) => {
+      await notifier.gateDecided(notice, decision, responseUrl);
+      await also.gateDecided(notice, decision, responseUrl);
+    },
+    promotionEnded: async (notice) => {
+      await notifier.promotionEnded(notice);
+      await also.promotionEnded(notice);
+    },
+    experimentJudged: async (notice) => {
+      await notifier.experimentJudged(notice);
+      await also.experimentJudged(notice);
+    },
+  };
 }

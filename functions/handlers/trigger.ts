@@ -82,11 +82,11 @@ async function place(ports: TriggerPorts, match: DeployMatch): Promise<TriggerOu
     before.status !== PromotionStatus.Queued ||
     (before.lock === LockPlace.Queued && after.lock === LockPlace.Queued)
   ) {
-    logger.info("artifact event already handled", { ...placed, status: after.status });
+    logger.info("artifact event already handled", { ...logKeys(placed), status: after.status });
     return { ...placed, outcome: "duplicate", status: after.status };
   }
   if (after.status === PromotionStatus.Running && after.executionArn !== undefined) {
-    logger.info("promotion started", { ...placed, executionArn: after.executionArn });
+    logger.info("promotion started", { ...logKeys(placed), executionArn: after.executionArn });
     return { ...placed, outcome: "started", executionArn: after.executionArn };
   }
   if (after.status === PromotionStatus.Superseded) return { ...placed, outcome: "superseded" };
@@ -94,11 +94,19 @@ async function place(ports: TriggerPorts, match: DeployMatch): Promise<TriggerOu
     return { ...placed, outcome: "duplicate", status: after.status };
   const { holder } = await ports.promotions.getLock(service.name);
   const superseded = trace.find((command) => command.type === "supersede")?.promotionId;
-  logger.info("promotion queued", { ...placed, behind: holder, superseded });
+  logger.info("promotion queued", { ...logKeys(placed), behind: holder, superseded });
   return {
     ...placed,
     outcome: "queued",
     ...(holder === undefined || holder === before.id ? {} : { behind: holder }),
     ...(superseded === undefined ? {} : { superseded }),
   };
+}
+
+/**
+ * A promotion's keys for a log line. Powertools drops a `service` key (its own, the function's service name,
+ * is reserved), so the deployed service goes under `serviceName`.
+ */
+function logKeys({ service, ...rest }: Placed) {
+  return { ...rest, serviceName: service };
 }
