@@ -212,12 +212,12 @@ function cohortRuleStatements(place: TargetPlace): PolicyStatement[] {
   ];
 }
 
-/** Every rule of each cohort listener: ELB names a rule's id when it creates it. */
 /** Every task definition of the place: ECS names a revision as it registers it. */
 function taskDefinitionsArn({ account, region, partition }: TargetPlace): string {
   return `arn:${partition}:ecs:${region}:${account}:task-definition/*`;
 }
 
+/** Every rule of each cohort listener: ELB names a rule's id when it creates it. */
 function cohortRuleWildcards(place: TargetPlace): string[] {
   return place.cohortListeners.map((listener) => `${listener.replace(":listener/", ":listener-rule/")}/*`);
 }
