@@ -103,22 +103,30 @@ function lazySavedStores(file: string): {
 }
 
 /**
- * Reads the running local table until it refuses connections (the run ended and closed it), then what the
- * run left behind.
+ * Reads the running local table until its connection is lost (the run ended and closed it: refused when the
+ * server is gone, reset or hung up when it closed during a read), then what the run left behind (saved before it closed).
  */
-function withFallback(running: StatusStores, fallback: () => StatusStores): StatusStores {
+export function withFallback(running: StatusStores, fallback: () => StatusStores): StatusStores {
   let gone = false;
   return storesThrough(async (call) => {
     if (!gone) {
       try {
         return await call(running);
       } catch (error) {
-        if ((error as { code?: string }).code !== "ECONNREFUSED") throw error;
+        if (!connectionLost(error)) throw error;
         gone = true;
       }
     }
     return call(fallback());
   });
+}
+
+const lostConnectionCodes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE"]);
+
+/** The error of a request whose server went away: refused, reset mid-read, or the socket closed under it. */
+function connectionLost(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return (code !== undefined && lostConnectionCodes.has(code)) || message === "socket hang up";
 }
 
 /** The reads of `status`, each made by `read` on the stores it chooses. */
