@@ -93,17 +93,29 @@ async function run(
   const lock = { service: promotion.service, promotionId: promotion.id };
   switch (command.type) {
     case "acquire-lock": {
-      const result = await ports.promotions.acquireLock(lock);
+      const result = await ports.promotions.acquireLock({
+        ...lock,
+        order: command.order,
+        version: promotion.artifact.version,
+      });
       await applyPromotionEvent(
         ports,
         promotion.id,
-        { type: result.acquired ? "lock-acquired" : "lock-busy" },
+        result.acquired
+          ? { type: "lock-acquired" }
+          : result.outdatedBy !== undefined
+            ? { type: "outdated", by: result.outdatedBy.promotionId, version: result.outdatedBy.version }
+            : { type: "lock-busy" },
         nested(context),
       );
       return;
     }
     case "enqueue": {
-      const result = await ports.promotions.enqueue({ ...lock, order: command.order });
+      const result = await ports.promotions.enqueue({
+        ...lock,
+        order: command.order,
+        version: promotion.artifact.version,
+      });
       await applyPromotionEvent(
         ports,
         promotion.id,

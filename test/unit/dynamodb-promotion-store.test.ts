@@ -156,18 +156,25 @@ describe("DynamoDbPromotionStore queue", () => {
     // Prepare
     const service = freshService();
     await stores.promotions.acquireLock({ service, promotionId: "p-holder" });
-    await stores.promotions.enqueue({ service, promotionId: "p-new", order: "2026-11-26T14:00:02.000Z#b" });
+    await stores.promotions.enqueue({
+      service,
+      promotionId: "p-new",
+      order: "2026-11-26T14:00:02.000Z#b",
+      version: "1.0.2",
+    });
 
     // Act
     const late = await stores.promotions.enqueue({
       service,
       promotionId: "p-old",
       order: "2026-11-26T14:00:01.000Z#a",
+      version: "1.0.1",
     });
     const again = await stores.promotions.enqueue({
       service,
       promotionId: "p-new",
       order: "2026-11-26T14:00:02.000Z#b",
+      version: "1.0.2",
     });
 
     // Assess
@@ -180,7 +187,7 @@ describe("DynamoDbPromotionStore queue", () => {
     // Prepare
     const service = freshService();
     await stores.promotions.acquireLock({ service, promotionId: "p-holder" });
-    await stores.promotions.enqueue({ service, promotionId: "p-next", order: "1" });
+    await stores.promotions.enqueue({ service, promotionId: "p-next", order: "1", version: "1.0.1" });
 
     // Act
     const whileHeld = await stores.promotions.takeQueued(service);
@@ -195,6 +202,103 @@ describe("DynamoDbPromotionStore queue", () => {
     expect(handed).toBe("p-next");
     expect(twice).toBeUndefined();
     expect(await stores.promotions.getLock(service)).toMatchObject({ holder: "p-next" });
+  });
+});
+
+describe("DynamoDbPromotionStore publication order", () => {
+  const older = "2026-11-26T14:00:01.000Z#a";
+  const newer = "2026-11-26T14:00:04.000Z#b";
+
+  it("refuses the lock to an artifact published before the newest that took it, after that one released it", async () => {
+    // Prepare
+    const service = freshService();
+    await stores.promotions.acquireLock({ service, promotionId: "p-104", order: newer, version: "1.0.4" });
+    await stores.promotions.releaseLock({ service, promotionId: "p-104" });
+
+    // Act
+    const late = await stores.promotions.acquireLock({
+      service,
+      promotionId: "p-101",
+      order: older,
+      version: "1.0.1",
+    });
+
+    // Assess
+    expect(late).toEqual({ acquired: false, outdatedBy: { promotionId: "p-104", version: "1.0.4" } });
+    const lock = await stores.promotions.getLock(service);
+    expect(lock.holder).toBeUndefined();
+    expect(lock.newest).toEqual({ promotionId: "p-104", version: "1.0.4" });
+  });
+
+  it("keeps an older artifact out of the queue behind a newer holder, and lets a newer one in", async () => {
+    // Prepare
+    const service = freshService();
+    await stores.promotions.acquireLock({ service, promotionId: "p-104", order: newer, version: "1.0.4" });
+
+    // Act
+    const late = await stores.promotions.enqueue({
+      service,
+      promotionId: "p-101",
+      order: older,
+      version: "1.0.1",
+    });
+    const next = await stores.promotions.enqueue({
+      service,
+      promotionId: "p-105",
+      order: "2026-11-26T14:00:05.000Z#c",
+      version: "1.0.5",
+    });
+
+    // Assess
+    expect(late).toEqual({ outdatedBy: { promotionId: "p-104", version: "1.0.4" }, holder: "p-104" });
+    expect(next).toEqual({ holder: "p-104" });
+    expect((await stores.promotions.getLock(service)).queued).toBe("p-105");
+  });
+
+  it("records the promotion handed the lock as the newest, so an artifact older than it is refused", async () => {
+    // Prepare
+    const service = freshService();
+    await stores.promotions.acquireLock({ service, promotionId: "p-101", order: older, version: "1.0.1" });
+    await stores.promotions.enqueue({ service, promotionId: "p-104", order: newer, version: "1.0.4" });
+    await stores.promotions.releaseLock({ service, promotionId: "p-101" });
+    await stores.promotions.takeQueued(service);
+    await stores.promotions.releaseLock({ service, promotionId: "p-104" });
+
+    // Act
+    const late = await stores.promotions.acquireLock({
+      service,
+      promotionId: "p-102",
+      order: "2026-11-26T14:00:02.000Z#d",
+      version: "1.0.2",
+    });
+
+    // Assess
+    expect(late).toEqual({ acquired: false, outdatedBy: { promotionId: "p-104", version: "1.0.4" } });
+    expect(await rawItem(db.table(), lockKey(service))).not.toHaveProperty("queuedVersion");
+  });
+
+  it("lets the holder acquire again with its own order, and a release acquire without one", async () => {
+    // Prepare
+    const service = freshService();
+    await stores.promotions.acquireLock({ service, promotionId: "p-104", order: newer, version: "1.0.4" });
+
+    // Act
+    const again = await stores.promotions.acquireLock({
+      service,
+      promotionId: "p-104",
+      order: newer,
+      version: "1.0.4",
+    });
+    await stores.promotions.releaseLock({ service, promotionId: "p-104" });
+    const release = await stores.promotions.acquireLock({ service, promotionId: "r-0123456789abcdef0123" });
+
+    // Assess
+    expect(again).toEqual({ acquired: true });
+    expect(release).toEqual({ acquired: true });
+    expect((await stores.promotions.getLock(service)).newest).toEqual({
+      promotionId: "p-104",
+      version: "1.0.4",
+    });
   });
 });
 

@@ -190,10 +190,45 @@ describe("promotion controller: transitions", () => {
       { lock: "holder", commands: [], written: false },
     ],
     [
+      "the lock refused it as older than the newest that took it: superseded, logged",
+      promotion(),
+      { type: "outdated", by: "p-newer", version: "1.5.0" },
+      { status: "SUPERSEDED", lock: "none", commands: ["log"], written: true },
+    ],
+    [
+      "the queue refused it as older than the newest that took the lock: superseded, logged",
+      promotion(),
+      {
+        type: "enqueued",
+        holder: "p-newer",
+        outdatedBy: { promotionId: "p-newer", version: "1.5.0" },
+        concurrency: "queue",
+      },
+      { status: "SUPERSEDED", lock: "none", commands: ["log"], written: true },
+    ],
+    [
+      "outdated again (a redelivery): nothing to do",
+      promotion({ status: "SUPERSEDED", reason: "published before 1.5.0" }),
+      { type: "outdated", by: "p-newer", version: "1.5.0" },
+      { status: "SUPERSEDED", commands: [], written: false },
+    ],
+    [
       "handed the lock: start",
       promotion({ lock: "queued" }),
       { type: "lock-handed" },
       { lock: "holder", commands: ["start-pipeline"], written: true },
+    ],
+    [
+      "handed the lock a second time before it started (two hand-overs raced): start, which is idempotent",
+      promotion({ lock: "holder" }),
+      { type: "lock-handed" },
+      { lock: "holder", commands: ["start-pipeline"], written: false },
+    ],
+    [
+      "handed the lock a second time after it started: nothing to do",
+      running(),
+      { type: "lock-handed" },
+      { status: "RUNNING", lock: "holder", commands: [], written: false },
     ],
     [
       "started",
@@ -563,6 +598,20 @@ describe("promotion controller: refusals change nothing", () => {
       { type: "lock-acquired" },
       ErrorNames.PromotionEventRefused,
       /it is not waiting/,
+    ],
+    [
+      "the lock handed to a promotion that has ended",
+      promotion({ status: "PROMOTED", lock: "none" }),
+      { type: "lock-handed" },
+      ErrorNames.PromotionEventRefused,
+      /it is not waiting/,
+    ],
+    [
+      "outdating the holder",
+      running(),
+      { type: "outdated", by: "p-newer", version: "1.5.0" },
+      ErrorNames.PromotionEventRefused,
+      /only a waiting promotion is outdated/,
     ],
     [
       "superseding the holder",

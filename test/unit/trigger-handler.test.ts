@@ -239,7 +239,9 @@ describe("trigger handler", () => {
     for (const superseded of byStatus("SUPERSEDED")) {
       expect(superseded).toMatchObject({
         lock: "none",
-        reason: expect.stringMatching(/superseded by v\d+|a newer artifact already waits/),
+        reason: expect.stringMatching(
+          /superseded by v\d+|a newer artifact already waits|published before v\d+/,
+        ),
       });
       expect(await stores.decisions.list(superseded.id)).toMatchObject([
         { action: "supersede", actor: "glidepath:supersede" },
@@ -389,6 +391,48 @@ describe("trigger handler", () => {
     expect(await record(idOf(service, 2))).toMatchObject({ status: "SUPERSEDED" });
     expect(starts.map((request) => request.artifact.version)).toEqual(["v1", "v3"]);
   });
+
+  it.each([
+    ["after the newer one ended", true],
+    ["while the newer one runs", false],
+  ])(
+    "supersedes an artifact published before the newest that took the lock, arriving late %s, and starts nothing",
+    async (_when, ended) => {
+      // Prepare
+      const { config, service } = configFor();
+      const handler = createTriggerHandler(ports(config));
+      await handler(push(4));
+      if (ended)
+        await stores.promotions.releaseLock({ service, promotionId: idOf(service, 4), liveVersion: "v4" });
+
+      // Act
+      const outcomes = await handler(push(1));
+      const redelivered = await handler(push(1));
+
+      // Assess
+      expect(outcomes).toEqual([
+        { outcome: "superseded", promotionId: idOf(service, 1), service, version: "v1" },
+      ]);
+      expect(redelivered).toMatchObject([{ outcome: "duplicate", status: "SUPERSEDED" }]);
+      expect(starts.map((request) => request.artifact.version)).toEqual(["v4"]);
+      expect(await record(idOf(service, 1))).toMatchObject({
+        status: "SUPERSEDED",
+        lock: "none",
+        reason: `published before v4 (${idOf(service, 4)}), which took the lock first: an older artifact is not promoted after a newer one`,
+      });
+      expect(await stores.decisions.list(idOf(service, 1))).toMatchObject([
+        {
+          id: `outdated-by-${idOf(service, 4)}`,
+          action: "supersede",
+          actor: "glidepath:supersede",
+          values: { newer: idOf(service, 4), newerVersion: "v4", version: "v1" },
+        },
+      ]);
+      const lock = await stores.promotions.getLock(service);
+      expect(lock.queued).toBeUndefined();
+      expect(lock.holder).toBe(ended ? undefined : idOf(service, 4));
+    },
+  );
 
   it("stops a waiting promotion whose service left the config, and hands the lock on", async () => {
     // Prepare

@@ -7,7 +7,9 @@
  * The service's lock: pk `LOCK#<service>`, sk `LOCK`, with `holder` (a promotion or release id, absent when
  * free), `acquiredAt`, `liveVersion` (the version serving the service), `releasedBy` (the last releaser, so
  * a redelivered release is a no-op), `queued` and `queuedOrder` (the one waiting promotion, and the order that
- * lets only a newer artifact replace it), `updatedAt`. Locks never expire.
+ * lets only a newer artifact replace it, with `queuedVersion`), `newest`, `newestOrder` and `newestVersion` (the
+ * newest artifact, in publication order, that took the lock: an older one arriving later is outdated by it),
+ * `updatedAt`. Locks never expire.
  *
  * Races the lock's single conditional writes close, each on the one lock item, so DynamoDB serialises them:
  * - two acquires: one wins, the other learns the holder;
@@ -17,7 +19,9 @@
  * - a release followed by the hand-over: a lock with a waiting one refuses newcomers even without a holder,
  *   and `takeQueued` moves `queued` to `holder` in the same write, so nothing jumps the queue;
  * - an enqueue against a hand-over: either the waiting one was handed the lock before (and is not superseded)
- *   or it was replaced before (and can no longer be handed the lock).
+ *   or it was replaced before (and can no longer be handed the lock);
+ * - a late older artifact against a newer one that took the lock: the acquire and the enqueue are both
+ *   conditioned on `newestOrder`, which every acquire and hand-over sets, so the older one never holds it.
  */
 import { z } from "zod";
 import { LockNotHeldError } from "../../domain/errors.ts";
@@ -27,8 +31,9 @@ import type {
   EnqueueRequest,
   EnqueueResult,
   LockRelease,
-  LockRequest,
   LockState,
+  NewestArtifact,
+  OrderedLockRequest,
   PromotionHistoryQuery,
   PromotionStore,
 } from "../../domain/ports/promotion-store.ts";
@@ -93,7 +98,7 @@ export class DynamoDbPromotionStore implements PromotionStore {
     };
   }
 
-  async acquireLock(request: LockRequest): Promise<AcquireLockResult> {
+  async acquireLock(request: OrderedLockRequest): Promise<AcquireLockResult> {
     const key = lockKey(request.service);
     for (let attempt = 1; attempt <= maxConditionalAttempts; attempt++) {
       const now = this.table.clock().toISOString();
@@ -104,14 +109,21 @@ export class DynamoDbPromotionStore implements PromotionStore {
         .setIfNotExists("acquiredAt", now)
         .set("updatedAt", now);
       // Re-entrant, so that a retried acquire by the holder succeeds. A waiting deployment owns a free lock.
-      const holderIsFreeOrMe = `(attribute_not_exists(#holder) AND attribute_not_exists(${update.name("queued")})) OR #holder = ${update.value("holder")}`;
-      const acquired = await this.table.updateIf(key, {
-        ...update.build(),
-        ConditionExpression: holderIsFreeOrMe,
-      });
+      let condition = `((attribute_not_exists(#holder) AND attribute_not_exists(${update.name("queued")})) OR #holder = ${update.value("holder")})`;
+      if (request.order !== undefined) {
+        update
+          .set("newest", request.promotionId)
+          .set("newestOrder", request.order)
+          .set("newestVersion", request.version ?? "");
+        // Equal only for the same promotion (the order ends with its id): a retried acquire.
+        condition += ` AND (attribute_not_exists(#newestOrder) OR #newestOrder <= ${update.value("newestOrder")})`;
+      }
+      const acquired = await this.table.updateIf(key, { ...update.build(), ConditionExpression: condition });
       if (acquired !== undefined) return { acquired: true };
-      const item = await this.table.getItem(key);
-      const { holder, queued } = lockOf(item);
+      const lock = lockOf(await this.table.getItem(key));
+      const outdatedBy = outdated(lock, request.order);
+      if (outdatedBy !== undefined) return { acquired: false, outdatedBy };
+      const { holder, queued } = lock;
       if (holder !== undefined && holder !== request.promotionId) {
         return compact({ acquired: false as const, holder, queued });
       }
@@ -148,22 +160,26 @@ export class DynamoDbPromotionStore implements PromotionStore {
         .set("service", request.service)
         .set("queued", request.promotionId)
         .set("queuedOrder", request.order)
+        .set("queuedVersion", request.version)
         .set("updatedAt", this.table.clock().toISOString());
       const newerThanWaiting = `(attribute_not_exists(#queuedOrder) OR #queuedOrder < ${update.value("queuedOrder")})`;
+      const newerThanTaken = `(attribute_not_exists(${update.name("newestOrder")}) OR #newestOrder < ${update.value("queuedOrder")})`;
       const notTheHolder = `(attribute_not_exists(${update.name("holder")}) OR #holder <> ${update.value("queued")})`;
       const before = await this.table.updateIf(key, {
         ...update.build(),
-        ConditionExpression: `${newerThanWaiting} AND ${notTheHolder}`,
+        ConditionExpression: `${newerThanWaiting} AND ${newerThanTaken} AND ${notTheHolder}`,
         ReturnValues: "ALL_OLD",
       });
       if (before !== undefined) {
         const { queued: previous, holder } = lockOf(before);
         return compact({ superseded: previous === request.promotionId ? undefined : previous, holder });
       }
-      const item = await this.table.getItem(key);
-      const { holder, queued, queuedOrder: waitingOrder } = lockOf(item);
+      const lock = lockOf(await this.table.getItem(key));
+      const { holder, queued, queuedOrder: waitingOrder } = lock;
       if (holder === request.promotionId) return { holder };
       if (queued === request.promotionId) return compact({ holder });
+      const outdatedBy = outdated(lock, request.order);
+      if (outdatedBy !== undefined) return compact({ outdatedBy, holder });
       if (waitingOrder !== undefined && waitingOrder >= request.order) {
         return compact({ superseded: request.promotionId, holder });
       }
@@ -177,12 +193,16 @@ export class DynamoDbPromotionStore implements PromotionStore {
     const now = this.table.clock().toISOString();
     const taken = await this.table.updateIf(lockKey(service), {
       UpdateExpression:
-        "SET #holder = #queued, #acquiredAt = :now, #updatedAt = :now REMOVE #queued, #queuedOrder",
+        "SET #holder = #queued, #newest = #queued, #newestOrder = #queuedOrder, #newestVersion = #queuedVersion, #acquiredAt = :now, #updatedAt = :now REMOVE #queued, #queuedOrder, #queuedVersion",
       ConditionExpression: "attribute_not_exists(#holder) AND attribute_exists(#queued)",
       ExpressionAttributeNames: {
         "#holder": "holder",
         "#queued": "queued",
         "#queuedOrder": "queuedOrder",
+        "#queuedVersion": "queuedVersion",
+        "#newest": "newest",
+        "#newestOrder": "newestOrder",
+        "#newestVersion": "newestVersion",
         "#acquiredAt": "acquiredAt",
         "#updatedAt": "updatedAt",
       },
@@ -199,6 +219,7 @@ export class DynamoDbPromotionStore implements PromotionStore {
       acquiredAt: lock.acquiredAt,
       liveVersion: lock.liveVersion,
       queued: lock.queued,
+      newest: newestOf(lock),
     });
   }
 }
@@ -210,10 +231,27 @@ const LockItemSchema = z.object({
   releasedBy: z.string().optional(),
   queued: z.string().optional(),
   queuedOrder: z.string().optional(),
+  newest: z.string().optional(),
+  newestOrder: z.string().optional(),
+  newestVersion: z.string().optional(),
 });
 
+type LockItem = z.output<typeof LockItemSchema>;
+
+function newestOf(lock: LockItem): NewestArtifact | undefined {
+  return lock.newest === undefined
+    ? undefined
+    : { promotionId: lock.newest, version: lock.newestVersion ?? "" };
+}
+
+/** The newest artifact that took the lock, when it was published after an artifact of `order`. */
+function outdated(lock: LockItem, order: string | undefined): NewestArtifact | undefined {
+  if (order === undefined || lock.newestOrder === undefined || lock.newestOrder <= order) return undefined;
+  return newestOf(lock);
+}
+
 /** The lock item as read back (or as a conditional write returned it); a lock never written is free. */
-function lockOf(item: Item | undefined): z.output<typeof LockItemSchema> {
+function lockOf(item: Item | undefined): LockItem {
   return item === undefined ? {} : parseItem(LockItemSchema, item, "lock");
 }
 

@@ -6,6 +6,23 @@ export interface LockRequest {
   readonly promotionId: string;
 }
 
+/** A promotion's acquire: its artifact's place in publication order (see `EnqueueRequest.order`). */
+export interface OrderedLockRequest extends LockRequest {
+  /**
+   * An artifact published before the newest that took the lock is not promoted after it: the acquire is refused
+   * as `outdatedBy` that one. Absent for a release, which names its versions deliberately.
+   */
+  readonly order?: string;
+  /** Recorded with `order` as the newest that took the lock. */
+  readonly version?: string;
+}
+
+/** The newest artifact that took a service's lock, which an older one arriving late is outdated by. */
+export interface NewestArtifact {
+  readonly promotionId: string;
+  readonly version: string;
+}
+
 export interface LockRelease extends LockRequest {
   /** The version now serving the service's environments, recorded when its promotion succeeded. */
   readonly liveVersion?: string;
@@ -21,6 +38,8 @@ export type AcquireLockResult =
        */
       readonly holder?: string;
       readonly queued?: string;
+      /** A newer artifact took the lock before this one arrived: it must not be promoted after it. */
+      readonly outdatedBy?: NewestArtifact;
     };
 
 export interface EnqueueRequest extends LockRequest {
@@ -29,6 +48,8 @@ export interface EnqueueRequest extends LockRequest {
    * string that sorts in publication order, such as `<event time>#<createdAt>#<id>`.
    */
   readonly order: string;
+  /** Recorded as the newest that took the lock when it is handed the lock (`takeQueued`). */
+  readonly version: string;
 }
 
 export interface EnqueueResult {
@@ -44,6 +65,11 @@ export interface EnqueueResult {
    * calls `takeQueued` itself, so a waiting promotion never waits on a lock nobody holds.
    */
   readonly holder?: string;
+  /**
+   * A newer artifact took the lock before this one joined the queue: it is not queued, and must not be
+   * promoted after that one.
+   */
+  readonly outdatedBy?: NewestArtifact;
 }
 
 export interface LockState {
@@ -53,6 +79,8 @@ export interface LockState {
   readonly liveVersion?: string;
   /** The one promotion waiting for the lock, if any: newer artifacts supersede it (see `enqueue`). */
   readonly queued?: string;
+  /** The newest artifact (in publication order) that has taken the lock. */
+  readonly newest?: NewestArtifact;
 }
 
 export interface PromotionHistoryQuery {
@@ -83,20 +111,22 @@ export interface PromotionStore {
 
   /**
    * Re-entrant: the holder acquiring again succeeds. A lock with a waiting promotion is not free even without
-   * a holder: it is the waiting one's, through `takeQueued`, so a newcomer cannot jump the queue.
+   * a holder: it is the waiting one's, through `takeQueued`, so a newcomer cannot jump the queue. With an
+   * `order`, refused (`outdatedBy`) when a newer artifact took the lock before, and else recorded as the newest.
    */
-  acquireLock(request: LockRequest): Promise<AcquireLockResult>;
+  acquireLock(request: OrderedLockRequest): Promise<AcquireLockResult>;
 
   /**
    * Makes the promotion the one waiting for the lock, in one conditional write: only the newest waiting
-   * artifact (greatest `order`) is kept. Enqueueing the same promotion again changes nothing.
+   * artifact (greatest `order`) is kept, and none older than the newest that took the lock (`outdatedBy`).
+   * Enqueueing the same promotion again changes nothing.
    */
   enqueue(request: EnqueueRequest): Promise<EnqueueResult>;
 
   /**
    * Hands a free lock to the waiting promotion, in one conditional write: the waiting id is removed and made
-   * the holder together, so nothing can take the lock in between. Returns the new holder, or undefined when
-   * the lock is held or nobody waits.
+   * the holder together (and the newest that took it), so nothing can take the lock in between. Returns the
+   * new holder, or undefined when the lock is held or nobody waits.
    */
   takeQueued(service: string): Promise<string | undefined>;
 

@@ -1,4 +1,5 @@
 import { DecisionAction } from "../deployment.ts";
+import type { NewestArtifact } from "../ports/promotion-store.ts";
 import type { PromotionEvent, Transition } from "./events.ts";
 import { LockPlace, type Promotion, PromotionStatus } from "./record.ts";
 import { refuse, unchanged, updated } from "./transition.ts";
@@ -13,6 +14,7 @@ type ArrivalEvent = Extract<
       | "arrived"
       | "lock-acquired"
       | "lock-busy"
+      | "outdated"
       | "enqueued"
       | "lock-handed"
       | "started"
@@ -33,13 +35,16 @@ export function arrival(promotion: Promotion, event: ArrivalEvent): Transition {
     case "arrived":
       return arrived(promotion, event);
     case "lock-acquired":
-    case "lock-handed":
       if (promotion.status !== PromotionStatus.Queued) return refuse(promotion, event, "it is not waiting");
       return updated(promotion, { lock: LockPlace.Holder }, [{ type: "start-pipeline" }]);
+    case "lock-handed":
+      return lockHanded(promotion, event);
     case "lock-busy":
       // Handed the lock or superseded meanwhile, by the delivery of another artifact.
       if (movedOn(promotion)) return unchanged(promotion);
       return unchanged(promotion, [{ type: "enqueue", order: queueOrder(promotion) }]);
+    case "outdated":
+      return outdated(promotion, { promotionId: event.by, version: event.version });
     case "enqueued":
       return enqueued(promotion, event);
     case "started":
@@ -100,13 +105,70 @@ function arrived(promotion: Promotion, event: Extract<PromotionEvent, { type: "a
         : [],
     );
   }
-  return unchanged(promotion, [{ type: "acquire-lock" }]);
+  return unchanged(promotion, [{ type: "acquire-lock", order: queueOrder(promotion) }]);
+}
+
+/**
+ * Artifacts of a service are promoted in the order they were published (the event's time), whatever order
+ * EventBridge delivers them in: one published before the newest that took the lock arrived late, and is
+ * superseded by that one instead of taking the service back to an older version.
+ */
+function outdated(promotion: Promotion, newer: NewestArtifact): Transition {
+  if (promotion.status === PromotionStatus.Superseded) return unchanged(promotion);
+  if (movedOn(promotion))
+    return refuse(
+      promotion,
+      { type: "outdated", by: newer.promotionId, version: newer.version },
+      "only a waiting promotion is outdated",
+    );
+  const reason = `published before ${newer.version} (${newer.promotionId}), which took the lock first: an older artifact is not promoted after a newer one`;
+  return updated(
+    promotion,
+    { status: PromotionStatus.Superseded, lock: LockPlace.None, reason, updatedAt: promotion.publishedAt },
+    [
+      {
+        type: "log",
+        decision: {
+          deploymentId: promotion.id,
+          id: `outdated-by-${newer.promotionId}`,
+          at: promotion.publishedAt,
+          action: DecisionAction.Supersede,
+          actor: SupersedeActor,
+          reason,
+          values: {
+            newer: newer.promotionId,
+            newerVersion: newer.version,
+            version: promotion.artifact.version,
+          },
+        },
+      },
+    ],
+  );
+}
+
+/**
+ * Two hand-overs may race for one waiting promotion (a promotion that ends and the trigger placing a newer
+ * artifact each hand the free lock to the head of the queue): the second finds it holding the lock already, and
+ * finishes what the first may not have (a start is idempotent), or finds it started.
+ */
+function lockHanded(
+  promotion: Promotion,
+  event: Extract<PromotionEvent, { type: "lock-handed" }>,
+): Transition {
+  if (promotion.lock === LockPlace.Holder) {
+    if (promotion.status === PromotionStatus.Queued)
+      return unchanged(promotion, [{ type: "start-pipeline" }]);
+    if (promotion.status === PromotionStatus.Running) return unchanged(promotion);
+  }
+  if (promotion.status !== PromotionStatus.Queued) return refuse(promotion, event, "it is not waiting");
+  return updated(promotion, { lock: LockPlace.Holder }, [{ type: "start-pipeline" }]);
 }
 
 function enqueued(promotion: Promotion, event: Extract<PromotionEvent, { type: "enqueued" }>): Transition {
   // Its place was decided before this answer came back: a release handed it the lock, or a newer artifact
   // replaced it in the queue and has told it so.
   if (movedOn(promotion)) return unchanged(promotion);
+  if (event.outdatedBy !== undefined) return outdated(promotion, event.outdatedBy);
   if (event.superseded === promotion.id) {
     const reason = "a newer artifact already waits for the lock";
     return updated(

@@ -15,6 +15,7 @@ export function decide(promotion: Promotion, event: PromotionEvent): Transition 
     case "arrived":
     case "lock-acquired":
     case "lock-busy":
+    case "outdated":
     case "enqueued":
     case "lock-handed":
     case "started":

@@ -1,7 +1,7 @@
 import type { Decision, DeploymentStatus } from "../deployment.ts";
 import type { GlidepathError } from "../errors.ts";
 import type { HookStage } from "../hooks.ts";
-import type { LockState } from "../ports/promotion-store.ts";
+import type { LockState, NewestArtifact } from "../ports/promotion-store.ts";
 import type { Promotion } from "./record.ts";
 
 /** What the service's `concurrency` says a new artifact does to the promotion that holds the lock. */
@@ -24,11 +24,15 @@ export type PromotionEvent =
   | { readonly type: "arrived"; readonly lock: LockState; readonly concurrency: Concurrency }
   | { readonly type: "lock-acquired" }
   | { readonly type: "lock-busy" }
+  /** The lock refused it: a newer artifact of the service (`by`, at `version`) took the lock before it arrived. */
+  | { readonly type: "outdated"; readonly by: string; readonly version: string }
   /** The result of joining the queue: whom it replaced there, and who held the lock then. */
   | {
       readonly type: "enqueued";
       readonly superseded?: string;
       readonly holder?: string;
+      /** The queue refused it: a newer artifact took the lock before it arrived. */
+      readonly outdatedBy?: NewestArtifact;
       readonly concurrency: Concurrency;
     }
   /** A release handed it the lock it waited for. */
@@ -91,7 +95,8 @@ export type PromotionEvent =
 
 /** What the handler does after persisting the promotion, in order. Every command is safe to repeat. */
 export type PromotionCommand =
-  | { readonly type: "acquire-lock" }
+  /** `order`: the artifact's place in publication order, so an older one arriving late never takes the lock. */
+  | { readonly type: "acquire-lock"; readonly order: string }
   | { readonly type: "enqueue"; readonly order: string }
   /** Hand a free lock to the promotion waiting for it, and start that one. */
   | { readonly type: "take-queue" }
