@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { sprtExpectedErrors } from "../../functions/domain/analysis/index.ts";
+import { quantile } from "../stats.ts";
 import {
   CodeDeployPolicy,
   FlaggerPolicy,
@@ -305,11 +306,6 @@ export function main(argv: readonly string[]): void {
 
 function mean(values: readonly number[]): number | null {
   return values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
-function quantile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? null;
 }
 
 function round(value: number | null, digits: number): number | null {

@@ -14,6 +14,7 @@ import { type LocalTable, startDynalite } from "../../local/dynalite.ts";
 import { synthesizeTemplate } from "../../local/synthesize.ts";
 import { tableFromTemplate } from "../../local/table-from-template.ts";
 import { mulberry32, seedOf } from "../blast-radius/random.ts";
+import { quantile } from "../stats.ts";
 
 const source = "bench.control-plane";
 const account = "000000000000";
@@ -27,6 +28,24 @@ interface ArtifactEvent {
   readonly envelope: unknown;
 }
 
+export interface ControlPlaneOptions {
+  readonly events: number;
+  readonly services: number;
+  readonly seed: number;
+  /** Deliveries at a time, as Lambda takes them off the rule. */
+  readonly concurrency: number;
+}
+
+export const defaultOptions: ControlPlaneOptions = { events: 1000, services: 200, seed: 1, concurrency: 16 };
+
+export interface ControlPlaneReport {
+  readonly options: ControlPlaneOptions;
+  readonly redelivered: number;
+  readonly trigger: RunResult;
+  readonly floor: Latency;
+  readonly peakRssMiB: number;
+}
+
 /**
  * `npm run bench -- control-plane [--events 1000] [--services 200] [--seed 1] [--concurrency 16]`: artifact
  * events for many services (`queue` and `supersede` alternating), with redeliveries and reordering, through the
@@ -35,83 +54,87 @@ interface ArtifactEvent {
  * `applyPromotionEvent` the promote step calls, which hands the lock on. Checked: never two promotions running
  * for a service, every service ends on its newest artifact with its lock free, every event has an outcome and
  * every promotion a terminal record. Beside it, in the same run: the floor, the raw conditional writes an
- * event needs at least (a conditional put of the promotion, a conditional update of the lock).
+ * event needs at least (a conditional put of the promotion, a conditional update of the lock). Exits 1 when a
+ * check fails, naming each violation on the last line.
  */
 export async function main(argv: readonly string[]): Promise<void> {
   logger.setLogLevel("SILENT");
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      events: { type: "string", default: "1000" },
-      services: { type: "string", default: "200" },
-      seed: { type: "string", default: "1" },
-      concurrency: { type: "string", default: "16" },
+      events: { type: "string", default: String(defaultOptions.events) },
+      services: { type: "string", default: String(defaultOptions.services) },
+      seed: { type: "string", default: String(defaultOptions.seed) },
+      concurrency: { type: "string", default: String(defaultOptions.concurrency) },
     },
   });
-  const events = wholeNumber(values.events, "--events", 1, 100_000);
-  const services = wholeNumber(values.services, "--services", 1, 10_000);
-  const seed = wholeNumber(values.seed, "--seed", 0, 2 ** 31 - 1);
-  const concurrency = wholeNumber(values.concurrency, "--concurrency", 1, 256);
-  if (events < services) throw new RangeError("--events must be at least --services (a push per service)");
+  const report = await runControlPlane({
+    events: wholeNumber(values.events, "--events", 1, 100_000),
+    services: wholeNumber(values.services, "--services", 1, 10_000),
+    seed: wholeNumber(values.seed, "--seed", 0, 2 ** 31 - 1),
+    concurrency: wholeNumber(values.concurrency, "--concurrency", 1, 256),
+  });
+  console.log(formatReport(report));
+  if (report.trigger.violations.length > 0) process.exitCode = 1;
+}
 
+/** Runs the benchmark on a dynalite table of its own, synthesized from the benchmark's config. */
+export async function runControlPlane(options: ControlPlaneOptions): Promise<ControlPlaneReport> {
+  const { events, services, seed, concurrency } = options;
+  if (events < services) throw new RangeError("--events must be at least --services (a push per service)");
   const config = benchConfig(services);
   const table = await startDynalite(tableFromTemplate(synthesizeTemplate(config) as never, "bench"));
   try {
     const list = artifactEvents(config, events, seed);
-    const run = await runTrigger(table, config, list, concurrency);
+    const trigger = await runTrigger(table, config, list, { concurrency, seed });
     const floor = await runFloor(table, list, concurrency);
-    const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-    const ratio = run.eventsPerSecond > 0 ? floor.eventsPerSecond / run.eventsPerSecond : 0;
-    console.log(
-      `${events} artifact events over ${services} services (seed ${seed}, ${concurrency} at a time; ${list.filter((event) => event.duplicate).length} redelivered; each redelivery swapped with an event anywhere, then all shuffled in windows of 8)`,
-    );
-    console.log("");
-    console.log("                       events/s   p50 ms   p99 ms");
-    console.log(
-      `trigger + controller   ${fmt(run.eventsPerSecond, 8)} ${fmt(run.p50Ms, 8)} ${fmt(run.p99Ms, 8)}`,
-    );
-    console.log(
-      `raw conditional writes ${fmt(floor.eventsPerSecond, 8)} ${fmt(floor.p50Ms, 8)} ${fmt(floor.p99Ms, 8)}`,
-    );
-    console.log(`floor / trigger        ${fmt(ratio, 8)}x`);
-    console.log(`peak RSS               ${peakRssMiB} MiB`);
-    console.log(
-      `outcomes               ${Object.entries(run.outcomes)
-        .map(([outcome, count]) => `${outcome} ${count}`)
-        .join(", ")}`,
-    );
-    console.log(
-      `promotions             ${Object.entries(run.records)
-        .map(([status, count]) => `${status} ${count}`)
-        .join(", ")}`,
-    );
-    console.log(
-      `failed deliveries      ${run.failures.length}${run.failures.length === 0 ? "" : ` (retried; first: ${run.failures[0]})`}`,
-    );
-    console.log(`violations             ${run.violations.length === 0 ? "none" : run.violations.join("; ")}`);
-    console.log(
-      JSON.stringify({
-        events,
-        services,
-        seed,
-        concurrency,
-        eventsPerSecond: round(run.eventsPerSecond),
-        p50Ms: round(run.p50Ms),
-        p99Ms: round(run.p99Ms),
-        peakRssMiB,
-        floorEventsPerSecond: round(floor.eventsPerSecond),
-        floorP99Ms: round(floor.p99Ms),
-        ratio: round(ratio),
-        outcomes: run.outcomes,
-        promotions: run.records,
-        failedDeliveries: run.failures.length,
-        violations: run.violations,
-      }),
-    );
-    if (run.violations.length > 0) process.exitCode = 1;
+    return {
+      options,
+      redelivered: list.filter((event) => event.duplicate).length,
+      trigger,
+      floor,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
   } finally {
     await table.close();
   }
+}
+
+/** The table, then one JSON line: the summary. */
+export function formatReport(report: ControlPlaneReport): string {
+  const { options, trigger: run, floor, peakRssMiB } = report;
+  const ratio = run.eventsPerSecond > 0 ? floor.eventsPerSecond / run.eventsPerSecond : 0;
+  const counts = (record: Record<string, number>) =>
+    Object.entries(record)
+      .map(([key, count]) => `${key} ${count}`)
+      .join(", ");
+  return [
+    `${options.events} artifact events over ${options.services} services (seed ${options.seed}, ${options.concurrency} at a time; ${report.redelivered} redelivered; each redelivery swapped with an event anywhere, then all shuffled in windows of 8)`,
+    "",
+    "                       events/s   p50 ms   p99 ms",
+    `trigger + controller   ${fmt(run.eventsPerSecond, 8)} ${fmt(run.p50Ms, 8)} ${fmt(run.p99Ms, 8)}`,
+    `raw conditional writes ${fmt(floor.eventsPerSecond, 8)} ${fmt(floor.p50Ms, 8)} ${fmt(floor.p99Ms, 8)}`,
+    `floor / trigger        ${fmt(ratio, 8)}x`,
+    `peak RSS               ${peakRssMiB} MiB`,
+    `outcomes               ${counts(run.outcomes)}`,
+    `promotions             ${counts(run.records)}`,
+    `failed deliveries      ${run.failures.length}${run.failures.length === 0 ? "" : ` (retried; first: ${run.failures[0]})`}`,
+    `violations             ${run.violations.length === 0 ? "none" : run.violations.join("; ")}`,
+    JSON.stringify({
+      ...options,
+      eventsPerSecond: round(run.eventsPerSecond),
+      p50Ms: round(run.p50Ms),
+      p99Ms: round(run.p99Ms),
+      peakRssMiB,
+      floorEventsPerSecond: round(floor.eventsPerSecond),
+      floorP99Ms: round(floor.p99Ms),
+      ratio: round(ratio),
+      outcomes: run.outcomes,
+      promotions: run.records,
+      failedDeliveries: run.failures.length,
+      violations: run.violations,
+    }),
+  ].join("\n");
 }
 
 function benchConfig(services: number): GlidepathConfig {
@@ -177,10 +200,13 @@ function artifactEvents(config: GlidepathConfig, count: number, seed: number): A
   return list;
 }
 
-interface RunResult {
+interface Latency {
   readonly eventsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+}
+
+interface RunResult extends Latency {
   readonly outcomes: Record<string, number>;
   readonly records: Record<string, number>;
   /** Deliveries the trigger failed (each retried, as Lambda retries them). */
@@ -192,7 +218,7 @@ async function runTrigger(
   table: LocalTable,
   config: GlidepathConfig,
   list: readonly ArtifactEvent[],
-  concurrency: number,
+  { concurrency, seed }: { readonly concurrency: number; readonly seed: number },
 ): Promise<RunResult> {
   const stores = dynamoDbStores({ client: table.client, tableName: table.tableName });
   const violations: string[] = [];
@@ -226,7 +252,7 @@ async function runTrigger(
     abort: async () => undefined,
   };
   const finishSoon = async (promotionId: string, service: string, environment: PromotionEnvironment) => {
-    await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8));
+    await new Promise((resolve) => setTimeout(resolve, runMs(seed, promotionId)));
     // The start is recorded after StartExecution answers; a pipeline's end always comes later than that.
     while ((await stores.promotions.get(promotionId))?.status !== PromotionStatus.Running)
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -307,42 +333,97 @@ async function runTrigger(
   }
   const seconds = (performance.now() - began) / 1000;
 
-  const records: Record<string, number> = {};
   const newest = new Map<string, number>();
   for (const event of list) newest.set(event.service, Math.max(newest.get(event.service) ?? 0, event.push));
-  const versionOf = new Map<string, string>();
+  const promotions = [];
   for (const id of promotionIds) {
     const record = await stores.promotions.get(id);
-    if (record === undefined) {
-      violations.push(`${id}: an outcome named it, and it has no record`);
-      continue;
-    }
-    records[record.status] = (records[record.status] ?? 0) + 1;
-    if (!isPromotionOver(record.status)) violations.push(`${id}: still ${record.status}`);
-    if (record.status === PromotionStatus.Promoted) {
-      versionOf.set(record.id, record.artifact.version);
-    }
+    promotions.push(
+      record === undefined ? { id } : { id, status: record.status, version: record.artifact.version },
+    );
   }
+  const services = [];
   for (const service of config.services) {
     const lock = await stores.promotions.getLock(service.name);
-    if (lock.holder !== undefined || lock.queued !== undefined)
-      violations.push(
-        `${service.name}: lock still ${lock.holder === undefined ? `queued for ${lock.queued}` : `held by ${lock.holder}`}`,
-      );
-    const wanted = `1.0.${newest.get(service.name) ?? 0}`;
-    const endsOn = versionOf.get(endedOn.get(service.name) ?? "");
-    if (endsOn !== wanted)
-      violations.push(`${service.name}: ends on ${endsOn ?? "nothing"}, its newest artifact is ${wanted}`);
+    services.push({
+      name: service.name,
+      newest: `1.0.${newest.get(service.name) ?? 0}`,
+      ...(lock.holder === undefined ? {} : { holder: lock.holder }),
+      ...(lock.queued === undefined ? {} : { queued: lock.queued }),
+      ...(endedOn.has(service.name) ? { endedOn: endedOn.get(service.name) } : {}),
+    });
   }
+  const end = endState({ promotions, services });
+  const sorted = latencies.toSorted((a, b) => a - b);
   return {
     eventsPerSecond: list.length / seconds,
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
+    p50Ms: quantile(sorted, 0.5) ?? 0,
+    p99Ms: quantile(sorted, 0.99) ?? 0,
     outcomes,
-    records,
+    records: end.records,
     failures,
-    violations,
+    violations: [...violations, ...end.violations],
   };
+}
+
+/** What the run left, as read back from the table once every event and every promotion it started ended. */
+export interface EndState {
+  /** Every promotion an outcome named; without a status when it has no record. */
+  readonly promotions: readonly {
+    readonly id: string;
+    readonly status?: string;
+    readonly version?: string;
+  }[];
+  readonly services: readonly {
+    readonly name: string;
+    /** The version of its newest push. */
+    readonly newest: string;
+    readonly holder?: string;
+    readonly queued?: string;
+    /** The promotion that ended PROMOTED last. */
+    readonly endedOn?: string;
+  }[];
+}
+
+/**
+ * The end checks: every promotion has a terminal record, no lock is held or promised, each service ends on
+ * its newest artifact. Returns the count of records by status and each violation, in words.
+ */
+export function endState(state: EndState): {
+  readonly records: Record<string, number>;
+  readonly violations: readonly string[];
+} {
+  const records: Record<string, number> = {};
+  const violations: string[] = [];
+  const versionOf = new Map<string, string>();
+  for (const promotion of state.promotions) {
+    if (promotion.status === undefined) {
+      violations.push(`${promotion.id}: an outcome named it, and it has no record`);
+      continue;
+    }
+    records[promotion.status] = (records[promotion.status] ?? 0) + 1;
+    if (!isPromotionOver(promotion.status as PromotionStatus))
+      violations.push(`${promotion.id}: still ${promotion.status}`);
+    if (promotion.status === PromotionStatus.Promoted && promotion.version !== undefined)
+      versionOf.set(promotion.id, promotion.version);
+  }
+  for (const service of state.services) {
+    if (service.holder !== undefined)
+      violations.push(`${service.name}: lock still held by ${service.holder}`);
+    else if (service.queued !== undefined)
+      violations.push(`${service.name}: lock still queued for ${service.queued}`);
+    const endsOn = versionOf.get(service.endedOn ?? "");
+    if (endsOn !== service.newest)
+      violations.push(
+        `${service.name}: ends on ${endsOn ?? "nothing"}, its newest artifact is ${service.newest}`,
+      );
+  }
+  return { records, violations };
+}
+
+/** How long a promotion "runs" before its pipeline ends it: 2 to 10 ms, drawn from the seed and its id. */
+function runMs(seed: number, promotionId: string): number {
+  return 2 + mulberry32(seedOf(seed, Number.parseInt(promotionId.slice(2, 10), 16)))() * 8;
 }
 
 /** The least DynamoDB work an event needs: the promotion put if absent, the lock taken if free. */
@@ -350,7 +431,7 @@ async function runFloor(
   table: LocalTable,
   list: readonly ArtifactEvent[],
   concurrency: number,
-): Promise<{ eventsPerSecond: number; p50Ms: number; p99Ms: number }> {
+): Promise<Latency> {
   const latencies: number[] = [];
   const began = performance.now();
   await pool(list, concurrency, async (event, index) => {
@@ -379,10 +460,11 @@ async function runFloor(
     latencies.push(performance.now() - at);
   });
   const seconds = (performance.now() - began) / 1000;
+  const sorted = latencies.toSorted((a, b) => a - b);
   return {
     eventsPerSecond: list.length / seconds,
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
+    p50Ms: quantile(sorted, 0.5) ?? 0,
+    p99Ms: quantile(sorted, 0.99) ?? 0,
   };
 }
 
@@ -404,11 +486,6 @@ async function pool<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
 function wholeNumber(value: string | undefined, name: string, min: number, max: number): number {
