@@ -7,6 +7,7 @@ const benchmarks: Readonly<
 > = {
   "blast-radius": () => import("./blast-radius/index.ts"),
   business: () => import("./business/index.ts"),
+  chaos: () => import("./chaos/index.ts"),
   "control-plane": () => import("./control-plane/index.ts"),
   "rollback-latency": () => import("./rollback-latency/index.ts"),
 };

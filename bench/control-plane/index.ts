@@ -14,6 +14,7 @@ import { type LocalTable, startDynalite } from "../../local/dynalite.ts";
 import { synthesizeTemplate } from "../../local/synthesize.ts";
 import { tableFromTemplate } from "../../local/table-from-template.ts";
 import { mulberry32, seedOf } from "../blast-radius/random.ts";
+import { wholeNumber } from "../options.ts";
 import { quantile } from "../stats.ts";
 
 const source = "bench.control-plane";
@@ -486,13 +487,6 @@ async function pool<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-}
-
-function wholeNumber(value: string | undefined, name: string, min: number, max: number): number {
-  const parsed = Number(value);
-  if (!(Number.isInteger(parsed) && parsed >= min && parsed <= max))
-    throw new RangeError(`${name} must be a whole number from ${min} to ${max}, not ${value}`);
-  return parsed;
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
