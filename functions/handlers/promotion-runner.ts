@@ -104,7 +104,7 @@ async function run(
         result.acquired
           ? { type: "lock-acquired" }
           : result.outdatedBy !== undefined
-            ? { type: "outdated", by: result.outdatedBy.promotionId, version: result.outdatedBy.version }
+            ? { type: "outdated", newer: result.outdatedBy }
             : { type: "lock-busy" },
         nested(context),
       );

@@ -192,7 +192,7 @@ describe("promotion controller: transitions", () => {
     [
       "the lock refused it as older than the newest that took it: superseded, logged",
       promotion(),
-      { type: "outdated", by: "p-newer", version: "1.5.0" },
+      { type: "outdated", newer: { promotionId: "p-newer", version: "1.5.0" } },
       { status: "SUPERSEDED", lock: "none", commands: ["log"], written: true },
     ],
     [
@@ -209,7 +209,7 @@ describe("promotion controller: transitions", () => {
     [
       "outdated again (a redelivery): nothing to do",
       promotion({ status: "SUPERSEDED", reason: "published before 1.5.0" }),
-      { type: "outdated", by: "p-newer", version: "1.5.0" },
+      { type: "outdated", newer: { promotionId: "p-newer", version: "1.5.0" } },
       { status: "SUPERSEDED", commands: [], written: false },
     ],
     [
@@ -609,7 +609,7 @@ describe("promotion controller: refusals change nothing", () => {
     [
       "outdating the holder",
       running(),
-      { type: "outdated", by: "p-newer", version: "1.5.0" },
+      { type: "outdated", newer: { promotionId: "p-newer", version: "1.5.0" } },
       ErrorNames.PromotionEventRefused,
       /only a waiting promotion is outdated/,
     ],

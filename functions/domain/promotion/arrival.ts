@@ -44,7 +44,9 @@ export function arrival(promotion: Promotion, event: ArrivalEvent): Transition {
       if (movedOn(promotion)) return unchanged(promotion);
       return unchanged(promotion, [{ type: "enqueue", order: queueOrder(promotion) }]);
     case "outdated":
-      return outdated(promotion, { promotionId: event.by, version: event.version });
+      if (promotion.status === PromotionStatus.Superseded) return unchanged(promotion);
+      if (movedOn(promotion)) return refuse(promotion, event, "only a waiting promotion is outdated");
+      return outdated(promotion, event.newer);
     case "enqueued":
       return enqueued(promotion, event);
     case "started":
@@ -114,13 +116,6 @@ function arrived(promotion: Promotion, event: Extract<PromotionEvent, { type: "a
  * superseded by that one instead of taking the service back to an older version.
  */
 function outdated(promotion: Promotion, newer: NewestArtifact): Transition {
-  if (promotion.status === PromotionStatus.Superseded) return unchanged(promotion);
-  if (movedOn(promotion))
-    return refuse(
-      promotion,
-      { type: "outdated", by: newer.promotionId, version: newer.version },
-      "only a waiting promotion is outdated",
-    );
   const reason = `published before ${newer.version} (${newer.promotionId}), which took the lock first: an older artifact is not promoted after a newer one`;
   return updated(
     promotion,

@@ -24,8 +24,8 @@ export type PromotionEvent =
   | { readonly type: "arrived"; readonly lock: LockState; readonly concurrency: Concurrency }
   | { readonly type: "lock-acquired" }
   | { readonly type: "lock-busy" }
-  /** The lock refused it: a newer artifact of the service (`by`, at `version`) took the lock before it arrived. */
-  | { readonly type: "outdated"; readonly by: string; readonly version: string }
+  /** The lock refused it: a newer artifact of the service took the lock before it arrived. */
+  | { readonly type: "outdated"; readonly newer: NewestArtifact }
   /** The result of joining the queue: whom it replaced there, and who held the lock then. */
   | {
       readonly type: "enqueued";
